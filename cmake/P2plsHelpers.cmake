@@ -1,0 +1,53 @@
+# Small helpers so that every library and test is declared the same way.
+
+# Compiler flags shared by all our targets (not by generated protobuf code's warnings).
+add_library(p2pls_flags INTERFACE)
+target_compile_options(p2pls_flags INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                       -Wold-style-cast -Wcast-align -Wunused
+                       -Woverloaded-virtual -Wimplicit-fallthrough)
+if(P2PLS_WARNINGS_AS_ERRORS)
+    target_compile_options(p2pls_flags INTERFACE -Werror)
+endif()
+target_include_directories(p2pls_flags INTERFACE ${PROJECT_SOURCE_DIR})
+if(P2PLS_SANITIZE)
+    target_compile_options(p2pls_flags INTERFACE -fsanitize=address,undefined
+                           -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(p2pls_flags INTERFACE -fsanitize=address,undefined)
+endif()
+
+# p2pls_add_library(<name> ALIAS <ns::name> SOURCES ... [DEPS ...])
+# One static library per core or adapter folder, with a namespaced alias.
+function(p2pls_add_library name)
+    cmake_parse_arguments(arg "" "ALIAS" "SOURCES;DEPS" ${ARGN})
+    add_library(${name} STATIC ${arg_SOURCES})
+    target_link_libraries(${name} PUBLIC p2pls_flags ${arg_DEPS})
+    if(arg_ALIAS)
+        add_library(${arg_ALIAS} ALIAS ${name})
+    endif()
+endfunction()
+
+# p2pls_add_executable(<name> SOURCES ... [DEPS ...])
+function(p2pls_add_executable name)
+    cmake_parse_arguments(arg "" "" "SOURCES;DEPS" ${ARGN})
+    add_executable(${name} ${arg_SOURCES})
+    target_link_libraries(${name} PRIVATE p2pls_flags ${arg_DEPS})
+endfunction()
+
+# p2pls_add_test(<name> LABEL unit|sim|integration|media SOURCES ... [DEPS ...] [TIMEOUT s])
+# One GoogleTest executable per component and layer; each test case becomes a ctest.
+function(p2pls_add_test name)
+    cmake_parse_arguments(arg "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+    add_executable(${name} ${arg_SOURCES})
+    target_link_libraries(${name} PRIVATE p2pls_flags ${arg_DEPS} GTest::gtest GTest::gmock
+                          GTest::gtest_main)
+    if(NOT arg_TIMEOUT)
+        set(arg_TIMEOUT 120)
+    endif()
+    gtest_discover_tests(${name}
+        PROPERTIES LABELS "${arg_LABEL}" TIMEOUT ${arg_TIMEOUT}
+        ENVIRONMENT "P2PLS_BIN_DIR=${PROJECT_BINARY_DIR}/bin"
+        DISCOVERY_TIMEOUT 30)
+endfunction()
+
+# Executables land in one folder so that integration tests and scripts find them.
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)

@@ -1,0 +1,46 @@
+// Sans-IO framing for the peer wire: a 4-byte big-endian length, then the body.
+// The decoder accepts input in any split (byte by byte or many frames at once) and
+// checks every length prefix against a cap before buffering the body, so a hostile
+// length never causes an allocation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/core/errc.hpp"
+
+namespace p2pls {
+
+inline constexpr std::size_t kFrameHeaderBytes = 4;
+inline constexpr std::size_t kDefaultMaxFrameBytes = 4 * 1024 * 1024;
+
+// Appends one frame carrying `body` to `out`. `body` must be shorter than 4 GiB.
+void append_frame(std::string& out, std::string_view body);
+
+class FrameDecoder {
+public:
+    explicit FrameDecoder(std::size_t max_frame_bytes = kDefaultMaxFrameBytes);
+
+    // Appends bytes received from the stream. Ignored once the decoder has failed.
+    void feed(std::string_view bytes);
+
+    // The next complete frame body; nullopt when more input is needed. A length above
+    // the cap (frame_too_large) or a zero length (frame_empty) fails the decoder for
+    // good: the stream has lost framing and the connection must close.
+    Result<std::optional<std::string>> next();
+
+    // Bytes held but not yet returned as frames.
+    [[nodiscard]] std::size_t buffered_bytes() const noexcept { return buffer_.size() - head_; }
+    [[nodiscard]] bool failed() const noexcept { return failure_ != Errc::ok; }
+
+private:
+    std::size_t max_frame_bytes_;
+    std::string buffer_;
+    std::size_t head_ = 0;  // bytes of buffer_ already consumed
+    Errc failure_ = Errc::ok;
+};
+
+}  // namespace p2pls
