@@ -1,0 +1,69 @@
+// Every knob of the peer engine, with its unit. Defaults follow DESIGN.md §4.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/core/chunk_signature.hpp"
+#include "common/core/ids.hpp"
+#include "common/core/time.hpp"
+
+namespace p2pls::peer {
+
+using namespace std::chrono_literals;
+
+struct EngineConfig {
+    // --- identity ---
+    std::string channel = "default";
+    PeerId peer_id;
+    std::string listen_endpoint;  // sent in Hello so that inbound neighbours can be deduplicated
+    PublicKey public_key{};       // the channel's Ed25519 key: every chunk is checked against it
+    // Origin mode: this engine is the channel's source. Chunks come from
+    // publish_local_chunk(); it serves and advertises, never fetches or plays.
+    bool origin = false;
+
+    // --- stream ---
+    Duration chunk_duration = 1s;  // playing time of one chunk
+    std::uint32_t window = 64;     // W: chunks in the sliding window (buffer map bits)
+
+    // --- membership ---
+    std::size_t target_neighbors = 8;   // M: open outbound connections while below this
+    std::size_t max_neighbors = 16;     // accept inbound connections up to this
+    std::size_t max_candidates = 256;   // tracker-listed peers remembered
+    Duration connect_timeout = 5s;      // a Connect with no outcome is forgotten after this
+    Duration want_peers_interval = 3s;  // at most one WantPeers action per interval
+    Duration dead_after = 10s;          // a neighbour silent for this long is dropped
+    Duration useless_after = 20s;       // ... one that had nothing we lacked for this long
+    std::uint32_t max_late = 3;         // ... one whose requests were late this many times in a row
+    Duration maintenance_interval = 1s;
+
+    // --- buffer maps ---
+    Duration buffer_map_interval = 500ms;  // T_bm: full map every interval, Have deltas between
+
+    // --- scheduling ---
+    Duration tick = 100ms;              // scheduler cadence
+    std::uint32_t max_in_flight = 4;    // requests outstanding per neighbour
+    Duration request_timeout = 1500ms;  // a request older than this is late: ask another holder
+    Duration urgent_window = 3s;        // chunks due within this are urgent (may go to the source)
+    std::size_t max_request_seqs = 64;  // a Request / Have / Busy listing more seqs is bad input
+    std::uint32_t busy_retry_max_ms = 5000;  // cap on a neighbour's retry_after
+
+    // --- playback ---
+    Duration startup_lag = 6s;     // join at live_edge - startup_lag
+    Duration startup_buffer = 2s;  // start once this much is contiguous from the playhead
+    Duration skip_after = 1s;      // wait this long at a missing chunk, then skip it (a miss)
+
+    // --- upload budget (media bytes only; 0 = unlimited) ---
+    std::uint64_t upload_limit_bytes_per_s = 0;
+    std::uint64_t upload_burst_bytes = 128 * 1024;  // at least one chunk, or nothing passes
+
+    // Chunks per Duration, rounded up; for converting the durations above into seqs.
+    [[nodiscard]] std::uint64_t chunks_in(Duration d) const {
+        const auto c = chunk_duration.count() > 0 ? chunk_duration.count() : 1;
+        return static_cast<std::uint64_t>((d.count() + c - 1) / c);
+    }
+};
+
+}  // namespace p2pls::peer

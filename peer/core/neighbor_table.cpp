@@ -1,0 +1,103 @@
+#include "peer/core/neighbor_table.hpp"
+
+#include <algorithm>
+
+namespace p2pls::peer {
+
+NeighborTable::NeighborTable(std::size_t max_neighbors, std::size_t max_candidates)
+    : max_neighbors_(max_neighbors), max_candidates_(max_candidates) {}
+
+bool NeighborTable::add(Neighbor n) {
+    if (full() || by_id_.contains(n.id)) {
+        return false;
+    }
+    const NeighborId id = n.id;
+    by_id_.emplace(id, std::move(n));
+    return true;
+}
+
+void NeighborTable::remove(NeighborId id) {
+    by_id_.erase(id);
+}
+
+Neighbor* NeighborTable::find(NeighborId id) {
+    const auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &it->second;
+}
+
+const Neighbor* NeighborTable::find(NeighborId id) const {
+    const auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &it->second;
+}
+
+bool NeighborTable::connected_to_peer(const PeerId& id) const {
+    return std::any_of(by_id_.begin(), by_id_.end(), [&](const auto& e) {
+        return e.second.established && e.second.peer_id == id;
+    });
+}
+
+bool NeighborTable::connected_to_endpoint(const std::string& endpoint) const {
+    return !endpoint.empty() && std::any_of(by_id_.begin(), by_id_.end(), [&](const auto& e) {
+        return e.second.endpoint == endpoint;
+    });
+}
+
+std::size_t NeighborTable::established() const {
+    return static_cast<std::size_t>(std::count_if(
+        by_id_.begin(), by_id_.end(), [](const auto& e) { return e.second.established; }));
+}
+
+void NeighborTable::ban(const PeerId& id, const std::string& endpoint) {
+    if (banned_.size() < kMaxBanned && !id.value().empty()) {
+        banned_.insert(id);
+    }
+    if (banned_endpoints_.size() < kMaxBanned && !endpoint.empty()) {
+        banned_endpoints_.insert(endpoint);
+    }
+    std::erase_if(candidates_, [&](const PeerCandidate& c) {
+        return c.peer_id == id || (!endpoint.empty() && c.endpoint == endpoint);
+    });
+}
+
+bool NeighborTable::banned(const PeerId& id) const {
+    return banned_.contains(id);
+}
+
+bool NeighborTable::banned_endpoint(const std::string& endpoint) const {
+    return banned_endpoints_.contains(endpoint);
+}
+
+void NeighborTable::add_candidates(const std::vector<PeerCandidate>& list, const PeerId& self) {
+    for (const PeerCandidate& c : list) {
+        if (c.endpoint.empty() || c.peer_id == self || banned(c.peer_id) ||
+            banned_endpoint(c.endpoint)) {
+            continue;
+        }
+        const auto same = std::find_if(candidates_.begin(), candidates_.end(),
+                                       [&](const auto& o) { return o.endpoint == c.endpoint; });
+        if (same != candidates_.end()) {
+            candidates_.erase(same);
+        }
+        candidates_.push_back(c);
+        if (candidates_.size() > max_candidates_) {
+            candidates_.pop_front();
+        }
+    }
+}
+
+std::optional<PeerCandidate> NeighborTable::next_candidate(const std::set<std::string>& pending) {
+    // Rotate through the list so that a peer that refused us is tried again only after
+    // everyone else.
+    for (std::size_t i = 0; i < candidates_.size(); ++i) {
+        PeerCandidate c = candidates_.front();
+        candidates_.pop_front();
+        candidates_.push_back(c);
+        if (!pending.contains(c.endpoint) && !connected_to_endpoint(c.endpoint) &&
+            !(c.peer_id.value().size() > 0 && connected_to_peer(c.peer_id))) {
+            return c;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace p2pls::peer

@@ -1,0 +1,94 @@
+// The neighbours of one peer (DESIGN.md §4, "Membership"): per-connection state, the
+// tracker's candidates not yet tried, and the peers banned for good (bad chunks).
+// Bounded: at most max_neighbors entries, max_candidates candidates, kMaxBanned bans.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/core/chunk_bitmap.hpp"
+#include "common/core/ids.hpp"
+#include "common/core/time.hpp"
+
+namespace p2pls::peer {
+
+struct Neighbor {
+    NeighborId id;
+    bool outbound = false;
+    std::string endpoint;  // where it listens (from Connect, or its Hello)
+    TimePoint connected_at{};
+    TimePoint last_heard{};
+
+    // From its Hello.
+    bool established = false;
+    PeerId peer_id;
+    bool is_source = false;
+
+    // Its window, from its last buffer map plus Have deltas since.
+    std::optional<ChunkBitmap> map;
+    ChunkSeq live_edge;
+    TimePoint last_useful{};  // last time it held something we lacked, or sent us a chunk
+
+    // Requests: in flight (counted against max_in_flight) and abandoned (late, asked of
+    // someone else too, still welcome if they arrive). A chunk not in either is unsolicited.
+    std::map<ChunkSeq, TimePoint> in_flight;
+    std::map<ChunkSeq, TimePoint> abandoned;
+    std::uint32_t late_in_a_row = 0;
+    TimePoint busy_until{};
+    double rate_bytes_per_s = 0;  // EWMA of chunk bytes / request-to-arrival time
+
+    [[nodiscard]] bool solicited(ChunkSeq seq) const {
+        return in_flight.contains(seq) || abandoned.contains(seq);
+    }
+};
+
+struct PeerCandidate {
+    PeerId peer_id;
+    std::string endpoint;
+    bool is_source = false;
+};
+
+class NeighborTable {
+  public:
+    static constexpr std::size_t kMaxBanned = 4096;
+
+    NeighborTable(std::size_t max_neighbors, std::size_t max_candidates);
+
+    // Adds a connection; false when full or the id is taken.
+    bool add(Neighbor n);
+    void remove(NeighborId id);
+    [[nodiscard]] Neighbor* find(NeighborId id);
+    [[nodiscard]] const Neighbor* find(NeighborId id) const;
+    [[nodiscard]] std::size_t size() const noexcept { return by_id_.size(); }
+    [[nodiscard]] bool full() const noexcept { return by_id_.size() >= max_neighbors_; }
+    [[nodiscard]] bool connected_to_peer(const PeerId& id) const;
+    [[nodiscard]] bool connected_to_endpoint(const std::string& endpoint) const;
+    [[nodiscard]] std::map<NeighborId, Neighbor>& all() noexcept { return by_id_; }
+    [[nodiscard]] const std::map<NeighborId, Neighbor>& all() const noexcept { return by_id_; }
+    [[nodiscard]] std::size_t established() const;
+
+    // Bans a peer for good (it sent a chunk that failed verification).
+    void ban(const PeerId& id, const std::string& endpoint);
+    [[nodiscard]] bool banned(const PeerId& id) const;
+    [[nodiscard]] bool banned_endpoint(const std::string& endpoint) const;
+
+    // Remembers tracker-listed peers (deduplicated, bounded; the oldest are forgotten).
+    void add_candidates(const std::vector<PeerCandidate>& list, const PeerId& self);
+    // The next candidate worth connecting to (not connected, not banned, not pending).
+    std::optional<PeerCandidate> next_candidate(const std::set<std::string>& pending);
+    [[nodiscard]] std::size_t candidates() const noexcept { return candidates_.size(); }
+
+  private:
+    std::size_t max_neighbors_;
+    std::size_t max_candidates_;
+    std::map<NeighborId, Neighbor> by_id_;
+    std::deque<PeerCandidate> candidates_;
+    std::set<PeerId> banned_;
+    std::set<std::string> banned_endpoints_;
+};
+
+}  // namespace p2pls::peer

@@ -1,0 +1,736 @@
+#include "peer/core/peer_engine.hpp"
+
+#include <algorithm>
+
+#include "common/core/chunk_signature.hpp"
+#include "common/core/peer_codec.hpp"
+#include "peer/core/scheduler.hpp"
+
+namespace p2pls::peer {
+namespace {
+
+constexpr double kInitialRateBytesPerS = 125'000;
+constexpr double kRateWeight = 0.3;  // EWMA weight of a new rate sample
+
+wire::PeerMessage make_bye(const std::string& reason) {
+    wire::PeerMessage m;
+    m.mutable_bye()->set_reason(reason);
+    return m;
+}
+
+}  // namespace
+
+PeerEngine::PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now)
+    : config_(std::move(config)),
+      rng_(seed),
+      started_at_(now),
+      table_(config_.max_neighbors, config_.max_candidates),
+      store_(config_.window),
+      playback_(config_.chunk_duration, config_.chunks_in(config_.startup_buffer),
+                config_.skip_after, now),
+      upload_(config_.upload_limit_bytes_per_s, config_.upload_burst_bytes, now),
+      next_tick_(now),
+      next_buffer_map_(now + config_.buffer_map_interval),
+      next_maintenance_(now) {}
+
+// ---------------------------------------------------------------------------------------
+// Membership and connections
+
+void PeerEngine::on_peer_list(const std::vector<PeerCandidate>& peers,
+                              std::optional<ChunkSeq> live_edge, TimePoint now) {
+    if (stopped_) {
+        return;
+    }
+    std::vector<PeerCandidate> shuffled;
+    for (const PeerCandidate& c : peers) {
+        if (c.is_source) {
+            if (!config_.origin) {
+                source_ = c;
+            }
+        } else {
+            shuffled.push_back(c);
+        }
+    }
+    std::shuffle(shuffled.begin(), shuffled.end(), rng_);
+    table_.add_candidates(shuffled, config_.peer_id);
+    if (live_edge) {
+        observe_live_edge(*live_edge, true, now);
+    }
+    refill(now);
+}
+
+void PeerEngine::on_neighbor_connected(NeighborId id, const std::string& endpoint, bool outbound,
+                                       TimePoint now) {
+    if (stopped_) {
+        actions_.push_back(Disconnect{id, Errc::ok, "stopping"});
+        return;
+    }
+    if (outbound) {
+        pending_connects_.erase(endpoint);
+    }
+    Neighbor n;
+    n.id = id;
+    n.outbound = outbound;
+    n.endpoint = outbound ? endpoint : std::string{};
+    n.connected_at = now;
+    n.last_heard = now;
+    n.last_useful = now;
+    n.rate_bytes_per_s = kInitialRateBytesPerS;
+    if (table_.find(id) != nullptr || !table_.add(std::move(n))) {
+        send(id, make_bye("full"));
+        actions_.push_back(Disconnect{id, Errc::busy, "neighbour table full"});
+        return;
+    }
+    send_hello(id);
+}
+
+void PeerEngine::on_connect_failed(const std::string& endpoint, TimePoint now) {
+    pending_connects_.erase(endpoint);
+    if (source_ && source_->endpoint == endpoint) {
+        source_retry_at_ = now + 10 * config_.maintenance_interval;
+    }
+}
+
+void PeerEngine::on_neighbor_lost(NeighborId id, Errc /*reason*/, TimePoint now) {
+    if (table_.find(id) == nullptr) {
+        return;
+    }
+    table_.remove(id);
+    // Its requests are simply gone: the next tick sees those chunks as missing again.
+    next_tick_ = std::min(next_tick_, now);
+}
+
+void PeerEngine::drop(NeighborId id, Errc reason, const std::string& detail) {
+    if (table_.find(id) == nullptr) {
+        return;
+    }
+    send(id, make_bye(detail));
+    table_.remove(id);
+    ++traffic_.neighbors_dropped;
+    actions_.push_back(Disconnect{id, reason, detail});
+}
+
+void PeerEngine::stop(TimePoint /*now*/) {
+    if (stopped_) {
+        return;
+    }
+    std::vector<NeighborId> ids;
+    for (const auto& [id, n] : table_.all()) {
+        ids.push_back(id);
+    }
+    for (NeighborId id : ids) {
+        send(id, make_bye("leaving"));
+        actions_.push_back(Disconnect{id, Errc::ok, "leaving"});
+        table_.remove(id);
+    }
+    stopped_ = true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Messages
+
+void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, TimePoint now) {
+    Neighbor* n = table_.find(id);
+    if (stopped_ || n == nullptr) {
+        return;
+    }
+    n->last_heard = now;
+    const std::uint64_t bytes =
+        message.has_chunk() ? chunk_frame_bytes(message.chunk()) : frame_bytes(message);
+    if (is_media(message)) {
+        traffic_.download_media_bytes += bytes;
+        (n->is_source ? traffic_.bytes_from_source : traffic_.bytes_from_peers) += bytes;
+    } else {
+        traffic_.download_control_bytes += bytes;
+    }
+    if (message.has_hello()) {
+        on_hello(*n, message.hello(), now);
+        return;
+    }
+    if (!n->established) {
+        drop(id, Errc::message_unexpected, "message before Hello");
+        return;
+    }
+    switch (message.body_case()) {
+        case wire::PeerMessage::kBufferMap:
+            on_buffer_map(*n, message.buffer_map(), now);
+            break;
+        case wire::PeerMessage::kHave:
+            on_have(*n, message.have(), now);
+            break;
+        case wire::PeerMessage::kRequest:
+            on_request(*n, message.request(), now);
+            break;
+        case wire::PeerMessage::kChunk:
+            on_chunk(*n, message.chunk(), now);
+            break;
+        case wire::PeerMessage::kBusy:
+            on_busy(*n, message.busy(), now);
+            break;
+        case wire::PeerMessage::kBye:
+            table_.remove(id);
+            actions_.push_back(Disconnect{
+                id, Errc::ok, "neighbour said Bye: " + message.bye().reason().substr(0, 80)});
+            next_tick_ = std::min(next_tick_, now);
+            break;
+        default:
+            drop(id, Errc::message_malformed, "empty message");
+            break;
+    }
+}
+
+void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) {
+    const NeighborId id = n.id;
+    if (n.established) {
+        drop(id, Errc::message_unexpected, "second Hello");
+        return;
+    }
+    if (hello.version() != kWireVersion) {
+        drop(id, Errc::version_mismatch,
+             "Hello for protocol version " + std::to_string(hello.version()));
+        return;
+    }
+    if (hello.channel() != config_.channel) {
+        drop(id, Errc::channel_mismatch, "Hello for another channel");
+        return;
+    }
+    const PeerId peer_id{hello.peer_id().substr(0, 128)};
+    if (peer_id == config_.peer_id) {
+        drop(id, Errc::message_unexpected, "connected to itself");
+        return;
+    }
+    if (table_.banned(peer_id)) {
+        drop(id, Errc::signature_invalid, "banned peer (sent a bad chunk before)");
+        return;
+    }
+    if (table_.connected_to_peer(peer_id)) {
+        drop(id, Errc::message_unexpected, "duplicate connection to the same peer");
+        return;
+    }
+    n.established = true;
+    n.peer_id = peer_id;
+    n.is_source = hello.is_source();
+    if (n.endpoint.empty()) {
+        n.endpoint = hello.listen_endpoint().substr(0, 256);
+    }
+    if (table_.banned_endpoint(n.endpoint)) {
+        drop(id, Errc::signature_invalid, "banned endpoint (sent a bad chunk before)");
+        return;
+    }
+    n.last_useful = now;
+    send_buffer_map(id);
+}
+
+void PeerEngine::on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint now) {
+    auto map = ChunkBitmap::decode(ChunkSeq{bm.base()}, bm.window(), bm.bits());
+    if (!map) {
+        drop(n.id, static_cast<Errc>(map.error().value()),
+             "bad buffer map: " + map.error().message());
+        return;
+    }
+    n.map = std::move(*map);
+    if (bm.live_edge() > 0) {
+        n.live_edge = std::max(n.live_edge, ChunkSeq{bm.live_edge()});
+        observe_live_edge(ChunkSeq{bm.live_edge()}, n.is_source, now);
+    }
+}
+
+void PeerEngine::on_have(Neighbor& n, const wire::Have& have, TimePoint now) {
+    if (static_cast<std::size_t>(have.seqs_size()) > config_.max_request_seqs) {
+        drop(n.id, Errc::message_malformed, "Have listing too many seqs");
+        return;
+    }
+    if (!n.map) {
+        return;  // its first buffer map will tell
+    }
+    for (std::uint64_t raw : have.seqs()) {
+        const ChunkSeq seq{raw};
+        if (seq >= n.map->end()) {
+            // It moved on: slide its window, never beyond what the live edge allows.
+            const auto limit = expected_live_edge(now);
+            if (limit && seq > *limit + config_.window) {
+                drop(n.id, Errc::chunk_out_of_window, "Have for a chunk far past the live edge");
+                return;
+            }
+            n.map->slide_to(seq - (n.map->window() - 1));
+        }
+        n.map->set(seq);
+        if (n.is_source || seq > n.live_edge) {
+            n.live_edge = std::max(n.live_edge, seq);
+        }
+        observe_live_edge(seq, n.is_source, now);
+    }
+}
+
+void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint now) {
+    const std::uint64_t w = config_.window;
+    if (request.seqs_size() == 0 ||
+        static_cast<std::size_t>(request.seqs_size()) > config_.max_request_seqs) {
+        drop(n.id, Errc::message_malformed, "Request with no or too many seqs");
+        return;
+    }
+    const bool have_window = config_.origin ? live_edge_.has_value() : playback_.joined();
+    // A little slack around our window: the requester saw a map up to T_bm old.
+    for (std::uint64_t raw : request.seqs()) {
+        const ChunkSeq seq{raw};
+        if (have_window && (seq < store_.base() - w || seq >= store_.end() + w)) {
+            drop(n.id, Errc::chunk_out_of_window, "Request for a chunk out of our window");
+            return;
+        }
+    }
+    const NeighborId id = n.id;
+    wire::PeerMessage busy;
+    for (std::uint64_t raw : request.seqs()) {
+        auto chunk = store_.get(ChunkSeq{raw});
+        if (!chunk) {
+            busy.mutable_busy()->add_seqs(raw);
+            continue;
+        }
+        const std::uint64_t bytes = chunk_frame_bytes(*chunk);
+        if (!upload_.unlimited() && bytes > config_.upload_burst_bytes) {
+            // Bigger chunks than the burst would never pass: widen it to two chunks.
+            config_.upload_burst_bytes = 2 * bytes;
+            upload_.set_rate(config_.upload_limit_bytes_per_s, config_.upload_burst_bytes, now);
+        }
+        if (!upload_.try_consume(bytes, now)) {
+            busy.mutable_busy()->add_seqs(raw);
+            continue;
+        }
+        traffic_.upload_media_bytes += bytes;
+        ++traffic_.chunks_served;
+        actions_.push_back(SendChunk{id, std::move(chunk)});
+    }
+    if (busy.busy().seqs_size() > 0) {
+        traffic_.requests_refused += static_cast<std::uint64_t>(busy.busy().seqs_size());
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+            upload_.wait_for(chunk_bytes_estimate_, now));
+        busy.mutable_busy()->set_retry_after_ms(static_cast<std::uint32_t>(
+            std::clamp<std::int64_t>(wait.count(), 50, config_.busy_retry_max_ms)));
+        send(id, std::move(busy));
+    }
+}
+
+void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) {
+    const ChunkSeq seq{chunk.seq()};
+    const NeighborId id = n.id;
+    if (!n.solicited(seq)) {
+        drop(id, Errc::message_unexpected, "unsolicited chunk " + std::to_string(seq.value()));
+        return;
+    }
+    std::optional<TimePoint> asked_at;
+    if (auto it = n.in_flight.find(seq); it != n.in_flight.end()) {
+        asked_at = it->second;
+        n.in_flight.erase(it);
+    } else if (auto ab = n.abandoned.find(seq); ab != n.abandoned.end()) {
+        asked_at = ab->second;
+        n.abandoned.erase(ab);
+    }
+    if (!verify_chunk(config_.public_key, config_.channel, chunk)) {
+        ++traffic_.chunks_rejected;
+        table_.ban(n.peer_id, n.endpoint);
+        drop(id, Errc::signature_invalid,
+             "chunk " + std::to_string(seq.value()) + " failed verification: banned");
+        return;
+    }
+    const std::uint64_t bytes = chunk_frame_bytes(chunk);
+    if (asked_at && now > *asked_at) {
+        const double sample = static_cast<double>(bytes) / to_seconds(now - *asked_at);
+        n.rate_bytes_per_s = (1 - kRateWeight) * n.rate_bytes_per_s + kRateWeight * sample;
+    }
+    n.late_in_a_row = 0;
+    n.last_useful = now;
+    chunk_bytes_estimate_ = (chunk_bytes_estimate_ * 7 + bytes) / 8;
+    if (store_.has(seq) || !store_.bitmap().in_window(seq)) {
+        ++traffic_.chunks_duplicate;
+        return;
+    }
+    store_.insert(std::make_shared<const wire::Chunk>(chunk));
+    // Requests for it elsewhere are no longer needed; their answers stay welcome.
+    for (auto& [other_id, other] : table_.all()) {
+        if (auto it = other.in_flight.find(seq); it != other.in_flight.end()) {
+            other.abandoned.insert(*it);
+            other.in_flight.erase(it);
+        }
+    }
+    announce_have(seq, id);
+    advance_playback(now);
+    next_tick_ = std::min(next_tick_, now);
+}
+
+void PeerEngine::on_busy(Neighbor& n, const wire::Busy& busy, TimePoint now) {
+    if (static_cast<std::size_t>(busy.seqs_size()) > config_.max_request_seqs) {
+        drop(n.id, Errc::message_malformed, "Busy listing too many seqs");
+        return;
+    }
+    for (std::uint64_t raw : busy.seqs()) {
+        n.in_flight.erase(ChunkSeq{raw});
+        n.abandoned.erase(ChunkSeq{raw});
+    }
+    const auto retry = std::min<std::uint32_t>(busy.retry_after_ms(), config_.busy_retry_max_ms);
+    n.busy_until = now + std::chrono::milliseconds(retry);
+    next_tick_ = std::min(next_tick_, now);
+}
+
+// ---------------------------------------------------------------------------------------
+// Sending
+
+void PeerEngine::send(NeighborId to, wire::PeerMessage message) {
+    const std::uint64_t bytes = frame_bytes(message);
+    if (is_media(message)) {
+        traffic_.upload_media_bytes += bytes;
+    } else {
+        traffic_.upload_control_bytes += bytes;
+    }
+    actions_.push_back(SendMessage{to, std::move(message)});
+}
+
+void PeerEngine::send_hello(NeighborId to) {
+    wire::PeerMessage m;
+    auto* h = m.mutable_hello();
+    h->set_version(kWireVersion);
+    h->set_channel(config_.channel);
+    h->set_peer_id(config_.peer_id.value());
+    h->set_mode(wire::native);
+    h->set_listen_endpoint(config_.listen_endpoint);
+    h->set_is_source(config_.origin);
+    send(to, std::move(m));
+}
+
+void PeerEngine::send_buffer_map(NeighborId to) {
+    const bool have_window = config_.origin ? live_edge_.has_value() : playback_.joined();
+    if (!have_window) {
+        return;
+    }
+    wire::PeerMessage m;
+    auto* bm = m.mutable_buffer_map();
+    bm->set_base(store_.base().value());
+    bm->set_window(store_.bitmap().window());
+    bm->set_bits(store_.bitmap().encode());
+    bm->set_live_edge(live_edge_ ? live_edge_->value() : 0);
+    send(to, std::move(m));
+}
+
+void PeerEngine::announce_have(ChunkSeq seq, std::optional<NeighborId> except) {
+    for (const auto& [id, n] : table_.all()) {
+        if (!n.established || (except && id == *except)) {
+            continue;
+        }
+        // Skip neighbours whose map already shows it.
+        if (n.map && n.map->test(seq)) {
+            continue;
+        }
+        wire::PeerMessage m;
+        m.mutable_have()->add_seqs(seq.value());
+        send(id, std::move(m));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Live edge, joining and playback
+
+std::optional<ChunkSeq> PeerEngine::expected_live_edge(TimePoint now) const {
+    if (!live_anchor_) {
+        return live_edge_;
+    }
+    const auto elapsed = now - live_anchor_->second;
+    const auto chunks = elapsed.count() / std::max<std::int64_t>(config_.chunk_duration.count(), 1);
+    return live_anchor_->first + static_cast<std::uint64_t>(std::max<std::int64_t>(chunks, 0));
+}
+
+void PeerEngine::observe_live_edge(ChunkSeq seq, bool trusted, TimePoint now) {
+    if (trusted) {
+        if (!live_anchor_ || seq > live_anchor_->first) {
+            live_anchor_ = {seq, now};
+        }
+    } else if (const auto expected = expected_live_edge(now)) {
+        // A peer may not drag us past what the source can have produced by now.
+        if (seq > *expected + 2) {
+            return;
+        }
+    }
+    if (!live_edge_ || seq > *live_edge_) {
+        live_edge_ = seq;
+    }
+    maybe_join();
+}
+
+void PeerEngine::maybe_join() {
+    if (config_.origin || playback_.joined() || !live_edge_) {
+        return;
+    }
+    const ChunkSeq start = *live_edge_ - config_.chunks_in(config_.startup_lag);
+    playback_.join(start);
+    store_.slide_to(start - config_.window / 2);
+    for (const auto& [id, n] : table_.all()) {
+        if (n.established) {
+            send_buffer_map(id);
+        }
+    }
+}
+
+void PeerEngine::advance_playback(TimePoint now) {
+    if (config_.origin || !playback_.joined()) {
+        return;
+    }
+    const auto step = playback_.advance(now, store_.bitmap());
+    for (ChunkSeq seq : step.played) {
+        if (auto chunk = store_.get(seq)) {
+            actions_.push_back(PlayChunk{std::move(chunk)});
+        }
+    }
+    const ChunkSeq base = playback_.playhead() - config_.window / 2;
+    if (base > store_.base()) {
+        store_.slide_to(base);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Timers
+
+TimePoint PeerEngine::next_timer() const {
+    TimePoint t = std::min(next_buffer_map_, next_maintenance_);
+    if (!config_.origin) {
+        t = std::min(t, next_tick_);
+        if (const auto p = playback_.next_event()) {
+            t = std::min(t, *p);
+        }
+    }
+    return t;
+}
+
+void PeerEngine::on_timer(TimePoint now) {
+    if (stopped_) {
+        return;
+    }
+    advance_playback(now);
+    if (now >= next_buffer_map_) {
+        for (const auto& [id, n] : table_.all()) {
+            if (n.established) {
+                send_buffer_map(id);
+            }
+        }
+        next_buffer_map_ = now + config_.buffer_map_interval;
+    }
+    if (now >= next_maintenance_) {
+        maintain(now);
+        next_maintenance_ = now + config_.maintenance_interval;
+    }
+    if (!config_.origin && now >= next_tick_) {
+        run_scheduler(now);
+        next_tick_ = now + config_.tick;
+    }
+}
+
+void PeerEngine::maintain(TimePoint now) {
+    std::vector<std::pair<NeighborId, std::string>> to_drop;
+    const std::size_t count = table_.size();
+    for (auto& [id, n] : table_.all()) {
+        if (!n.established && now - n.connected_at > config_.connect_timeout) {
+            to_drop.emplace_back(id, "no Hello in time");
+        } else if (now - n.last_heard > config_.dead_after) {
+            to_drop.emplace_back(id, "silent neighbour (dead)");
+        } else if (!config_.origin && !n.is_source && n.established &&
+                   count >= config_.target_neighbors &&
+                   now - n.last_useful > config_.useless_after) {
+            to_drop.emplace_back(id, "useless neighbour (nothing we need)");
+        }
+        // Forget abandoned requests that will not come any more.
+        std::erase_if(n.abandoned, [&](const auto& e) {
+            return now - e.second > 4 * config_.request_timeout || e.first < store_.base();
+        });
+    }
+    for (const auto& [id, why] : to_drop) {
+        drop(id, Errc::timeout, why);
+    }
+    std::erase_if(pending_connects_,
+                  [&](const auto& e) { return now - e.second > config_.connect_timeout; });
+    refill(now);
+}
+
+void PeerEngine::refill(TimePoint now) {
+    if (stopped_ || config_.origin) {
+        return;
+    }
+    if (source_ && now >= source_retry_at_ && !table_.connected_to_endpoint(source_->endpoint) &&
+        !pending_connects_.contains(source_->endpoint) && !table_.full()) {
+        pending_connects_.emplace(source_->endpoint, now);
+        actions_.push_back(Connect{source_->endpoint, source_->peer_id});
+        source_retry_at_ = now + 10 * config_.maintenance_interval;
+    }
+    std::set<std::string> pending;
+    for (const auto& [ep, t] : pending_connects_) {
+        pending.insert(ep);
+    }
+    const auto peers = [&] {
+        std::size_t c = pending_connects_.size();
+        for (const auto& [id, n] : table_.all()) {
+            if (!n.is_source) {
+                ++c;
+            }
+        }
+        return c;
+    };
+    while (peers() < config_.target_neighbors) {
+        auto candidate = table_.next_candidate(pending);
+        if (!candidate) {
+            if (now >= next_want_peers_) {
+                actions_.push_back(WantPeers{});
+                next_want_peers_ = now + config_.want_peers_interval;
+            }
+            break;
+        }
+        pending.insert(candidate->endpoint);
+        pending_connects_.emplace(candidate->endpoint, now);
+        actions_.push_back(Connect{candidate->endpoint, candidate->peer_id});
+    }
+}
+
+void PeerEngine::run_scheduler(TimePoint now) {
+    if (!playback_.joined() || !live_edge_) {
+        return;
+    }
+    // Late requests: free the slot, remember who was asked, ask someone else.
+    std::map<ChunkSeq, NeighborId> late;
+    std::vector<NeighborId> too_slow;
+    for (auto& [id, n] : table_.all()) {
+        for (auto it = n.in_flight.begin(); it != n.in_flight.end();) {
+            if (now - it->second >= config_.request_timeout) {
+                late[it->first] = id;
+                n.abandoned.insert(*it);
+                it = n.in_flight.erase(it);
+                if (++n.late_in_a_row >= config_.max_late && !n.is_source) {
+                    too_slow.push_back(id);
+                }
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (NeighborId id : too_slow) {
+        drop(id, Errc::timeout, "too slow (requests late again and again)");
+    }
+
+    std::set<ChunkSeq> in_flight;
+    for (const auto& [id, n] : table_.all()) {
+        for (const auto& [seq, t] : n.in_flight) {
+            in_flight.insert(seq);
+        }
+    }
+    SchedulerInput input;
+    input.urgent_window = config_.urgent_window;
+    input.chunk_bytes = chunk_bytes_estimate_;
+    const ChunkSeq from = std::max(playback_.playhead(), store_.base());
+    const ChunkSeq to = std::min(*live_edge_ + 1, store_.end());
+    for (ChunkSeq seq = from; seq < to; ++seq) {
+        if (store_.has(seq) || in_flight.contains(seq)) {
+            continue;
+        }
+        ChunkNeed need{seq, playback_.due(seq, now) - now, std::nullopt};
+        if (auto l = late.find(seq); l != late.end()) {
+            need.late_from = l->second;
+        }
+        input.needs.push_back(need);
+    }
+    for (auto& [id, n] : table_.all()) {
+        if (!n.established || !n.map) {
+            continue;
+        }
+        const bool useful =
+            input.needs.empty() ||
+            std::any_of(input.needs.begin(), input.needs.end(),
+                        [&](const ChunkNeed& need) { return n.map->test(need.seq); });
+        if (useful) {
+            n.last_useful = now;
+        }
+        HolderView h;
+        h.id = id;
+        h.map = &*n.map;
+        h.is_source = n.is_source;
+        const auto used = static_cast<std::uint32_t>(n.in_flight.size());
+        h.free_slots = (now < n.busy_until || used >= config_.max_in_flight)
+                           ? 0
+                           : config_.max_in_flight - used;
+        h.rate_bytes_per_s = n.rate_bytes_per_s;
+        h.queued_bytes = used * chunk_bytes_estimate_;
+        input.holders.push_back(h);
+    }
+    if (input.needs.empty()) {
+        return;
+    }
+    const auto assignments = schedule(input);
+    std::map<NeighborId, wire::PeerMessage> requests;
+    for (const Assignment& a : assignments) {
+        Neighbor* n = table_.find(a.to);
+        n->in_flight[a.seq] = now;
+        n->abandoned.erase(a.seq);
+        requests[a.to].mutable_request()->add_seqs(a.seq.value());
+    }
+    for (auto& [id, m] : requests) {
+        send(id, std::move(m));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Origin mode
+
+Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
+    if (!config_.origin) {
+        return make_error_code(Errc::message_unexpected);
+    }
+    if (auto ok = verify_chunk(config_.public_key, config_.channel, chunk); !ok) {
+        ++traffic_.chunks_rejected;
+        return ok.error();
+    }
+    const ChunkSeq seq{chunk.seq()};
+    if (seq >= store_.end() || !live_edge_) {
+        store_.slide_to(seq - (config_.window - 1));
+    }
+    if (!store_.insert(std::make_shared<const wire::Chunk>(std::move(chunk)))) {
+        return {};  // a republish or a chunk older than the window: nothing to do
+    }
+    if (!live_edge_ || seq > *live_edge_) {
+        live_edge_ = seq;
+    }
+    announce_have(seq, std::nullopt);
+    (void)now;
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// Report
+
+report::QoeReport PeerEngine::report(TimePoint now, bool final) const {
+    report::QoeReport r;
+    r.set_peer_id(config_.peer_id.value());
+    r.set_mode("native");
+    r.set_elapsed_s(to_seconds(now - started_at_));
+    r.set_final(final);
+    const PlaybackStats p = playback_.stats(now);
+    r.set_startup_delay_s(p.startup_delay ? to_seconds(*p.startup_delay) : -1.0);
+    r.set_chunks_due(p.chunks_due);
+    r.set_chunks_missed(p.chunks_missed);
+    r.set_miss_rate(p.chunks_due == 0
+                        ? 0.0
+                        : static_cast<double>(p.chunks_missed) / static_cast<double>(p.chunks_due));
+    r.set_freezes(p.freezes);
+    r.set_stalled_s(to_seconds(p.stalled));
+    r.set_upload_media_bytes(traffic_.upload_media_bytes);
+    r.set_upload_control_bytes(traffic_.upload_control_bytes);
+    r.set_download_media_bytes(traffic_.download_media_bytes);
+    r.set_download_control_bytes(traffic_.download_control_bytes);
+    r.set_bytes_from_source(traffic_.bytes_from_source);
+    r.set_bytes_from_peers(traffic_.bytes_from_peers);
+    r.set_bytes_from_decade(0);
+    r.set_chunks_rejected(traffic_.chunks_rejected);
+    r.set_neighbors(static_cast<std::uint32_t>(table_.established()));
+    r.set_socket_media_bytes_sent(traffic_.upload_media_bytes);
+    return r;
+}
+
+std::vector<Action> PeerEngine::take_actions() {
+    std::vector<Action> out;
+    out.swap(actions_);
+    return out;
+}
+
+}  // namespace p2pls::peer

@@ -1,0 +1,138 @@
+// The peer, sans IO (DESIGN.md §4; STYLE.md, "The one big idea"). Events come in with the
+// current time; effects go out as values from take_actions(); next_timer() says when
+// on_timer() must run next. No socket, thread, clock or global randomness in here: the
+// Asio driver (peer/net/peer_node.hpp) and the simulator (netsim/) both drive it.
+//
+// Two modes:
+//  - viewer peer (default): joins at live_edge - startup_lag, fetches chunks from
+//    neighbours with the pull scheduler, plays them on the playback clock, and serves
+//    what it holds under its upload budget;
+//  - origin (EngineConfig::origin): the channel's source. Chunks come in through
+//    publish_local_chunk(); it serves them under its budget (Busy beyond), advertises
+//    buffer maps, never fetches or plays.
+//
+// Bad input from a neighbour (see on_message) disconnects that neighbour with a reason
+// and the engine carries on. State is bounded: neighbours, candidates, requests, window.
+//
+// Seam for DECADE mode (issue 7): fetching from storage will be another Action kind
+// ("fetch these seqs from that server") and another event (on_fetch_done); the scheduler
+// already works on HolderView so a DECADE locker can become a holder.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/core/errc.hpp"
+#include "common/core/token_bucket.hpp"
+#include "p2pls/report.pb.h"
+#include "peer/core/actions.hpp"
+#include "peer/core/chunk_store.hpp"
+#include "peer/core/engine_config.hpp"
+#include "peer/core/neighbor_table.hpp"
+#include "peer/core/playback.hpp"
+#include "peer/core/traffic.hpp"
+
+namespace p2pls::peer {
+
+class PeerEngine {
+  public:
+    // `now` is when the peer started joining: startup delay is measured from it.
+    PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now);
+
+    // --- membership (tracker replies) ---
+    // Peers to connect to (the source among them, is_source set), and the channel's live
+    // edge as the tracker knows it (trusted: it anchors the live-edge estimate).
+    void on_peer_list(const std::vector<PeerCandidate>& peers, std::optional<ChunkSeq> live_edge,
+                      TimePoint now);
+
+    // --- connections ---
+    // A connection is up (outbound: one the engine asked for with Connect). The engine
+    // sends Hello; when it is full it sends Bye and a Disconnect instead.
+    void on_neighbor_connected(NeighborId id, const std::string& endpoint, bool outbound,
+                               TimePoint now);
+    // An outbound connection could not be made.
+    void on_connect_failed(const std::string& endpoint, TimePoint now);
+    // A message arrived from a neighbour.
+    void on_message(NeighborId id, const wire::PeerMessage& message, TimePoint now);
+    // The connection ended (the remote closed, a socket error, framing lost).
+    void on_neighbor_lost(NeighborId id, Errc reason, TimePoint now);
+
+    // --- time ---
+    void on_timer(TimePoint now);
+    [[nodiscard]] TimePoint next_timer() const;
+
+    // --- origin mode ---
+    // Publishes a chunk this node produced. Fails with signature_invalid when it does not
+    // verify under the channel key, message_unexpected when not in origin mode.
+    Result<void> publish_local_chunk(wire::Chunk chunk, TimePoint now);
+
+    // Leaves: Bye to every neighbour and a Disconnect for each. Later events are ignored.
+    void stop(TimePoint now);
+
+    // Effects since the last call, oldest first.
+    std::vector<Action> take_actions();
+
+    // --- observation ---
+    [[nodiscard]] report::QoeReport report(TimePoint now, bool final = false) const;
+    [[nodiscard]] const NeighborTable& neighbors() const noexcept { return table_; }
+    [[nodiscard]] const ChunkStore& store() const noexcept { return store_; }
+    [[nodiscard]] const Playback& playback() const noexcept { return playback_; }
+    [[nodiscard]] const Traffic& traffic() const noexcept { return traffic_; }
+    [[nodiscard]] std::optional<ChunkSeq> live_edge() const noexcept { return live_edge_; }
+    [[nodiscard]] const EngineConfig& config() const noexcept { return config_; }
+    [[nodiscard]] bool stopped() const noexcept { return stopped_; }
+
+  private:
+    void on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now);
+    void on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint now);
+    void on_have(Neighbor& n, const wire::Have& have, TimePoint now);
+    void on_request(Neighbor& n, const wire::Request& request, TimePoint now);
+    void on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now);
+    void on_busy(Neighbor& n, const wire::Busy& busy, TimePoint now);
+
+    // Disconnects a neighbour for bad input or by policy; sends Bye first.
+    void drop(NeighborId id, Errc reason, const std::string& detail);
+    void send(NeighborId to, wire::PeerMessage message);
+    void send_hello(NeighborId to);
+    void send_buffer_map(NeighborId to);
+    void announce_have(ChunkSeq seq, std::optional<NeighborId> except);
+
+    void observe_live_edge(ChunkSeq seq, bool trusted, TimePoint now);
+    void maybe_join();
+    void advance_playback(TimePoint now);
+    void maintain(TimePoint now);
+    void refill(TimePoint now);
+    void run_scheduler(TimePoint now);
+    [[nodiscard]] std::optional<ChunkSeq> expected_live_edge(TimePoint now) const;
+
+    EngineConfig config_;
+    std::mt19937_64 rng_;
+    TimePoint started_at_;
+    bool stopped_ = false;
+
+    NeighborTable table_;
+    ChunkStore store_;
+    Playback playback_;
+    Traffic traffic_;
+    TokenBucket upload_;
+
+    std::optional<ChunkSeq> live_edge_;
+    std::optional<std::pair<ChunkSeq, TimePoint>> live_anchor_;  // trusted (seq, when seen)
+    std::optional<PeerCandidate> source_;
+    TimePoint source_retry_at_{};
+    std::map<std::string, TimePoint> pending_connects_;  // endpoint -> asked at
+
+    std::uint64_t chunk_bytes_estimate_ = 64 * 1024;
+    TimePoint next_tick_{};
+    TimePoint next_buffer_map_{};
+    TimePoint next_maintenance_{};
+    TimePoint next_want_peers_{};
+
+    std::vector<Action> actions_;
+};
+
+}  // namespace p2pls::peer

@@ -1,0 +1,89 @@
+// The networked peer: drives one PeerEngine (peer/core/peer_engine.hpp) over real TCP
+// with Boost.Asio. Used by both executables: `p2pls-peer` (a viewer/relay peer) and
+// `p2pls-source` (origin mode: the channel's source publishes chunks through it).
+//
+// Shape (STYLE.md, "Async code"): one thread runs the io_context; per neighbour one reader
+// and one writer coroutine over common/net/framed_socket.hpp; one steady_timer re-armed
+// from PeerEngine::next_timer(); an acceptor for incoming neighbours; the tracker client
+// (tracker/curl) announces started / heartbeat / stopped. Every method must be called on
+// the io_context's thread (post to it from other threads, e.g. a GStreamer callback).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/core/chunk_signature.hpp"
+#include "common/core/errc.hpp"
+#include "p2pls/peer.pb.h"
+#include "p2pls/report.pb.h"
+#include "peer/core/engine_config.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace p2pls::net {
+
+struct PeerNodeConfig {
+    // Engine tuning and identity (channel, peer id, origin mode, upload limit, window, ...).
+    // Empty peer_id: a random one is drawn. For a peer, public_key / chunk_duration are
+    // taken from the tracker's reply when `key_from_tracker` is true.
+    peer::EngineConfig engine;
+    bool key_from_tracker = true;
+
+    // "host:port" to accept neighbours on; port 0 picks a free port (see listen_port()).
+    std::string listen = "127.0.0.1:0";
+    // Tracker base URL, e.g. "http://127.0.0.1:8000"; empty: no tracker (use bootstrap).
+    std::string tracker_url;
+    // Extra neighbours to try, "host:port" each (tests, or a deployment without tracker).
+    std::vector<std::string> bootstrap;
+
+    // Origin mode only: channel facts the source announces to the tracker.
+    std::uint64_t bitrate_bps = 500'000;
+
+    // Called once a second with the current QoE report (for --report), and once more with
+    // final = true when the node stops.
+    std::function<void(const report::QoeReport&)> on_report;
+    // Called for every chunk the playback clock plays (a player hooks its decoder here).
+    std::function<void(const wire::Chunk&)> on_play;
+};
+
+class PeerNode {
+  public:
+    PeerNode(boost::asio::io_context& io, PeerNodeConfig config);
+    ~PeerNode();
+    PeerNode(const PeerNode&) = delete;
+    PeerNode& operator=(const PeerNode&) = delete;
+
+    // Binds the listener and starts joining (tracker announce, bootstrap connects).
+    // Fails with io_error when the listen endpoint cannot be bound.
+    Result<void> start();
+
+    // The bound TCP port (valid after start()).
+    [[nodiscard]] std::uint16_t listen_port() const;
+
+    // Origin mode: publishes one signed chunk (the source's chunker made and signed it).
+    void publish(wire::Chunk chunk);
+
+    // Clean leave: Bye to every neighbour, tracker "stopped", final report; `done` runs
+    // when all of that has finished (or timed out after ~2 s).
+    void stop(std::function<void()> done = {});
+
+    // QoE report now (same content as the --report lines).
+    [[nodiscard]] report::QoeReport report() const;
+    // GET /stats body: the report plus neighbour details, as one JSON object.
+    [[nodiscard]] std::string stats_json() const;
+    // GET /metrics body (Prometheus text format).
+    [[nodiscard]] std::string metrics_text() const;
+
+  private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace p2pls::net
