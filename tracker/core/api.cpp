@@ -1,0 +1,111 @@
+#include "tracker/core/api.hpp"
+
+#include "common/core/proto_json.hpp"
+#include "p2pls/http.pb.h"
+
+namespace p2pls::tracker {
+namespace {
+
+constexpr std::string_view kChannelsPrefix = "/v1/channels/";
+constexpr std::string_view kAnnounceSuffix = "/announce";
+
+ApiResponse fail(TrackerState& state, const ApiError& error) {
+    state.count_error(error.error);
+    return ApiResponse{error.status, "application/json", error_json(error), {}};
+}
+
+ApiResponse method_not_allowed(TrackerState& state, std::string_view method, std::string allow) {
+    auto r = fail(
+        state, ApiError{405, "method_not_allowed",
+                        std::string(method.substr(0, 16)) + " is not allowed here; use " + allow});
+    r.allow = std::move(allow);
+    return r;
+}
+
+template <class T>
+ApiResponse reply(TrackerState& state, const Expected<T>& result) {
+    if (!result) {
+        return fail(state, result.error());
+    }
+    return ApiResponse{200, "application/json", to_json(*result), {}};
+}
+
+// Parses a JSON body into `out`, or says why it cannot: "bad_json" for anything the JSON
+// mapping refuses (syntax, unknown field, wrong type), with protobuf's own explanation.
+std::optional<ApiError> parse_body(const TrackerState& state, std::string_view body,
+                                   google::protobuf::Message& out) {
+    if (body.size() > state.config().max_body_bytes) {
+        return ApiError{413, "body_too_large",
+                        "request body of " + std::to_string(body.size()) + " bytes exceeds " +
+                            std::to_string(state.config().max_body_bytes)};
+    }
+    if (auto why = parse_json(body, out)) {
+        return bad_request("bad_json",
+                           "body is not a valid " + out.GetTypeName() + " JSON object: " + *why);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string error_json(const ApiError& error) {
+    http_api::ErrorBody body;
+    body.set_error(error.error);
+    body.set_detail(error.detail);
+    return to_json(body);
+}
+
+ApiResponse handle_request(TrackerState& state, const ApiRequest& request, TimePoint now) {
+    std::string_view path = request.target;
+    if (const auto q = path.find('?'); q != std::string_view::npos) {
+        path = path.substr(0, q);
+    }
+    const bool get = request.method == "GET";
+    const bool post = request.method == "POST";
+
+    if (path == "/metrics") {
+        if (!get) {
+            return method_not_allowed(state, request.method, "GET");
+        }
+        return ApiResponse{200, "text/plain; version=0.0.4", state.render_metrics(now), {}};
+    }
+    if (path == "/v1/channels") {
+        if (!get) {
+            return method_not_allowed(state, request.method, "GET");
+        }
+        return ApiResponse{200, "application/json", to_json(state.channels(now)), {}};
+    }
+    if (path == "/v1/decade-servers") {
+        if (!post) {
+            return method_not_allowed(state, request.method, "POST");
+        }
+        tracker_api::DecadeServerInfo server;
+        if (auto e = parse_body(state, request.body, server)) {
+            return fail(state, *e);
+        }
+        return reply(state, state.register_decade_server(server));
+    }
+    if (path.starts_with(kChannelsPrefix)) {
+        std::string_view rest = path.substr(kChannelsPrefix.size());
+        if (rest.ends_with(kAnnounceSuffix)) {
+            const std::string_view channel = rest.substr(0, rest.size() - kAnnounceSuffix.size());
+            if (!post) {
+                return method_not_allowed(state, request.method, "POST");
+            }
+            tracker_api::AnnounceRequest announce;
+            if (auto e = parse_body(state, request.body, announce)) {
+                return fail(state, *e);
+            }
+            return reply(state, state.announce(channel, announce, now, request.remote_host));
+        }
+        if (rest.find('/') == std::string_view::npos) {
+            if (!get) {
+                return method_not_allowed(state, request.method, "GET");
+            }
+            return reply(state, state.channel_info(rest, now));
+        }
+    }
+    return fail(state, ApiError{404, "not_found", "no such resource; see GET /v1/channels"});
+}
+
+}  // namespace p2pls::tracker

@@ -1,0 +1,27 @@
+// Tracker settings. Every field has the unit in its name or comment; the defaults run a
+// tracker for one machine with no configuration (DESIGN.md §3, "Tracker").
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace p2pls::tracker {
+
+struct TrackerConfig {
+    // Announce interval told to every member (seconds, 1..3600).
+    std::chrono::seconds interval{5};
+    // A member (or source) not heard for this many intervals is dropped.
+    std::uint32_t expiry_intervals = 3;
+    // Peers per reply when the asker leaves num_want at 0, and the cap on num_want.
+    std::uint32_t default_peers = 20;
+    std::uint32_t max_peers = 50;
+    // Resource caps: a tracker under abuse refuses (503) rather than growing without bound.
+    std::size_t max_channels = 10'000;
+    std::size_t max_members_per_channel = 100'000;
+    std::size_t max_decade_servers = 1'000;
+    // Largest request body accepted by the API (bytes).
+    std::size_t max_body_bytes = 16 * 1024;
+};
+
+}  // namespace p2pls::tracker

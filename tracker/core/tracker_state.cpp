@@ -1,0 +1,387 @@
+#include "tracker/core/tracker_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "common/core/metrics_registry.hpp"
+#include "tracker/core/validate.hpp"
+
+namespace p2pls::tracker {
+namespace {
+
+constexpr std::uint64_t kMaxBitrateBps = 100'000'000'000ULL;  // 100 Gbit/s: beyond is a typo
+constexpr std::uint32_t kMinChunkMs = 10;
+constexpr std::uint32_t kMaxChunkMs = 60'000;
+constexpr std::size_t kPublicKeyBytes = 32;  // Ed25519
+
+tracker_api::PeerInfo make_peer(const Member& m) {
+    tracker_api::PeerInfo p;
+    p.set_peer_id(m.peer_id);
+    p.set_endpoint(m.endpoint);
+    p.set_mode(m.mode);
+    p.set_decade_server(m.decade_server);
+    return p;
+}
+
+// "0.0.0.0:port" / "[::]:port" name no address others can reach: use the one the
+// transport saw the request come from.
+std::string reachable_endpoint(const std::string& announced, const HostPort& hp,
+                               std::string_view remote_host) {
+    const bool wildcard = hp.host == "0.0.0.0" || hp.host == "::";
+    if (!wildcard || remote_host.empty()) {
+        return announced;
+    }
+    const bool v6 = remote_host.find(':') != std::string_view::npos;
+    return (v6 ? "[" + std::string(remote_host) + "]" : std::string(remote_host)) + ":" +
+           std::to_string(hp.port);
+}
+
+std::optional<ApiError> check_source_fields(const tracker_api::AnnounceRequest& r) {
+    if (r.is_source()) {
+        if (r.event() == tracker_api::stopped) {
+            return std::nullopt;
+        }
+        if (r.bitrate_bps() == 0 || r.bitrate_bps() > kMaxBitrateBps) {
+            return bad_request("bad_bitrate", "bitrate_bps must be 1..100000000000 for a source");
+        }
+        if (r.chunk_ms() != 0 && (r.chunk_ms() < kMinChunkMs || r.chunk_ms() > kMaxChunkMs)) {
+            return bad_request("bad_chunk_ms", "chunk_ms must be 10..60000 (0 = 1000)");
+        }
+        if (r.public_key().size() != kPublicKeyBytes) {
+            return bad_request("bad_public_key",
+                               "public_key must be a 32-byte Ed25519 key (base64 in JSON), got " +
+                                   std::to_string(r.public_key().size()) + " bytes");
+        }
+        return std::nullopt;
+    }
+    const char* field = r.bitrate_bps() != 0      ? "bitrate_bps"
+                        : r.chunk_ms() != 0       ? "chunk_ms"
+                        : !r.public_key().empty() ? "public_key"
+                        : r.live_edge() != 0      ? "live_edge"
+                                                  : nullptr;
+    if (field != nullptr) {
+        return bad_request("source_only_field",
+                           std::string(field) + " may only be sent with is_source=true");
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+TrackerState::TrackerState(TrackerConfig config, std::uint64_t seed)
+    : config_(config), rng_(seed) {}
+
+Duration TrackerState::ttl() const {
+    return std::chrono::duration_cast<Duration>(config_.interval * config_.expiry_intervals);
+}
+
+TimePoint TrackerState::advance(TimePoint now) {
+    latest_ = std::max(latest_, now);
+    return latest_;
+}
+
+std::size_t TrackerState::member_count() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [name, channel] : channels_) {
+        n += channel.members.size();
+    }
+    return n;
+}
+
+Expected<tracker_api::AnnounceResponse> TrackerState::announce(
+    std::string_view channel_name, const tracker_api::AnnounceRequest& r, TimePoint now,
+    std::string_view remote_host) {
+    // 1. Every field, before touching any state.
+    if (auto e = check_channel_name(channel_name)) {
+        return *e;
+    }
+    if (r.event() != tracker_api::started && r.event() != tracker_api::heartbeat &&
+        r.event() != tracker_api::stopped) {
+        return bad_request("bad_event", "event must be started, heartbeat or stopped");
+    }
+    if (auto e = check_peer_id(r.peer_id(), "peer_id")) {
+        return *e;
+    }
+    if (!wire::Mode_IsValid(r.mode())) {
+        return bad_request("bad_mode", "mode must be native or decade");
+    }
+    std::string endpoint;
+    if (r.event() != tracker_api::stopped || !r.endpoint().empty()) {
+        auto hp = parse_host_port(r.endpoint(), "endpoint");
+        if (!hp) {
+            return hp.error();
+        }
+        endpoint = reachable_endpoint(r.endpoint(), *hp, remote_host);
+    }
+    if (!r.decade_server().empty()) {
+        if (auto e = check_url(r.decade_server(), "decade_server")) {
+            return *e;
+        }
+    }
+    if (auto e = check_region(r.region(), "region")) {
+        return *e;
+    }
+    if (auto e = check_source_fields(r)) {
+        return *e;
+    }
+
+    // 2. The channel as it stands at `now`, and the capacity checks.
+    now = advance(now);
+    auto it = channels_.find(channel_name);
+    if (it != channels_.end()) {
+        bool erased = false;
+        expired_total_ += expire_channel(it, now, erased);
+        if (erased) {
+            it = channels_.end();
+        }
+    }
+    if (it == channels_.end()) {
+        if (!r.is_source() || r.event() == tracker_api::stopped) {
+            return ApiError{404, "unknown_channel",
+                            "no channel \"" + std::string(channel_name) +
+                                "\": its source has not announced it (or it expired)"};
+        }
+        if (channels_.size() >= config_.max_channels) {
+            return ApiError{503, "tracker_full", "the tracker holds its maximum of channels"};
+        }
+    } else if (r.is_source()) {
+        const auto& src = it->second.source;
+        if (src && src->peer_id != r.peer_id()) {
+            return ApiError{409, "source_conflict",
+                            "channel \"" + std::string(channel_name) +
+                                "\" already has a live source with another peer_id"};
+        }
+    } else if (r.event() != tracker_api::stopped &&
+               it->second.members.find(r.peer_id()) == nullptr &&
+               it->second.members.size() >= config_.max_members_per_channel) {
+        return ApiError{503, "channel_full", "the channel holds its maximum of members"};
+    }
+
+    // 3. Apply.
+    ++announces_[static_cast<std::size_t>(r.event())];
+    if (it == channels_.end()) {
+        it = channels_.emplace(std::string(channel_name), Channel{}).first;
+    }
+    Channel& channel = it->second;
+    const wire::Mode mode = r.mode() == wire::mode_unspecified ? wire::native : r.mode();
+    std::optional<tracker_api::DecadeServerInfo> nearest;
+    if (mode == wire::decade) {
+        nearest = nearest_decade_server(r.region());
+    }
+
+    if (r.is_source()) {
+        if (r.event() == tracker_api::stopped) {
+            channel.source.reset();
+        } else {
+            channel.source = Source{r.peer_id(), endpoint, now};
+            channel.bitrate_bps = r.bitrate_bps();
+            channel.chunk_ms = r.chunk_ms() == 0 ? 1000 : r.chunk_ms();
+            channel.public_key = r.public_key();
+            channel.live_edge = r.live_edge();
+        }
+    } else if (r.event() == tracker_api::stopped) {
+        channel.members.erase(r.peer_id());
+    } else {
+        std::string home = r.decade_server();
+        if (home.empty() && nearest) {
+            home = nearest->url();
+        }
+        channel.members.upsert(Member{r.peer_id(), endpoint, mode, std::move(home), now});
+    }
+
+    tracker_api::AnnounceResponse reply;
+    reply.set_interval_s(static_cast<std::uint32_t>(config_.interval.count()));
+    *reply.mutable_channel() = make_info(it->first, channel);
+    if (channel.source) {
+        auto* s = reply.mutable_source();
+        s->set_peer_id(channel.source->peer_id);
+        s->set_endpoint(channel.source->endpoint);
+        s->set_mode(wire::native);
+    }
+    if (nearest) {
+        *reply.mutable_decade_server() = *nearest;
+    }
+    if (r.event() != tracker_api::stopped) {
+        const std::uint32_t want = r.num_want() == 0 ? config_.default_peers : r.num_want();
+        const std::size_t k = std::min(want, config_.max_peers);
+        channel.members.sample(k, r.peer_id(), rng_,
+                               [&](const Member& m) { *reply.add_peers() = make_peer(m); });
+    }
+    if (!channel.source && channel.members.empty()) {
+        channels_.erase(it);
+    }
+    return reply;
+}
+
+Expected<tracker_api::ChannelInfo> TrackerState::channel_info(std::string_view name,
+                                                              TimePoint now) {
+    if (auto e = check_channel_name(name)) {
+        return *e;
+    }
+    now = advance(now);
+    auto it = channels_.find(name);
+    if (it != channels_.end()) {
+        bool erased = false;
+        expired_total_ += expire_channel(it, now, erased);
+        if (!erased) {
+            return make_info(it->first, it->second);
+        }
+    }
+    return ApiError{404, "unknown_channel", "no channel \"" + std::string(name) + "\""};
+}
+
+tracker_api::ChannelList TrackerState::channels(TimePoint now) {
+    expire(now);
+    tracker_api::ChannelList list;
+    for (const auto& [name, channel] : channels_) {
+        *list.add_channels() = make_info(name, channel);
+    }
+    return list;
+}
+
+Expected<tracker_api::DecadeServerInfo> TrackerState::register_decade_server(
+    const tracker_api::DecadeServerInfo& server) {
+    if (server.url().empty()) {
+        return bad_request("bad_url", "url is empty");
+    }
+    if (auto e = check_url(server.url(), "url")) {
+        return *e;
+    }
+    if (auto e = check_region(server.region(), "region")) {
+        return *e;
+    }
+    if (!std::isfinite(server.load()) || server.load() < 0.0 || server.load() > 1.0) {
+        return bad_request("bad_load", "load must be a number in 0..1");
+    }
+    const auto it = std::find_if(decade_servers_.begin(), decade_servers_.end(),
+                                 [&](const auto& s) { return s.url() == server.url(); });
+    if (it != decade_servers_.end()) {
+        *it = server;
+        return server;
+    }
+    if (decade_servers_.size() >= config_.max_decade_servers) {
+        return ApiError{503, "tracker_full", "the tracker holds its maximum of DECADE servers"};
+    }
+    decade_servers_.push_back(server);
+    return server;
+}
+
+std::optional<tracker_api::DecadeServerInfo> TrackerState::nearest_decade_server(
+    std::string_view region) const {
+    const tracker_api::DecadeServerInfo* best = nullptr;
+    bool best_local = false;
+    for (const auto& s : decade_servers_) {
+        const bool local = !region.empty() && s.region() == region;
+        const bool better =
+            best == nullptr || (local && !best_local) ||
+            (local == best_local &&
+             (s.load() < best->load() || (s.load() == best->load() && s.url() < best->url())));
+        if (better) {
+            best = &s;
+            best_local = local;
+        }
+    }
+    if (best == nullptr) {
+        return std::nullopt;
+    }
+    return *best;
+}
+
+std::size_t TrackerState::expire_channel(ChannelMap::iterator it, TimePoint now, bool& erased) {
+    const TimePoint cutoff = now - ttl();
+    Channel& channel = it->second;
+    const std::size_t dropped = channel.members.expire_heard_until(cutoff);
+    if (channel.source && channel.source->last_seen <= cutoff) {
+        channel.source.reset();
+    }
+    erased = !channel.source && channel.members.empty();
+    if (erased) {
+        channels_.erase(it);
+    }
+    return dropped;
+}
+
+std::size_t TrackerState::expire(TimePoint now) {
+    now = advance(now);
+    std::size_t dropped = 0;
+    for (auto it = channels_.begin(); it != channels_.end();) {
+        auto next = std::next(it);
+        bool erased = false;
+        dropped += expire_channel(it, now, erased);
+        it = next;
+    }
+    expired_total_ += dropped;
+    return dropped;
+}
+
+std::optional<TimePoint> TrackerState::next_expiry() const {
+    std::optional<TimePoint> earliest;
+    const auto consider = [&](TimePoint last_seen) {
+        const TimePoint at = last_seen + ttl();
+        if (!earliest || at < *earliest) {
+            earliest = at;
+        }
+    };
+    for (const auto& [name, channel] : channels_) {
+        if (auto t = channel.members.oldest_last_seen()) {
+            consider(*t);
+        }
+        if (channel.source) {
+            consider(channel.source->last_seen);
+        }
+    }
+    return earliest;
+}
+
+tracker_api::ChannelInfo TrackerState::make_info(const std::string& name,
+                                                 const Channel& channel) const {
+    tracker_api::ChannelInfo info;
+    info.set_name(name);
+    info.set_bitrate_bps(channel.bitrate_bps);
+    info.set_chunk_ms(channel.chunk_ms);
+    info.set_public_key(channel.public_key);
+    info.set_source_endpoint(channel.source ? channel.source->endpoint : std::string());
+    info.set_live_edge(channel.live_edge);
+    info.set_members(static_cast<std::uint32_t>(channel.members.size()));
+    return info;
+}
+
+void TrackerState::count_error(std::string_view error) {
+    auto it = errors_.find(error);
+    if (it == errors_.end()) {
+        // Codes come from this library, not from clients, so the map stays small.
+        it = errors_.emplace(std::string(error), 0).first;
+    }
+    ++it->second;
+}
+
+std::string TrackerState::render_metrics(TimePoint now) {
+    expire(now);
+    MetricsRegistry m;
+    static constexpr std::array<const char*, 4> kEvents = {"unspecified", "started", "heartbeat",
+                                                           "stopped"};
+    for (std::size_t e = 1; e < kEvents.size(); ++e) {
+        m.counter("p2pls_tracker_announces_total", "Announces accepted, by event.",
+                  {{"event", kEvents[e]}})
+            .set(static_cast<double>(announces_[e]));
+    }
+    for (const auto& [code, n] : errors_) {
+        m.counter("p2pls_tracker_errors_total", "Requests rejected, by error code.",
+                  {{"error", code}})
+            .set(static_cast<double>(n));
+    }
+    m.counter("p2pls_tracker_members_expired_total",
+              "Members dropped for not announcing within the expiry time.")
+        .set(static_cast<double>(expired_total_));
+    m.gauge("p2pls_tracker_channels", "Channels known.").set(static_cast<double>(channels_.size()));
+    m.gauge("p2pls_tracker_decade_servers", "DECADE servers registered.")
+        .set(static_cast<double>(decade_servers_.size()));
+    for (const auto& [name, channel] : channels_) {
+        m.gauge("p2pls_tracker_members", "Live members per channel.", {{"channel", name}})
+            .set(static_cast<double>(channel.members.size()));
+    }
+    return m.render();
+}
+
+}  // namespace p2pls::tracker

@@ -1,0 +1,174 @@
+#include "tracker/core/validate.hpp"
+
+#include <charconv>
+
+namespace p2pls::tracker {
+namespace {
+
+bool is_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_printable_no_space(char c) {
+    return c > ' ' && c < 0x7f;
+}
+
+// Quotes at most 40 bytes of a bad value, with non-printable bytes shown as '?', so that
+// an error detail never echoes a huge or binary input.
+std::string quote(std::string_view value) {
+    std::string out = "\"";
+    for (std::size_t i = 0; i < value.size() && i < 40; ++i) {
+        const char c = value[i];
+        out += (c >= ' ' && c < 0x7f && c != '"' && c != '\\') ? c : '?';
+    }
+    if (value.size() > 40) {
+        out += "...";
+    }
+    return out + "\"";
+}
+
+std::string field_str(std::string_view field) {
+    return std::string(field);
+}
+
+}  // namespace
+
+Expected<HostPort> parse_host_port(std::string_view text, std::string_view field) {
+    const auto fail = [&](std::string why) {
+        return bad_request("bad_endpoint",
+                           field_str(field) + " " + quote(text) + ": " + std::move(why));
+    };
+    if (text.empty()) {
+        return fail("missing; expected \"host:port\"");
+    }
+    std::string_view host;
+    std::string_view port;
+    if (text.front() == '[') {
+        const auto close = text.find("]:");
+        if (close == std::string_view::npos) {
+            return fail("an IPv6 literal must look like \"[addr]:port\"");
+        }
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+        if (host.empty() || host.size() > 45) {
+            return fail("bad IPv6 literal");
+        }
+        for (const char c : host) {
+            const bool hex =
+                (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            if (!hex && c != ':' && c != '.') {
+                return fail("bad character in IPv6 literal");
+            }
+        }
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) {
+            return fail("no port; expected \"host:port\"");
+        }
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.empty()) {
+            return fail("empty host");
+        }
+        if (host.size() > kMaxHost) {
+            return fail("host longer than 253 bytes");
+        }
+        for (const char c : host) {
+            if (!is_alnum(c) && c != '.' && c != '-') {
+                return fail("bad character in host");
+            }
+        }
+    }
+    if (port.empty() || port.size() > 5) {
+        return fail("port must be 1..65535");
+    }
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
+        return fail("port must be 1..65535");
+    }
+    return HostPort{std::string(host), static_cast<std::uint16_t>(value)};
+}
+
+std::optional<ApiError> check_channel_name(std::string_view name) {
+    if (name.empty() || name.size() > kMaxChannelName) {
+        return bad_request("bad_channel", "channel name must be 1..64 characters");
+    }
+    for (const char c : name) {
+        if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
+            return bad_request("bad_channel", "channel name " + quote(name) +
+                                                  " may only hold letters, digits, '.', '_', '-'");
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<ApiError> check_peer_id(std::string_view id, std::string_view field) {
+    if (id.empty()) {
+        return bad_request("bad_peer_id", field_str(field) + " is empty");
+    }
+    if (id.size() > kMaxPeerId) {
+        return bad_request("bad_peer_id", field_str(field) + " is longer than 128 bytes");
+    }
+    for (const char c : id) {
+        if (!is_printable_no_space(c)) {
+            return bad_request("bad_peer_id", field_str(field) + " " + quote(id) +
+                                                  " may only hold printable ASCII without spaces");
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<ApiError> check_url(std::string_view url, std::string_view field) {
+    const auto fail = [&](std::string why) {
+        return bad_request("bad_url", field_str(field) + " " + quote(url) + ": " + std::move(why));
+    };
+    if (url.size() > kMaxUrl) {
+        return fail("longer than 512 bytes");
+    }
+    std::string_view rest;
+    if (url.starts_with("http://")) {
+        rest = url.substr(7);
+    } else if (url.starts_with("https://")) {
+        rest = url.substr(8);
+    } else {
+        return fail("must start with http:// or https://");
+    }
+    const auto slash = rest.find('/');
+    const std::string_view authority = rest.substr(0, slash);
+    if (authority.empty()) {
+        return fail("no host");
+    }
+    if (authority.find(':') != std::string_view::npos || authority.front() == '[') {
+        if (auto hp = parse_host_port(authority, field); !hp) {
+            return fail("bad host:port");
+        }
+    } else {
+        for (const char c : authority) {
+            if (!is_alnum(c) && c != '.' && c != '-') {
+                return fail("bad character in host");
+            }
+        }
+    }
+    for (const char c : url) {
+        if (!is_printable_no_space(c)) {
+            return fail("may only hold printable ASCII without spaces");
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<ApiError> check_region(std::string_view region, std::string_view field) {
+    if (region.size() > kMaxRegion) {
+        return bad_request("bad_region", field_str(field) + " is longer than 64 bytes");
+    }
+    for (const char c : region) {
+        if (!is_printable_no_space(c)) {
+            return bad_request("bad_region", field_str(field) + " " + quote(region) +
+                                                 " may only hold printable ASCII without spaces");
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace p2pls::tracker
