@@ -1,0 +1,205 @@
+// The DECADE server's logic (DESIGN.md §3 "DECADE", draft §3): lockers, object
+// references with TTLs, quotas, per-locker stats and the handling of Put / Get / Delete /
+// Status / Remote Get as plain functions from a request to a result. No I/O: bytes live
+// behind the BlobStore interface, time is passed in, and a Remote Get that needs another
+// server comes back as a RemoteFetch action for the adapter to perform.
+//
+// Every object access checks its token with decade::verify_token first — before the
+// object's existence is revealed — so a bad token always gets 401/403 and no data.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <variant>
+#include <vector>
+
+#include "common/core/errc.hpp"
+#include "common/core/metrics_registry.hpp"
+#include "common/core/time.hpp"
+#include "decade-module/core/token.hpp"
+#include "decade-server/core/blob_store.hpp"
+#include "decade-server/core/content_hash.hpp"
+
+namespace p2pls::decade_api {
+class LockerStatus;
+class RegisterLockerRequest;
+class RegisterLockerResponse;
+class RemoteGetOp;
+}  // namespace p2pls::decade_api
+
+namespace p2pls::decade_server {
+
+struct ServerConfig {
+    std::uint64_t capacity_bytes = 1ULL << 30;     // all blobs together (stored once each)
+    std::uint64_t max_object_bytes = 16ULL << 20;  // one object
+    std::uint32_t default_ttl_s = 600;             // when a put names none
+    std::uint32_t max_ttl_s = 7 * 24 * 3600;
+    std::int64_t token_skew_s = decade::kDefaultSkewS;
+    std::uint64_t default_quota_bytes = 256ULL << 20;  // for lockers registered at run time
+    std::size_t max_lockers = 100'000;
+    std::size_t max_objects_per_locker = 1'000'000;
+    // Remote Get: base URLs ("http://host:port") this server may fetch from. The URLs
+    // under which this server itself is reached go in self_urls (a Remote Get naming one
+    // links the blob, no copy).
+    std::vector<std::string> peer_servers;
+    bool allow_any_peer = false;
+    std::vector<std::string> self_urls;
+};
+
+// Who asks, as the HTTP adapter saw it.
+struct Caller {
+    std::string_view token;      // from "Authorization: Bearer"
+    std::string_view client_id;  // X-Decade-Client header, else the remote IP address
+};
+
+// Result of one operation: an HTTP status of its own, an error code string for errors
+// ("token_expired", "quota_exceeded", ...), the object for gets, the status for status.
+struct OpResult {
+    unsigned status = 200;
+    std::string error;   // empty on success
+    std::string detail;  // for a person
+    Blob data;           // get / remote get
+    std::shared_ptr<decade_api::LockerStatus> locker_status;
+    std::string locker;  // locker the bytes are accounted to (for egress sharing)
+
+    [[nodiscard]] bool ok() const noexcept { return status < 300; }
+};
+
+// A Remote Get that must fetch from another server: GET `url` with `token` as bearer.
+struct RemoteFetch {
+    std::string url;
+    std::string token;
+    std::uint64_t max_bytes = 0;
+};
+
+using RemoteGetStep = std::variant<OpResult, RemoteFetch>;
+
+// What the adapter got back from a RemoteFetch.
+struct FetchOutcome {
+    unsigned http_status = 0;  // 0 = no HTTP answer (connect failed, timeout, too large)
+    std::string body;
+    std::string failure;  // why, when http_status is 0
+};
+
+struct LockerInfo {
+    LockerRecord record;
+    std::uint64_t bytes_used = 0;
+    std::uint64_t bytes_served = 0;
+    std::uint64_t bytes_stored = 0;  // total put into it
+    std::size_t objects = 0;
+};
+
+class ServerCore {
+  public:
+    ServerCore(ServerConfig config, BlobStore& store);
+
+    ServerCore(const ServerCore&) = delete;
+    ServerCore& operator=(const ServerCore&) = delete;
+
+    // --- lockers ---
+    // From the accounts file at start-up (replaces the quota/share/secret of a known id).
+    Result<void> add_locker(const LockerRecord& record);
+    // POST /v1/lockers: the adapter draws `id` and `secret`. 400 on bad values, 409 when
+    // the id exists, 507 when the locker table is full.
+    OpResult register_locker(const decade_api::RegisterLockerRequest& request, std::string id,
+                             const decade::LockerSecret& secret,
+                             decade_api::RegisterLockerResponse& out);
+    // Rebuilds lockers and references from what a durable store recovered.
+    void restore(const RecoveredState& state, UnixSeconds now);
+
+    // --- the draft's calls ---
+    OpResult put(const Caller& caller, std::string_view locker, std::string_view name,
+                 std::string data, std::optional<std::uint32_t> ttl_s, UnixSeconds now);
+    OpResult get(const Caller& caller, std::string_view locker, std::string_view name,
+                 UnixSeconds now);
+    OpResult remove(const Caller& caller, std::string_view locker, std::string_view name,
+                    UnixSeconds now);
+    OpResult status(const Caller& caller, std::string_view locker, UnixSeconds now);
+    // Remote Get, step 1: checks the asker's put token and the remote server; links at
+    // once when the remote is this server; otherwise says what to fetch.
+    RemoteGetStep begin_remote_get(const Caller& caller, const decade_api::RemoteGetOp& op,
+                                   UnixSeconds now);
+    // Step 2: stores what was fetched in the asker's locker and returns it.
+    OpResult finish_remote_get(const Caller& caller, const decade_api::RemoteGetOp& op,
+                               const FetchOutcome& fetched, UnixSeconds now);
+
+    // Drops every reference whose TTL has passed and every blob nobody holds; returns
+    // the number of references dropped.
+    std::size_t sweep(UnixSeconds now);
+
+    // --- introspection ---
+    [[nodiscard]] std::optional<LockerInfo> locker_info(std::string_view locker) const;
+    [[nodiscard]] std::uint32_t bandwidth_share(std::string_view locker) const;
+    [[nodiscard]] std::uint64_t blob_bytes() const noexcept { return blob_bytes_; }
+    [[nodiscard]] std::size_t blob_count() const noexcept { return blobs_.size(); }
+    [[nodiscard]] std::uint64_t logical_bytes() const noexcept { return logical_bytes_; }
+    [[nodiscard]] const ServerConfig& config() const noexcept { return config_; }
+    // Prometheus text for GET /metrics (gauges refreshed on each call).
+    std::string render_metrics();
+    MetricsRegistry& metrics() noexcept { return metrics_; }
+
+  private:
+    struct ObjectRef {
+        BlobHash hash{};
+        std::uint64_t size = 0;
+        UnixSeconds expiry_s = 0;
+    };
+    struct TokenUse {
+        std::uint64_t requests = 0;
+        std::uint64_t bytes = 0;
+        UnixSeconds expiry_s = 0;  // forgotten by the sweep after the token expired
+    };
+    struct Locker {
+        LockerRecord record;
+        std::map<std::string, ObjectRef, std::less<>> objects;
+        std::map<std::uint64_t, TokenUse> tokens;  // by token id
+        std::uint64_t bytes_used = 0;
+        std::uint64_t bytes_served = 0;
+        std::uint64_t bytes_stored = 0;
+    };
+    struct BlobEntry {
+        std::uint64_t size = 0;
+        std::uint32_t refs = 0;
+    };
+
+    // Checks the token for one access; on failure fills `result` with 401/403.
+    std::optional<decade::TokenClaims> authorize(const Caller& caller, std::string_view locker,
+                                                 decade::Op op, std::string_view name,
+                                                 std::uint64_t bytes, UnixSeconds now,
+                                                 OpResult& result);
+    void account(Locker& locker, const decade::TokenClaims& claims, std::uint64_t bytes);
+    // A live (unexpired) reference, or nullptr.
+    const ObjectRef* find_live(const Locker& locker, std::string_view name, UnixSeconds now) const;
+    // Adds or replaces locker[name] -> blob; checks quota and capacity (507) first.
+    OpResult store_object(Locker& locker, std::string_view name, const Blob& blob,
+                          const BlobHash& hash, std::uint32_t ttl_s, UnixSeconds now);
+    void drop_ref(Locker& locker, std::map<std::string, ObjectRef, std::less<>>::iterator it);
+    void release_blob(const BlobHash& hash);
+    bool is_self(std::string_view url) const;
+    bool peer_allowed(std::string_view url) const;
+    OpResult count(OpResult result, std::string_view op);
+
+    ServerConfig config_;
+    BlobStore& store_;
+    std::map<std::string, Locker, std::less<>> lockers_;
+    std::map<BlobHash, BlobEntry> blobs_;
+    std::set<std::tuple<UnixSeconds, std::string, std::string>> expiries_;
+    std::uint64_t blob_bytes_ = 0;
+    std::uint64_t logical_bytes_ = 0;
+    decade::SecretLookup lookup_;
+    MetricsRegistry metrics_;
+};
+
+// Helpers shared with the adapters.
+OpResult error_result(unsigned status, std::string_view error, std::string_view detail);
+// "http://Host:Port/" -> "http://host:port" (lower-case scheme and host, no trailing
+// slash); empty when it is not an http:// URL with a host.
+std::string normalize_server_url(std::string_view url);
+
+}  // namespace p2pls::decade_server
