@@ -30,29 +30,30 @@ enum class Errc {
     chunk_out_of_window,      // a chunk seq outside the window this side holds
 
     // --- DECADE tokens ---
-    token_malformed = 200,  // truncated, wrong encoding or wrong version
-    token_bad_mac,          // MAC does not match: forged or tampered
-    token_expired,          // past expiry (plus skew allowance)
-    token_not_yet_valid,    // before not-before (minus skew allowance)
-    token_wrong_locker,     // token is for another locker
-    token_wrong_op,         // token does not grant this operation
-    token_out_of_scope,     // object name outside the token's prefix/seq range
-    token_budget_exhausted, // byte budget used up
-    token_wrong_grantee,    // token was issued to another client
+    token_malformed = 200,   // truncated, wrong encoding or wrong version
+    token_bad_mac,           // MAC does not match: forged or tampered
+    token_expired,           // past expiry (plus skew allowance)
+    token_not_yet_valid,     // before not-before (minus skew allowance)
+    token_wrong_locker,      // token is for another locker
+    token_wrong_op,          // token does not grant this operation
+    token_out_of_scope,      // object name outside the token's prefix/seq range
+    token_budget_exhausted,  // byte budget used up
+    token_wrong_grantee,     // token was issued to another client
 
     // --- storage ---
-    not_found = 300,   // no such object, locker or channel
-    quota_exceeded,    // the locker's byte quota would be exceeded
-    store_corrupt,     // stored bytes fail their content-hash check
+    not_found = 300,  // no such object, locker or channel
+    quota_exceeded,   // the locker's byte quota would be exceeded
+    store_corrupt,    // stored bytes fail their content-hash check
 
     // --- services and resources ---
-    busy = 400,          // the service refuses for now; retry later
-    timeout,             // an operation did not finish in its time
-    unavailable,         // the service could not be reached
-    bad_request,         // a request that violates the API (detail in the message)
-    config_invalid,      // a configuration value out of range or inconsistent
-    media_error,         // GStreamer reported an error
-    io_error,            // a file or socket operation failed
+    busy = 400,      // the service refuses for now; retry later
+    timeout,         // an operation did not finish in its time
+    unavailable,     // the service could not be reached
+    bad_request,     // a request that violates the API (detail in the message)
+    config_invalid,  // a configuration value out of range or inconsistent
+    media_error,     // GStreamer reported an error
+    io_error,        // a file or socket operation failed
+    body_too_large,  // an HTTP body larger than its cap
 };
 
 const boost::system::error_category& p2pls_category() noexcept;

@@ -1,0 +1,121 @@
+// An HTTP/1.1 server on Boost.Beast shared by every role that serves HTTP (tracker,
+// DECADE server, peer stats, player output). Each connection is one coroutine: read a
+// request, await the role's handler, write the response, repeat while keep-alive.
+//
+// Resource control lives here, once: header and body size caps, a timeout for reading
+// a request and for idle keep-alive connections, a global connection cap and a cap per
+// client address. A connection over a cap is answered at once with 503 and Retry-After
+// and closed — never left to stall (DESIGN.md §3, "Connection slots").
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace p2pls::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+using Status = boost::beast::http::status;
+
+struct ServerLimits {
+    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_body_bytes = 1024 * 1024;
+    // Time allowed to receive one whole request once the connection is open or busy.
+    std::chrono::milliseconds request_timeout{10'000};
+    // Time a keep-alive connection may sit between requests.
+    std::chrono::milliseconds idle_timeout{30'000};
+    // Time allowed to write one response (a slow reader is dropped after it).
+    std::chrono::milliseconds write_timeout{30'000};
+    std::size_t max_connections = 1024;          // all clients together
+    std::size_t max_connections_per_client = 0;  // per remote address; 0 = no cap
+    std::uint32_t busy_retry_after_s = 1;        // Retry-After on a 503 for a full server
+};
+
+struct RequestContext {
+    boost::asio::ip::tcp::endpoint remote;
+};
+
+// Produces the response to one request. Runs on the server's io_context thread; an
+// exception becomes a 500. The handler may co_await (e.g. a server-to-server fetch).
+using Handler = std::function<boost::asio::awaitable<Response>(Request&, const RequestContext&)>;
+
+class HttpServer {
+  public:
+    // Binds and listens at once (throws boost::system::system_error when it cannot:
+    // a start-up failure). Port 0 picks a free port; see local_endpoint().
+    HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
+               ServerLimits limits, Handler handler);
+    ~HttpServer();
+
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    // Starts accepting. Connections are served until stop().
+    void start();
+    // Stops accepting and closes every open connection. The server must outlive the
+    // io_context's run() (or the coroutines it started), as usual with Asio.
+    void stop();
+
+    [[nodiscard]] std::size_t open_connections() const noexcept { return open_; }
+    // Connections answered with 503 because a cap was reached.
+    [[nodiscard]] std::uint64_t refused_connections() const noexcept { return refused_; }
+    [[nodiscard]] const ServerLimits& limits() const noexcept { return limits_; }
+
+  private:
+    struct Session;
+
+    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket);
+
+    boost::asio::io_context& io_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    ServerLimits limits_;
+    Handler handler_;
+    std::size_t open_ = 0;
+    std::size_t refusing_ = 0;
+    std::uint64_t refused_ = 0;
+    std::uint64_t next_session_ = 0;
+    bool stopped_ = false;
+    std::map<boost::asio::ip::address, std::size_t> per_client_;
+    std::unordered_map<std::uint64_t, boost::asio::ip::tcp::socket*> sessions_;
+    std::shared_ptr<bool> alive_;  // lets coroutines notice that the server is gone
+};
+
+// --- building responses -------------------------------------------------------------
+
+// A response with the request's HTTP version and keep-alive, and Content-Length set.
+Response make_response(const Request& request, Status status, std::string body,
+                       std::string_view content_type);
+Response make_json_response(const Request& request, Status status, std::string json);
+// {"error": <code>, "detail": <detail>} (http_api::ErrorBody) with the given status.
+Response make_error_response(const Request& request, Status status, std::string_view error,
+                             std::string_view detail);
+
+// --- reading requests ---------------------------------------------------------------
+
+// "/v1/channels/news/announce?x=1" -> {"v1", "channels", "news", "announce"}.
+// Empty segments are dropped; percent-escapes are left as they are.
+std::vector<std::string_view> path_segments(std::string_view target);
+// The query string without '?', or empty.
+std::string_view query_string(std::string_view target);
+// The value of `key` in a query string ("a=1&b=2"), undecoded; nullopt when absent.
+std::optional<std::string_view> query_param(std::string_view query, std::string_view key);
+
+}  // namespace p2pls::http
