@@ -1,0 +1,246 @@
+// p2pls-tracker: the channel membership service (DESIGN.md §3, "Tracker").
+// Flags override the TOML config file, which overrides the defaults.
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "common/net/stop_signals.hpp"
+#include "tracker/core/validate.hpp"
+#include "tracker/http/tracker_service.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace p2pls;
+
+struct Settings {
+    std::string listen = "127.0.0.1:8200";
+    std::int64_t interval_s = 5;
+    std::uint64_t seed = 0;  // 0 = draw one
+    std::string port_file;
+    std::string log_level = "info";
+    tracker::TrackerConfig tracker;
+    http::ServerLimits limits;
+    std::vector<tracker_api::DecadeServerInfo> decade_servers;
+};
+
+[[noreturn]] void fail(const std::string& message) {
+    std::fprintf(stderr, "p2pls-tracker: %s\n", message.c_str());
+    std::exit(2);
+}
+
+template <class T>
+T integer(const toml::node& node, std::string_view key, std::int64_t lo, std::int64_t hi) {
+    const auto v = node.value<std::int64_t>();
+    if (!v || *v < lo || *v > hi) {
+        fail("config: " + std::string(key) + " must be an integer in " + std::to_string(lo) + ".." +
+             std::to_string(hi));
+    }
+    return static_cast<T>(*v);
+}
+
+void load_config(const std::string& path, Settings& s) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        fail("config " + path + ": " + std::string(e.description()));
+    }
+    for (const auto& [key, node] : root) {
+        const std::string_view k = key.str();
+        if (k == "listen") {
+            const auto v = node.value<std::string>();
+            if (!v) {
+                fail("config: listen must be a string \"host:port\"");
+            }
+            s.listen = *v;
+        } else if (k == "interval_s") {
+            s.interval_s = integer<std::int64_t>(node, k, 1, 3600);
+        } else if (k == "seed") {
+            s.seed = integer<std::uint64_t>(node, k, 0, INT64_MAX);
+        } else if (k == "log_level") {
+            s.log_level = node.value<std::string>().value_or("?");
+        } else if (k == "default_peers") {
+            s.tracker.default_peers = integer<std::uint32_t>(node, k, 1, 1000);
+        } else if (k == "max_peers") {
+            s.tracker.max_peers = integer<std::uint32_t>(node, k, 1, 1000);
+        } else if (k == "max_channels") {
+            s.tracker.max_channels = integer<std::size_t>(node, k, 1, 10'000'000);
+        } else if (k == "max_members_per_channel") {
+            s.tracker.max_members_per_channel = integer<std::size_t>(node, k, 1, 10'000'000);
+        } else if (k == "max_connections") {
+            s.limits.max_connections = integer<std::size_t>(node, k, 1, 1'000'000);
+        } else if (k == "max_connections_per_client") {
+            s.limits.max_connections_per_client = integer<std::size_t>(node, k, 0, 1'000'000);
+        } else if (k == "decade_servers") {
+            const auto* array = node.as_array();
+            if (array == nullptr) {
+                fail("config: decade_servers must be an array of tables ([[decade_servers]])");
+            }
+            for (const auto& entry : *array) {
+                const auto* t = entry.as_table();
+                if (t == nullptr) {
+                    fail("config: each decade_servers entry must be a table");
+                }
+                tracker_api::DecadeServerInfo info;
+                for (const auto& [fkey, fnode] : *t) {
+                    if (fkey.str() == "url" && fnode.is_string()) {
+                        info.set_url(*fnode.value<std::string>());
+                    } else if (fkey.str() == "region" && fnode.is_string()) {
+                        info.set_region(*fnode.value<std::string>());
+                    } else if (fkey.str() == "load" && fnode.is_number()) {
+                        info.set_load(*fnode.value<double>());
+                    } else {
+                        fail("config: decade_servers: unknown key or wrong type: " +
+                             std::string(fkey.str()));
+                    }
+                }
+                s.decade_servers.push_back(info);
+            }
+        } else {
+            fail("config: unknown key \"" + std::string(k) + "\"");
+        }
+    }
+}
+
+asio::ip::tcp::endpoint parse_listen(const std::string& text) {
+    auto hp = tracker::parse_host_port(text, "--listen");
+    // Port 0 is refused in announces but means "any free port" for --listen.
+    if (!hp && text.ends_with(":0")) {
+        hp = tracker::parse_host_port(text.substr(0, text.size() - 2) + ":1", "--listen");
+        if (hp) {
+            hp->port = 0;
+        }
+    }
+    if (!hp) {
+        fail(hp.error().detail);
+    }
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(hp->host, ec);
+    if (ec) {
+        fail("--listen: \"" + hp->host + "\" is not an IP address");
+    }
+    return {address, hp->port};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "p2pls-tracker: keeps channel membership for p2pls. Sources announce channels,\n"
+        "peers announce themselves and get a random sample of live members; members not\n"
+        "heard for 3 intervals are dropped. HTTP API: POST /v1/channels/{ch}/announce,\n"
+        "GET /v1/channels, GET /v1/channels/{ch}, POST /v1/decade-servers, GET /metrics."};
+    Settings s;
+    std::string config_path;
+    std::string listen;
+    std::int64_t interval_s = 0;
+    std::uint64_t seed = 0;
+    std::string port_file;
+    std::string log_level;
+    app.add_option("--config", config_path,
+                   "TOML file: listen, interval_s, seed, log_level, default_peers, max_peers, "
+                   "max_channels, max_members_per_channel, max_connections, "
+                   "max_connections_per_client, [[decade_servers]] url/region/load")
+        ->check(CLI::ExistingFile);
+    auto* listen_opt = app.add_option("--listen", listen,
+                                      "address:port to serve on (default 127.0.0.1:8200; "
+                                      "port 0 picks a free port)");
+    auto* interval_opt = app.add_option("--interval", interval_s,
+                                        "announce interval told to members, seconds (default 5)")
+                             ->check(CLI::Range(1, 3600));
+    auto* seed_opt =
+        app.add_option("--seed", seed, "seed of the peer-sampling RNG (default: drawn at start)");
+    app.add_option("--port-file", port_file,
+                   "write the bound port to this file once listening (for tests with port 0)");
+    auto* log_opt =
+        app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "p2pls-tracker: %s (see --help)\n", e.what());
+        return 2;
+    }
+
+    if (!config_path.empty()) {
+        load_config(config_path, s);
+    }
+    if (listen_opt->count() > 0) {
+        s.listen = listen;
+    }
+    if (interval_opt->count() > 0) {
+        s.interval_s = interval_s;
+    }
+    if (seed_opt->count() > 0) {
+        s.seed = seed;
+    }
+    if (log_opt->count() > 0) {
+        s.log_level = log_level;
+    }
+    s.port_file = port_file;
+    const auto level = spdlog::level::from_str(s.log_level);
+    if (level == spdlog::level::off && s.log_level != "off") {
+        fail("unknown log level \"" + s.log_level + "\"");
+    }
+    spdlog::set_level(level);
+    if (s.tracker.max_peers < s.tracker.default_peers) {
+        fail("config: max_peers must be at least default_peers");
+    }
+    s.tracker.interval = std::chrono::seconds(s.interval_s);
+    if (s.seed == 0) {
+        s.seed =
+            (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+    }
+    const auto endpoint = parse_listen(s.listen);
+
+    asio::io_context io;
+    std::optional<tracker::TrackerService> service;
+    try {
+        service.emplace(io, endpoint, s.tracker, s.seed, s.limits);
+    } catch (const std::exception& e) {
+        fail("cannot listen on " + s.listen + ": " + e.what());
+    }
+    for (const auto& server : s.decade_servers) {
+        if (auto r = service->state().register_decade_server(server); !r) {
+            fail("config: decade_servers: " + r.error().detail);
+        }
+    }
+    const auto bound = service->local_endpoint();
+    if (!s.port_file.empty()) {
+        // Write then rename, so that a reader never sees a half-written port.
+        const std::string tmp = s.port_file + ".tmp";
+        {
+            std::ofstream out(tmp);
+            out << bound.port() << "\n";
+            if (!out) {
+                fail("cannot write --port-file " + s.port_file);
+            }
+        }
+        if (std::rename(tmp.c_str(), s.port_file.c_str()) != 0) {
+            fail("cannot write --port-file " + s.port_file);
+        }
+    }
+    service->start();
+    spdlog::info("p2pls-tracker listening on {}:{} (interval {} s, {} DECADE servers)",
+                 bound.address().to_string(), bound.port(), s.interval_s, s.decade_servers.size());
+
+    net::StopSignals signals(io, [&](int signal) {
+        spdlog::info("signal {}: stopping", signal);
+        service->stop();
+        io.stop();
+    });
+    io.run();
+    spdlog::info("p2pls-tracker stopped");
+    return 0;
+}

@@ -1,0 +1,258 @@
+#include "tracker/curl/tracker_client.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <random>
+
+#include "common/core/proto_json.hpp"
+#include "common/curl/http_client.hpp"
+#include "p2pls/http.pb.h"
+
+namespace p2pls::tracker {
+
+namespace asio = boost::asio;
+
+struct TrackerClient::Impl {
+    Impl(asio::io_context& io_, std::string url_, std::string channel_, TrackerClientOptions o)
+        : io(io_),
+          url(std::move(url_)),
+          channel(std::move(channel_)),
+          options(std::move(o)),
+          http(io_, curl::ClientOptions{.max_connections_per_host = 2,
+                                        .max_total_connections = 0,
+                                        .local_address = options.local_address,
+                                        .user_agent = "p2pls-tracker-client/0.1"}),
+          wait(io_),
+          loop_exit(io_),
+          rng(std::hash<std::string>{}(url + "/" + channel)) {
+        while (!url.empty() && url.back() == '/') {
+            url.pop_back();
+        }
+    }
+
+    asio::io_context& io;
+    std::string url;
+    std::string channel;
+    TrackerClientOptions options;
+    curl::HttpClient http;
+    asio::steady_timer wait;       // between announces
+    asio::steady_timer loop_exit;  // cancelled when the loop ends (stop() waits on it)
+    std::mt19937_64 rng;           // backoff jitter only
+
+    tracker_api::AnnounceRequest request;
+    ReplyHandler on_reply;
+    ErrorHandler on_error;
+    bool running = false;
+    bool stopping = false;
+    bool in_flight = false;
+    bool joined = false;  // some announce reached the tracker: owe it a `stopped`
+    std::uint64_t ok = 0;
+    std::uint32_t interval_s = 0;
+
+
+    // One HTTP exchange with a JSON reply of type T; every failure becomes an ApiError
+    // (status 0 for transport problems) with a readable detail.
+    template <class T>
+    asio::awaitable<Expected<T>> call(std::string method, std::string target, std::string body,
+                                      std::chrono::milliseconds timeout) {
+        curl::HttpRequest req;
+        req.method = std::move(method);
+        req.url = url + target;
+        req.body = std::move(body);
+        req.timeout = timeout;
+        req.connect_timeout = std::min(timeout, std::chrono::milliseconds(3'000));
+        req.max_response_bytes = 4 * 1024 * 1024;
+        if (!req.body.empty()) {
+            req.headers.emplace_back("Content-Type", "application/json");
+        }
+        auto result = co_await http.request(std::move(req));
+        if (!result) {
+            co_return ApiError{0, "transport",
+                               "tracker " + url + " unreachable: " + result.error().message()};
+        }
+        const auto& response = *result;
+        if (response.status != 200) {
+            http_api::ErrorBody error;
+            std::string detail;
+            if (!parse_json(response.body, error)) {
+                detail = error.detail().empty() ? error.error() : error.detail();
+            } else {
+                detail = response.body.substr(0, 200);
+            }
+            co_return ApiError{
+                static_cast<unsigned>(response.status),
+                error.error().empty() ? "http_" + std::to_string(response.status) : error.error(),
+                "tracker answered " + std::to_string(response.status) + ": " + detail};
+        }
+        T reply;
+        if (auto why = parse_json(response.body, reply)) {
+            co_return ApiError{0, "bad_reply",
+                               "tracker reply is not a valid " + reply.GetTypeName() + ": " + *why};
+        }
+        co_return reply;
+    }
+
+    std::chrono::milliseconds jitter(std::chrono::milliseconds d) {
+        std::uniform_real_distribution<double> f(0.8, 1.2);
+        return std::chrono::milliseconds(
+            static_cast<std::int64_t>(static_cast<double>(d.count()) * f(rng)));
+    }
+
+    static asio::awaitable<void> loop(std::shared_ptr<Impl> self) {
+        auto backoff = self->options.initial_backoff;
+        tracker_api::Event event = tracker_api::started;
+        while (!self->stopping) {
+            tracker_api::AnnounceRequest req = self->request;
+            req.set_event(event);
+            self->in_flight = true;
+            auto reply = co_await self->call<tracker_api::AnnounceResponse>(
+                "POST", "/v1/channels/" + self->channel + "/announce", to_json(req),
+                self->options.request_timeout);
+            self->in_flight = false;
+            if (self->stopping) {
+                break;
+            }
+            std::chrono::milliseconds next;
+            const auto interval = self->interval_s > 0 ? std::chrono::seconds(self->interval_s)
+                                                       : self->options.default_interval;
+            if (reply) {
+                self->joined = true;
+                ++self->ok;
+                self->interval_s = std::clamp<std::uint32_t>(reply->interval_s(), 1, 3600);
+                event = tracker_api::heartbeat;
+                backoff = self->options.initial_backoff;
+                next = std::chrono::seconds(self->interval_s);
+                if (self->on_reply) {
+                    self->on_reply(*reply);
+                }
+            } else {
+                const ApiError& e = reply.error();
+                const bool client_error = e.status >= 400 && e.status < 500;
+                if (e.status != 0) {
+                    self->joined = true;  // it heard us
+                }
+                if (self->on_error) {
+                    self->on_error(e.detail, static_cast<int>(e.status));
+                }
+                if (client_error) {
+                    if (self->options.stop_on_client_error) {
+                        break;
+                    }
+                    next = interval;
+                } else {
+                    next = self->jitter(backoff);
+                    backoff = std::min(backoff * 2, self->options.max_backoff);
+                }
+            }
+            if (self->stopping) {
+                break;
+            }
+            self->wait.expires_after(next);
+            co_await self->wait.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        self->running = false;
+        self->loop_exit.cancel();
+    }
+};
+
+TrackerClient::TrackerClient(asio::io_context& io, std::string tracker_url, std::string channel,
+                             TrackerClientOptions options)
+    : impl_(std::make_shared<Impl>(io, std::move(tracker_url), std::move(channel),
+                                   std::move(options))) {}
+
+TrackerClient::~TrackerClient() {
+    impl_->stopping = true;
+    impl_->on_reply = nullptr;
+    impl_->on_error = nullptr;
+    impl_->wait.cancel();
+}
+
+void TrackerClient::start(tracker_api::AnnounceRequest request, ReplyHandler on_reply,
+                          ErrorHandler on_error) {
+    impl_->request = std::move(request);
+    impl_->on_reply = std::move(on_reply);
+    impl_->on_error = std::move(on_error);
+    if (impl_->running || impl_->stopping) {
+        return;
+    }
+    impl_->running = true;
+    impl_->loop_exit.expires_at(asio::steady_timer::time_point::max());
+    asio::co_spawn(impl_->io, Impl::loop(impl_), asio::detached);
+}
+
+void TrackerClient::update(const std::function<void(tracker_api::AnnounceRequest&)>& edit) {
+    edit(impl_->request);
+}
+
+void TrackerClient::announce_now() {
+    if (impl_->running && !impl_->in_flight) {
+        impl_->wait.cancel();
+    }
+}
+
+asio::awaitable<void> TrackerClient::stop() {
+    auto self = impl_;
+    if (self->stopping) {
+        co_return;
+    }
+    self->stopping = true;
+    self->wait.cancel();
+    if (self->running) {
+        // An announce in flight finishes (bounded by request_timeout) before `stopped`
+        // goes out, so that a late heartbeat cannot re-add us after we left.
+        co_await self->loop_exit.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (self->joined) {
+        tracker_api::AnnounceRequest req = self->request;
+        req.set_event(tracker_api::stopped);
+        (void)co_await self->call<tracker_api::AnnounceResponse>(
+            "POST", "/v1/channels/" + self->channel + "/announce", to_json(req),
+            self->options.stop_timeout);
+        self->joined = false;
+    }
+}
+
+bool TrackerClient::running() const noexcept {
+    return impl_->running;
+}
+
+std::uint64_t TrackerClient::announces_ok() const noexcept {
+    return impl_->ok;
+}
+
+std::uint32_t TrackerClient::interval_s() const noexcept {
+    return impl_->interval_s;
+}
+
+asio::awaitable<Expected<tracker_api::AnnounceResponse>> TrackerClient::announce_once(
+    tracker_api::AnnounceRequest request) {
+    auto self = impl_;
+    co_return co_await self->call<tracker_api::AnnounceResponse>(
+        "POST", "/v1/channels/" + self->channel + "/announce", to_json(request),
+        self->options.request_timeout);
+}
+
+asio::awaitable<Expected<tracker_api::ChannelList>> TrackerClient::list_channels() {
+    auto self = impl_;
+    co_return co_await self->call<tracker_api::ChannelList>("GET", "/v1/channels", {},
+                                                            self->options.request_timeout);
+}
+
+asio::awaitable<Expected<tracker_api::ChannelInfo>> TrackerClient::channel_info() {
+    auto self = impl_;
+    co_return co_await self->call<tracker_api::ChannelInfo>("GET", "/v1/channels/" + self->channel,
+                                                            {}, self->options.request_timeout);
+}
+
+asio::awaitable<Expected<tracker_api::DecadeServerInfo>> TrackerClient::register_decade_server(
+    tracker_api::DecadeServerInfo server) {
+    auto self = impl_;
+    co_return co_await self->call<tracker_api::DecadeServerInfo>(
+        "POST", "/v1/decade-servers", to_json(server), self->options.request_timeout);
+}
+
+}  // namespace p2pls::tracker

@@ -1,0 +1,87 @@
+#include "tracker/http/tracker_service.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include "tracker/core/api.hpp"
+
+namespace p2pls::tracker {
+
+namespace asio = boost::asio;
+
+TimePoint steady_now() {
+    return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+}
+
+namespace {
+
+http::ServerLimits with_body_cap(http::ServerLimits limits, const TrackerConfig& config) {
+    // One byte over the core's cap reaches the core, which answers 413 with a JSON body.
+    limits.max_body_bytes = std::max(limits.max_body_bytes, config.max_body_bytes + 1);
+    return limits;
+}
+
+}  // namespace
+
+TrackerService::TrackerService(asio::io_context& io, const asio::ip::tcp::endpoint& listen,
+                               TrackerConfig config, std::uint64_t seed, http::ServerLimits limits)
+    : io_(io),
+      state_(config, seed),
+      server_(io, listen, with_body_cap(limits, config),
+              [this](http::Request& request, const http::RequestContext& context) {
+                  return handle(request, context);
+              }),
+      sweep_timer_(io) {}
+
+void TrackerService::start() {
+    server_.start();
+    asio::co_spawn(io_, sweep_loop(), asio::detached);
+}
+
+void TrackerService::stop() {
+    stopped_ = true;
+    sweep_timer_.cancel();
+    server_.stop();
+}
+
+asio::ip::tcp::endpoint TrackerService::local_endpoint() const {
+    return server_.local_endpoint();
+}
+
+asio::awaitable<http::Response> TrackerService::handle(http::Request& request,
+                                                       const http::RequestContext& context) {
+    const std::string remote = context.remote.address().to_string();
+    const ApiRequest api{request.method_string(), request.target(), request.body(), remote};
+    ApiResponse out = handle_request(state_, api, steady_now());
+    http::Response response = http::make_response(request, static_cast<http::Status>(out.status),
+                                                  std::move(out.body), out.content_type);
+    if (!out.allow.empty()) {
+        response.set(boost::beast::http::field::allow, out.allow);
+    }
+    if (out.status == 503) {
+        response.set(boost::beast::http::field::retry_after,
+                     std::to_string(state_.config().interval.count()));
+    }
+    co_return response;
+}
+
+asio::awaitable<void> TrackerService::sweep_loop() {
+    // Reads expire lazily, so the sweep only bounds memory and keeps /metrics honest: run
+    // at the next expiry, but at most once a second.
+    while (!stopped_) {
+        const TimePoint now = steady_now();
+        state_.expire(now);
+        TimePoint next = now + std::chrono::seconds(1);
+        if (const auto at = state_.next_expiry()) {
+            next = std::max(next, *at);
+        }
+        sweep_timer_.expires_after(std::min<Duration>(next - now, state_.config().interval));
+        co_await sweep_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+}  // namespace p2pls::tracker

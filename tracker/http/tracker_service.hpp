@@ -1,0 +1,51 @@
+// The tracker as an HTTP service: the shared Beast server (common/http) in front of the
+// pure API (tracker/core/api.hpp), plus the timer that sweeps expired members. This file
+// only converts between Beast's types and the core's and reads the clock.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+
+#include "common/http/http_server.hpp"
+#include "tracker/core/tracker_state.hpp"
+
+namespace p2pls::tracker {
+
+class TrackerService {
+  public:
+    // Binds `listen` at once (throws boost::system::system_error when it cannot). The
+    // body cap of `limits` is raised to the core's max_body_bytes + 1 so that the core
+    // answers an oversized body with its own 413 and JSON error body.
+    TrackerService(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
+                   TrackerConfig config, std::uint64_t seed, http::ServerLimits limits = {});
+
+    TrackerService(const TrackerService&) = delete;
+    TrackerService& operator=(const TrackerService&) = delete;
+
+    // Starts serving and sweeping. Runs until stop().
+    void start();
+    void stop();
+
+    [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
+    TrackerState& state() noexcept { return state_; }
+
+  private:
+    boost::asio::awaitable<http::Response> handle(http::Request& request,
+                                                  const http::RequestContext& context);
+    boost::asio::awaitable<void> sweep_loop();
+
+    boost::asio::io_context& io_;
+    TrackerState state_;
+    http::HttpServer server_;
+    boost::asio::steady_timer sweep_timer_;
+    bool stopped_ = false;
+};
+
+// The current time as the cores take it.
+TimePoint steady_now();
+
+}  // namespace p2pls::tracker
