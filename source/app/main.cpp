@@ -1,0 +1,184 @@
+// p2pls-source: the broadcaster's program ("source" is the streaming role). Captures or
+// reads video, encodes H.264 into MPEG-TS, cuts it into signed key-frame-aligned chunks
+// and publishes them. Flags are parsed here; the work is in source/net/source_node.
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "common/net/stop_signals.hpp"
+#include "source/core/options.hpp"
+#include "source/core/signed_chunk.hpp"
+#include "source/gst/ts_pipeline.hpp"
+#include "source/io/key_file.hpp"
+#include "source/net/source_node.hpp"
+
+namespace {
+
+using namespace p2pls;
+using namespace p2pls::source;
+namespace snet = p2pls::source::net;
+
+int fail(int code, const std::string& message) {
+    std::fprintf(stderr, "p2pls-source: error: %s\n", message.c_str());
+    return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "p2pls-source: the channel's source. Encodes live video (a moving test pattern by\n"
+        "default) into H.264/MPEG-TS, cuts it into signed chunks that each start on a key\n"
+        "frame and carry PAT/PMT, and serves them to peers.\n"
+        "Exit codes: 0 clean stop, 1 bad flag syntax, 2 bad settings/key/record folder,\n"
+        "3 media error (missing GStreamer plugin, unreadable input), 4 write error."};
+    app.get_formatter()->column_width(34);
+
+    std::string channel = "live";
+    std::string tracker = "http://127.0.0.1:8200";
+    std::string listen = "127.0.0.1:8100";
+    EncodeSettings encode;
+    std::string input;
+    std::string replay;
+    bool loop = false;
+    bool audio = false;
+    std::string key_path;
+    std::string record_dir;
+    std::string upload_limit = "0";
+    double duration_s = 0;
+    std::string mode = "native";
+    std::string log_level = "info";
+
+    app.add_option("--channel", channel, "Channel name")->capture_default_str();
+    app.add_option("--tracker", tracker, "Tracker base URL to announce the channel to")
+        ->capture_default_str();
+    app.add_option("--listen", listen, "host:port to serve peers on (port 0: any free port)")
+        ->capture_default_str();
+    app.add_option("--chunk-ms", encode.chunk_ms, "Chunk duration in ms of stream time (100-10000)")
+        ->capture_default_str();
+    app.add_option("--bitrate", encode.bitrate_kbps, "H.264 target bitrate, kbit/s (16-100000)")
+        ->capture_default_str();
+    app.add_option("--width", encode.width, "Video width, pixels (even)")->capture_default_str();
+    app.add_option("--height", encode.height, "Video height, pixels (even)")->capture_default_str();
+    app.add_option("--fps", encode.fps, "Frames per second (1-120)")->capture_default_str();
+    auto* input_opt = app.add_option(
+        "--input", input,
+        "Video file or URI to re-encode (paced at real time); default: test pattern");
+    auto* replay_opt = app.add_option(
+        "--replay", replay, "Pre-encoded MPEG-TS file replayed at real time (no encoder)");
+    input_opt->excludes(replay_opt);
+    app.add_flag("--loop", loop, "Restart --input / --replay at its end");
+    app.add_flag("--audio", audio, "Add an AAC 440 Hz tone to the test pattern");
+    app.add_option("--key", key_path,
+                   "Ed25519 seed file (64 hex digits), created with mode 0600 if missing; default: "
+                   "$XDG_STATE_HOME/p2pls/<channel>.key or ./<channel>.key");
+    app.add_option("--record", record_dir,
+                   "Write every chunk to DIR as <seq>.ts, plus index.tsv and public_key.hex");
+    app.add_option("--upload-limit", upload_limit,
+                   "Upload cap to peers, bytes/s, k/M suffixes (decimal); 0 = unlimited; over it "
+                   "peers get Busy")
+        ->capture_default_str();
+    app.add_option("--duration", duration_s, "Stop after this many seconds (0 = run until stopped)")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--mode", mode, "native (serve peers directly) or decade (not yet supported)")
+        ->check(CLI::IsMember({"native", "decade"}))
+        ->capture_default_str();
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "p2pls-source: error: %s (see --help)\n", e.what());
+        return 1;
+    }
+    spdlog::set_level(spdlog::level::from_str(log_level));
+
+    std::string why;
+    if (!validate(encode, why)) {
+        return fail(snet::kExitConfig, why);
+    }
+    const auto upload_bps = parse_rate(upload_limit);
+    if (!upload_bps) {
+        return fail(snet::kExitConfig, "--upload-limit: not a rate: " + upload_limit);
+    }
+    if (mode == "decade") {
+        return fail(snet::kExitConfig,
+                    "--mode decade is not yet supported (it needs the DECADE module); use "
+                    "--mode native");
+    }
+
+    snet::SourceNodeConfig config;
+    config.channel = channel;
+    config.loop = loop;
+    config.record_dir = record_dir;
+    config.pipeline.encode = encode;
+    config.pipeline.audio = audio;
+    if (!gst::init_gstreamer(why)) {
+        return fail(snet::kExitMedia, why);
+    }
+    if (!input.empty() || !replay.empty()) {
+        config.pipeline.kind = input.empty() ? gst::InputKind::replay : gst::InputKind::media;
+        auto location =
+            gst::resolve_location(config.pipeline.kind, input.empty() ? replay : input, why);
+        if (!location) {
+            return fail(snet::kExitMedia, why);
+        }
+        config.pipeline.location = *location;
+    } else if (loop) {
+        return fail(snet::kExitConfig, "--loop needs --input or --replay");
+    }
+    if (duration_s > 0) {
+        config.duration = std::chrono::milliseconds(static_cast<std::int64_t>(duration_s * 1000));
+    }
+    config.chunker.chunk_ms = encode.chunk_ms;
+    config.chunker.timestamp_base_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count();
+
+    if (key_path.empty()) {
+        key_path = io::default_key_path(channel);
+    }
+    const auto key = io::load_or_create_key(key_path, why);
+    if (!key) {
+        return fail(snet::kExitConfig, why);
+    }
+    if (key->created) {
+        spdlog::info("created channel key {}", key_path);
+    }
+    if (key->too_open) {
+        spdlog::warn("key file {} is readable by others: chmod 600 it", key_path);
+    }
+    config.keys = key->keys;
+    spdlog::info("channel '{}' public key {}", channel, to_hex(config.keys.public_key));
+
+    boost::asio::io_context io;
+    int exit_code = snet::kExitOk;
+    snet::SourceNode node(io, config);
+    auto on_exit = [&](int code) {
+        exit_code = code;
+        io.stop();
+    };
+    const auto started = node.start({}, on_exit, why);
+    if (!started) {
+        return fail(started.error() == make_error_code(Errc::io_error) ? snet::kExitConfig
+                                                                       : snet::kExitMedia,
+                    why);
+    }
+    p2pls::net::StopSignals signals(io, [&](int signal) {
+        spdlog::info("signal {}: stopping", signal);
+        node.stop(snet::kExitOk);
+    });
+    (void)tracker;
+    (void)listen;
+    (void)upload_bps;
+    io.run();
+    return exit_code;
+}
