@@ -24,6 +24,7 @@ inline ApiError bad_request(std::string error, std::string detail) {
 template <class T>
 class Expected {
   public:
+    Expected() = default;  // a default T (Asio's co_spawn needs default construction)
     Expected(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
     Expected(ApiError error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 

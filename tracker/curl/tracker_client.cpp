@@ -53,12 +53,10 @@ struct TrackerClient::Impl {
     std::uint64_t ok = 0;
     std::uint32_t interval_s = 0;
 
-
     // One HTTP exchange with a JSON reply of type T; every failure becomes an ApiError
     // (status 0 for transport problems) with a readable detail.
-    template <class T>
-    asio::awaitable<Expected<T>> call(std::string method, std::string target, std::string body,
-                                      std::chrono::milliseconds timeout) {
+    curl::HttpRequest make_request(std::string method, const std::string& target, std::string body,
+                                   std::chrono::milliseconds timeout) const {
         curl::HttpRequest req;
         req.method = std::move(method);
         req.url = url + target;
@@ -69,6 +67,16 @@ struct TrackerClient::Impl {
         if (!req.body.empty()) {
             req.headers.emplace_back("Content-Type", "application/json");
         }
+        return req;
+    }
+
+    [[nodiscard]] std::string announce_target() const {
+        return "/v1/channels/" + channel + "/announce";
+    }
+
+    // Callers pass a named request: g++ 12 mishandles temporaries inside co_await.
+    template <class T>
+    asio::awaitable<Expected<T>> call(curl::HttpRequest req) {
         auto result = co_await http.request(std::move(req));
         if (!result) {
             co_return ApiError{0, "transport",
@@ -109,9 +117,10 @@ struct TrackerClient::Impl {
             tracker_api::AnnounceRequest req = self->request;
             req.set_event(event);
             self->in_flight = true;
-            auto reply = co_await self->call<tracker_api::AnnounceResponse>(
-                "POST", "/v1/channels/" + self->channel + "/announce", to_json(req),
-                self->options.request_timeout);
+            auto http_request = self->make_request("POST", self->announce_target(), to_json(req),
+                                                   self->options.request_timeout);
+            auto reply =
+                co_await self->call<tracker_api::AnnounceResponse>(std::move(http_request));
             self->in_flight = false;
             if (self->stopping) {
                 break;
@@ -209,9 +218,9 @@ asio::awaitable<void> TrackerClient::stop() {
     if (self->joined) {
         tracker_api::AnnounceRequest req = self->request;
         req.set_event(tracker_api::stopped);
-        (void)co_await self->call<tracker_api::AnnounceResponse>(
-            "POST", "/v1/channels/" + self->channel + "/announce", to_json(req),
-            self->options.stop_timeout);
+        auto http_request = self->make_request("POST", self->announce_target(), to_json(req),
+                                               self->options.stop_timeout);
+        (void)co_await self->call<tracker_api::AnnounceResponse>(std::move(http_request));
         self->joined = false;
     }
 }
@@ -231,28 +240,31 @@ std::uint32_t TrackerClient::interval_s() const noexcept {
 asio::awaitable<Expected<tracker_api::AnnounceResponse>> TrackerClient::announce_once(
     tracker_api::AnnounceRequest request) {
     auto self = impl_;
-    co_return co_await self->call<tracker_api::AnnounceResponse>(
-        "POST", "/v1/channels/" + self->channel + "/announce", to_json(request),
-        self->options.request_timeout);
+    auto http_request = self->make_request("POST", self->announce_target(), to_json(request),
+                                           self->options.request_timeout);
+    co_return co_await self->call<tracker_api::AnnounceResponse>(std::move(http_request));
 }
 
 asio::awaitable<Expected<tracker_api::ChannelList>> TrackerClient::list_channels() {
     auto self = impl_;
-    co_return co_await self->call<tracker_api::ChannelList>("GET", "/v1/channels", {},
-                                                            self->options.request_timeout);
+    auto http_request =
+        self->make_request("GET", "/v1/channels", {}, self->options.request_timeout);
+    co_return co_await self->call<tracker_api::ChannelList>(std::move(http_request));
 }
 
 asio::awaitable<Expected<tracker_api::ChannelInfo>> TrackerClient::channel_info() {
     auto self = impl_;
-    co_return co_await self->call<tracker_api::ChannelInfo>("GET", "/v1/channels/" + self->channel,
-                                                            {}, self->options.request_timeout);
+    auto http_request = self->make_request("GET", "/v1/channels/" + self->channel, {},
+                                           self->options.request_timeout);
+    co_return co_await self->call<tracker_api::ChannelInfo>(std::move(http_request));
 }
 
 asio::awaitable<Expected<tracker_api::DecadeServerInfo>> TrackerClient::register_decade_server(
     tracker_api::DecadeServerInfo server) {
     auto self = impl_;
-    co_return co_await self->call<tracker_api::DecadeServerInfo>(
-        "POST", "/v1/decade-servers", to_json(server), self->options.request_timeout);
+    auto http_request = self->make_request("POST", "/v1/decade-servers", to_json(server),
+                                           self->options.request_timeout);
+    co_return co_await self->call<tracker_api::DecadeServerInfo>(std::move(http_request));
 }
 
 }  // namespace p2pls::tracker
