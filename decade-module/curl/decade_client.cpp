@@ -1,0 +1,269 @@
+#include "decade-module/curl/decade_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+
+#include "common/core/proto_json.hpp"
+#include "common/curl/http_client.hpp"
+#include "decade-module/core/requests.hpp"
+#include "p2pls/http.pb.h"
+
+namespace p2pls::decade {
+namespace asio = boost::asio;
+
+struct DecadeClient::Raw {
+    CallStatus status;
+    std::string body;
+};
+
+namespace {
+
+Errc errc_for_reason(std::string_view reason) {
+    static const std::pair<std::string_view, Errc> kTokenReasons[] = {
+        {"token_malformed", Errc::token_malformed},
+        {"token_bad_mac", Errc::token_bad_mac},
+        {"token_expired", Errc::token_expired},
+        {"token_not_yet_valid", Errc::token_not_yet_valid},
+        {"token_wrong_locker", Errc::token_wrong_locker},
+        {"token_wrong_op", Errc::token_wrong_op},
+        {"token_out_of_scope", Errc::token_out_of_scope},
+        {"token_budget_exhausted", Errc::token_budget_exhausted},
+        {"token_wrong_grantee", Errc::token_wrong_grantee},
+    };
+    for (const auto& [name, code] : kTokenReasons) {
+        if (reason == name) {
+            return code;
+        }
+    }
+    return Errc::ok;
+}
+
+}  // namespace
+
+CallStatus status_from_http(unsigned http_status, std::string_view body,
+                            std::string_view retry_after) {
+    CallStatus s;
+    s.http_status = http_status;
+    if (http_status >= 200 && http_status < 300) {
+        return s;
+    }
+    http_api::ErrorBody error;
+    if (!body.empty() && body.size() < 4096 && !parse_json(body, error)) {
+        s.reason = error.error();
+    }
+    if (http_status == 503 && s.reason.find("remote") == std::string::npos) {
+        s.code = Errc::busy;
+        std::uint32_t seconds = 1;
+        const auto [end, ec] =
+            std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
+        if (ec != std::errc{} || end != retry_after.data() + retry_after.size() || seconds > 3600) {
+            seconds = 1;
+        }
+        s.retry_after = std::chrono::seconds(seconds);
+        return s;
+    }
+    if (const Errc token = errc_for_reason(s.reason); token != Errc::ok) {
+        s.code = token;
+    } else if (http_status == 404) {
+        s.code = Errc::not_found;
+    } else if (http_status == 507) {
+        s.code = Errc::quota_exceeded;
+    } else if (http_status == 401 || http_status == 403) {
+        s.code = Errc::token_bad_mac;  // refused without a reason we know
+    } else if (http_status >= 400 && http_status < 500) {
+        s.code = Errc::bad_request;
+    } else if (http_status == 503) {
+        s.code = Errc::busy;
+        s.retry_after = std::chrono::seconds(1);
+    } else {
+        s.code = Errc::unavailable;
+    }
+    if (s.reason.empty()) {
+        s.reason = "http_" + std::to_string(http_status);
+    }
+    return s;
+}
+
+DecadeClient::DecadeClient(asio::io_context& io, ClientConfig config)
+    : io_(io), config_(std::move(config)) {
+    curl::ClientOptions options;
+    options.max_connections_per_host =
+        static_cast<long>(std::max<std::size_t>(config_.slots_per_server, 1));
+    options.local_address = config_.local_address;
+    options.user_agent = "p2pls-decade-module/0.1";
+    http_ = std::make_unique<curl::HttpClient>(io_, options);
+}
+
+DecadeClient::~DecadeClient() = default;
+
+void DecadeClient::cancel_all() {
+    http_->cancel_all();
+}
+
+std::size_t DecadeClient::in_flight() const noexcept {
+    return http_->in_flight();
+}
+
+Result<std::string> DecadeClient::generate_token(const LockerSecret& secret,
+                                                 const TokenClaims& claims) {
+    return decade::generate_token(secret, claims);
+}
+
+asio::awaitable<DecadeClient::Raw> DecadeClient::call(std::string server,
+                                                      Result<RequestSpec> spec) {
+    Raw raw;
+    if (!spec) {
+        raw.status.code = Errc::bad_request;
+        raw.status.reason = "invalid_request";
+        co_return raw;
+    }
+    while (!server.empty() && server.back() == '/') {
+        server.pop_back();
+    }
+    curl::HttpRequest req;
+    req.method = spec->method;
+    req.url = server + spec->target;
+    req.headers = std::move(spec->headers);
+    if (!config_.client_id.empty()) {
+        req.headers.emplace_back(std::string(kClientHeader), config_.client_id);
+    }
+    req.body = std::move(spec->body);
+    req.timeout = config_.timeout;
+    req.connect_timeout = config_.connect_timeout;
+    req.max_response_bytes = config_.max_response_bytes;
+    auto response = co_await http_->request(std::move(req));
+    if (!response) {
+        raw.status.code =
+            response.error() == make_error_code(Errc::timeout) ? Errc::timeout : Errc::unavailable;
+        raw.status.reason = response.error().message();
+        co_return raw;
+    }
+    const auto retry = response->header("retry-after");
+    raw.status = status_from_http(static_cast<unsigned>(response->status), response->body,
+                                  retry.value_or(std::string_view{}));
+    if (raw.status.ok()) {
+        raw.body = std::move(response->body);
+    }
+    co_return raw;
+}
+
+asio::awaitable<GetReply> DecadeClient::get(std::string server, std::string locker,
+                                            std::string name, std::string token) {
+    Raw raw = co_await call(std::move(server), make_get(locker, name, token));
+    co_return GetReply{std::move(raw.status), std::move(raw.body)};
+}
+
+asio::awaitable<CallStatus> DecadeClient::put(std::string server, std::string locker,
+                                              std::string name, std::string data,
+                                              std::uint32_t ttl_s, std::string token) {
+    Raw raw =
+        co_await call(std::move(server), make_put(locker, name, std::move(data), ttl_s, token));
+    co_return std::move(raw.status);
+}
+
+asio::awaitable<CallStatus> DecadeClient::remove(std::string server, std::string locker,
+                                                 std::string name, std::string token) {
+    Raw raw = co_await call(std::move(server), make_delete(locker, name, token));
+    co_return std::move(raw.status);
+}
+
+asio::awaitable<StatusReply> DecadeClient::status(std::string server, std::string locker,
+                                                  std::string token) {
+    Raw raw = co_await call(std::move(server), make_status(locker, token));
+    StatusReply reply{std::move(raw.status), {}};
+    if (reply.status.ok() && !reply.locker.ParseFromString(raw.body)) {
+        reply.status.code = Errc::message_malformed;
+        reply.status.reason = "bad_status_body";
+    }
+    co_return reply;
+}
+
+asio::awaitable<GetReply> DecadeClient::remote_get(std::string server, decade_api::RemoteGetOp op) {
+    Raw raw = co_await call(std::move(server), make_remote_get(op));
+    co_return GetReply{std::move(raw.status), std::move(raw.body)};
+}
+
+asio::awaitable<BatchReply> DecadeClient::batch(std::string server,
+                                                decade_api::BatchRequest batch) {
+    const int ops = batch.ops_size();
+    Raw raw = co_await call(std::move(server), make_batch(batch));
+    BatchReply reply{std::move(raw.status), {}};
+    if (reply.status.ok() &&
+        (!reply.response.ParseFromString(raw.body) || reply.response.results_size() != ops)) {
+        reply.status.code = Errc::message_malformed;
+        reply.status.reason = "bad_batch_body";
+        reply.response.Clear();
+    }
+    co_return reply;
+}
+
+asio::awaitable<std::vector<GetReply>> DecadeClient::get_many(std::string server,
+                                                              std::vector<GetSpec> specs) {
+    std::vector<GetReply> replies(specs.size());
+    if (specs.empty()) {
+        co_return replies;
+    }
+    // Plan with the core's policy: nothing urgent, all to one server, m slots.
+    std::vector<PendingGet> pending;
+    pending.reserve(specs.size());
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        pending.push_back({i, server, TimePoint::max(), 0});
+    }
+    BatchPolicy policy;
+    policy.max_ops_per_batch = config_.max_ops_per_batch;
+    policy.max_bytes_per_batch = UINT64_MAX;
+    policy.urgent_within = Duration::zero();
+    const std::size_t slots = std::max<std::size_t>(config_.slots_per_server, 1);
+    while (!pending.empty()) {
+        Plan plan = plan_requests(std::move(pending), {{server, slots}}, TimePoint{}, policy);
+        pending = std::move(plan.deferred);
+        // Run this round's batches concurrently; each slot carries one.
+        auto remaining = std::make_shared<std::size_t>(plan.requests.size());
+        asio::steady_timer done(io_, asio::steady_timer::time_point::max());
+        for (auto& planned : plan.requests) {
+            decade_api::BatchRequest request;
+            for (const auto id : planned.ids) {
+                auto* g = request.add_ops()->mutable_get();
+                g->set_locker(specs[id].locker);
+                g->set_name(specs[id].name);
+                g->set_token(specs[id].token);
+            }
+            asio::co_spawn(
+                io_,
+                [this, server, request = std::move(request), ids = planned.ids, &replies, remaining,
+                 &done]() mutable -> asio::awaitable<void> {
+                    BatchReply reply = co_await batch(server, std::move(request));
+                    for (std::size_t k = 0; k < ids.size(); ++k) {
+                        GetReply& out = replies[ids[k]];
+                        if (!reply.status.ok()) {
+                            out.status = reply.status;
+                            continue;
+                        }
+                        auto* result = reply.response.mutable_results(static_cast<int>(k));
+                        out.status.http_status = result->status();
+                        if (result->status() >= 300) {
+                            out.status = status_from_http(
+                                result->status(),
+                                "{\"error\":\"" + result->error() + "\",\"detail\":\"\"}", "");
+                        } else {
+                            out.data = std::move(*result->mutable_data());
+                        }
+                    }
+                    if (--*remaining == 0) {
+                        done.cancel();
+                    }
+                },
+                asio::detached);
+        }
+        if (*remaining > 0) {
+            co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+    }
+    co_return replies;
+}
+
+}  // namespace p2pls::decade

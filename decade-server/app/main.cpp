@@ -1,0 +1,438 @@
+// decade-server: in-network storage for p2pls (DESIGN.md §3, "DECADE").
+// `decade-server [flags]` serves the DECADE API; `decade-server token ...` mints a token.
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "common/core/proto_json.hpp"
+#include "common/net/stop_signals.hpp"
+#include "decade-module/core/object_name.hpp"
+#include "decade-module/core/token.hpp"
+#include "decade-server/http/decade_service.hpp"
+#include "decade-server/store/dir_store.hpp"
+#include "decade-server/store/memory_store.hpp"
+#include "p2pls/decade.pb.h"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace p2pls;
+using namespace p2pls::decade_server;
+
+[[noreturn]] void fail(const std::string& message) {
+    std::fprintf(stderr, "decade-server: %s\n", message.c_str());
+    std::exit(2);
+}
+
+std::optional<decade::LockerSecret> secret_from_hex(std::string_view hex) {
+    while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) {
+        hex.remove_suffix(1);
+    }
+    decade::LockerSecret secret;
+    std::size_t len = 0;
+    if (hex.size() != 64 ||
+        sodium_hex2bin(secret.data(), secret.size(), hex.data(), hex.size(), nullptr, &len,
+                       nullptr) != 0 ||
+        len != secret.size()) {
+        return std::nullopt;
+    }
+    return secret;
+}
+
+std::string read_text(const std::string& path, std::string_view what) {
+    std::ifstream in(path);
+    if (!in) {
+        fail("cannot read " + std::string(what) + " " + path);
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// [[locker]] id = "alice", secret = "<64 hex>" (or secret_file = "path"),
+// quota_bytes = N, bandwidth_share = N
+std::vector<LockerRecord> load_accounts(const std::string& path, std::uint64_t default_quota) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        fail("accounts " + path + ": " + std::string(e.description()));
+    }
+    std::vector<LockerRecord> out;
+    for (const auto& [key, node] : root) {
+        if (key.str() != "locker" || !node.is_array_of_tables()) {
+            fail("accounts: only [[locker]] tables are allowed, found \"" + std::string(key.str()) +
+                 "\"");
+        }
+        for (const auto& entry : *node.as_array()) {
+            const auto& t = *entry.as_table();
+            LockerRecord r;
+            r.quota_bytes = default_quota;
+            std::optional<decade::LockerSecret> secret;
+            for (const auto& [k, v] : t) {
+                const std::string_view name = k.str();
+                if (name == "id" && v.is_string()) {
+                    r.id = *v.value<std::string>();
+                } else if (name == "secret" && v.is_string()) {
+                    secret = secret_from_hex(*v.value<std::string>());
+                    if (!secret) {
+                        fail("accounts: secret must be 64 hex digits (32 bytes)");
+                    }
+                } else if (name == "secret_file" && v.is_string()) {
+                    secret = secret_from_hex(read_text(*v.value<std::string>(), "secret_file"));
+                    if (!secret) {
+                        fail("accounts: secret_file must hold 64 hex digits");
+                    }
+                } else if (name == "quota_bytes" && v.is_integer() &&
+                           *v.value<std::int64_t>() > 0) {
+                    r.quota_bytes = static_cast<std::uint64_t>(*v.value<std::int64_t>());
+                } else if (name == "bandwidth_share" && v.is_integer() &&
+                           *v.value<std::int64_t>() >= 1 && *v.value<std::int64_t>() <= 1000) {
+                    r.bandwidth_share = static_cast<std::uint32_t>(*v.value<std::int64_t>());
+                } else {
+                    fail("accounts: unknown key or bad value: " + std::string(name));
+                }
+            }
+            if (!decade::is_valid_locker_id(r.id)) {
+                fail("accounts: locker id \"" + r.id +
+                     "\" must be 1..64 characters of [A-Za-z0-9._~-]");
+            }
+            if (!secret) {
+                fail("accounts: locker \"" + r.id + "\" has no secret");
+            }
+            r.secret = *secret;
+            out.push_back(r);
+        }
+    }
+    return out;
+}
+
+asio::ip::tcp::endpoint parse_listen(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) {
+        fail("--listen must be address:port, got \"" + text + "\"");
+    }
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    unsigned port = 0;
+    const std::string port_text = text.substr(colon + 1);
+    const auto [end, perr] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec || perr != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+        fail("--listen must be an IP address and a port, got \"" + text + "\"");
+    }
+    return {address, static_cast<unsigned short>(port)};
+}
+
+void write_port_file(const std::string& path, unsigned short port) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp);
+        out << port << "\n";
+        if (!out) {
+            fail("cannot write --port-file " + path);
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        fail("cannot write --port-file " + path);
+    }
+}
+
+int run_token(const std::string& secret_file, const std::string& secret_hex,
+              decade::TokenClaims claims, const std::string& ops, std::int64_t ttl_s,
+              bool show_claims) {
+    const auto secret =
+        secret_from_hex(secret_hex.empty() ? read_text(secret_file, "--secret-file") : secret_hex);
+    if (!secret) {
+        fail("token: the secret must be 64 hex digits");
+    }
+    const auto mask = decade::parse_ops(ops);
+    if (!mask) {
+        fail("token: --ops must be a list of get, put, delete, status (or all)");
+    }
+    claims.ops = *mask;
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    if (claims.not_before_s == 0) {
+        claims.not_before_s = now;
+    }
+    claims.expiry_s = now + ttl_s;
+    if (claims.token_id == 0) {
+        randombytes_buf(&claims.token_id, sizeof claims.token_id);
+    }
+    const auto token = decade::generate_token(*secret, claims);
+    if (!token) {
+        fail("token: claims cannot be encoded (check --locker, --prefix, --first/--last, --ttl)");
+    }
+    std::cout << *token << "\n";
+    if (show_claims) {
+        decade_api::TokenClaims proto;
+        decade::to_proto(claims, proto);
+        std::cerr << to_json(proto) << "\n";
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (sodium_init() < 0) {
+        fail("libsodium failed to initialise");
+    }
+    CLI::App app{
+        "decade-server: DECADE in-network storage for p2pls. Lockers hold objects under\n"
+        "tokens (HMAC-SHA256 capabilities); identical objects are stored once by content\n"
+        "hash. API: PUT/GET/DELETE /v1/lockers/{l}/objects/{name}, POST\n"
+        "/v1/lockers/{l}/remote-get, GET /v1/lockers/{l}/status, POST /v1/batch,\n"
+        "POST /v1/lockers, GET /metrics. Subcommand `token` mints a token."};
+    app.require_subcommand(0, 1);
+
+    std::string listen = "127.0.0.1:8300";
+    std::string port_file;
+    std::string store_dir;
+    std::string accounts;
+    std::string operator_key;
+    std::string operator_key_file;
+    std::string region;
+    std::string log_level = "info";
+    std::string local_address;
+    bool dev_open = false;
+    bool allow_any_peer = false;
+    std::vector<std::string> peer_servers;
+    std::vector<std::string> public_urls;
+    std::uint64_t egress_bps = 0;
+    std::size_t slots = 4;
+    std::size_t max_connections = 1024;
+    std::uint64_t idle_timeout_ms = 30'000;
+    std::uint64_t request_timeout_ms = 10'000;
+    std::uint64_t fetch_timeout_ms = 5'000;
+    ServerConfig config;
+
+    app.add_option("--listen", listen, "address:port to serve on (port 0 picks a free port)")
+        ->capture_default_str();
+    app.add_option("--port-file", port_file, "write the bound port here once listening");
+    app.add_option("--store", store_dir,
+                   "keep objects in this directory (survives restarts; checked on load); "
+                   "default: memory");
+    app.add_option("--capacity", config.capacity_bytes,
+                   "bytes of distinct objects the server stores at most")
+        ->capture_default_str();
+    app.add_option("--max-object-bytes", config.max_object_bytes, "largest object, bytes")
+        ->capture_default_str();
+    app.add_option("--accounts", accounts,
+                   "TOML file of lockers: [[locker]] id, secret (64 hex) or secret_file, "
+                   "quota_bytes, bandwidth_share")
+        ->check(CLI::ExistingFile);
+    app.add_option("--operator-key", operator_key, "key (Bearer) that authorises POST /v1/lockers");
+    app.add_option("--operator-key-file", operator_key_file, "read --operator-key from a file")
+        ->check(CLI::ExistingFile);
+    app.add_flag("--dev-open", dev_open, "let anyone register lockers (testbeds only)");
+    app.add_option("--default-quota", config.default_quota_bytes,
+                   "quota of lockers registered without one, bytes")
+        ->capture_default_str();
+    app.add_option("--slots", slots,
+                   "m: concurrent connections per client address; more get 503 (0 = no cap)")
+        ->capture_default_str();
+    app.add_option("--max-connections", max_connections, "concurrent connections in all")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1'000'000));
+    app.add_option("--egress-bps", egress_bps,
+                   "egress cap for object bytes, bits per second, shared fairly among "
+                   "lockers (0 = none)")
+        ->capture_default_str();
+    app.add_option("--peer-server", peer_servers,
+                   "base URL (http://host:port) Remote Get may fetch from; repeatable");
+    app.add_flag("--allow-any-peer", allow_any_peer,
+                 "Remote Get may fetch from any http:// server (testbeds only)");
+    app.add_option("--public-url", public_urls,
+                   "URL under which clients reach this server (Remote Get naming it links "
+                   "instead of copying); the listen address is always one; repeatable");
+    app.add_option("--local-address", local_address, "source address for server-to-server fetches");
+    app.add_option("--default-ttl", config.default_ttl_s, "TTL of puts that name none, seconds")
+        ->capture_default_str();
+    app.add_option("--max-ttl", config.max_ttl_s, "largest TTL a put may ask, seconds")
+        ->capture_default_str();
+    app.add_option("--token-skew", config.token_skew_s,
+                   "clock-skew allowance on token expiry and not-before, seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 3600));
+    app.add_option("--idle-timeout-ms", idle_timeout_ms, "close idle keep-alive connections")
+        ->capture_default_str();
+    app.add_option("--request-timeout-ms", request_timeout_ms, "time to receive one whole request")
+        ->capture_default_str();
+    app.add_option("--fetch-timeout-ms", fetch_timeout_ms,
+                   "server-to-server fetch timeout (Remote Get)")
+        ->capture_default_str();
+    app.add_option("--region", region, "region label (reported in /metrics)");
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->capture_default_str();
+
+    auto* token_cmd = app.add_subcommand(
+        "token",
+        "mint a token for a locker (prints it on stdout; claims as JSON on stderr "
+        "with --show)");
+    std::string secret_file;
+    std::string secret_hex;
+    std::string ops = "get";
+    std::int64_t ttl_s = 3600;
+    bool show = false;
+    decade::TokenClaims claims;
+    claims.seq_last = UINT64_MAX;
+    token_cmd->add_option("--secret-file", secret_file, "file holding the locker secret (64 hex)");
+    token_cmd->add_option("--secret", secret_hex, "the locker secret (64 hex)");
+    token_cmd->add_option("--locker", claims.locker, "locker id")->required();
+    token_cmd->add_option("--ops", ops, "get,put,delete,status or all")->capture_default_str();
+    token_cmd->add_option("--prefix", claims.prefix, "object-name prefix (names are prefix+seq)");
+    token_cmd->add_option("--first", claims.seq_first, "first seq in scope")->capture_default_str();
+    token_cmd->add_option("--last", claims.seq_last, "last seq in scope")->capture_default_str();
+    token_cmd->add_option("--ttl", ttl_s, "lifetime, seconds from now")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{10} * 365 * 24 * 3600));
+    token_cmd->add_option("--budget", claims.byte_budget, "byte budget (0 = unlimited)");
+    token_cmd->add_option("--id", claims.token_id, "token id (default: random)");
+    token_cmd->add_option("--grantee", claims.grantee, "only this client id may use it");
+    token_cmd->add_flag("--show", show, "print the claims as JSON on stderr");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "decade-server: %s (see --help)\n", e.what());
+        return 2;
+    }
+    if (*token_cmd) {
+        if (secret_file.empty() == secret_hex.empty()) {
+            fail("token: give exactly one of --secret-file and --secret");
+        }
+        return run_token(secret_file, secret_hex, claims, ops, ttl_s, show);
+    }
+
+    const auto level = spdlog::level::from_str(log_level);
+    if (level == spdlog::level::off && log_level != "off") {
+        fail("unknown log level \"" + log_level + "\"");
+    }
+    spdlog::set_level(level);
+    if (!operator_key_file.empty()) {
+        operator_key = read_text(operator_key_file, "--operator-key-file");
+        while (!operator_key.empty() &&
+               std::isspace(static_cast<unsigned char>(operator_key.back()))) {
+            operator_key.pop_back();
+        }
+    }
+    if (config.max_object_bytes == 0 || config.max_object_bytes > (1ULL << 30)) {
+        fail("--max-object-bytes must be 1..1073741824");
+    }
+    if (config.default_ttl_s == 0 || config.default_ttl_s > config.max_ttl_s) {
+        fail("--default-ttl must be 1..--max-ttl");
+    }
+    config.peer_servers = peer_servers;
+    config.allow_any_peer = allow_any_peer;
+    for (const auto& url : peer_servers) {
+        if (normalize_server_url(url).empty()) {
+            fail("--peer-server must be http://host:port, got \"" + url + "\"");
+        }
+    }
+    const auto endpoint = parse_listen(listen);
+
+    std::unique_ptr<BlobStore> store;
+    RecoveredState recovered;
+    if (store_dir.empty()) {
+        store = std::make_unique<MemoryStore>();
+    } else {
+        try {
+            store = DirStore::open(store_dir, recovered);
+        } catch (const std::exception& e) {
+            fail(std::string("--store: ") + e.what());
+        }
+    }
+
+    asio::io_context io(1);
+    http::ServerLimits limits;
+    limits.max_body_bytes = config.max_object_bytes + 64 * 1024;
+    limits.max_connections = max_connections;
+    limits.max_connections_per_client = slots;
+    limits.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
+    limits.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+
+    std::optional<ServerCore> core;
+    std::optional<DecadeService> service;
+    std::optional<http::HttpServer> server;
+    try {
+        // Bind first so that the real port is known before the core learns its own URLs.
+        server.emplace(io, endpoint, limits,
+                       [&](http::Request& req, const http::RequestContext& ctx) {
+                           return service->handle(req, ctx);
+                       });
+    } catch (const std::exception& e) {
+        fail("cannot listen on " + listen + ": " + e.what());
+    }
+    const auto bound = server->local_endpoint();
+    config.self_urls = public_urls;
+    config.self_urls.push_back("http://" + bound.address().to_string() + ":" +
+                               std::to_string(bound.port()));
+    if (bound.address().is_loopback()) {
+        config.self_urls.push_back("http://localhost:" + std::to_string(bound.port()));
+    }
+    core.emplace(config, *store);
+    core->restore(recovered, decade_server::unix_now());
+    if (!accounts.empty()) {
+        for (const auto& record : load_accounts(accounts, config.default_quota_bytes)) {
+            if (auto r = core->add_locker(record); !r) {
+                fail("accounts: cannot add locker " + record.id);
+            }
+        }
+    }
+    if (recovered.dropped_corrupt > 0) {
+        spdlog::warn("store: dropped {} corrupt or stray entries on load",
+                     recovered.dropped_corrupt);
+    }
+    service.emplace(io, *core,
+                    ServiceOptions{.operator_key = operator_key,
+                                   .dev_open = dev_open,
+                                   .egress_bytes_per_s = egress_bps / 8,
+                                   .fetch_timeout = std::chrono::milliseconds(fetch_timeout_ms),
+                                   .max_batch_ops = 256,
+                                   .sweep_every = std::chrono::seconds(1),
+                                   .local_address = local_address});
+    service->attach(&*server);
+    if (!region.empty()) {
+        core->metrics().gauge("decade_info", "Server information", {{"region", region}}).set(1);
+    }
+    if (!port_file.empty()) {
+        write_port_file(port_file, bound.port());
+    }
+    server->start();
+    service->start();
+    spdlog::info(
+        "decade-server listening on {}:{} ({} store, {} objects restored, slots {}, "
+        "egress {} bit/s)",
+        bound.address().to_string(), bound.port(), store_dir.empty() ? "memory" : "dir",
+        recovered.refs.size(), slots, egress_bps);
+
+    net::StopSignals signals(io, [&](int signal) {
+        spdlog::info("signal {}: stopping", signal);
+        service->stop();
+        server->stop();
+        io.stop();
+    });
+    io.run();
+    spdlog::info("decade-server stopped");
+    return 0;
+}

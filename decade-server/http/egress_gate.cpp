@@ -1,0 +1,69 @@
+#include "decade-server/http/egress_gate.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+
+namespace p2pls::decade_server {
+namespace asio = boost::asio;
+
+TimePoint steady_now() {
+    return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+}
+
+UnixSeconds unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+namespace {
+// Burst: 50 ms of traffic, at least one 64 KiB object, so that short gaps between
+// responses do not waste the cap and no response waits for more than one refill.
+std::uint64_t burst_for(std::uint64_t rate) {
+    return std::max<std::uint64_t>(rate / 20, 64 * 1024);
+}
+}  // namespace
+
+EgressGate::EgressGate(asio::io_context& io, std::uint64_t rate_bytes_per_s)
+    : io_(io), scheduler_(rate_bytes_per_s, burst_for(rate_bytes_per_s), steady_now()), wake_(io) {}
+
+asio::awaitable<void> EgressGate::acquire(std::string_view locker, std::uint32_t share,
+                                          std::uint64_t bytes) {
+    if (scheduler_.unlimited() || bytes == 0) {
+        co_return;
+    }
+    const std::uint64_t ticket = scheduler_.enqueue(locker, share, bytes);
+    auto timer = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+    waiters_.emplace(ticket, timer);
+    pump();
+    if (waiters_.contains(ticket)) {
+        // pump() cancels the timer when the ticket is granted.
+        co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+        waiters_.erase(ticket);
+    }
+}
+
+void EgressGate::pump() {
+    const TimePoint now = steady_now();
+    for (const auto ticket : scheduler_.poll(now)) {
+        const auto it = waiters_.find(ticket);
+        if (it != waiters_.end()) {
+            it->second->cancel();
+            waiters_.erase(it);
+        }
+    }
+    const auto next = scheduler_.next_wakeup(now);
+    if (!next || armed_) {
+        return;
+    }
+    armed_ = true;
+    wake_.expires_after(*next - now);
+    wake_.async_wait([this](const boost::system::error_code&) {
+        armed_ = false;
+        pump();
+    });
+}
+
+}  // namespace p2pls::decade_server

@@ -1,0 +1,41 @@
+// The Asio side of the egress cap: responses await a grant from the core's
+// EgressScheduler before their bytes are written. One timer re-arms at the scheduler's
+// next wakeup; nothing runs while no response waits.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <string_view>
+
+#include "decade-server/core/egress.hpp"
+
+namespace p2pls::decade_server {
+
+TimePoint steady_now();
+UnixSeconds unix_now();
+
+class EgressGate {
+  public:
+    // rate_bytes_per_s == 0: no cap.
+    EgressGate(boost::asio::io_context& io, std::uint64_t rate_bytes_per_s);
+
+    // Completes when `bytes` for `locker` may be sent.
+    boost::asio::awaitable<void> acquire(std::string_view locker, std::uint32_t share,
+                                         std::uint64_t bytes);
+
+    [[nodiscard]] const EgressScheduler& scheduler() const noexcept { return scheduler_; }
+
+  private:
+    void pump();
+
+    boost::asio::io_context& io_;
+    EgressScheduler scheduler_;
+    boost::asio::steady_timer wake_;
+    bool armed_ = false;
+    std::map<std::uint64_t, std::shared_ptr<boost::asio::steady_timer>> waiters_;
+};
+
+}  // namespace p2pls::decade_server
