@@ -1,0 +1,288 @@
+#include "experiments/core/plan.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "experiments/core/summary.hpp"
+
+namespace p2pls::experiments {
+
+namespace {
+
+// True when `help` documents `flag` (followed by a space, '=', ',' or end of line, so
+// that "--mode" does not match "--model").
+bool has_flag(std::string_view help, std::string_view flag) {
+    std::size_t pos = 0;
+    while ((pos = help.find(flag, pos)) != std::string_view::npos) {
+        const std::size_t end = pos + flag.size();
+        if (end == help.size() || help[end] == ' ' || help[end] == '=' || help[end] == ',' ||
+            help[end] == '\n' || help[end] == '\t') {
+            return true;
+        }
+        pos = end;
+    }
+    return false;
+}
+
+// The help text from `flag` to the next flag (its description, possibly wrapped).
+std::string_view flag_text(std::string_view help, std::string_view flag) {
+    const std::size_t pos = help.find(flag);
+    if (pos == std::string_view::npos) {
+        return {};
+    }
+    std::size_t next = help.find("\n  -", pos + flag.size());
+    if (next == std::string_view::npos) {
+        next = help.size();
+    }
+    return help.substr(pos, next - pos);
+}
+
+std::string number_text(double v) {
+    char buf[64];
+    if (v == std::floor(v) && std::fabs(v) < 1e15) {
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.3f", v);
+    }
+    return buf;
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+    if (dir.empty()) {
+        return name;
+    }
+    return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+std::string peer_name(std::uint32_t peer, std::uint32_t session) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "peer-%03u.s%u", peer, session);
+    return buf;
+}
+
+}  // namespace
+
+Capabilities detect_capabilities(std::string_view tracker_help, std::string_view source_help,
+                                 std::string_view peer_help, std::string_view decade_help) {
+    Capabilities c;
+    c.tracker_present = !tracker_help.empty();
+    c.peer_present = !peer_help.empty();
+    if (c.peer_present) {
+        const std::string_view mode = flag_text(peer_help, "--mode");
+        c.peer_decade_mode = has_flag(peer_help, "--mode") &&
+                             mode.find("decade") != std::string_view::npos &&
+                             mode.find("not yet supported") == std::string_view::npos &&
+                             mode.find("not supported") == std::string_view::npos;
+        c.peer_upload_limit = has_flag(peer_help, "--upload-limit");
+        c.peer_report = has_flag(peer_help, "--report");
+        c.peer_decade_server = has_flag(peer_help, "--decade-server");
+        c.peer_region = has_flag(peer_help, "--region");
+        for (const char* flag : {"--delay-ms", "--link-delay-ms", "--one-way-delay-ms"}) {
+            if (has_flag(peer_help, flag)) {
+                c.peer_delay_flag = flag;
+                break;
+            }
+        }
+    }
+    c.source_present = !source_help.empty();
+    if (c.source_present) {
+        c.source_replay = has_flag(source_help, "--replay");
+        c.source_loop = has_flag(source_help, "--loop");
+        c.source_upload_limit = has_flag(source_help, "--upload-limit");
+        c.source_port_file = has_flag(source_help, "--port-file");
+    }
+    c.decade_server_present = !decade_help.empty();
+    if (c.decade_server_present) {
+        c.decade_server_egress = has_flag(decade_help, "--egress-bps");
+        c.decade_server_slots = has_flag(decade_help, "--slots");
+        c.decade_server_region = has_flag(decade_help, "--region");
+        c.decade_server_dev_open = has_flag(decade_help, "--dev-open");
+        c.decade_server_allow_any_peer = has_flag(decade_help, "--allow-any-peer");
+        c.decade_server_port_file = has_flag(decade_help, "--port-file");
+    }
+    return c;
+}
+
+std::optional<std::string> mode_unavailable(Mode mode, const Capabilities& caps) {
+    if (!caps.tracker_present) {
+        return "p2pls-tracker is not built";
+    }
+    if (!caps.source_present) {
+        return "p2pls-source is not built";
+    }
+    if (!caps.peer_present) {
+        return "p2pls-peer is not built";
+    }
+    if (!caps.peer_report) {
+        return "p2pls-peer has no --report flag, so it cannot report QoE";
+    }
+    if (mode == Mode::native) {
+        if (!caps.peer_upload_limit) {
+            return "p2pls-peer has no --upload-limit flag (Bu cannot be applied)";
+        }
+        return std::nullopt;
+    }
+    if (!caps.peer_decade_mode) {
+        return "p2pls-peer has no DECADE mode (no --mode decade in its --help)";
+    }
+    if (!caps.decade_server_present) {
+        return "decade-server is not built";
+    }
+    if (!caps.decade_server_port_file) {
+        return "decade-server has no --port-file flag";
+    }
+    if (!caps.decade_server_egress) {
+        return "decade-server has no --egress-bps flag (N x Bu cannot be applied)";
+    }
+    return std::nullopt;
+}
+
+std::string tracker_port_file(const RunPaths& paths) {
+    return join(paths.run_dir, "tracker.port");
+}
+
+std::string decade_port_file(const RunPaths& paths, std::size_t server) {
+    return join(paths.run_dir, "decade-" + std::to_string(server) + ".port");
+}
+
+std::string peer_report_file(const RunPaths& paths, std::uint32_t peer, std::uint32_t session) {
+    return join(join(paths.run_dir, "reports"), peer_name(peer, session) + ".jsonl");
+}
+
+ProcessSpec tracker_spec(const Scenario& s, const RunPaths& paths, const Capabilities&,
+                         const std::string& config_file) {
+    ProcessSpec p;
+    p.name = "tracker";
+    p.log = join(join(paths.run_dir, "logs"), "tracker.log");
+    p.argv = {join(paths.bin_dir, "p2pls-tracker"),
+              "--listen",
+              "127.0.0.1:0",
+              "--port-file",
+              tracker_port_file(paths),
+              "--interval",
+              "2",
+              "--seed",
+              std::to_string(s.seed == 0 ? 1 : s.seed)};
+    if (!config_file.empty()) {
+        p.argv.insert(p.argv.end(), {"--config", config_file});
+    }
+    return p;
+}
+
+std::string tracker_config(const Scenario& s, const std::vector<std::string>& server_urls) {
+    std::string out = "# written by p2pls-testbed\n";
+    for (std::size_t i = 0; i < server_urls.size() && i < s.decade_servers.size(); ++i) {
+        const std::string region =
+            s.decade_servers[i].region.empty() ? "default" : s.decade_servers[i].region;
+        out +=
+            "\n[[decade_servers]]\nurl = \"" + server_urls[i] + "\"\nregion = \"" + region + "\"\n";
+    }
+    return out;
+}
+
+ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const Capabilities& caps,
+                               std::size_t server) {
+    ProcessSpec p;
+    p.name = "decade-" + std::to_string(server);
+    p.log = join(join(paths.run_dir, "logs"), p.name + ".log");
+    p.argv = {join(paths.bin_dir, "decade-server"), "--listen", "127.0.0.1:0"};
+    if (caps.decade_server_port_file) {
+        p.argv.insert(p.argv.end(), {"--port-file", decade_port_file(paths, server)});
+    }
+    if (caps.decade_server_egress) {
+        p.argv.insert(p.argv.end(), {"--egress-bps", std::to_string(server_egress_bps(s, server))});
+    }
+    if (caps.decade_server_slots) {
+        p.argv.insert(p.argv.end(), {"--slots", std::to_string(s.slots)});
+    }
+    if (caps.decade_server_region) {
+        const auto& region = s.decade_servers.at(server).region;
+        p.argv.insert(p.argv.end(), {"--region", region.empty() ? "default" : region});
+    }
+    // The testbed's own peers register lockers freely: a closed lab deployment.
+    if (caps.decade_server_dev_open) {
+        p.argv.emplace_back("--dev-open");
+    }
+    if (caps.decade_server_allow_any_peer) {
+        p.argv.emplace_back("--allow-any-peer");
+    }
+    return p;
+}
+
+ProcessSpec source_spec(const Scenario& s, Mode, const RunPaths& paths, const Capabilities& caps,
+                        const std::string& tracker_url) {
+    ProcessSpec p;
+    p.name = "source";
+    p.log = join(join(paths.run_dir, "logs"), "source.log");
+    // The draft's §7.2.4: one native source serves both kinds of client.
+    p.argv = {join(paths.bin_dir, "p2pls-source"),
+              "--channel",
+              std::string(kChannel),
+              "--tracker",
+              tracker_url,
+              "--listen",
+              "127.0.0.1:0",
+              "--chunk-ms",
+              std::to_string(s.chunk_ms),
+              "--bitrate",
+              std::to_string(s.bitrate_kbps),
+              "--width",
+              std::to_string(s.width),
+              "--height",
+              std::to_string(s.height),
+              "--fps",
+              std::to_string(s.fps),
+              "--key",
+              join(paths.run_dir, "channel.key")};
+    if (!paths.clip.empty() && caps.source_replay) {
+        p.argv.insert(p.argv.end(), {"--replay", paths.clip});
+        if (caps.source_loop) {
+            p.argv.emplace_back("--loop");
+        }
+    }
+    if (caps.source_upload_limit && s.source_upload_bps != 0) {
+        p.argv.insert(p.argv.end(), {"--upload-limit", std::to_string(s.source_upload_bps)});
+    }
+    return p;
+}
+
+ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const Capabilities& caps,
+                      const std::string& tracker_url, std::uint32_t peer, std::uint32_t session,
+                      const std::string& region, const std::string& decade_url, double delay_ms) {
+    ProcessSpec p;
+    p.name = peer_name(peer, session);
+    p.log = join(join(paths.run_dir, "logs"), p.name + ".log");
+    p.argv = {join(paths.bin_dir, "p2pls-peer"),
+              "--tracker",
+              tracker_url,
+              "--channel",
+              std::string(kChannel),
+              "--listen",
+              "127.0.0.1:0",
+              "--report",
+              peer_report_file(paths, peer, session)};
+    if (mode == Mode::native) {
+        if (caps.peer_upload_limit) {
+            p.argv.insert(p.argv.end(), {"--upload-limit", std::to_string(s.peer_upload_bps)});
+        }
+    } else {
+        p.argv.insert(p.argv.end(), {"--mode", "decade"});
+        // DECADE peers upload no media; their budget stays at Bu so a fallback to native
+        // serving (if the peer has one) cannot exceed the native supply.
+        if (caps.peer_upload_limit) {
+            p.argv.insert(p.argv.end(), {"--upload-limit", std::to_string(s.peer_upload_bps)});
+        }
+        if (caps.peer_decade_server && !decade_url.empty()) {
+            p.argv.insert(p.argv.end(), {"--decade-server", decade_url});
+        }
+    }
+    if (caps.peer_region && !region.empty()) {
+        p.argv.insert(p.argv.end(), {"--region", region});
+    }
+    if (!caps.peer_delay_flag.empty() && delay_ms > 0) {
+        p.argv.insert(p.argv.end(), {caps.peer_delay_flag, number_text(delay_ms)});
+    }
+    return p;
+}
+
+}  // namespace p2pls::experiments

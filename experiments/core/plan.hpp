@@ -1,0 +1,82 @@
+// The process plan of one run: the command line of every process the testbed starts
+// (tracker, DECADE servers, source, peers), built from the scenario and from what the
+// executables of this build support (read from their --help). Pure: paths and URLs come
+// in as strings; the process adapter starts what this describes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "experiments/core/scenario.hpp"
+
+namespace p2pls::experiments {
+
+// What this build's executables can do, detected from their --help text.
+struct Capabilities {
+    bool peer_present = false;
+    bool peer_decade_mode = false;    // p2pls-peer --mode with "decade"
+    bool peer_upload_limit = false;   // --upload-limit
+    bool peer_report = false;         // --report FILE
+    bool peer_decade_server = false;  // --decade-server URL (else the tracker assigns)
+    bool peer_region = false;         // --region NAME
+    std::string peer_delay_flag;      // e.g. "--delay-ms"; empty: no delay injection
+    bool source_present = false;
+    bool source_replay = false;        // --replay FILE
+    bool source_loop = false;          // --loop
+    bool source_upload_limit = false;  // --upload-limit
+    bool source_port_file = false;     // --port-file
+    bool decade_server_present = false;
+    bool decade_server_egress = false;  // --egress-bps
+    bool decade_server_slots = false;   // --slots
+    bool decade_server_region = false;  // --region
+    bool decade_server_dev_open = false;
+    bool decade_server_allow_any_peer = false;
+    bool decade_server_port_file = false;
+    bool tracker_present = false;
+};
+
+// Fills the capabilities from --help texts (empty text: the executable is missing).
+Capabilities detect_capabilities(std::string_view tracker_help, std::string_view source_help,
+                                 std::string_view peer_help, std::string_view decade_help);
+
+// Why `mode` cannot run with these capabilities (nullopt: it can).
+std::optional<std::string> mode_unavailable(Mode mode, const Capabilities& caps);
+
+struct ProcessSpec {
+    std::string name;               // "tracker", "decade-0", "source", "peer-007.s0"
+    std::vector<std::string> argv;  // argv[0] is the executable's path
+    std::string log;                // stdout+stderr file
+};
+
+// Paths of one run's output folder (the adapter creates them).
+struct RunPaths {
+    std::string bin_dir;  // where p2pls-* live
+    std::string run_dir;  // <out>/<run slug>
+    std::string clip;     // the MPEG-TS to replay; empty: live test pattern
+};
+
+std::string tracker_port_file(const RunPaths& paths);
+std::string decade_port_file(const RunPaths& paths, std::size_t server);
+std::string peer_report_file(const RunPaths& paths, std::uint32_t peer, std::uint32_t session);
+
+ProcessSpec tracker_spec(const Scenario& s, const RunPaths& paths, const Capabilities& caps,
+                         const std::string& config_file);
+// The tracker's TOML config listing the DECADE servers (url, region) so that it can
+// assign each DECADE peer its nearest one.
+std::string tracker_config(const Scenario& s, const std::vector<std::string>& server_urls);
+ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const Capabilities& caps,
+                               std::size_t server);
+ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
+                        const Capabilities& caps, const std::string& tracker_url);
+// Peer `peer`, session `session`. `decade_url` is its nearest server (DECADE mode).
+ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const Capabilities& caps,
+                      const std::string& tracker_url, std::uint32_t peer, std::uint32_t session,
+                      const std::string& region, const std::string& decade_url, double delay_ms);
+
+// The channel every run uses.
+inline constexpr std::string_view kChannel = "testbed";
+
+}  // namespace p2pls::experiments

@@ -1,0 +1,151 @@
+#include "experiments/core/plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace p2pls::experiments {
+namespace {
+
+const char* kPeerHelpNative = R"(p2pls-peer
+Options:
+  -h,--help                   Print this help message and exit
+  --tracker TEXT              Tracker URL
+  --upload-limit TEXT         Upload cap
+  --report TEXT               QoE JSON lines
+)";
+
+const char* kPeerHelpDecade = R"(p2pls-peer
+Options:
+  --tracker TEXT              Tracker URL
+  --upload-limit TEXT         Upload cap
+  --report TEXT               QoE JSON lines
+  --mode TEXT                 native or decade
+  --decade-server TEXT        DECADE server URL
+  --delay-ms FLOAT            one-way delay
+)";
+
+const char* kPeerHelpDecadeStub = R"(Options:
+  --report TEXT               QoE JSON lines
+  --upload-limit TEXT         Upload cap
+  --mode TEXT                 native or decade (not yet supported)
+)";
+
+const char* kDecadeHelp = R"(Options:
+  --listen TEXT
+  --port-file TEXT
+  --egress-bps UINT
+  --slots UINT
+  --region TEXT
+  --dev-open
+)";
+
+bool contains(const std::vector<std::string>& argv, const std::string& a, const std::string& b) {
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+        if (argv[i] == a && argv[i + 1] == b) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool has(const std::vector<std::string>& argv, const std::string& a) {
+    return std::find(argv.begin(), argv.end(), a) != argv.end();
+}
+
+Scenario scenario() {
+    Scenario s;
+    s.name = "t";
+    s.peers = 4;
+    s.peer_upload_bps = 1000;
+    s.slots = 6;
+    s.decade_servers = {{.region = "eu", .egress_bps = 0}, {.region = "us", .egress_bps = 0}};
+    return s;
+}
+
+TEST(TestbedPlan, DecadeModeNeedsAPeerThatSupportsIt) {
+    const auto native_only = detect_capabilities("t", "s --replay x", kPeerHelpNative, kDecadeHelp);
+    EXPECT_FALSE(mode_unavailable(Mode::native, native_only));
+    const auto why = mode_unavailable(Mode::decade, native_only);
+    ASSERT_TRUE(why);
+    EXPECT_NE(why->find("no DECADE mode"), std::string::npos);
+
+    const auto stub = detect_capabilities("t", "s", kPeerHelpDecadeStub, kDecadeHelp);
+    EXPECT_FALSE(stub.peer_decade_mode);
+
+    const auto full = detect_capabilities("t", "s", kPeerHelpDecade, kDecadeHelp);
+    EXPECT_TRUE(full.peer_decade_mode);
+    EXPECT_FALSE(mode_unavailable(Mode::decade, full));
+    EXPECT_EQ(full.peer_delay_flag, "--delay-ms");
+
+    const auto no_server = detect_capabilities("t", "s", kPeerHelpDecade, "");
+    EXPECT_TRUE(mode_unavailable(Mode::decade, no_server));
+    const auto nothing = detect_capabilities("", "", "", "");
+    EXPECT_TRUE(mode_unavailable(Mode::native, nothing));
+}
+
+TEST(TestbedPlan, FlagDetectionDoesNotMatchPrefixes) {
+    const auto caps = detect_capabilities("t", "s", "  --modes x\n  --reporter y\n", "");
+    EXPECT_FALSE(caps.peer_decade_mode);
+    EXPECT_FALSE(caps.peer_report);
+}
+
+TEST(TestbedPlan, PeersGetBuInNativeModeAndTheirServerInDecadeMode) {
+    const auto caps = detect_capabilities("t", "s", kPeerHelpDecade, kDecadeHelp);
+    const RunPaths paths{.bin_dir = "/b", .run_dir = "/o/native", .clip = ""};
+    const Scenario s = scenario();
+    const auto native = peer_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9", 3, 1, "eu",
+                                  "http://127.0.0.1:7", 25);
+    EXPECT_EQ(native.argv.front(), "/b/p2pls-peer");
+    EXPECT_EQ(native.name, "peer-003.s1");
+    EXPECT_TRUE(contains(native.argv, "--upload-limit", "1000"));
+    EXPECT_TRUE(contains(native.argv, "--report", "/o/native/reports/peer-003.s1.jsonl"));
+    EXPECT_TRUE(contains(native.argv, "--delay-ms", "25"));
+    EXPECT_FALSE(has(native.argv, "--mode"));
+    EXPECT_EQ(native.log, "/o/native/logs/peer-003.s1.log");
+
+    const auto decade = peer_spec(s, Mode::decade, paths, caps, "http://127.0.0.1:9", 0, 0, "eu",
+                                  "http://127.0.0.1:7", 0);
+    EXPECT_TRUE(contains(decade.argv, "--mode", "decade"));
+    EXPECT_TRUE(contains(decade.argv, "--decade-server", "http://127.0.0.1:7"));
+    EXPECT_FALSE(has(decade.argv, "--delay-ms"));
+}
+
+TEST(TestbedPlan, DecadeServersShareNTimesBu) {
+    const auto caps = detect_capabilities("t", "s", kPeerHelpDecade, kDecadeHelp);
+    const RunPaths paths{.bin_dir = "/b", .run_dir = "/o/decade", .clip = ""};
+    const auto spec = decade_server_spec(scenario(), paths, caps, 1);
+    EXPECT_TRUE(contains(spec.argv, "--egress-bps", "2000"));
+    EXPECT_TRUE(contains(spec.argv, "--slots", "6"));
+    EXPECT_TRUE(contains(spec.argv, "--region", "us"));
+    EXPECT_TRUE(contains(spec.argv, "--port-file", "/o/decade/decade-1.port"));
+    EXPECT_TRUE(has(spec.argv, "--dev-open"));
+}
+
+TEST(TestbedPlan, SourceReplaysTheClipWhenItCan) {
+    Scenario s = scenario();
+    s.source_upload_bps = 5000;
+    const RunPaths paths{.bin_dir = "/b", .run_dir = "/o/n", .clip = "/o/clip.ts"};
+    const auto caps = detect_capabilities("t", "  --replay X\n  --loop\n  --upload-limit X\n",
+                                          kPeerHelpNative, "");
+    const auto spec = source_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9");
+    EXPECT_TRUE(contains(spec.argv, "--replay", "/o/clip.ts"));
+    EXPECT_TRUE(has(spec.argv, "--loop"));
+    EXPECT_TRUE(contains(spec.argv, "--upload-limit", "5000"));
+    EXPECT_TRUE(contains(spec.argv, "--tracker", "http://127.0.0.1:9"));
+    const auto live = source_spec(s, Mode::native, paths, detect_capabilities("t", "s", "p", ""),
+                                  "http://127.0.0.1:9");
+    EXPECT_FALSE(has(live.argv, "--replay"));
+}
+
+TEST(TestbedPlan, TrackerConfigListsServersWithRegions) {
+    const auto text = tracker_config(scenario(), {"http://127.0.0.1:1", "http://127.0.0.1:2"});
+    EXPECT_NE(text.find("url = \"http://127.0.0.1:2\"\nregion = \"us\""), std::string::npos);
+    const RunPaths paths{.bin_dir = "/b", .run_dir = "/o", .clip = ""};
+    const auto spec = tracker_spec(scenario(), paths, {}, "/o/tracker.toml");
+    EXPECT_TRUE(contains(spec.argv, "--config", "/o/tracker.toml"));
+    EXPECT_TRUE(contains(spec.argv, "--port-file", "/o/tracker.port"));
+}
+
+}  // namespace
+}  // namespace p2pls::experiments
