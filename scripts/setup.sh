@@ -20,6 +20,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # external clients used by media tests and the testbed's plots
   ffmpeg gnuplot-nox
+  # the player's window test: a virtual X display and GStreamer's X video sink
+  xvfb gstreamer1.0-x
 )
 
 missing=()

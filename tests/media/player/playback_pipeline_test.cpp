@@ -1,0 +1,271 @@
+// The GStreamer playback pipeline fed with real key-frame-aligned TS chunks: frames come
+// out, the first one is reported on the io thread, the file sink records, bad payloads
+// do not crash it, its waiting queue stays bounded, and a window renders under Xvfb.
+#include <gst/app/gstappsink.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "player/gst/gst_ptr.hpp"
+#include "player/gst/playback_pipeline.hpp"
+#include "ts_fixture.hpp"
+
+namespace p2pls::player {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+class PlaybackPipelineTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string why;
+        chunks_ = &test::ts_chunks(6, why);
+        ASSERT_GE(chunks_->size(), 4u) << why;
+    }
+
+    // Runs the io_context until `pred` or `limit` (a hang fails the caller's assertion).
+    template <class Pred>
+    bool run_until(Pred pred, std::chrono::seconds limit = 20s) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (!pred() && std::chrono::steady_clock::now() < deadline) {
+            io_.run_for(10ms);
+        }
+        return pred();
+    }
+
+    // Pushes every chunk, `gap` apart (driven by the io_context, as the player does).
+    void feed(gst::PlaybackPipeline& p, std::chrono::milliseconds gap) {
+        for (const auto& c : *chunks_) {
+            p.push(c);
+            io_.run_for(gap);
+        }
+    }
+
+    asio::io_context io_;
+    // Keeps run_for() running (and sleeping) while nothing is queued yet.
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+    const std::vector<Payload>* chunks_ = nullptr;
+};
+
+TEST_F(PlaybackPipelineTest, DecodesFramesAndReportsTheFirstOnTheIoThread) {
+    std::string why;
+    auto p = gst::PlaybackPipeline::create(io_, {.kind = SinkKind::fake}, {}, why);
+    ASSERT_TRUE(p) << why;
+    const auto io_thread = std::this_thread::get_id();
+    int first_frames = 0;
+    bool on_io_thread = false;
+    std::string error;
+    ASSERT_TRUE((*p)->start({.on_first_frame =
+                                 [&] {
+                                     ++first_frames;
+                                     on_io_thread = std::this_thread::get_id() == io_thread;
+                                 },
+                             .on_error = [&](std::string e) { error = std::move(e); }},
+                            why))
+        << why;
+    EXPECT_FALSE((*p)->push(nullptr));
+    feed(**p, 100ms);
+    // 6 s at 25 fps; the tail may still sit in the decoder, but most must be out.
+    ASSERT_TRUE(run_until([&] { return (*p)->frames_decoded() >= 100; }))
+        << "decoded " << (*p)->frames_decoded() << " frames; error: " << error;
+    EXPECT_EQ(first_frames, 1);
+    EXPECT_TRUE(on_io_thread);
+    EXPECT_TRUE(error.empty()) << error;
+    EXPECT_EQ((*p)->chunks_pushed(), chunks_->size());
+    (*p)->stop();
+    (*p)->stop();  // twice: harmless
+}
+
+TEST_F(PlaybackPipelineTest, FileSinkRecordsAStreamFfprobeDecodes) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("p2pls-player-rec-" + std::to_string(getpid()) + ".ts");
+    std::string why;
+    auto p = gst::PlaybackPipeline::create(io_, {.kind = SinkKind::file, .path = path.string()}, {},
+                                           why);
+    ASSERT_TRUE(p) << why;
+    ASSERT_TRUE((*p)->start({}, why)) << why;
+    std::size_t bytes = 0;
+    for (const auto& c : *chunks_) {
+        bytes += c->size();
+    }
+    feed(**p, 50ms);
+    ASSERT_TRUE(run_until([&] { return (*p)->frames_decoded() >= 100; }));
+    (*p)->stop();
+    EXPECT_EQ(std::filesystem::file_size(path), bytes);
+    if (!test::have_program("ffprobe")) {
+        GTEST_SKIP() << "ffprobe absent (Debian package ffmpeg)";
+    }
+    const auto probe = test::run_command(
+        "timeout 30 ffprobe -v error -select_streams v:0 -count_frames -show_entries "
+        "stream=codec_name,nb_read_frames -of csv=p=0 " +
+        path.string());
+    std::filesystem::remove(path);
+    ASSERT_EQ(probe.exit_code, 0) << probe.output;
+    EXPECT_EQ(probe.output.rfind("h264,", 0), 0u) << probe.output;
+    EXPECT_GE(std::stoi(probe.output.substr(5)), 140) << probe.output;
+}
+
+TEST_F(PlaybackPipelineTest, GarbageIsSurvivedAndRealChunksStillDecode) {
+    std::string why;
+    auto p = gst::PlaybackPipeline::create(io_, {.kind = SinkKind::fake}, {}, why);
+    ASSERT_TRUE(p) << why;
+    std::string error;
+    ASSERT_TRUE((*p)->start(
+        {.on_first_frame = {}, .on_error = [&](std::string e) { error = std::move(e); }}, why));
+    // Not TS at all, then TS sync bytes with junk, then a truncated chunk.
+    (*p)->push(std::make_shared<const std::string>(100'000, '\xAB'));
+    std::string fake_ts;
+    for (int i = 0; i < 500; ++i) {
+        fake_ts += '\x47';
+        fake_ts += std::string(187, static_cast<char>(i));
+    }
+    (*p)->push(std::make_shared<const std::string>(fake_ts));
+    (*p)->push(std::make_shared<const std::string>(chunks_->at(0)->substr(0, 5000)));
+    io_.run_for(300ms);
+    EXPECT_EQ((*p)->frames_decoded(), 0u);
+    for (std::size_t i = 1; i < chunks_->size(); ++i) {
+        (*p)->push(chunks_->at(i));
+        io_.run_for(50ms);
+    }
+    EXPECT_TRUE(run_until([&] { return (*p)->frames_decoded() >= 50; }))
+        << "decoded " << (*p)->frames_decoded() << "; error: " << error;
+}
+
+TEST_F(PlaybackPipelineTest, WaitingQueueIsBoundedWhenAppsrcIsFull) {
+    std::string why;
+    auto p = gst::PlaybackPipeline::create(io_, {.kind = SinkKind::fake},
+                                           {.max_queued_chunks = 2, .appsrc_max_bytes = 1000}, why);
+    ASSERT_TRUE(p) << why;
+    EXPECT_FALSE((*p)->push(chunks_->at(0)));  // not started yet: refused
+    ASSERT_TRUE((*p)->start({}, why));
+    // Pushed in one go without letting the io thread drain: appsrc says enough at once.
+    for (int round = 0; round < 10; ++round) {
+        for (const auto& c : *chunks_) {
+            (*p)->push(c);
+        }
+    }
+    EXPECT_LE((*p)->chunks_waiting(), 2u);
+    EXPECT_GT((*p)->chunks_dropped(), 0u);
+    (*p)->stop();
+}
+
+// --- a real window under Xvfb -------------------------------------------------------
+
+class Xvfb {
+  public:
+    explicit Xvfb(std::string display) : display_(std::move(display)) {
+        pid_ = fork();
+        if (pid_ == 0) {
+            execlp("Xvfb", "Xvfb", display_.c_str(), "-screen", "0", "640x480x24", "-nolisten",
+                   "tcp", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+    }
+    ~Xvfb() {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    [[nodiscard]] bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+    // The X socket exists once the server accepts clients.
+    [[nodiscard]] bool ready() const {
+        return std::filesystem::exists("/tmp/.X11-unix/X" + display_.substr(1));
+    }
+
+  private:
+    std::string display_;
+    pid_t pid_ = -1;
+};
+
+// Grabs the root window as grey pixels with ximagesrc; returns their standard deviation.
+double screen_contrast(const std::string& display, std::string& why) {
+    const std::string desc = "ximagesrc display-name=" + display +
+                             " use-damage=false num-buffers=1 ! videoconvert ! "
+                             "video/x-raw,format=GRAY8 ! appsink name=out sync=false";
+    GError* raw = nullptr;
+    auto pipeline = gst::adopt_floating(gst_parse_launch(desc.c_str(), &raw));
+    const gst::ErrorPtr err(raw);
+    if (!pipeline || err) {
+        why = err ? err->message : "no pipeline";
+        return 0;
+    }
+    const gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+    GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 5 * GST_SECOND);
+    double stddev = 0;
+    if (sample != nullptr) {
+        GstBuffer* buffer = gst_sample_get_buffer(sample);
+        GstMapInfo map;
+        if (gst_buffer_map(buffer, &map, GST_MAP_READ) && map.size > 0) {
+            double sum = 0;
+            double sq = 0;
+            for (gsize i = 0; i < map.size; ++i) {
+                sum += map.data[i];
+                sq += static_cast<double>(map.data[i]) * map.data[i];
+            }
+            const double n = static_cast<double>(map.size);
+            stddev = std::sqrt(std::max(0.0, sq / n - (sum / n) * (sum / n)));
+            gst_buffer_unmap(buffer, &map);
+        }
+        gst_sample_unref(sample);
+    } else {
+        why = "ximagesrc gave no picture";
+    }
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    return stddev;
+}
+
+TEST_F(PlaybackPipelineTest, WindowSinkRendersUnderXvfb) {
+    if (!test::have_program("Xvfb")) {
+        GTEST_SKIP() << "Xvfb absent: install the Debian package xvfb to run this test";
+    }
+    if (const gst::FactoryPtr f(gst_element_factory_find("ximagesrc")); !f) {
+        GTEST_SKIP() << "ximagesrc absent (gstreamer1.0-plugins-good) for the screenshot";
+    }
+    const std::string display = ":" + std::to_string(90 + getpid() % 500);
+    Xvfb xvfb(display);
+    ASSERT_TRUE(run_until([&] { return xvfb.ready() || !xvfb.running(); }, 10s));
+    ASSERT_TRUE(xvfb.running()) << "Xvfb did not start on " << display;
+    setenv("DISPLAY", display.c_str(), 1);
+
+    std::string why;
+    // Before playing, the screen is uniform (Xvfb's black root window).
+    EXPECT_LT(screen_contrast(display, why), 5.0) << why;
+
+    auto p = gst::PlaybackPipeline::create(io_, {.kind = SinkKind::window}, {}, why);
+    ASSERT_TRUE(p) << why;
+    std::string error;
+    ASSERT_TRUE((*p)->start(
+        {.on_first_frame = {}, .on_error = [&](std::string e) { error = std::move(e); }}, why))
+        << why;
+    // At real time, so that the synchronised sink shows frames as they fall due.
+    for (const auto& c : *chunks_) {
+        (*p)->push(c);
+        io_.run_for(500ms);
+        if (!error.empty()) {
+            break;
+        }
+    }
+    ASSERT_TRUE(error.empty()) << error;
+    ASSERT_GT((*p)->frames_decoded(), 25u);
+    // SMPTE bars in a window: far from uniform.
+    const double contrast = screen_contrast(display, why);
+    (*p)->stop();
+    EXPECT_GT(contrast, 20.0) << why;
+    unsetenv("DISPLAY");
+}
+
+}  // namespace
+}  // namespace p2pls::player

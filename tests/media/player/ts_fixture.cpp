@@ -1,0 +1,98 @@
+#include "ts_fixture.hpp"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+
+#include <array>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "player/gst/gst_ptr.hpp"
+#include "player/gst/playback_pipeline.hpp"
+#include "source/core/chunker.hpp"
+
+namespace p2pls::player::test {
+
+namespace {
+
+// Encodes with a non-live videotestsrc (as fast as the CPU allows) into an appsink.
+std::string encode_ts(int seconds, std::string& why) {
+    if (!gst::init_gstreamer(why)) {
+        return {};
+    }
+    const std::string desc =
+        "videotestsrc pattern=smpte num-buffers=" + std::to_string(seconds * 25) +
+        " ! video/x-raw,format=I420,width=320,height=240,framerate=25/1 "
+        "! x264enc key-int-max=25 tune=zerolatency speed-preset=ultrafast bitrate=400 "
+        "! video/x-h264,profile=baseline ! mpegtsmux ! appsink name=out sync=false";
+    GError* raw = nullptr;
+    auto pipeline = gst::adopt_floating(gst_parse_launch(desc.c_str(), &raw));
+    const gst::ErrorPtr err(raw);
+    if (!pipeline || err) {
+        why = std::string("cannot build the encoder: ") + (err ? err->message : "?");
+        return {};
+    }
+    const gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+    std::string ts;
+    while (GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink.get()))) {
+        GstBuffer* buffer = gst_sample_get_buffer(sample);
+        GstMapInfo map;
+        if (buffer != nullptr && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+            ts.append(reinterpret_cast<const char*>(map.data), map.size);
+            gst_buffer_unmap(buffer, &map);
+        }
+        gst_sample_unref(sample);
+    }
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    if (ts.empty()) {
+        why = "the encoder produced nothing";
+    }
+    return ts;
+}
+
+}  // namespace
+
+const std::vector<Payload>& ts_chunks(int seconds, std::string& why) {
+    static std::mutex mutex;
+    static std::map<int, std::vector<Payload>> cache;
+    const std::lock_guard lock(mutex);
+    auto& chunks = cache[seconds];
+    if (!chunks.empty()) {
+        return chunks;
+    }
+    const auto ts = encode_ts(seconds, why);
+    source::TsChunker chunker(source::ChunkerConfig{});
+    chunker.push(std::string_view(ts));
+    chunker.finish();
+    for (auto& c : chunker.take_chunks()) {
+        chunks.push_back(std::make_shared<const std::string>(std::move(c.payload)));
+    }
+    if (chunks.empty() && why.empty()) {
+        why = "the chunker made no chunks";
+    }
+    return chunks;
+}
+
+CommandResult run_command(const std::string& command) {
+    CommandResult result;
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
+    if (!pipe) {
+        return result;
+    }
+    std::array<char, 4096> buf{};
+    while (const auto n = std::fread(buf.data(), 1, buf.size(), pipe.get())) {
+        result.output.append(buf.data(), n);
+    }
+    const int status = pclose(pipe.release());
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+bool have_program(const std::string& name) {
+    return run_command("command -v " + name + " >/dev/null").exit_code == 0;
+}
+
+}  // namespace p2pls::player::test
