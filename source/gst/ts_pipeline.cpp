@@ -69,7 +69,7 @@ std::string describe(const PipelineSpec& spec) {
         case InputKind::media:
             // Only the video stream is exposed; clocksync paces decoding to real time.
             os << "uridecodebin uri=" << quote(spec.location)
-               << " caps=video/x-raw expose-all-streams=false ! queue ! videoconvert ! "
+               << " caps=video/x-raw(ANY) expose-all-streams=false ! queue ! videoconvert ! "
                   "videoscale ! videorate ! "
                << raw_caps(spec.encode) << " ! clocksync ! " << encoder_tail(spec.encode);
             break;
@@ -181,6 +181,13 @@ struct TsPipeline::Impl {
     BusPtr bus;
     Callbacks callbacks;
     std::atomic<bool> reported_error{false};
+    std::mutex error_mutex;
+    std::string first_error;  // for start()/restart() failures, which return synchronously
+
+    std::string take_first_error() {
+        const std::lock_guard lock(error_mutex);
+        return first_error;
+    }
 
     static GstFlowReturn on_new_sample(GstAppSink* appsink, gpointer user) {
         auto* self = static_cast<Impl*>(user);
@@ -215,6 +222,12 @@ struct TsPipeline::Impl {
                 if (GST_MESSAGE_SRC(message) != nullptr) {
                     text +=
                         " (from " + std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) + ")";
+                }
+                {
+                    const std::lock_guard lock(self->error_mutex);
+                    if (self->first_error.empty()) {
+                        self->first_error = text;
+                    }
                 }
                 if (!self->reported_error.exchange(true) && self->callbacks.on_error) {
                     self->callbacks.on_error(std::move(text));
@@ -278,7 +291,8 @@ Result<void> TsPipeline::start(Callbacks callbacks, std::string& why) {
     gst_bus_set_sync_handler(impl_->bus.get(), &Impl::on_bus, impl_.get(), nullptr);
     if (gst_element_set_state(impl_->pipeline.get(), GST_STATE_PLAYING) ==
         GST_STATE_CHANGE_FAILURE) {
-        why = "the pipeline refused to start (see the error above)";
+        const std::string error = impl_->take_first_error();
+        why = "the pipeline refused to start: " + (error.empty() ? "unknown error" : error);
         return make_error_code(Errc::media_error);
     }
     return {};
@@ -289,7 +303,7 @@ Result<void> TsPipeline::restart(std::string& why) {
     gst_element_get_state(impl_->pipeline.get(), nullptr, nullptr, GST_CLOCK_TIME_NONE);
     if (gst_element_set_state(impl_->pipeline.get(), GST_STATE_PLAYING) ==
         GST_STATE_CHANGE_FAILURE) {
-        why = "the pipeline refused to restart";
+        why = "the pipeline refused to restart: " + impl_->take_first_error();
         return make_error_code(Errc::media_error);
     }
     return {};

@@ -33,12 +33,29 @@ Result<void> SourceNode::start(PublishFn publish, std::function<void(int)> on_ex
         }
         recorder_.emplace(std::move(*recorder));
     }
+    if (auto opened = open_pipeline(why); !opened) {
+        return opened.error();
+    }
+    spdlog::info("pipeline: {}", pipeline_->description());
+    if (config_.duration) {
+        duration_timer_.expires_after(*config_.duration);
+        duration_timer_.async_wait([this](boost::system::error_code ec) {
+            if (!ec) {
+                spdlog::info("--duration reached");
+                stop(kExitOk);
+            }
+        });
+    }
+    arm_stats_timer();
+    return {};
+}
+
+Result<void> SourceNode::open_pipeline(std::string& why) {
     auto pipeline = gst::TsPipeline::create(config_.pipeline, why);
     if (!pipeline) {
         return pipeline.error();
     }
     pipeline_ = std::move(*pipeline);
-    spdlog::info("pipeline: {}", pipeline_->description());
 
     // GStreamer threads only post; everything else happens on the io thread. The weak
     // flag guards handlers still queued when the node is gone.
@@ -65,20 +82,7 @@ Result<void> SourceNode::start(PublishFn publish, std::function<void(int)> on_ex
             }
         });
     };
-    if (auto started = pipeline_->start(std::move(callbacks), why); !started) {
-        return started.error();
-    }
-    if (config_.duration) {
-        duration_timer_.expires_after(*config_.duration);
-        duration_timer_.async_wait([this](boost::system::error_code ec) {
-            if (!ec) {
-                spdlog::info("--duration reached");
-                stop(kExitOk);
-            }
-        });
-    }
-    arm_stats_timer();
-    return {};
+    return pipeline_->start(std::move(callbacks), why);
 }
 
 void SourceNode::on_ts(std::string bytes) {
@@ -136,10 +140,29 @@ void SourceNode::on_eos() {
         spdlog::info("end of input: looping");
         chunker_.on_discontinuity();
         std::string why;
+        if (config_.pipeline.kind == gst::InputKind::media) {
+            // uridecodebin links its pads once; a fresh pipeline is the simple way back.
+            pipeline_->stop();
+            pipeline_.reset();
+            if (!open_pipeline(why)) {
+                spdlog::error("{}", why);
+                stop(kExitMedia);
+            }
+            return;
+        }
         if (!pipeline_->restart(why)) {
             spdlog::error("{}", why);
             stop(kExitMedia);
         }
+        return;
+    }
+    if (stats_.chunks == 0 && chunker_.stats().key_frames == 0) {
+        // Nothing usable came out: not MPEG-TS, or no H.264 video in it.
+        spdlog::error(
+            "end of input without a single H.264 key frame ({} bytes read): is it "
+            "an MPEG-TS file with H.264 video?",
+            chunker_.stats().bytes_in);
+        stop(kExitMedia);
         return;
     }
     spdlog::info("end of input");

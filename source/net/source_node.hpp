@@ -75,6 +75,7 @@ class SourceNode {
     [[nodiscard]] const ChunkerStats& chunker_stats() const noexcept { return chunker_.stats(); }
 
   private:
+    Result<void> open_pipeline(std::string& why);
     void on_ts(std::string bytes);
     void on_eos();
     void on_pipeline_error(const std::string& message);
