@@ -1,5 +1,6 @@
 #include "experiments/core/plan.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -190,7 +191,9 @@ ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const C
         p.argv.insert(p.argv.end(), {"--port-file", decade_port_file(paths, server)});
     }
     if (caps.decade_server_egress) {
-        p.argv.insert(p.argv.end(), {"--egress-bps", std::to_string(server_egress_bps(s, server))});
+        // decade-server takes bits per second; the scenario is in bytes per second.
+        p.argv.insert(p.argv.end(),
+                      {"--egress-bps", std::to_string(server_egress_bps(s, server) * 8)});
     }
     if (caps.decade_server_slots) {
         p.argv.insert(p.argv.end(), {"--slots", std::to_string(s.slots)});
@@ -283,6 +286,36 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
         p.argv.insert(p.argv.end(), {caps.peer_delay_flag, number_text(delay_ms)});
     }
     return p;
+}
+
+std::vector<std::string> clip_command(const Scenario& s, double seconds, const std::string& file) {
+    const auto frames = static_cast<std::uint64_t>(std::ceil(seconds * s.fps));
+    const auto key_interval = std::max<std::uint64_t>(1, s.fps * s.chunk_ms / 1000);
+    return {"gst-launch-1.0",
+            "-q",
+            "videotestsrc",
+            "num-buffers=" + std::to_string(frames),
+            "pattern=smpte",
+            "horizontal-speed=4",
+            "!",
+            "video/x-raw,format=I420,width=" + std::to_string(s.width) + ",height=" +
+                std::to_string(s.height) + ",framerate=" + std::to_string(s.fps) + "/1",
+            "!",
+            "x264enc",
+            "tune=zerolatency",
+            "speed-preset=ultrafast",
+            "bitrate=" + std::to_string(s.bitrate_kbps),
+            "key-int-max=" + std::to_string(key_interval),
+            "option-string=scenecut=0",
+            "!",
+            "h264parse",
+            "config-interval=-1",
+            "!",
+            "mpegtsmux",
+            "alignment=7",
+            "!",
+            "filesink",
+            "location=" + file};
 }
 
 }  // namespace p2pls::experiments

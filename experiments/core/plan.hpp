@@ -76,6 +76,11 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
                       const std::string& tracker_url, std::uint32_t peer, std::uint32_t session,
                       const std::string& region, const std::string& decade_url, double delay_ms);
 
+// gst-launch-1.0 command line that encodes `seconds` of test pattern at the scenario's
+// stream settings (key frame every chunk) into the MPEG-TS `file`, for --replay: the
+// source then needs no encoder, which matters on a small machine.
+std::vector<std::string> clip_command(const Scenario& s, double seconds, const std::string& file);
+
 // The channel every run uses.
 inline constexpr std::string_view kChannel = "testbed";
 

@@ -1,0 +1,433 @@
+// p2pls-testbed: runs whole swarms of real p2pls processes on this machine and compares
+// native and DECADE-assisted streaming the way the draft's §7-8 did (DESIGN.md §6).
+// Flags and files here; the controller is experiments/process/runner, the numbers come
+// from experiments/core.
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "experiments/core/plan.hpp"
+#include "experiments/core/scenario.hpp"
+#include "experiments/core/schedule.hpp"
+#include "experiments/core/summary.hpp"
+#include "experiments/process/children.hpp"
+#include "experiments/process/files.hpp"
+#include "experiments/process/runner.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace p2pls::experiments;
+using std::chrono::milliseconds;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+// The README's demo: the draft's flash-crowd comparison at a size two cores carry.
+constexpr const char* kDemoScenario = R"(name = "demo"
+description = "The draft's P2P live-streaming comparison (§7-8) at laptop size: a flash crowd of peers, native (each peer uploads at most Bu) vs DECADE (peers upload nothing; the DECADE servers together get N x Bu)."
+seed = 42
+duration_s = 60
+modes = ["native", "decade"]
+
+[stream]
+bitrate_kbps = 300
+chunk_ms = 1000
+width = 320
+height = 240
+fps = 15
+
+[source]
+upload = "150k"   # bytes/s: about 4 x the stream, so the swarm must help
+
+[peers]
+count = 20
+upload = "75k"    # Bu, bytes/s: 2 x the stream rate
+arrival = "flash-crowd"
+flash_crowd_s = 10
+
+[network]
+one_way_delay_ms = 20
+regions = [{ name = "east", share = 1 }, { name = "west", share = 1 }]
+
+[decade]
+object_chunks = 1
+slots = 4
+
+[[decade.servers]]
+region = "east"
+
+[[decade.servers]]
+region = "west"
+)";
+
+void fail_line(const std::string& message) {
+    std::fprintf(stderr, "p2pls-testbed: %s\n", message.c_str());
+}
+
+std::string self_dir() {
+    std::error_code ec;
+    const auto exe = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string(".") : exe.parent_path().string();
+}
+
+std::string utc_stamp() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+    return buf;
+}
+
+std::string help_of(const std::string& bin_dir, const std::string& name, const std::string& dir) {
+    const std::string exe = bin_dir + "/" + name;
+    if (access(exe.c_str(), X_OK) != 0) {
+        return "";
+    }
+    const std::string out = dir + "/" + name + ".help.txt";
+    const auto code = run_to_end({exe, "--help"}, out, milliseconds(10'000));
+    if (code != 0) {
+        return "";
+    }
+    return read_tail(out, 1 << 20).value_or("");
+}
+
+struct RunSpec {
+    Scenario scenario;
+    Mode mode;
+    std::string label;
+};
+
+std::string sweep_label(const Scenario& s, double v) {
+    std::ostringstream out;
+    if (s.sweep_parameter == "decade.object_chunks") {
+        out << "k=" << v;
+    } else if (s.sweep_parameter == "decade.slots") {
+        out << "m=" << v;
+    } else if (s.sweep_parameter == "peers.count") {
+        out << "N=" << v;
+    } else if (s.sweep_parameter == "peers.upload") {
+        out << "Bu=" << v / 1000 << "k";
+    } else {
+        out << "delay=" << v << "ms";
+    }
+    return out.str();
+}
+
+std::vector<RunSpec> expand_runs(const Scenario& s) {
+    std::vector<RunSpec> runs;
+    if (s.sweep_parameter.empty()) {
+        for (const Mode m : s.modes) {
+            runs.push_back({s, m, std::string(to_string(m))});
+        }
+        return runs;
+    }
+    // k and m only change DECADE mode: native runs once, as the baseline.
+    const bool decade_only =
+        s.sweep_parameter == "decade.object_chunks" || s.sweep_parameter == "decade.slots";
+    for (const Mode m : s.modes) {
+        if (m == Mode::native && decade_only) {
+            runs.push_back({with_sweep_value(s, s.sweep_values.front()), m, "native"});
+            continue;
+        }
+        for (const double v : s.sweep_values) {
+            runs.push_back(
+                {with_sweep_value(s, v), m, std::string(to_string(m)) + " " + sweep_label(s, v)});
+        }
+    }
+    return runs;
+}
+
+std::string schedule_csv(const Scenario& s) {
+    std::ostringstream out;
+    out << "at_s,event,peer,session,graceful\n";
+    for (const auto& e : make_schedule(s)) {
+        out << e.at_s << ',' << (e.kind == PeerEvent::Kind::start ? "start" : "stop") << ','
+            << e.peer << ',' << e.session << ',' << (e.graceful ? 1 : 0) << '\n';
+    }
+    return out.str();
+}
+
+// Encodes the replay clip once (no encoder in the source afterwards). Empty on failure:
+// the source then encodes its live test pattern.
+std::string make_clip(const Scenario& s, double seconds, const std::string& out_dir) {
+    const std::string file = out_dir + "/clip.ts";
+    std::fprintf(stderr, "p2pls-testbed: encoding a %.0f s replay clip (%u kbit/s %ux%u)...\n",
+                 seconds, s.bitrate_kbps, s.width, s.height);
+    const auto code = run_to_end(clip_command(s, seconds, file), out_dir + "/clip.log",
+                                 milliseconds(static_cast<std::int64_t>(seconds * 1000) + 60'000));
+    std::error_code ec;
+    if (code != 0 || fs::file_size(file, ec) == 0 || ec) {
+        fail_line("could not encode the replay clip (see " + out_dir +
+                  "/clip.log); the source will encode live");
+        return "";
+    }
+    return file;
+}
+
+struct Options {
+    std::string out;
+    std::string bin_dir;
+    bool netns = false;
+    bool sim = false;
+    bool live = false;
+};
+
+int run_scenario(const Scenario& scenario, const std::string& scenario_text, Options opt) {
+    if (opt.netns) {
+        fail_line(
+            "--netns is not supported in this build (each peer in its own network namespace "
+            "with HTB shaping is planned; see docs/testbed.md). Run without it: bandwidth is "
+            "then limited by the roles' own token buckets.");
+        return kExitUsage;
+    }
+    if (opt.sim) {
+        fail_line(
+            "--sim is not supported in this build: the testbed does not yet drive netsim/ "
+            "(see docs/testbed.md). Run without it for real processes.");
+        return kExitUsage;
+    }
+    if (opt.bin_dir.empty()) {
+        opt.bin_dir = self_dir();
+    }
+    if (opt.out.empty()) {
+        opt.out = "testbed-out/" + scenario.name + "-" + utc_stamp();
+    }
+    std::error_code ec;
+    fs::create_directories(opt.out + "/plots", ec);
+    if (ec) {
+        fail_line("cannot create " + opt.out + ": " + ec.message());
+        return kExitUsage;
+    }
+    opt.out = fs::absolute(opt.out).lexically_normal().string();
+    if (!opt.out.empty() && opt.out.back() == '/') {
+        opt.out.pop_back();
+    }
+    install_stop_handlers();
+    write_file(opt.out + "/scenario.toml", scenario_text);
+    write_file(opt.out + "/schedule.csv", schedule_csv(scenario));
+
+    const std::string help_dir = opt.out + "/help";
+    fs::create_directories(help_dir, ec);
+    const Capabilities caps = detect_capabilities(help_of(opt.bin_dir, "p2pls-tracker", help_dir),
+                                                  help_of(opt.bin_dir, "p2pls-source", help_dir),
+                                                  help_of(opt.bin_dir, "p2pls-peer", help_dir),
+                                                  help_of(opt.bin_dir, "decade-server", help_dir));
+    const Supply supply = supply_of(scenario);
+    std::fprintf(stderr,
+                 "p2pls-testbed: %s: N = %u peers, %.0f s per run; supply: native N x Bu = %.2f "
+                 "Mbit/s, DECADE servers total = %.2f Mbit/s\n",
+                 scenario.name.c_str(), scenario.peers, scenario.duration_s,
+                 static_cast<double>(supply.native_peers_bps) * 8 / 1e6,
+                 static_cast<double>(supply.decade_servers_bps) * 8 / 1e6);
+
+    const auto runs = expand_runs(scenario);
+    std::string clip;
+    if (!scenario.replay.empty()) {
+        clip = fs::absolute(scenario.replay).string();
+        if (!fs::exists(clip, ec)) {
+            fail_line("stream.replay: no such file: " + clip);
+            return kExitUsage;
+        }
+    } else if (caps.source_replay && !opt.live) {
+        bool needed = false;
+        double longest = 0;
+        for (const auto& r : runs) {
+            needed = needed || !mode_unavailable(r.mode, caps);
+            longest = std::max(longest, r.scenario.duration_s);
+        }
+        if (needed) {
+            // Long enough for a whole run, so no loop seam falls inside it.
+            clip = make_clip(scenario, std::min(longest + 30, 1800.0), opt.out);
+        }
+    }
+
+    const bool tty = isatty(2) != 0;
+    std::vector<RunResult> results;
+    bool interrupted = false;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto& r = runs[i];
+        if (interrupted) {
+            break;
+        }
+        std::fprintf(stderr, "p2pls-testbed: run %zu/%zu: %s\n", i + 1, runs.size(),
+                     r.label.c_str());
+        RunOptions ro;
+        ro.paths = {.bin_dir = opt.bin_dir, .run_dir = opt.out + "/" + slug(r.label), .clip = clip};
+        ro.caps = caps;
+        std::size_t ticks = 0;
+        ro.on_progress = [&](const std::string& line) {
+            if (tty) {
+                std::fprintf(stderr, "\r%s\033[K", line.c_str());
+                if (line.empty()) {
+                    std::fprintf(stderr, "\r\033[K");
+                }
+            } else if (!line.empty() && ticks++ % 5 == 0) {
+                std::fprintf(stderr, "%s\n", line.c_str());
+            }
+            std::fflush(stderr);
+        };
+        results.push_back(run_mode(r.scenario, r.mode, r.label, ro));
+        const auto& res = results.back();
+        if (!res.available) {
+            std::fprintf(stderr, "p2pls-testbed: %s: %s\n", r.label.c_str(),
+                         res.unavailable.c_str());
+        } else if (!res.failure.empty()) {
+            std::fprintf(stderr, "p2pls-testbed: %s: %s\n", r.label.c_str(), res.failure.c_str());
+        }
+        interrupted = stop_requested();
+    }
+
+    std::vector<RunSummary> summaries;
+    std::vector<PlotSeries> series;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        summaries.push_back(summarize(results[i], runs[i].scenario.bitrate_kbps));
+        if (results[i].available) {
+            series.push_back(plot_series(results[i]));
+        }
+    }
+    write_file(opt.out + "/summary.csv", summary_csv(summaries));
+    write_file(opt.out + "/summary.md", summary_markdown(scenario, summaries));
+    const std::string plot_dir = opt.out + "/plots";
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        const auto& p = series[i];
+        const std::string base = plot_dir + "/" + std::to_string(i) + "-";
+        write_file(base + "startup.dat", cdf_data(p.startup_s));
+        write_file(base + "miss.dat", cdf_data(p.miss_rate_percent));
+        write_file(base + "freezes.dat", cdf_data(p.freezes));
+        write_file(base + "upload.dat", cdf_data(p.upload_kbps));
+    }
+    std::vector<std::string> pngs;
+    write_file(plot_dir + "/plots.gnuplot", gnuplot_script(series, scenario.name, &pngs));
+    const auto plotted =
+        run_to_end({"gnuplot", "-e", "cd '" + plot_dir + "'", plot_dir + "/plots.gnuplot"},
+                   plot_dir + "/gnuplot.log", milliseconds(60'000));
+
+    std::printf("\n%s\n", summary_table_text(summaries).c_str());
+    for (const auto& s : summaries) {
+        if (!s.note.empty()) {
+            std::printf("%s: %s\n", s.label.c_str(), s.note.c_str());
+        }
+    }
+    std::printf("\nsummary: %s/summary.md\n         %s/summary.csv\n", opt.out.c_str(),
+                opt.out.c_str());
+    if (plotted == 0) {
+        for (const auto& png : pngs) {
+            std::printf("plot:    %s/%s\n", plot_dir.c_str(), png.c_str());
+        }
+    } else {
+        std::printf("plots: gnuplot failed (see %s/gnuplot.log)\n", plot_dir.c_str());
+    }
+    std::fflush(stdout);
+    if (interrupted) {
+        return kExitInterrupted;
+    }
+    for (const auto& r : results) {
+        if (r.available && !r.failure.empty()) {
+            return kExitRunFailed;
+        }
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "p2pls-testbed: runs a swarm of real p2pls processes on this machine (tracker, source,\n"
+        "DECADE servers, N peers) as a scenario says, and compares native and DECADE-assisted\n"
+        "streaming like draft-ietf-decade-integration-example-02 §7-8: startup delay, piece\n"
+        "miss rate, freezes, peer upload rate, bytes by origin. Writes every peer's report,\n"
+        "summary.csv, summary.md and PNG plots (gnuplot) to the output folder.\n"
+        "Exit codes: 0 done, 1 a run failed, 2 bad usage or scenario, 130 interrupted."};
+    app.require_subcommand(1);
+    Options opt;
+    std::string scenario_path;
+    std::uint32_t demo_peers = 0;
+    double demo_duration = 0;
+
+    auto* run = app.add_subcommand("run", "Run SCENARIO.toml (see experiments/scenarios/)");
+    run->add_option("scenario", scenario_path, "scenario file (TOML)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    auto* demo = app.add_subcommand(
+        "demo", "The README's demo: the draft's native-vs-DECADE flash crowd, 20 peers, 60 s");
+    demo->add_option("--peers", demo_peers, "number of peers (default 20)")
+        ->check(CLI::Range(1, 500));
+    demo->add_option("--duration", demo_duration, "seconds per run (default 60)")
+        ->check(CLI::Range(15.0, 3600.0));
+    Options run_opt;
+    Options demo_opt;
+    for (auto [sub, o] : {std::pair{run, &run_opt}, std::pair{demo, &demo_opt}}) {
+        sub->add_option("--out", o->out,
+                        "output folder (default testbed-out/<scenario>-<UTC time>)");
+        sub->add_option("--bin-dir", o->bin_dir,
+                        "folder of p2pls-tracker, p2pls-source, p2pls-peer, decade-server "
+                        "(default: this executable's folder)");
+        sub->add_flag("--netns", o->netns,
+                      "put each peer in its own network namespace with HTB upload shaping "
+                      "(root only; not supported in this build)");
+        sub->add_flag("--sim", o->sim,
+                      "run on the deterministic simulator (netsim/) instead of processes "
+                      "(not supported in this build)");
+        sub->add_flag("--live", o->live,
+                      "let the source encode its live test pattern instead of replaying a "
+                      "pre-encoded clip (costs CPU)");
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        fail_line(std::string(e.what()) + " (see --help)");
+        return kExitUsage;
+    }
+    opt = run->parsed() ? run_opt : demo_opt;
+
+    std::string text;
+    std::string origin;
+    if (run->parsed()) {
+        std::ifstream in(scenario_path, std::ios::binary);
+        std::ostringstream buf;
+        buf << in.rdbuf();
+        if (!in && !in.eof()) {
+            fail_line("cannot read " + scenario_path);
+            return kExitUsage;
+        }
+        text = buf.str();
+        origin = scenario_path;
+    } else {
+        text = kDemoScenario;
+        origin = "demo";
+    }
+    auto parsed = parse_scenario(text, origin);
+    if (auto* e = std::get_if<ParseError>(&parsed)) {
+        fail_line(e->message);
+        return kExitUsage;
+    }
+    Scenario scenario = std::get<Scenario>(parsed);
+    if (demo->parsed()) {
+        if (demo_peers != 0) {
+            scenario.peers = demo_peers;
+        }
+        if (demo_duration != 0) {
+            scenario.duration_s = demo_duration;
+        }
+        if (auto problem = validate(scenario)) {
+            fail_line("demo: " + *problem);
+            return kExitUsage;
+        }
+    }
+    return run_scenario(scenario, text, opt);
+}
