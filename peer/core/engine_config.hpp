@@ -43,15 +43,16 @@ struct EngineConfig {
     Duration buffer_map_interval = 500ms;  // T_bm: full map every interval, Have deltas between
 
     // --- scheduling ---
-    Duration tick = 100ms;              // scheduler cadence
-    std::uint32_t max_in_flight = 4;    // requests outstanding per neighbour
-    Duration request_timeout = 1500ms;  // a request older than this is late: ask another holder
-    Duration urgent_window = 3s;        // chunks due within this are urgent (may go to the source)
+    Duration tick = 100ms;                   // scheduler cadence
+    std::uint32_t max_in_flight = 4;         // requests outstanding per neighbour
+    std::uint32_t max_in_flight_source = 3;  // ... to the source (its upload is shared by all)
+    Duration request_timeout = 3s;      // a request older than this is late: ask another holder
+    Duration urgent_window = 6s;        // chunks due within this are urgent (may go to the source)
     std::size_t max_request_seqs = 64;  // a Request / Have / Busy listing more seqs is bad input
     std::uint32_t busy_retry_max_ms = 5000;  // cap on a neighbour's retry_after
 
     // --- playback ---
-    Duration startup_lag = 6s;     // join at live_edge - startup_lag
+    Duration startup_lag = 8s;     // join at live_edge - startup_lag
     Duration startup_buffer = 2s;  // start once this much is contiguous from the playhead
     Duration skip_after = 1s;      // wait this long at a missing chunk, then skip it (a miss)
 

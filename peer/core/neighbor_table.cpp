@@ -30,10 +30,13 @@ const Neighbor* NeighborTable::find(NeighborId id) const {
     return it == by_id_.end() ? nullptr : &it->second;
 }
 
-bool NeighborTable::connected_to_peer(const PeerId& id) const {
-    return std::any_of(by_id_.begin(), by_id_.end(), [&](const auto& e) {
-        return e.second.established && e.second.peer_id == id;
-    });
+const Neighbor* NeighborTable::find_peer(const PeerId& id) const {
+    for (const auto& [nid, n] : by_id_) {
+        if (n.established && n.peer_id == id) {
+            return &n;
+        }
+    }
+    return nullptr;
 }
 
 bool NeighborTable::connected_to_endpoint(const std::string& endpoint) const {

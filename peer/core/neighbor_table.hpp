@@ -31,7 +31,8 @@ struct Neighbor {
     // Its window, from its last buffer map plus Have deltas since.
     std::optional<ChunkBitmap> map;
     ChunkSeq live_edge;
-    TimePoint last_useful{};  // last time it held something we lacked, or sent us a chunk
+    TimePoint last_useful{};     // last time it held something we lacked, or sent us a chunk
+    TimePoint last_requested{};  // last time it asked us for chunks
 
     // Requests: in flight (counted against max_in_flight) and abandoned (late, asked of
     // someone else too, still welcome if they arrive). A chunk not in either is unsolicited.
@@ -65,7 +66,10 @@ class NeighborTable {
     [[nodiscard]] const Neighbor* find(NeighborId id) const;
     [[nodiscard]] std::size_t size() const noexcept { return by_id_.size(); }
     [[nodiscard]] bool full() const noexcept { return by_id_.size() >= max_neighbors_; }
-    [[nodiscard]] bool connected_to_peer(const PeerId& id) const;
+    [[nodiscard]] bool connected_to_peer(const PeerId& id) const {
+        return find_peer(id) != nullptr;
+    }
+    [[nodiscard]] const Neighbor* find_peer(const PeerId& id) const;
     [[nodiscard]] bool connected_to_endpoint(const std::string& endpoint) const;
     [[nodiscard]] std::map<NeighborId, Neighbor>& all() noexcept { return by_id_; }
     [[nodiscard]] const std::map<NeighborId, Neighbor>& all() const noexcept { return by_id_; }

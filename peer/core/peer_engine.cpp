@@ -75,6 +75,7 @@ void PeerEngine::on_neighbor_connected(NeighborId id, const std::string& endpoin
     n.connected_at = now;
     n.last_heard = now;
     n.last_useful = now;
+    n.last_requested = now;
     n.rate_bytes_per_s = kInitialRateBytesPerS;
     if (table_.find(id) != nullptr || !table_.add(std::move(n))) {
         send(id, make_bye("full"));
@@ -147,6 +148,13 @@ void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, Tim
         on_hello(*n, message.hello(), now);
         return;
     }
+    if (message.has_bye()) {
+        table_.remove(id);
+        actions_.push_back(
+            Disconnect{id, Errc::ok, "neighbour said Bye: " + message.bye().reason().substr(0, 80)});
+        next_tick_ = std::min(next_tick_, now);
+        return;
+    }
     if (!n->established) {
         drop(id, Errc::message_unexpected, "message before Hello");
         return;
@@ -203,9 +211,16 @@ void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) 
         drop(id, Errc::signature_invalid, "banned peer (sent a bad chunk before)");
         return;
     }
-    if (table_.connected_to_peer(peer_id)) {
-        drop(id, Errc::message_unexpected, "duplicate connection to the same peer");
-        return;
+    if (const Neighbor* other = table_.find_peer(peer_id)) {
+        // Both sides connected to each other at once. Keep the connection opened by the
+        // smaller peer id, so that both ends make the same choice.
+        const PeerId& opener_new = n.outbound ? config_.peer_id : peer_id;
+        const PeerId& opener_old = other->outbound ? config_.peer_id : peer_id;
+        if (opener_new == opener_old || opener_old < opener_new) {
+            drop(id, Errc::message_unexpected, "duplicate connection to the same peer");
+            return;
+        }
+        drop(other->id, Errc::message_unexpected, "duplicate connection to the same peer");
     }
     n.established = true;
     n.peer_id = peer_id;
@@ -279,6 +294,7 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
         }
     }
     const NeighborId id = n.id;
+    n.last_requested = now;
     wire::PeerMessage busy;
     for (std::uint64_t raw : request.seqs()) {
         auto chunk = store_.get(ChunkSeq{raw});
@@ -531,12 +547,13 @@ void PeerEngine::maintain(TimePoint now) {
             to_drop.emplace_back(id, "silent neighbour (dead)");
         } else if (!config_.origin && !n.is_source && n.established &&
                    count >= config_.target_neighbors &&
-                   now - n.last_useful > config_.useless_after) {
-            to_drop.emplace_back(id, "useless neighbour (nothing we need)");
+                   now - n.last_useful > config_.useless_after &&
+                   now - n.last_requested > config_.useless_after) {
+            to_drop.emplace_back(id, "useless neighbour (no exchange either way)");
         }
         // Forget abandoned requests that will not come any more.
         std::erase_if(n.abandoned, [&](const auto& e) {
-            return now - e.second > 4 * config_.request_timeout || e.first < store_.base();
+            return e.first < store_.base() || now - e.second > 8 * config_.request_timeout;
         });
     }
     for (const auto& [id, why] : to_drop) {
@@ -646,10 +663,10 @@ void PeerEngine::run_scheduler(TimePoint now) {
         h.id = id;
         h.map = &*n.map;
         h.is_source = n.is_source;
+        h.outstanding = &n.abandoned;
         const auto used = static_cast<std::uint32_t>(n.in_flight.size());
-        h.free_slots = (now < n.busy_until || used >= config_.max_in_flight)
-                           ? 0
-                           : config_.max_in_flight - used;
+        const std::uint32_t cap = n.is_source ? config_.max_in_flight_source : config_.max_in_flight;
+        h.free_slots = (now < n.busy_until || used >= cap) ? 0 : cap - used;
         h.rate_bytes_per_s = n.rate_bytes_per_s;
         h.queued_bytes = used * chunk_bytes_estimate_;
         input.holders.push_back(h);

@@ -13,7 +13,8 @@ struct Ranked {
 };
 
 bool holds(const HolderView& h, const ChunkNeed& need) {
-    return h.map->test(need.seq) && (!need.late_from || *need.late_from != h.id);
+    return h.map->test(need.seq) && (!need.late_from || *need.late_from != h.id) &&
+           (h.outstanding == nullptr || !h.outstanding->contains(need.seq));
 }
 
 }  // namespace

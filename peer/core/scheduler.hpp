@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct HolderView {
     std::uint32_t free_slots = 0;    // requests it may still be given now
     double rate_bytes_per_s = 0;     // measured; > 0
     std::uint64_t queued_bytes = 0;  // bytes asked of it and not yet received
+    // Seqs already asked of it and still possibly coming (late ones): never asked twice.
+    const std::map<ChunkSeq, TimePoint>* outstanding = nullptr;
 };
 
 struct ChunkNeed {
