@@ -115,7 +115,7 @@ TEST(TestbedPlan, DecadeServersShareNTimesBu) {
     const auto caps = detect_capabilities("t", "s", kPeerHelpDecade, kDecadeHelp);
     const RunPaths paths{.bin_dir = "/b", .run_dir = "/o/decade", .clip = ""};
     const auto spec = decade_server_spec(scenario(), paths, caps, 1);
-    EXPECT_TRUE(contains(spec.argv, "--egress-bps", "2000"));
+    EXPECT_TRUE(contains(spec.argv, "--egress-bps", "16000"));  // bits/s
     EXPECT_TRUE(contains(spec.argv, "--slots", "6"));
     EXPECT_TRUE(contains(spec.argv, "--region", "us"));
     EXPECT_TRUE(contains(spec.argv, "--port-file", "/o/decade/decade-1.port"));
@@ -145,6 +145,17 @@ TEST(TestbedPlan, TrackerConfigListsServersWithRegions) {
     const auto spec = tracker_spec(scenario(), paths, {}, "/o/tracker.toml");
     EXPECT_TRUE(contains(spec.argv, "--config", "/o/tracker.toml"));
     EXPECT_TRUE(contains(spec.argv, "--port-file", "/o/tracker.port"));
+}
+
+TEST(TestbedPlan, ClipHasAKeyFrameEveryChunk) {
+    Scenario s = scenario();
+    s.fps = 25;
+    s.chunk_ms = 2000;
+    const auto argv = clip_command(s, 10, "/o/clip.ts");
+    EXPECT_EQ(argv.front(), "gst-launch-1.0");
+    EXPECT_TRUE(has(argv, "num-buffers=250"));
+    EXPECT_TRUE(has(argv, "key-int-max=50"));
+    EXPECT_TRUE(has(argv, "location=/o/clip.ts"));
 }
 
 }  // namespace

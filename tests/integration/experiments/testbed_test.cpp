@@ -1,0 +1,326 @@
+// p2pls-testbed end to end with the real executables: the 5-peer, 15-second smoke
+// scenario runs and every peer reports; SIGINT and SIGKILL of the testbed leave no child.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "experiments/core/summary.hpp"
+
+extern char** environ;
+
+namespace p2pls::experiments {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "p2pls-testbed-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp failed");
+        }
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    [[nodiscard]] const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+std::string bin(const std::string& name) {
+    const char* dir = std::getenv("P2PLS_BIN_DIR");
+    return std::string(dir != nullptr ? dir : ".") + "/" + name;
+}
+
+std::string scenario(const std::string& name) {
+    return std::string(P2PLS_SCENARIO_DIR) + "/" + name;
+}
+
+pid_t spawn_testbed(const std::vector<std::string>& args, const fs::path& output) {
+    std::vector<std::string> all = {bin("p2pls-testbed")};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        throw std::runtime_error("cannot start p2pls-testbed");
+    }
+    return pid;
+}
+
+// Waits (bounded) for `pid` to exit; its exit code, 128 + signal, or -1 on timeout.
+int wait_exit(pid_t pid, std::chrono::seconds limit) {
+    const auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+        int status = 0;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling waitpid
+    }
+    ::kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return -1;
+}
+
+struct ProcInfo {
+    pid_t pid = 0;
+    pid_t ppid = 0;
+    char state = '?';
+    std::string comm;
+};
+
+std::optional<ProcInfo> proc_info(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(in, text)) {
+        return std::nullopt;
+    }
+    const auto open = text.find('(');
+    const auto close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 2 >= text.size()) {
+        return std::nullopt;
+    }
+    ProcInfo info;
+    info.pid = pid;
+    info.comm = text.substr(open + 1, close - open - 1);
+    std::istringstream rest(text.substr(close + 2));
+    rest >> info.state >> info.ppid;
+    return info;
+}
+
+std::vector<ProcInfo> children_of(pid_t parent) {
+    std::vector<ProcInfo> out;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        if (auto info = proc_info(std::stoi(name)); info && info->ppid == parent) {
+            out.push_back(*info);
+        }
+    }
+    return out;
+}
+
+bool alive(pid_t pid) {
+    const auto info = proc_info(pid);
+    return info.has_value() && info->state != 'Z' && info->state != 'X';
+}
+
+// Starts the smoke scenario and returns once peers run, with the children seen so far.
+std::vector<ProcInfo> start_and_wait_for_peers(pid_t testbed) {
+    std::map<pid_t, ProcInfo> seen;
+    const auto deadline = Clock::now() + std::chrono::seconds(90);
+    std::size_t peers = 0;
+    while (Clock::now() < deadline && peers < 3) {
+        peers = 0;
+        for (const auto& c : children_of(testbed)) {
+            seen[c.pid] = c;
+        }
+        for (const auto& [pid, c] : seen) {
+            if (c.comm.rfind("p2pls-peer", 0) == 0 && alive(pid)) {
+                ++peers;
+            }
+        }
+        int status = 0;
+        if (waitpid(testbed, &status, WNOHANG) == testbed) {
+            ADD_FAILURE() << "p2pls-testbed ended before its peers ran";
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling /proc
+    }
+    EXPECT_GE(peers, 3u) << "the testbed did not start its peers";
+    std::vector<ProcInfo> out;
+    for (auto& [pid, c] : seen) {
+        out.push_back(c);
+    }
+    return out;
+}
+
+void expect_all_gone(const std::vector<ProcInfo>& children, std::chrono::seconds limit) {
+    const auto deadline = Clock::now() + limit;
+    std::vector<ProcInfo> left;
+    do {
+        left.clear();
+        for (const auto& c : children) {
+            if (alive(c.pid)) {
+                left.push_back(c);
+            }
+        }
+        if (left.empty()) {
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling /proc
+    } while (Clock::now() < deadline);
+    for (const auto& c : left) {
+        ADD_FAILURE() << "left behind: pid " << c.pid << " (" << c.comm << ")";
+        ::kill(c.pid, SIGKILL);
+    }
+}
+
+std::map<std::string, std::map<std::string, std::string>> read_summary_csv(const fs::path& path) {
+    std::ifstream in(path);
+    std::string header_line;
+    std::getline(in, header_line);
+    const auto split = [](const std::string& line) {
+        std::vector<std::string> cells;
+        std::string cell;
+        bool quoted = false;
+        for (const char ch : line) {
+            if (ch == '"') {
+                quoted = !quoted;
+            } else if (ch == ',' && !quoted) {
+                cells.push_back(cell);
+                cell.clear();
+            } else {
+                cell += ch;
+            }
+        }
+        cells.push_back(cell);
+        return cells;
+    };
+    const auto header = split(header_line);
+    std::map<std::string, std::map<std::string, std::string>> rows;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto cells = split(line);
+        EXPECT_EQ(cells.size(), header.size()) << line;
+        std::map<std::string, std::string> row;
+        for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) {
+            row[header[i]] = cells[i];
+        }
+        rows[row["run"]] = row;
+    }
+    return rows;
+}
+
+TEST(TestbedIntegration, SmokeScenarioRunsEndToEndAndEveryPeerReports) {
+    TempDir dir;
+    const fs::path out = dir.path() / "out";
+    const pid_t pid =
+        spawn_testbed({"run", scenario("smoke.toml"), "--out", out.string()}, dir.path() / "log");
+    const int code = wait_exit(pid, std::chrono::seconds(170));
+    std::ifstream log(dir.path() / "log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(code, 0) << text;
+    EXPECT_NE(text.find("startup delay p50"), std::string::npos) << text;  // the table
+    ASSERT_TRUE(fs::exists(out / "summary.md"));
+    ASSERT_TRUE(fs::exists(out / "plots" / "startup.png")) << text;
+
+    const auto rows = read_summary_csv(out / "summary.csv");
+    ASSERT_EQ(rows.count("native"), 1u);
+    const auto& native = rows.at("native");
+    EXPECT_EQ(native.at("available"), "1");
+    EXPECT_EQ(native.at("sessions"), "5");
+    EXPECT_EQ(native.at("reported"), "5") << text;
+    EXPECT_EQ(native.at("final_reports"), "5") << text;
+    EXPECT_NE(native.at("chunks_due"), "0");
+    // Every peer's report file holds parseable lines ending in a final one.
+    std::size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(out / "native" / "reports")) {
+        std::ifstream in(entry.path());
+        const std::string jsonl((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+        const auto last = last_report(jsonl);
+        ASSERT_TRUE(last) << entry.path();
+        EXPECT_TRUE(last->final()) << entry.path();
+        ++files;
+    }
+    EXPECT_EQ(files, 5u);
+
+    ASSERT_EQ(rows.count("decade"), 1u);
+    const auto& decade = rows.at("decade");
+    if (decade.at("available") == "0") {
+        // This build cannot run DECADE peers: the summary must say so, with no numbers.
+        EXPECT_NE(decade.at("note").find("not available in this build"), std::string::npos);
+        EXPECT_EQ(decade.at("reported"), "0");
+    } else {
+        EXPECT_EQ(decade.at("reported"), "5") << text;
+        EXPECT_EQ(decade.at("upload_media_bytes"), "0");  // DECADE peers upload no media
+    }
+}
+
+TEST(TestbedIntegration, SigintTearsDownEveryChild) {
+    TempDir dir;
+    const pid_t pid =
+        spawn_testbed({"run", scenario("smoke.toml"), "--out", (dir.path() / "out").string()},
+                      dir.path() / "log");
+    const auto children = start_and_wait_for_peers(pid);
+    ASSERT_FALSE(children.empty());
+    ::kill(pid, SIGINT);
+    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(30)), 130);
+    expect_all_gone(children, std::chrono::seconds(5));
+    // What it had is still summarised.
+    EXPECT_TRUE(fs::exists(dir.path() / "out" / "summary.csv"));
+}
+
+TEST(TestbedIntegration, SigkillOfTheTestbedKillsEveryChild) {
+    TempDir dir;
+    const pid_t pid =
+        spawn_testbed({"run", scenario("smoke.toml"), "--out", (dir.path() / "out").string()},
+                      dir.path() / "log");
+    const auto children = start_and_wait_for_peers(pid);
+    ASSERT_FALSE(children.empty());
+    ::kill(pid, SIGKILL);
+    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 128 + SIGKILL);
+    // PR_SET_PDEATHSIG: the kernel kills them; nothing of the testbed's survives.
+    expect_all_gone(children, std::chrono::seconds(10));
+}
+
+TEST(TestbedIntegration, BadScenarioIsAOneLineErrorAndExit2) {
+    TempDir dir;
+    const fs::path bad = dir.path() / "bad.toml";
+    std::ofstream(bad) << "name = \"x\"\n[peers]\ncount = -3\n";
+    const pid_t pid = spawn_testbed({"run", bad.string()}, dir.path() / "log");
+    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 2);
+    std::ifstream log(dir.path() / "log");
+    std::string line;
+    std::getline(log, line);
+    EXPECT_NE(line.find("peers.count"), std::string::npos) << line;
+}
+
+TEST(TestbedIntegration, UnsupportedSimAndNetnsSayWhy) {
+    TempDir dir;
+    for (const char* flag : {"--sim", "--netns"}) {
+        const pid_t pid = spawn_testbed(
+            {"run", scenario("smoke.toml"), flag, "--out", (dir.path() / flag).string()},
+            dir.path() / "log");
+        EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 2) << flag;
+        std::ifstream log(dir.path() / "log");
+        const std::string text((std::istreambuf_iterator<char>(log)),
+                               std::istreambuf_iterator<char>());
+        EXPECT_NE(text.find("not supported in this build"), std::string::npos) << text;
+    }
+}
+
+}  // namespace
+}  // namespace p2pls::experiments
