@@ -14,6 +14,7 @@
 #include "source/core/signed_chunk.hpp"
 #include "source/gst/ts_pipeline.hpp"
 #include "source/io/key_file.hpp"
+#include "source/net/channel_announcer.hpp"
 #include "source/net/source_node.hpp"
 
 namespace {
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
     std::string log_level = "info";
 
     app.add_option("--channel", channel, "Channel name")->capture_default_str();
-    app.add_option("--tracker", tracker, "Tracker base URL to announce the channel to")
+    app.add_option("--tracker", tracker,
+                   "Tracker base URL to announce the channel to (\"\" = do not announce)")
         ->capture_default_str();
     app.add_option("--listen", listen, "host:port to serve peers on (port 0: any free port)")
         ->capture_default_str();
@@ -161,12 +163,33 @@ int main(int argc, char** argv) {
 
     boost::asio::io_context io;
     int exit_code = snet::kExitOk;
+    std::unique_ptr<snet::ChannelAnnouncer> announcer;
+    if (!tracker.empty()) {
+        snet::AnnouncerConfig ac;
+        ac.tracker_url = tracker;
+        ac.channel = channel;
+        ac.peer_id = "source-" + channel;
+        ac.endpoint = listen;
+        ac.bitrate_bps = std::uint64_t{encode.bitrate_kbps} * 1000;
+        ac.chunk_ms = encode.chunk_ms;
+        ac.public_key = config.keys.public_key;
+        announcer = std::make_unique<snet::ChannelAnnouncer>(io, ac);
+    }
     snet::SourceNode node(io, config);
     auto on_exit = [&](int code) {
         exit_code = code;
-        io.stop();
+        if (announcer) {
+            announcer->stop([&io] { io.stop(); });  // leave the tracker, then end
+        } else {
+            io.stop();
+        }
     };
-    const auto started = node.start({}, on_exit, why);
+    auto publish = [&](const wire::Chunk& chunk) {
+        if (announcer) {
+            announcer->on_live_edge(chunk.seq());
+        }
+    };
+    const auto started = node.start(publish, on_exit, why);
     if (!started) {
         return fail(started.error() == make_error_code(Errc::io_error) ? snet::kExitConfig
                                                                        : snet::kExitMedia,
@@ -176,8 +199,9 @@ int main(int argc, char** argv) {
         spdlog::info("signal {}: stopping", signal);
         node.stop(snet::kExitOk);
     });
-    (void)tracker;
-    (void)listen;
+    if (announcer) {
+        announcer->start();
+    }
     (void)upload_bps;
     io.run();
     return exit_code;

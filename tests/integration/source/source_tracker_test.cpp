@@ -1,0 +1,145 @@
+// p2pls-source against the real p2pls-tracker: the channel appears with the source's
+// public key, bitrate, chunk duration and a growing live edge, and disappears when the
+// source stops; with the tracker down the source keeps producing chunks.
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "common/core/chunk_signature.hpp"
+#include "source/core/signed_chunk.hpp"
+#include "tests/integration/source/child_process.hpp"
+
+namespace p2pls::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::pair<long, std::string> http_get(const std::string& url) {
+    CURL* curl = curl_easy_init();
+    std::string body;
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 2000L);
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* user) -> size_t {
+            static_cast<std::string*>(user)->append(data, size * n);
+            return size * n;
+        });
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    }
+    curl_easy_cleanup(curl);
+    return {status, body};
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Standard base64 of bytes, as protobuf's JSON mapping writes `bytes` fields.
+std::string base64(const std::string& bytes) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                           (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                           static_cast<unsigned char>(bytes[i + 2]);
+        for (int s = 18; s >= 0; s -= 6) {
+            out.push_back(kAlphabet[(v >> s) & 63]);
+        }
+    }
+    if (bytes.size() - i == 2) {
+        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                           (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        out +=
+            {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
+    } else if (bytes.size() - i == 1) {
+        const unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+        out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
+    }
+    return out;
+}
+
+class SourceTracker : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::random_device rd;
+        dir_ = fs::temp_directory_path() / ("p2pls-source-tracker-" + std::to_string(rd()));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_;
+};
+
+TEST_F(SourceTracker, AnnouncesTheChannelAndLeavesOnStop) {
+    ChildProcess tracker({bin_path("p2pls-tracker"), "--listen", "127.0.0.1:0", "--port-file",
+                          (dir_ / "port").string(), "--interval", "1"});
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline && read_file(dir_ / "port").empty()) {
+        tracker.read_until([](const std::string&) { return false; }, 50ms);
+    }
+    const std::string port = read_file(dir_ / "port");
+    ASSERT_FALSE(port.empty()) << tracker.output();
+    const std::string base = "http://127.0.0.1:" + std::to_string(std::stoi(port));
+
+    ChildProcess source({bin_path("p2pls-source"), "--key", (dir_ / "k.key").string(), "--tracker",
+                         base, "--listen", "127.0.0.1:18765", "--channel", "tv", "--bitrate", "300",
+                         "--chunk-ms", "500", "--width", "160", "--height", "90", "--fps", "20"});
+    // Wait (bounded) until the tracker reports a live edge of at least 2.
+    std::string info;
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < until) {
+        const auto [status, body] = http_get(base + "/v1/channels/tv");
+        if (status == 200 && body.find("\"live_edge\":\"") != std::string::npos &&
+            body.find("\"live_edge\":\"0\"") == std::string::npos &&
+            body.find("\"live_edge\":\"1\"") == std::string::npos) {
+            info = body;
+            break;
+        }
+        source.read_until([](const std::string&) { return false; }, 200ms);
+    }
+    ASSERT_FALSE(info.empty()) << source.output();
+    const auto seed = source::parse_key_file(read_file(dir_ / "k.key"));
+    ASSERT_TRUE(seed.has_value());
+    const auto keys = keypair_from_seed(*seed);
+    const std::string key_b64 = base64(
+        std::string(reinterpret_cast<const char*>(keys.public_key.data()), keys.public_key.size()));
+    EXPECT_NE(info.find(key_b64), std::string::npos) << info;
+    EXPECT_NE(info.find("\"bitrate_bps\":\"300000\""), std::string::npos) << info;
+    EXPECT_NE(info.find("\"chunk_ms\":500"), std::string::npos) << info;
+    EXPECT_NE(info.find("127.0.0.1:18765"), std::string::npos) << info;
+
+    source.signal(SIGTERM);
+    ASSERT_EQ(source.wait(15s).value_or(-1), 0) << source.output();
+    // The source said `stopped`: the channel is gone from the tracker.
+    EXPECT_EQ(http_get(base + "/v1/channels/tv").first, 404);
+    tracker.signal(SIGTERM);
+    tracker.wait(10s);
+}
+
+TEST_F(SourceTracker, TrackerDownKeepsProducing) {
+    // Port 1 on loopback: nothing listens, connections are refused at once.
+    const auto [code, out] =
+        run({bin_path("p2pls-source"), "--key", (dir_ / "k.key").string(), "--tracker",
+             "http://127.0.0.1:1", "--listen", "127.0.0.1:18766", "--record",
+             (dir_ / "rec").string(), "--duration", "3.2", "--width", "160", "--height", "90"},
+            60s);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find("retrying"), std::string::npos) << out;
+    EXPECT_TRUE(fs::exists(dir_ / "rec" / "000002.ts")) << out;
+}
+
+}  // namespace
+}  // namespace p2pls::testing
