@@ -1,7 +1,10 @@
 #include "tracker/core/api.hpp"
 
+#include <google/protobuf/arena.h>
+
 #include "common/core/proto_json.hpp"
 #include "p2pls/http.pb.h"
+#include "tracker/core/fast_json.hpp"
 
 namespace p2pls::tracker {
 namespace {
@@ -44,6 +47,29 @@ std::optional<ApiError> parse_body(const TrackerState& state, std::string_view b
                            "body is not a valid " + out.GetTypeName() + " JSON object: " + *why);
     }
     return std::nullopt;
+}
+
+// The hot path: request and reply live on an arena whose first block is on the stack,
+// so that an announce costs no heap allocation for its messages.
+ApiResponse announce(TrackerState& state, std::string_view channel, const ApiRequest& request,
+                     TimePoint now) {
+    alignas(16) char block[32 * 1024];
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = sizeof block;
+    google::protobuf::Arena arena(options);
+    auto* in = google::protobuf::Arena::CreateMessage<tracker_api::AnnounceRequest>(&arena);
+    auto* out = google::protobuf::Arena::CreateMessage<tracker_api::AnnounceResponse>(&arena);
+    if (request.body.size() > state.config().max_body_bytes ||
+        !parse_announce_fast(request.body, *in)) {
+        if (auto e = parse_body(state, request.body, *in)) {
+            return fail(state, *e);
+        }
+    }
+    if (auto e = state.announce_into(channel, *in, now, request.remote_host, *out)) {
+        return fail(state, *e);
+    }
+    return ApiResponse{200, "application/json", announce_reply_json(*out), {}};
 }
 
 }  // namespace
@@ -92,11 +118,7 @@ ApiResponse handle_request(TrackerState& state, const ApiRequest& request, TimeP
             if (!post) {
                 return method_not_allowed(state, request.method, "POST");
             }
-            tracker_api::AnnounceRequest announce;
-            if (auto e = parse_body(state, request.body, announce)) {
-                return fail(state, *e);
-            }
-            return reply(state, state.announce(channel, announce, now, request.remote_host));
+            return announce(state, channel, request, now);
         }
         if (rest.find('/') == std::string_view::npos) {
             if (!get) {

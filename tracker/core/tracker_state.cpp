@@ -15,13 +15,11 @@ constexpr std::uint32_t kMinChunkMs = 10;
 constexpr std::uint32_t kMaxChunkMs = 60'000;
 constexpr std::size_t kPublicKeyBytes = 32;  // Ed25519
 
-tracker_api::PeerInfo make_peer(const Member& m) {
-    tracker_api::PeerInfo p;
+void fill_peer(const Member& m, tracker_api::PeerInfo& p) {
     p.set_peer_id(m.peer_id);
     p.set_endpoint(m.endpoint);
     p.set_mode(m.mode);
     p.set_decade_server(m.decade_server);
-    return p;
 }
 
 // "0.0.0.0:port" / "[::]:port" name no address others can reach: use the one the
@@ -90,8 +88,19 @@ std::size_t TrackerState::member_count() const noexcept {
 }
 
 Expected<tracker_api::AnnounceResponse> TrackerState::announce(
-    std::string_view channel_name, const tracker_api::AnnounceRequest& r, TimePoint now,
+    std::string_view channel_name, const tracker_api::AnnounceRequest& request, TimePoint now,
     std::string_view remote_host) {
+    tracker_api::AnnounceResponse reply;
+    if (auto error = announce_into(channel_name, request, now, remote_host, reply)) {
+        return *std::move(error);
+    }
+    return reply;
+}
+
+std::optional<ApiError> TrackerState::announce_into(std::string_view channel_name,
+                                                    const tracker_api::AnnounceRequest& r,
+                                                    TimePoint now, std::string_view remote_host,
+                                                    tracker_api::AnnounceResponse& reply) {
     // 1. Every field, before touching any state.
     if (auto e = check_channel_name(channel_name)) {
         return *e;
@@ -190,7 +199,7 @@ Expected<tracker_api::AnnounceResponse> TrackerState::announce(
         channel.members.upsert(Member{r.peer_id(), endpoint, mode, std::move(home), now});
     }
 
-    tracker_api::AnnounceResponse reply;
+    reply.Clear();
     reply.set_interval_s(static_cast<std::uint32_t>(config_.interval.count()));
     *reply.mutable_channel() = make_info(it->first, channel);
     if (channel.source) {
@@ -206,12 +215,12 @@ Expected<tracker_api::AnnounceResponse> TrackerState::announce(
         const std::uint32_t want = r.num_want() == 0 ? config_.default_peers : r.num_want();
         const std::size_t k = std::min(want, config_.max_peers);
         channel.members.sample(k, r.peer_id(), rng_,
-                               [&](const Member& m) { *reply.add_peers() = make_peer(m); });
+                               [&](const Member& m) { fill_peer(m, *reply.add_peers()); });
     }
     if (!channel.source && channel.members.empty()) {
         channels_.erase(it);
     }
-    return reply;
+    return std::nullopt;
 }
 
 Expected<tracker_api::ChannelInfo> TrackerState::channel_info(std::string_view name,

@@ -39,6 +39,12 @@ class TrackerState {
                                                      TimePoint now,
                                                      std::string_view remote_host = {});
 
+    // The same, filling `reply` (which may live on a protobuf arena); nullopt on success.
+    std::optional<ApiError> announce_into(std::string_view channel,
+                                          const tracker_api::AnnounceRequest& request,
+                                          TimePoint now, std::string_view remote_host,
+                                          tracker_api::AnnounceResponse& reply);
+
     // GET /v1/channels/{channel}.
     Expected<tracker_api::ChannelInfo> channel_info(std::string_view channel, TimePoint now);
 

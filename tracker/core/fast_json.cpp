@@ -1,0 +1,391 @@
+#include "tracker/core/fast_json.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/core/proto_json.hpp"
+
+namespace p2pls::tracker {
+namespace {
+
+// --- parsing ------------------------------------------------------------------------------
+
+class Reader {
+  public:
+    explicit Reader(std::string_view s) : s_(s) {}
+
+    void skip_ws() {
+        while (i_ < s_.size() &&
+               (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) {
+            ++i_;
+        }
+    }
+    bool eat(char c) {
+        skip_ws();
+        if (i_ < s_.size() && s_[i_] == c) {
+            ++i_;
+            return true;
+        }
+        return false;
+    }
+    bool peek(char c) {
+        skip_ws();
+        return i_ < s_.size() && s_[i_] == c;
+    }
+    // A string of printable ASCII with no escapes (anything else: off the fast path).
+    bool string(std::string_view& out) {
+        if (!eat('"')) {
+            return false;
+        }
+        const std::size_t start = i_;
+        while (i_ < s_.size()) {
+            const char c = s_[i_];
+            if (c == '"') {
+                out = s_.substr(start, i_ - start);
+                ++i_;
+                return true;
+            }
+            if (c == '\\' || c < 0x20 || c > 0x7e) {
+                return false;
+            }
+            ++i_;
+        }
+        return false;
+    }
+    // An unsigned integer as plain digits, or (for 64-bit fields, as protobuf prints them)
+    // as a quoted string of digits.
+    template <class T>
+    bool unsigned_int(T& out, bool allow_quoted) {
+        skip_ws();
+        const bool quoted = allow_quoted && i_ < s_.size() && s_[i_] == '"';
+        if (quoted) {
+            ++i_;
+        }
+        if (!digits(out)) {
+            return false;
+        }
+        if (quoted) {
+            if (i_ >= s_.size() || s_[i_] != '"') {
+                return false;
+            }
+            ++i_;
+        }
+        return true;
+    }
+
+    template <class T>
+    bool digits(T& out) {
+        const std::size_t start = i_;
+        while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') {
+            ++i_;
+        }
+        const std::size_t n = i_ - start;
+        if (n == 0 || n > 20 || (n > 1 && s_[start] == '0')) {
+            return false;
+        }
+        if (i_ < s_.size() && (s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E')) {
+            return false;
+        }
+        const auto [end, ec] = std::from_chars(s_.data() + start, s_.data() + i_, out);
+        return ec == std::errc{} && end == s_.data() + i_;
+    }
+    bool boolean(bool& out) {
+        skip_ws();
+        if (s_.substr(i_, 4) == "true") {
+            i_ += 4;
+            out = true;
+            return true;
+        }
+        if (s_.substr(i_, 5) == "false") {
+            i_ += 5;
+            out = false;
+            return true;
+        }
+        return false;
+    }
+    bool at_end() {
+        skip_ws();
+        return i_ == s_.size();
+    }
+
+  private:
+    std::string_view s_;
+    std::size_t i_ = 0;
+};
+
+bool parse_fields(Reader& in, tracker_api::AnnounceRequest& out) {
+    if (!in.eat('{')) {
+        return false;
+    }
+    unsigned seen = 0;
+    const auto first_time = [&seen](unsigned bit) {
+        const bool fresh = (seen & bit) == 0;
+        seen |= bit;
+        return fresh;
+    };
+    if (in.eat('}')) {
+        return in.at_end();
+    }
+    do {
+        std::string_view key;
+        if (!in.string(key) || !in.eat(':')) {
+            return false;
+        }
+        std::string_view text;
+        if (key == "peer_id" && first_time(1u << 0)) {
+            if (!in.string(text)) {
+                return false;
+            }
+            out.set_peer_id(text.data(), text.size());
+        } else if (key == "endpoint" && first_time(1u << 1)) {
+            if (!in.string(text)) {
+                return false;
+            }
+            out.set_endpoint(text.data(), text.size());
+        } else if (key == "decade_server" && first_time(1u << 2)) {
+            if (!in.string(text)) {
+                return false;
+            }
+            out.set_decade_server(text.data(), text.size());
+        } else if (key == "region" && first_time(1u << 3)) {
+            if (!in.string(text)) {
+                return false;
+            }
+            out.set_region(text.data(), text.size());
+        } else if (key == "mode" && first_time(1u << 4)) {
+            wire::Mode mode;
+            if (!in.string(text) || !wire::Mode_Parse(std::string(text), &mode)) {
+                return false;
+            }
+            out.set_mode(mode);
+        } else if (key == "event" && first_time(1u << 5)) {
+            tracker_api::Event event;
+            if (!in.string(text) || !tracker_api::Event_Parse(std::string(text), &event)) {
+                return false;
+            }
+            out.set_event(event);
+        } else if (key == "num_want" && first_time(1u << 6)) {
+            std::uint32_t n = 0;
+            if (!in.unsigned_int(n, false)) {
+                return false;
+            }
+            out.set_num_want(n);
+        } else if (key == "chunk_ms" && first_time(1u << 8)) {
+            std::uint32_t n = 0;
+            if (!in.unsigned_int(n, false)) {
+                return false;
+            }
+            out.set_chunk_ms(n);
+        } else if (key == "bitrate_bps" && first_time(1u << 9)) {
+            std::uint64_t n = 0;
+            if (!in.unsigned_int(n, true)) {
+                return false;
+            }
+            out.set_bitrate_bps(n);
+        } else if (key == "live_edge" && first_time(1u << 10)) {
+            std::uint64_t n = 0;
+            if (!in.unsigned_int(n, true)) {
+                return false;
+            }
+            out.set_live_edge(n);
+        } else if (key == "public_key" && first_time(1u << 11)) {
+            // Only the empty key here; base64 decoding is protobuf's job.
+            if (!in.string(text) || !text.empty()) {
+                return false;
+            }
+        } else if (key == "is_source" && first_time(1u << 7)) {
+            bool b = false;
+            if (!in.boolean(b)) {
+                return false;
+            }
+            out.set_is_source(b);
+        } else {
+            return false;  // other fields, camelCase names, duplicates: protobuf decides
+        }
+    } while (in.eat(','));
+    return in.eat('}') && in.at_end();
+}
+
+// --- printing -----------------------------------------------------------------------------
+
+// Characters protobuf's printer writes as they are (it escapes quotes, backslashes,
+// controls, non-ASCII and some HTML-sensitive characters).
+bool plain(std::string_view s) {
+    for (const char c : s) {
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' ||
+            c == '\'' || c == '=') {
+            return false;
+        }
+    }
+    return true;
+}
+
+class Writer {
+  public:
+    explicit Writer(std::string& out) : out_(out) {}
+    bool ok = true;
+
+    void raw(std::string_view s) { out_.append(s); }
+    void key(std::string_view k) {
+        out_ += '"';
+        out_.append(k);
+        out_ += "\":";
+    }
+    void str(std::string_view s) {
+        ok = ok && plain(s);
+        out_ += '"';
+        out_.append(s);
+        out_ += '"';
+    }
+    void u64_quoted(std::uint64_t v) {
+        out_ += '"';
+        num(v);
+        out_ += '"';
+    }
+    void num(std::uint64_t v) {
+        char buf[24];
+        const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        out_.append(buf, end);
+    }
+    // protobuf's SimpleDtoa: %.15g when it round-trips, else %.17g.
+    void dbl(double v) {
+        char buf[32];
+        int n = std::snprintf(buf, sizeof buf, "%.15g", v);
+        if (std::strtod(buf, nullptr) != v) {
+            n = std::snprintf(buf, sizeof buf, "%.17g", v);
+        }
+        out_.append(buf, static_cast<std::size_t>(n));
+    }
+    void base64(std::string_view bytes) {
+        static constexpr char kAlphabet[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        out_ += '"';
+        std::size_t i = 0;
+        const auto at = [&](std::size_t k) { return static_cast<unsigned char>(bytes[k]); };
+        for (; i + 3 <= bytes.size(); i += 3) {
+            const unsigned v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
+            out_ += kAlphabet[(v >> 18) & 63];
+            out_ += kAlphabet[(v >> 12) & 63];
+            out_ += kAlphabet[(v >> 6) & 63];
+            out_ += kAlphabet[v & 63];
+        }
+        if (bytes.size() - i == 1) {
+            const unsigned v = at(i) << 16;
+            out_ += kAlphabet[(v >> 18) & 63];
+            out_ += kAlphabet[(v >> 12) & 63];
+            out_ += "==";
+        } else if (bytes.size() - i == 2) {
+            const unsigned v = (at(i) << 16) | (at(i + 1) << 8);
+            out_ += kAlphabet[(v >> 18) & 63];
+            out_ += kAlphabet[(v >> 12) & 63];
+            out_ += kAlphabet[(v >> 6) & 63];
+            out_ += '=';
+        }
+        out_ += '"';
+    }
+
+  private:
+    std::string& out_;
+};
+
+void peer(Writer& w, const tracker_api::PeerInfo& p) {
+    w.raw("{");
+    w.key("peer_id");
+    w.str(p.peer_id());
+    w.raw(",");
+    w.key("endpoint");
+    w.str(p.endpoint());
+    w.raw(",");
+    w.key("mode");
+    w.str(wire::Mode_Name(p.mode()));
+    w.raw(",");
+    w.key("decade_server");
+    w.str(p.decade_server());
+    w.raw("}");
+}
+
+}  // namespace
+
+bool parse_announce_fast(std::string_view json, tracker_api::AnnounceRequest& out) {
+    out.Clear();
+    Reader in(json);
+    if (!parse_fields(in, out)) {
+        out.Clear();
+        return false;
+    }
+    return true;
+}
+
+std::string announce_reply_json(const tracker_api::AnnounceResponse& reply) {
+    std::string out;
+    out.reserve(256 + 110 * static_cast<std::size_t>(reply.peers_size()));
+    Writer w(out);
+    w.raw("{");
+    w.key("interval_s");
+    w.num(reply.interval_s());
+    w.raw(",");
+    w.key("peers");
+    w.raw("[");
+    for (int i = 0; i < reply.peers_size(); ++i) {
+        if (i > 0) {
+            w.raw(",");
+        }
+        peer(w, reply.peers(i));
+    }
+    w.raw("]");
+    if (reply.has_source()) {
+        w.raw(",");
+        w.key("source");
+        peer(w, reply.source());
+    }
+    if (reply.has_decade_server()) {
+        const auto& d = reply.decade_server();
+        w.raw(",");
+        w.key("decade_server");
+        w.raw("{");
+        w.key("url");
+        w.str(d.url());
+        w.raw(",");
+        w.key("region");
+        w.str(d.region());
+        w.raw(",");
+        w.key("load");
+        w.dbl(d.load());
+        w.raw("}");
+    }
+    if (reply.has_channel()) {
+        const auto& c = reply.channel();
+        w.raw(",");
+        w.key("channel");
+        w.raw("{");
+        w.key("name");
+        w.str(c.name());
+        w.raw(",");
+        w.key("bitrate_bps");
+        w.u64_quoted(c.bitrate_bps());
+        w.raw(",");
+        w.key("chunk_ms");
+        w.num(c.chunk_ms());
+        w.raw(",");
+        w.key("public_key");
+        w.base64(c.public_key());
+        w.raw(",");
+        w.key("source_endpoint");
+        w.str(c.source_endpoint());
+        w.raw(",");
+        w.key("live_edge");
+        w.u64_quoted(c.live_edge());
+        w.raw(",");
+        w.key("members");
+        w.num(c.members());
+        w.raw("}");
+    }
+    w.raw("}");
+    if (!w.ok) {
+        return to_json(reply);
+    }
+    return out;
+}
+
+}  // namespace p2pls::tracker
