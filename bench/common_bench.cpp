@@ -98,7 +98,8 @@ void BM_ChunkVerify(benchmark::State& state) {
     const auto sig = sign_chunk(keys.secret_key, "bench", header, payload);
     const std::string sig_bytes(reinterpret_cast<const char*>(sig.data()), sig.size());
     for (auto _ : state) {
-        benchmark::DoNotOptimize(verify_chunk(keys.public_key, "bench", header, payload, sig_bytes));
+        benchmark::DoNotOptimize(
+            verify_chunk(keys.public_key, "bench", header, payload, sig_bytes));
     }
     state.SetBytesProcessed(state.iterations() * state.range(0));
 }

@@ -6,12 +6,15 @@
 namespace p2pls {
 namespace {
 
-constexpr std::size_t words_for(std::uint32_t bits) { return (bits + 63) / 64; }
+constexpr std::size_t words_for(std::uint32_t bits) {
+    return (bits + 63) / 64;
+}
 
 }  // namespace
 
 ChunkBitmap::ChunkBitmap(std::uint32_t window, ChunkSeq base)
-    : base_(base), window_(std::clamp<std::uint32_t>(window, 1, kMaxWindow)),
+    : base_(base),
+      window_(std::clamp<std::uint32_t>(window, 1, kMaxWindow)),
       words_(words_for(window_), 0) {}
 
 Result<ChunkBitmap> ChunkBitmap::decode(ChunkSeq base, std::uint32_t window,

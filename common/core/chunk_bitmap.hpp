@@ -15,7 +15,7 @@
 namespace p2pls {
 
 class ChunkBitmap {
-public:
+  public:
     // Largest window accepted from the wire; bigger ones are refused, not allocated.
     static constexpr std::uint32_t kMaxWindow = 4096;
 
@@ -33,7 +33,9 @@ public:
     [[nodiscard]] std::uint32_t window() const noexcept { return window_; }
     // One past the last seq in the window.
     [[nodiscard]] ChunkSeq end() const noexcept { return base_ + window_; }
-    [[nodiscard]] bool in_window(ChunkSeq seq) const noexcept { return seq >= base_ && seq < end(); }
+    [[nodiscard]] bool in_window(ChunkSeq seq) const noexcept {
+        return seq >= base_ && seq < end();
+    }
 
     // False for seqs outside the window.
     [[nodiscard]] bool test(ChunkSeq seq) const noexcept;
@@ -56,7 +58,7 @@ public:
 
     friend bool operator==(const ChunkBitmap&, const ChunkBitmap&) = default;
 
-private:
+  private:
     [[nodiscard]] std::size_t index(ChunkSeq seq) const noexcept {
         return static_cast<std::size_t>(seq - base_);
     }

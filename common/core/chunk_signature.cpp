@@ -98,7 +98,8 @@ void sign_chunk(const SecretKey& key, std::string_view channel, wire::Chunk& chu
     chunk.set_signature(reinterpret_cast<const char*>(sig.data()), sig.size());
 }
 
-Result<void> verify_chunk(const PublicKey& key, std::string_view channel, const wire::Chunk& chunk) {
+Result<void> verify_chunk(const PublicKey& key, std::string_view channel,
+                          const wire::Chunk& chunk) {
     return verify_chunk(key, channel, header_of(chunk), chunk.payload(), chunk.signature());
 }
 

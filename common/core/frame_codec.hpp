@@ -21,7 +21,7 @@ inline constexpr std::size_t kDefaultMaxFrameBytes = 4 * 1024 * 1024;
 void append_frame(std::string& out, std::string_view body);
 
 class FrameDecoder {
-public:
+  public:
     explicit FrameDecoder(std::size_t max_frame_bytes = kDefaultMaxFrameBytes);
 
     // Appends bytes received from the stream. Ignored once the decoder has failed.
@@ -36,7 +36,7 @@ public:
     [[nodiscard]] std::size_t buffered_bytes() const noexcept { return buffer_.size() - head_; }
     [[nodiscard]] bool failed() const noexcept { return failure_ != Errc::ok; }
 
-private:
+  private:
     std::size_t max_frame_bytes_;
     std::string buffer_;
     std::size_t head_ = 0;  // bytes of buffer_ already consumed

@@ -14,7 +14,7 @@ namespace p2pls {
 // A value of Rep that only compares with values of the same Tag.
 template <class Tag, class Rep>
 class StrongId {
-public:
+  public:
     using rep_type = Rep;
 
     constexpr StrongId() = default;
@@ -27,7 +27,7 @@ public:
         return os << id.value_;
     }
 
-private:
+  private:
     Rep value_{};
 };
 
@@ -41,14 +41,16 @@ using LockerId = StrongId<struct LockerIdTag, std::string>;
 // Sequence number of a chunk: +1 per chunk, from the source's first chunk.
 // Arithmetic is limited to what window code needs: offsets and distances.
 class ChunkSeq {
-public:
+  public:
     constexpr ChunkSeq() = default;
     constexpr explicit ChunkSeq(std::uint64_t value) : value_(value) {}
 
     [[nodiscard]] constexpr std::uint64_t value() const noexcept { return value_; }
 
     friend constexpr auto operator<=>(ChunkSeq, ChunkSeq) = default;
-    friend constexpr ChunkSeq operator+(ChunkSeq s, std::uint64_t n) { return ChunkSeq{s.value_ + n}; }
+    friend constexpr ChunkSeq operator+(ChunkSeq s, std::uint64_t n) {
+        return ChunkSeq{s.value_ + n};
+    }
     friend constexpr ChunkSeq operator-(ChunkSeq s, std::uint64_t n) {
         return ChunkSeq{s.value_ >= n ? s.value_ - n : 0};
     }
@@ -62,7 +64,7 @@ public:
     }
     friend std::ostream& operator<<(std::ostream& os, ChunkSeq s) { return os << s.value_; }
 
-private:
+  private:
     std::uint64_t value_ = 0;
 };
 

@@ -73,7 +73,8 @@ MetricsRegistry::Series& MetricsRegistry::series(std::string_view name, std::str
     }
     auto it = families_.find(name);
     if (it == families_.end()) {
-        it = families_.emplace(std::string(name), Family{std::string(help), std::string(type), {}}).first;
+        it = families_.emplace(std::string(name), Family{std::string(help), std::string(type), {}})
+                 .first;
     } else if (it->second.type != type) {
         throw std::invalid_argument("metric " + std::string(name) + " already registered as " +
                                     it->second.type);

@@ -13,17 +13,17 @@
 namespace p2pls {
 
 class MetricsRegistry {
-public:
+  public:
     using Labels = std::vector<std::pair<std::string, std::string>>;
 
     // One time series: a value under a name and a label set.
     class Series {
-    public:
+      public:
         void inc(double by = 1.0) noexcept { value_ += by; }
         void set(double value) noexcept { value_ = value; }
         [[nodiscard]] double value() const noexcept { return value_; }
 
-    private:
+      private:
         double value_ = 0.0;
     };
 
@@ -36,7 +36,7 @@ public:
     // The whole registry in the text exposition format, families sorted by name.
     [[nodiscard]] std::string render() const;
 
-private:
+  private:
     struct Family {
         std::string help;
         std::string type;  // "counter" | "gauge"

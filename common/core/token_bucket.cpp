@@ -10,15 +10,18 @@ constexpr std::int64_t kMicro = 1'000'000;
 
 // Saturating conversion so that absurd configurations cannot overflow.
 std::int64_t to_micro(std::uint64_t bytes) {
-    constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / kMicro);
+    constexpr auto kMax =
+        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / kMicro);
     return static_cast<std::int64_t>(std::min(bytes, kMax)) * kMicro;
 }
 
 }  // namespace
 
 TokenBucket::TokenBucket(std::uint64_t rate_bytes_per_s, std::uint64_t burst_bytes, TimePoint now)
-    : rate_(rate_bytes_per_s), burst_micro_(to_micro(std::max<std::uint64_t>(burst_bytes, 1))),
-      level_micro_(burst_micro_), last_(now) {}
+    : rate_(rate_bytes_per_s),
+      burst_micro_(to_micro(std::max<std::uint64_t>(burst_bytes, 1))),
+      level_micro_(burst_micro_),
+      last_(now) {}
 
 std::int64_t TokenBucket::level_at(TimePoint now) const {
     if (now <= last_) {
@@ -28,8 +31,8 @@ std::int64_t TokenBucket::level_at(TimePoint now) const {
     // Refill needed to reach the burst from the current level; anything beyond is wasted,
     // which also keeps elapsed * rate from overflowing after a long idle time.
     const std::int64_t room = burst_micro_ - level_micro_;
-    const std::int64_t rate = static_cast<std::int64_t>(
-        std::min<std::uint64_t>(rate_, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
+    const std::int64_t rate = static_cast<std::int64_t>(std::min<std::uint64_t>(
+        rate_, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
     if (room <= 0 || elapsed_us >= room / std::max<std::int64_t>(rate, 1) + 1) {
         return std::max(level_micro_, burst_micro_);
     }
@@ -85,7 +88,8 @@ Duration TokenBucket::wait_for(std::uint64_t bytes, TimePoint now) const {
     return Duration{(need - level + rate - 1) / rate};
 }
 
-void TokenBucket::set_rate(std::uint64_t rate_bytes_per_s, std::uint64_t burst_bytes, TimePoint now) {
+void TokenBucket::set_rate(std::uint64_t rate_bytes_per_s, std::uint64_t burst_bytes,
+                           TimePoint now) {
     refill(now);
     rate_ = rate_bytes_per_s;
     burst_micro_ = to_micro(std::max<std::uint64_t>(burst_bytes, 1));

@@ -9,7 +9,7 @@
 namespace p2pls {
 
 class TokenBucket {
-public:
+  public:
     // rate_bytes_per_s == 0 means unlimited. The bucket starts full with burst_bytes
     // (at least one byte, so that a tiny burst still lets traffic through).
     TokenBucket(std::uint64_t rate_bytes_per_s, std::uint64_t burst_bytes, TimePoint now);
@@ -34,7 +34,7 @@ public:
     // Changes the rate, keeping the tokens accrued so far.
     void set_rate(std::uint64_t rate_bytes_per_s, std::uint64_t burst_bytes, TimePoint now);
 
-private:
+  private:
     // Tokens at `now` in micro-byte units (bytes * 1e6), capped at the burst.
     [[nodiscard]] std::int64_t level_at(TimePoint now) const;
     void refill(TimePoint now);

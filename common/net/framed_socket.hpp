@@ -17,12 +17,12 @@ namespace p2pls::net {
 struct SocketCounters {
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
-    std::uint64_t media_bytes_in = 0;   // whole frames carrying a Chunk
+    std::uint64_t media_bytes_in = 0;  // whole frames carrying a Chunk
     std::uint64_t media_bytes_out = 0;
 };
 
 class FramedSocket {
-public:
+  public:
     explicit FramedSocket(boost::asio::ip::tcp::socket socket,
                           std::size_t max_frame_bytes = kDefaultMaxFrameBytes);
 
@@ -40,7 +40,7 @@ public:
     // Closes the socket; pending reads and writes complete with operation_aborted.
     void close() noexcept;
 
-private:
+  private:
     boost::asio::ip::tcp::socket socket_;
     FrameDecoder decoder_;
     std::array<char, 64 * 1024> read_buffer_{};

@@ -8,13 +8,13 @@
 namespace p2pls::net {
 
 class StopSignals {
-public:
+  public:
     // Calls on_stop(signal) on the io_context's thread at the first SIGINT or SIGTERM.
     // A second signal ends the process at once (exit code 128 + signal), for an operator
     // whose clean stop is taking too long.
     StopSignals(boost::asio::io_context& io, std::function<void(int)> on_stop);
 
-private:
+  private:
     void arm();
 
     boost::asio::signal_set signals_;

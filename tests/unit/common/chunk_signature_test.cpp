@@ -113,8 +113,10 @@ TEST(ChunkSignature, TruncatedSignatureFails) {
 
 TEST(ChunkSignature, PublicKeyParsingChecksLength) {
     EXPECT_TRUE(public_key_from_bytes(std::string(32, 'k')).has_value());
-    EXPECT_EQ(public_key_from_bytes(std::string(31, 'k')).error(), make_error_code(Errc::key_invalid));
-    EXPECT_EQ(public_key_from_bytes(std::string(33, 'k')).error(), make_error_code(Errc::key_invalid));
+    EXPECT_EQ(public_key_from_bytes(std::string(31, 'k')).error(),
+              make_error_code(Errc::key_invalid));
+    EXPECT_EQ(public_key_from_bytes(std::string(33, 'k')).error(),
+              make_error_code(Errc::key_invalid));
 }
 
 }  // namespace

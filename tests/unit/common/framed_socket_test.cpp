@@ -35,24 +35,30 @@ TEST(FramedSocket, CarriesMessagesAndCountsMediaApart) {
     FramedSocket reader(std::move(link.server));
     std::vector<wire::PeerMessage> got;
 
-    asio::co_spawn(link.io, [&]() -> asio::awaitable<void> {
-        wire::PeerMessage have;
-        have.mutable_have()->add_seqs(9);
-        wire::PeerMessage chunk;
-        chunk.mutable_chunk()->set_seq(9);
-        chunk.mutable_chunk()->set_payload(std::string(100'000, 'p'));
-        EXPECT_FALSE(co_await writer.write(have));
-        EXPECT_FALSE(co_await writer.write(chunk));
-    }, asio::detached);
-    asio::co_spawn(link.io, [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < 2; ++i) {
-            auto message = co_await reader.read();
-            EXPECT_TRUE(message.has_value());
-            if (message) {
-                got.push_back(*message);
+    asio::co_spawn(
+        link.io,
+        [&]() -> asio::awaitable<void> {
+            wire::PeerMessage have;
+            have.mutable_have()->add_seqs(9);
+            wire::PeerMessage chunk;
+            chunk.mutable_chunk()->set_seq(9);
+            chunk.mutable_chunk()->set_payload(std::string(100'000, 'p'));
+            EXPECT_FALSE(co_await writer.write(have));
+            EXPECT_FALSE(co_await writer.write(chunk));
+        },
+        asio::detached);
+    asio::co_spawn(
+        link.io,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 2; ++i) {
+                auto message = co_await reader.read();
+                EXPECT_TRUE(message.has_value());
+                if (message) {
+                    got.push_back(*message);
+                }
             }
-        }
-    }, asio::detached);
+        },
+        asio::detached);
     link.io.run();
 
     ASSERT_EQ(got.size(), 2u);
@@ -68,14 +74,18 @@ TEST(FramedSocket, HostileLengthPrefixEndsTheReadWithAnError) {
     Loopback link;
     FramedSocket reader(std::move(link.server), 1024);
     Result<wire::PeerMessage> result = make_error_code(Errc::ok);
-    asio::co_spawn(link.io, [&]() -> asio::awaitable<void> {
-        // 4 GiB length prefix followed by junk.
-        co_await asio::async_write(link.client, asio::buffer(std::string("\xff\xff\xff\xffjunk", 8)),
-                                   asio::use_awaitable);
-    }, asio::detached);
-    asio::co_spawn(link.io, [&]() -> asio::awaitable<void> {
-        result = co_await reader.read();
-    }, asio::detached);
+    asio::co_spawn(
+        link.io,
+        [&]() -> asio::awaitable<void> {
+            // 4 GiB length prefix followed by junk.
+            co_await asio::async_write(link.client,
+                                       asio::buffer(std::string("\xff\xff\xff\xffjunk", 8)),
+                                       asio::use_awaitable);
+        },
+        asio::detached);
+    asio::co_spawn(
+        link.io, [&]() -> asio::awaitable<void> { result = co_await reader.read(); },
+        asio::detached);
     link.io.run();
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(result.error(), make_error_code(Errc::frame_too_large));
@@ -88,14 +98,17 @@ TEST(FramedSocket, StreamThatStopsMidFrameReportsEndOfStream) {
     wire::PeerMessage have;
     have.mutable_have()->add_seqs(1);
     const std::string frame = encode_peer_frame(have);
-    asio::co_spawn(link.io, [&]() -> asio::awaitable<void> {
-        co_await asio::async_write(link.client, asio::buffer(frame.substr(0, frame.size() - 1)),
-                                   asio::use_awaitable);
-        link.client.close();
-    }, asio::detached);
-    asio::co_spawn(link.io, [&]() -> asio::awaitable<void> {
-        result = co_await reader.read();
-    }, asio::detached);
+    asio::co_spawn(
+        link.io,
+        [&]() -> asio::awaitable<void> {
+            co_await asio::async_write(link.client, asio::buffer(frame.substr(0, frame.size() - 1)),
+                                       asio::use_awaitable);
+            link.client.close();
+        },
+        asio::detached);
+    asio::co_spawn(
+        link.io, [&]() -> asio::awaitable<void> { result = co_await reader.read(); },
+        asio::detached);
     link.io.run();
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(result.error(), asio::error::eof);
