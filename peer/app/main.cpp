@@ -1,0 +1,176 @@
+// p2pls-peer: a headless peer (DESIGN.md §4). Joins a channel through the tracker,
+// exchanges chunks with neighbours, plays them on the playback clock (discarding the
+// media) and reports QoE as JSON lines.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/core/proto_json.hpp"
+#include "common/http/http_server.hpp"
+#include "common/net/stop_signals.hpp"
+#include "peer/net/peer_node.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace p2pls;
+
+[[noreturn]] void fail(const std::string& message) {
+    std::fprintf(stderr, "p2pls-peer: %s\n", message.c_str());
+    std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"p2pls-peer: a headless P2P live-streaming peer (relay / test node)"};
+    std::string tracker = "http://127.0.0.1:8200";
+    std::string channel = "default";
+    std::string listen = "127.0.0.1:0";
+    std::string report_path;
+    std::string port_file;
+    std::string peer_id;
+    std::string log_level = "info";
+    std::vector<std::string> bootstrap;
+    std::uint64_t upload_kbps = 0;
+    double duration_s = 0;
+    int http_port = -1;
+    std::uint32_t neighbors = 8;
+    app.add_option("--tracker", tracker, "Tracker base URL (empty: no tracker, use --bootstrap)")
+        ->capture_default_str();
+    app.add_option("--channel", channel, "Channel to join")->capture_default_str();
+    app.add_option("--listen", listen, "host:port to accept neighbours on (port 0: any free port)")
+        ->capture_default_str();
+    app.add_option("--upload-limit", upload_kbps,
+                   "Media upload cap in kbit/s (0: unlimited); beyond it requests get Busy")
+        ->capture_default_str();
+    app.add_option("--report", report_path,
+                   "Write the QoE report here as JSON lines: one per second plus a final one "
+                   "(fields: docs/metrics.md)");
+    app.add_option("--http", http_port, "Serve GET /stats (JSON) and /metrics on 127.0.0.1:PORT")
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--duration", duration_s, "Leave after this many seconds (0: run until SIGTERM)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--port-file", port_file, "Write the bound listen port to this file");
+    app.add_option("--peer-id", peer_id, "Peer id (default: random)");
+    app.add_option("--neighbors", neighbors, "Neighbours to keep (M)")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    app.add_option("--bootstrap", bootstrap, "Neighbour host:port to try (repeatable)");
+    app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    if (tracker.empty() && bootstrap.empty()) {
+        fail("need --tracker or at least one --bootstrap");
+    }
+
+    asio::io_context io;
+    std::unique_ptr<std::ofstream> report_file;
+    if (!report_path.empty()) {
+        report_file = std::make_unique<std::ofstream>(report_path, std::ios::trunc);
+        if (!*report_file) {
+            fail("cannot write --report " + report_path);
+        }
+    }
+
+    net::PeerNodeConfig config;
+    config.engine.channel = channel;
+    config.engine.peer_id = PeerId{peer_id};
+    config.engine.upload_limit_bytes_per_s = upload_kbps * 1000 / 8;
+    config.engine.target_neighbors = neighbors;
+    config.engine.max_neighbors = 2 * neighbors;
+    config.listen = listen;
+    config.tracker_url = tracker;
+    config.bootstrap = bootstrap;
+    config.key_from_tracker = true;
+    if (report_file) {
+        config.on_report = [&report_file](const report::QoeReport& r) {
+            *report_file << to_json(r) << '\n';
+            report_file->flush();
+        };
+    }
+    if (tracker.empty()) {
+        fail("--bootstrap without --tracker needs the channel key: not supported by p2pls-peer");
+    }
+
+    net::PeerNode node(io, config);
+    if (!node.start()) {
+        return 1;
+    }
+    if (!port_file.empty()) {
+        std::ofstream out(port_file, std::ios::trunc);
+        out << node.listen_port() << '\n';
+        if (!out) {
+            fail("cannot write --port-file " + port_file);
+        }
+    }
+
+    std::unique_ptr<http::HttpServer> http_server;
+    if (http_port >= 0) {
+        try {
+            http_server = std::make_unique<http::HttpServer>(
+                io,
+                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                        static_cast<unsigned short>(http_port)),
+                http::ServerLimits{},
+                [&node](http::Request& req,
+                        const http::RequestContext&) -> asio::awaitable<http::Response> {
+                    if (req.target() == "/stats") {
+                        co_return http::make_json_response(req, http::Status::ok,
+                                                           node.stats_json());
+                    }
+                    if (req.target() == "/metrics") {
+                        co_return http::make_response(req, http::Status::ok, node.metrics_text(),
+                                                      "text/plain; version=0.0.4");
+                    }
+                    co_return http::make_error_response(req, http::Status::not_found, "not_found",
+                                                        "try /stats or /metrics");
+                });
+            http_server->start();
+            spdlog::info("stats on http://{}:{}/stats",
+                         http_server->local_endpoint().address().to_string(),
+                         http_server->local_endpoint().port());
+        } catch (const std::exception& e) {
+            fail(std::string("cannot serve --http: ") + e.what());
+        }
+    }
+
+    bool stopping = false;
+    auto leave = [&] {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        node.stop([&] {
+            if (http_server) {
+                http_server->stop();
+            }
+            io.stop();
+        });
+    };
+    net::StopSignals signals(io, [&](int) { leave(); });
+    asio::steady_timer duration_timer(io);
+    if (duration_s > 0) {
+        duration_timer.expires_after(
+            std::chrono::milliseconds(static_cast<long>(duration_s * 1000)));
+        duration_timer.async_wait([&](boost::system::error_code ec) {
+            if (!ec) {
+                leave();
+            }
+        });
+    }
+    io.run();
+    return 0;
+}

@@ -1,0 +1,580 @@
+#include "peer/net/peer_node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <map>
+#include <random>
+#include <sstream>
+#include <variant>
+
+#include "common/core/proto_json.hpp"
+#include "common/net/framed_socket.hpp"
+#include "peer/core/peer_engine.hpp"
+#include "tracker/curl/tracker_client.hpp"
+
+namespace p2pls::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+TimePoint clock_now() {
+    return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+}
+
+std::string random_peer_id() {
+    std::random_device rd;
+    std::ostringstream os;
+    os << "peer-" << std::hex << rd() << rd();
+    return os.str();
+}
+
+// "host:port" -> endpoint; numeric addresses only (the tracker lists what peers bound).
+std::optional<tcp::endpoint> parse_endpoint(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) {
+        return std::nullopt;
+    }
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(text.substr(0, colon), ec);
+    if (ec) {
+        return std::nullopt;
+    }
+    try {
+        const int port = std::stoi(text.substr(colon + 1));
+        if (port < 0 || port > 65535) {
+            return std::nullopt;
+        }
+        return tcp::endpoint(address, static_cast<unsigned short>(port));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+Errc to_errc(const boost::system::error_code& ec) {
+    if (ec.category() == p2pls_category()) {
+        return static_cast<Errc>(ec.value());
+    }
+    return Errc::io_error;
+}
+
+}  // namespace
+
+// One neighbour connection: a reader and a writer coroutine over a FramedSocket.
+struct Session {
+    using Item = std::variant<wire::PeerMessage, std::shared_ptr<const wire::Chunk>>;
+
+    Session(NeighborId id_in, tcp::socket socket)
+        : id(id_in), framed(std::move(socket)), wake(framed.socket().get_executor()) {
+        wake.expires_at(asio::steady_timer::time_point::max());
+    }
+
+    NeighborId id;
+    FramedSocket framed;
+    asio::steady_timer wake;  // cancelled to wake the writer
+    std::deque<Item> queue;
+    bool closing = false;  // flush the queue, then close
+    bool closed = false;
+};
+
+struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
+    Impl(asio::io_context& io_in, PeerNodeConfig config_in)
+        : io(io_in), config(std::move(config_in)), acceptor(io_in), timer(io_in), ticker(io_in) {}
+
+    asio::io_context& io;
+    PeerNodeConfig config;
+    tcp::acceptor acceptor;
+    asio::steady_timer timer;   // re-armed from engine->next_timer()
+    asio::steady_timer ticker;  // once a second: the report
+    std::unique_ptr<peer::PeerEngine> engine;
+    std::unique_ptr<tracker::TrackerClient> tracker;
+    std::map<NeighborId, std::shared_ptr<Session>> sessions;
+    std::uint32_t next_id = 1;
+    TimePoint started_at{};
+    std::uint64_t closed_media_bytes_out = 0;
+    std::vector<peer::PeerCandidate> bootstrap;
+    bool stopping = false;
+
+    // --- engine plumbing ---------------------------------------------------------------
+
+    void create_engine(TimePoint now) {
+        engine =
+            std::make_unique<peer::PeerEngine>(config.engine, std::random_device{}(), started_at);
+        if (!bootstrap.empty()) {
+            engine->on_peer_list(bootstrap, std::nullopt, now);
+        }
+        pump();
+    }
+
+    void pump() {
+        if (!engine) {
+            return;
+        }
+        for (peer::Action& action : engine->take_actions()) {
+            perform(action);
+        }
+        arm_timer();
+    }
+
+    void perform(peer::Action& action) {
+        if (auto* m = std::get_if<peer::SendMessage>(&action)) {
+            enqueue(m->to, std::move(m->message));
+        } else if (auto* c = std::get_if<peer::SendChunk>(&action)) {
+            enqueue(c->to, std::move(c->chunk));
+        } else if (auto* k = std::get_if<peer::Connect>(&action)) {
+            asio::co_spawn(io, connect(k->endpoint), asio::detached);
+        } else if (auto* d = std::get_if<peer::Disconnect>(&action)) {
+            if (d->reason == Errc::ok || d->reason == Errc::busy) {
+                spdlog::debug("neighbour {}: closing ({})", d->who.value(), d->detail);
+            } else {
+                spdlog::info("neighbour {}: closed: {} ({})", d->who.value(), d->detail,
+                             make_error_code(d->reason).message());
+            }
+            if (auto it = sessions.find(d->who); it != sessions.end()) {
+                it->second->closing = true;
+                it->second->wake.cancel();
+            }
+        } else if (auto* p = std::get_if<peer::PlayChunk>(&action)) {
+            if (config.on_play) {
+                config.on_play(*p->chunk);
+            }
+        } else if (std::holds_alternative<peer::WantPeers>(action)) {
+            if (tracker) {
+                tracker->announce_now();
+            }
+        }
+    }
+
+    void enqueue(NeighborId to, Session::Item item) {
+        const auto it = sessions.find(to);
+        if (it == sessions.end() || it->second->closed) {
+            return;
+        }
+        it->second->queue.push_back(std::move(item));
+        it->second->wake.cancel();
+    }
+
+    void arm_timer() {
+        if (!engine || stopping) {
+            return;
+        }
+        const auto at = engine->next_timer();
+        timer.expires_at(asio::steady_timer::time_point(
+            std::chrono::duration_cast<asio::steady_timer::duration>(at.time_since_epoch())));
+        timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || !self->engine || self->stopping) {
+                return;
+            }
+            self->engine->on_timer(clock_now());
+            self->pump();
+        });
+    }
+
+    // --- connections -------------------------------------------------------------------
+
+    std::shared_ptr<Session> add_session(tcp::socket socket) {
+        const NeighborId id{next_id++};
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        auto s = std::make_shared<Session>(id, std::move(socket));
+        sessions.emplace(id, s);
+        asio::co_spawn(io, reader(s), asio::detached);
+        asio::co_spawn(io, writer(s), asio::detached);
+        return s;
+    }
+
+    asio::awaitable<void> accept_loop() {
+        auto self = shared_from_this();
+        while (acceptor.is_open()) {
+            auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+            if (ec) {
+                if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+                    co_return;
+                }
+                continue;
+            }
+            if (!engine || stopping) {
+                continue;  // not ready (no channel key yet) or leaving: the socket closes
+            }
+            auto s = add_session(std::move(socket));
+            engine->on_neighbor_connected(s->id, "", false, clock_now());
+            pump();
+        }
+    }
+
+    asio::awaitable<void> connect(std::string endpoint) {
+        auto self = shared_from_this();
+        const auto target = parse_endpoint(endpoint);
+        if (!target) {
+            spdlog::warn("cannot connect to '{}': not a numeric host:port", endpoint);
+            if (engine) {
+                engine->on_connect_failed(endpoint, clock_now());
+                pump();
+            }
+            co_return;
+        }
+        tcp::socket socket(io);
+        asio::steady_timer deadline(io);
+        deadline.expires_after(std::chrono::seconds(5));
+        deadline.async_wait([&socket](boost::system::error_code ec) {
+            if (!ec) {
+                boost::system::error_code ignored;
+                socket.close(ignored);
+            }
+        });
+        auto [ec] = co_await socket.async_connect(*target, asio::as_tuple(asio::use_awaitable));
+        deadline.cancel();
+        if (!engine || stopping) {
+            co_return;
+        }
+        if (ec || !socket.is_open()) {
+            spdlog::debug("connect to {} failed: {}", endpoint, ec.message());
+            engine->on_connect_failed(endpoint, clock_now());
+            pump();
+            co_return;
+        }
+        auto s = add_session(std::move(socket));
+        engine->on_neighbor_connected(s->id, endpoint, true, clock_now());
+        pump();
+    }
+
+    asio::awaitable<void> reader(std::shared_ptr<Session> s) {
+        auto self = shared_from_this();
+        for (;;) {
+            auto message = co_await s->framed.read();
+            if (s->closed || s->closing) {
+                co_return;
+            }
+            if (!message) {
+                const auto& ec = message.error();
+                if (ec.category() == p2pls_category()) {
+                    spdlog::info("neighbour {}: closed: {}", s->id.value(), ec.message());
+                } else {
+                    spdlog::debug("neighbour {}: connection ended: {}", s->id.value(),
+                                  ec.message());
+                }
+                if (engine) {
+                    engine->on_neighbor_lost(s->id, to_errc(ec), clock_now());
+                }
+                close(s);
+                pump();
+                co_return;
+            }
+            if (engine) {
+                engine->on_message(s->id, *message, clock_now());
+                pump();
+            }
+        }
+    }
+
+    asio::awaitable<void> writer(std::shared_ptr<Session> s) {
+        auto self = shared_from_this();
+        while (!s->closed) {
+            if (s->queue.empty()) {
+                if (s->closing) {
+                    break;
+                }
+                s->wake.expires_at(asio::steady_timer::time_point::max());
+                co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+                continue;
+            }
+            Session::Item item = std::move(s->queue.front());
+            s->queue.pop_front();
+            boost::system::error_code ec;
+            if (auto* chunk = std::get_if<std::shared_ptr<const wire::Chunk>>(&item)) {
+                wire::PeerMessage m;
+                *m.mutable_chunk() = **chunk;
+                ec = co_await s->framed.write(m);
+            } else {
+                ec = co_await s->framed.write(std::get<wire::PeerMessage>(item));
+            }
+            if (ec) {
+                if (!s->closing && engine) {
+                    engine->on_neighbor_lost(s->id, Errc::io_error, clock_now());
+                }
+                break;
+            }
+        }
+        close(s);
+        pump();
+    }
+
+    void close(const std::shared_ptr<Session>& s) {
+        if (s->closed) {
+            return;
+        }
+        s->closed = true;
+        closed_media_bytes_out += s->framed.counters().media_bytes_out;
+        s->framed.close();
+        s->wake.cancel();
+        sessions.erase(s->id);
+    }
+
+    // --- tracker -------------------------------------------------------------------------
+
+    void start_tracker() {
+        tracker =
+            std::make_unique<tracker::TrackerClient>(io, config.tracker_url, config.engine.channel);
+        tracker_api::AnnounceRequest me;
+        me.set_peer_id(config.engine.peer_id.value());
+        me.set_endpoint(config.engine.listen_endpoint);
+        me.set_mode(wire::native);
+        if (config.engine.origin) {
+            me.set_is_source(true);
+            me.set_bitrate_bps(config.bitrate_bps);
+            me.set_chunk_ms(static_cast<std::uint32_t>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(config.engine.chunk_duration)
+                    .count()));
+            me.set_public_key(
+                std::string(config.engine.public_key.begin(), config.engine.public_key.end()));
+        }
+        std::weak_ptr<Impl> weak = shared_from_this();
+        tracker->start(
+            me,
+            [weak](const tracker_api::AnnounceResponse& reply) {
+                if (auto self = weak.lock()) {
+                    self->on_tracker_reply(reply);
+                }
+            },
+            [](const std::string& what, int status) {
+                spdlog::warn("tracker: {} (status {})", what, status);
+            });
+    }
+
+    void on_tracker_reply(const tracker_api::AnnounceResponse& reply) {
+        if (stopping) {
+            return;
+        }
+        const TimePoint now = clock_now();
+        if (!engine) {
+            if (config.key_from_tracker && !config.engine.origin) {
+                auto key = public_key_from_bytes(reply.channel().public_key());
+                if (!key) {
+                    spdlog::warn("tracker reply carries no usable channel key yet; waiting");
+                    return;
+                }
+                config.engine.public_key = *key;
+                if (reply.channel().chunk_ms() > 0) {
+                    config.engine.chunk_duration =
+                        std::chrono::milliseconds(reply.channel().chunk_ms());
+                }
+            }
+            create_engine(now);
+        }
+        std::vector<peer::PeerCandidate> list;
+        for (const auto& p : reply.peers()) {
+            list.push_back({PeerId{p.peer_id()}, p.endpoint(), false});
+        }
+        if (!reply.source().endpoint().empty() && !config.engine.origin) {
+            list.push_back({PeerId{reply.source().peer_id()}, reply.source().endpoint(), true});
+        }
+        std::optional<ChunkSeq> live_edge;
+        if (reply.channel().live_edge() > 0) {
+            live_edge = ChunkSeq{reply.channel().live_edge()};
+        }
+        engine->on_peer_list(list, live_edge, now);
+        pump();
+    }
+
+    // --- reports -------------------------------------------------------------------------
+
+    report::QoeReport make_report(bool final) const {
+        report::QoeReport r;
+        if (engine) {
+            r = engine->report(clock_now(), final);
+        } else {
+            r.set_peer_id(config.engine.peer_id.value());
+            r.set_mode("native");
+            r.set_elapsed_s(to_seconds(clock_now() - started_at));
+            r.set_final(final);
+            r.set_startup_delay_s(-1);
+        }
+        std::uint64_t media_out = closed_media_bytes_out;
+        for (const auto& [id, s] : sessions) {
+            media_out += s->framed.counters().media_bytes_out;
+        }
+        r.set_socket_media_bytes_sent(media_out);
+        return r;
+    }
+
+    void tick_reports() {
+        ticker.expires_after(std::chrono::seconds(1));
+        ticker.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || self->stopping) {
+                return;
+            }
+            if (self->config.on_report) {
+                self->config.on_report(self->make_report(false));
+            }
+            if (self->tracker && self->engine && self->config.engine.origin) {
+                if (const auto le = self->engine->live_edge()) {
+                    self->tracker->update(
+                        [v = le->value()](tracker_api::AnnounceRequest& r) { r.set_live_edge(v); });
+                }
+            }
+            self->tick_reports();
+        });
+    }
+};
+
+PeerNode::PeerNode(asio::io_context& io, PeerNodeConfig config)
+    : impl_(std::make_shared<Impl>(io, std::move(config))) {}
+
+PeerNode::~PeerNode() {
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);
+    impl_->timer.cancel();
+    impl_->ticker.cancel();
+    for (auto& [id, s] : impl_->sessions) {
+        s->framed.close();
+        s->wake.cancel();
+    }
+}
+
+Result<void> PeerNode::start() {
+    Impl& m = *impl_;
+    const auto listen = parse_endpoint(m.config.listen);
+    if (!listen) {
+        spdlog::error("--listen '{}' is not a numeric host:port", m.config.listen);
+        return make_error_code(Errc::config_invalid);
+    }
+    boost::system::error_code ec;
+    m.acceptor.open(listen->protocol(), ec);
+    if (!ec) {
+        m.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+        m.acceptor.bind(*listen, ec);
+    }
+    if (!ec) {
+        m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        spdlog::error("cannot listen on {}: {}", m.config.listen, ec.message());
+        return make_error_code(Errc::io_error);
+    }
+    const auto bound = m.acceptor.local_endpoint();
+    m.config.engine.listen_endpoint =
+        bound.address().to_string() + ":" + std::to_string(bound.port());
+    if (m.config.engine.peer_id.value().empty()) {
+        m.config.engine.peer_id = PeerId{random_peer_id()};
+    }
+    for (const auto& ep : m.config.bootstrap) {
+        m.bootstrap.push_back({PeerId{}, ep, false});
+    }
+    m.started_at = clock_now();
+    asio::co_spawn(m.io, m.accept_loop(), asio::detached);
+    const bool wait_for_key =
+        !m.config.engine.origin && m.config.key_from_tracker && !m.config.tracker_url.empty();
+    if (!wait_for_key) {
+        m.create_engine(m.started_at);
+    }
+    if (!m.config.tracker_url.empty()) {
+        m.start_tracker();
+    }
+    m.tick_reports();
+    spdlog::info("peer {} listening on {} (channel '{}'{})", m.config.engine.peer_id.value(),
+                 m.config.engine.listen_endpoint, m.config.engine.channel,
+                 m.config.engine.origin ? ", origin" : "");
+    return {};
+}
+
+std::uint16_t PeerNode::listen_port() const {
+    boost::system::error_code ec;
+    const auto ep = impl_->acceptor.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+}
+
+void PeerNode::publish(wire::Chunk chunk) {
+    if (!impl_->engine || impl_->stopping) {
+        return;
+    }
+    if (auto ok = impl_->engine->publish_local_chunk(std::move(chunk), clock_now()); !ok) {
+        spdlog::warn("publish: chunk refused: {}", ok.error().message());
+    }
+    impl_->pump();
+}
+
+void PeerNode::stop(std::function<void()> done) {
+    auto self = impl_;
+    if (self->stopping) {
+        if (done) {
+            asio::post(self->io, std::move(done));
+        }
+        return;
+    }
+    if (self->engine) {
+        self->engine->stop(clock_now());
+        self->pump();
+    }
+    self->stopping = true;
+    boost::system::error_code ignored;
+    self->acceptor.close(ignored);
+    self->timer.cancel();
+    self->ticker.cancel();
+    asio::co_spawn(
+        self->io,
+        [self, done = std::move(done)]() -> asio::awaitable<void> {
+            if (self->tracker) {
+                co_await self->tracker->stop();
+            }
+            // Give the writers up to 2 s to flush their Byes.
+            asio::steady_timer wait(self->io);
+            for (int i = 0; i < 20 && !self->sessions.empty(); ++i) {
+                wait.expires_after(std::chrono::milliseconds(100));
+                co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
+            for (auto& [id, s] : std::map(self->sessions)) {
+                self->close(s);
+            }
+            if (self->config.on_report) {
+                self->config.on_report(self->make_report(true));
+            }
+            if (done) {
+                done();
+            }
+        },
+        asio::detached);
+}
+
+report::QoeReport PeerNode::report() const {
+    return impl_->make_report(false);
+}
+
+std::string PeerNode::stats_json() const {
+    return to_json(report());
+}
+
+std::string PeerNode::metrics_text() const {
+    const report::QoeReport r = report();
+    std::ostringstream os;
+    const auto line = [&](const char* name, const char* type, double value) {
+        os << "# TYPE p2pls_peer_" << name << ' ' << type << '\n'
+           << "p2pls_peer_" << name << ' ' << value << '\n';
+    };
+    line("startup_delay_seconds", "gauge", r.startup_delay_s());
+    line("chunks_due_total", "counter", static_cast<double>(r.chunks_due()));
+    line("chunks_missed_total", "counter", static_cast<double>(r.chunks_missed()));
+    line("freezes_total", "counter", r.freezes());
+    line("stalled_seconds_total", "counter", r.stalled_s());
+    line("upload_media_bytes_total", "counter", static_cast<double>(r.upload_media_bytes()));
+    line("upload_control_bytes_total", "counter", static_cast<double>(r.upload_control_bytes()));
+    line("download_media_bytes_total", "counter", static_cast<double>(r.download_media_bytes()));
+    line("download_control_bytes_total", "counter",
+         static_cast<double>(r.download_control_bytes()));
+    line("bytes_from_source_total", "counter", static_cast<double>(r.bytes_from_source()));
+    line("bytes_from_peers_total", "counter", static_cast<double>(r.bytes_from_peers()));
+    line("chunks_rejected_total", "counter", static_cast<double>(r.chunks_rejected()));
+    line("neighbors", "gauge", r.neighbors());
+    return os.str();
+}
+
+}  // namespace p2pls::net
