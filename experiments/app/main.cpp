@@ -21,6 +21,7 @@
 #include "experiments/process/children.hpp"
 #include "experiments/process/files.hpp"
 #include "experiments/process/runner.hpp"
+#include "experiments/sim/sim_runner.hpp"
 
 namespace {
 
@@ -192,12 +193,6 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
             "then limited by the roles' own token buckets.");
         return kExitUsage;
     }
-    if (opt.sim) {
-        fail_line(
-            "--sim is not supported in this build: the testbed does not yet drive netsim/ "
-            "(see docs/testbed.md). Run without it for real processes.");
-        return kExitUsage;
-    }
     if (opt.bin_dir.empty()) {
         opt.bin_dir = self_dir();
     }
@@ -219,11 +214,15 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
     write_file(opt.out + "/schedule.csv", schedule_csv(scenario));
 
     const std::string help_dir = opt.out + "/help";
-    fs::create_directories(help_dir, ec);
-    const Capabilities caps = detect_capabilities(help_of(opt.bin_dir, "p2pls-tracker", help_dir),
-                                                  help_of(opt.bin_dir, "p2pls-source", help_dir),
-                                                  help_of(opt.bin_dir, "p2pls-peer", help_dir),
-                                                  help_of(opt.bin_dir, "decade-server", help_dir));
+    if (!opt.sim) {
+        fs::create_directories(help_dir, ec);
+    }
+    const Capabilities caps =
+        opt.sim ? Capabilities{}
+                : detect_capabilities(help_of(opt.bin_dir, "p2pls-tracker", help_dir),
+                                      help_of(opt.bin_dir, "p2pls-source", help_dir),
+                                      help_of(opt.bin_dir, "p2pls-peer", help_dir),
+                                      help_of(opt.bin_dir, "decade-server", help_dir));
     const Supply supply = supply_of(scenario);
     std::fprintf(stderr,
                  "p2pls-testbed: %s: N = %u peers, %.0f s per run; supply: native N x Bu = %.2f "
@@ -240,7 +239,7 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
             fail_line("stream.replay: no such file: " + clip);
             return kExitUsage;
         }
-    } else if (caps.source_replay && !opt.live) {
+    } else if (caps.source_replay && !opt.live && !opt.sim) {
         bool needed = false;
         double longest = 0;
         for (const auto& r : runs) {
@@ -278,7 +277,12 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
             }
             std::fflush(stderr);
         };
-        results.push_back(run_mode(r.scenario, r.mode, r.label, ro));
+        if (opt.sim) {
+            results.push_back(run_sim(r.scenario, r.mode, r.label, ro.on_progress,
+                                      [] { return stop_requested(); }));
+        } else {
+            results.push_back(run_mode(r.scenario, r.mode, r.label, ro));
+        }
         const auto& res = results.back();
         if (!res.available) {
             std::fprintf(stderr, "p2pls-testbed: %s: %s\n", r.label.c_str(),
@@ -379,8 +383,9 @@ int main(int argc, char** argv) {
                       "put each peer in its own network namespace with HTB upload shaping "
                       "(root only; not supported in this build)");
         sub->add_flag("--sim", o->sim,
-                      "run on the deterministic simulator (netsim/) instead of processes "
-                      "(not supported in this build)");
+                      "run on the deterministic simulator (netsim/) with the real peer engines "
+                      "instead of processes (thousands of peers; native mode only in this "
+                      "build)");
         sub->add_flag("--live", o->live,
                       "let the source encode its live test pattern instead of replaying a "
                       "pre-encoded clip (costs CPU)");

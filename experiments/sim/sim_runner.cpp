@@ -1,0 +1,153 @@
+#include "experiments/sim/sim_runner.hpp"
+
+#include <map>
+
+#include "experiments/core/progress.hpp"
+#include "experiments/core/schedule.hpp"
+#include "netsim/swarm.hpp"
+
+namespace p2pls::experiments {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+Duration seconds(double s) {
+    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+
+// Access links: the engine's budget is the media cap; the link leaves a quarter more
+// for control traffic. Each peer's uplink carries its region's one-way delay.
+netsim::NodeLinks links(std::uint64_t upload_bps, double delay_ms) {
+    netsim::NodeLinks l;
+    l.up.delay = seconds(delay_ms / 1000);
+    l.up.rate_bytes_per_s = upload_bps == 0 ? 0 : upload_bps + upload_bps / 4;
+    return l;
+}
+
+}  // namespace
+
+std::optional<std::string> sim_mode_unavailable(Mode mode) {
+    if (mode == Mode::decade) {
+        return "not available in this build: the simulator's peer engine has no DECADE mode "
+               "yet (issue 7)";
+    }
+    return std::nullopt;
+}
+
+RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
+                  const std::function<void(const std::string&)>& on_progress,
+                  const std::function<bool()>& cancelled) {
+    RunResult result;
+    result.label = label;
+    result.mode = mode;
+    result.peers = s.peers;
+    result.duration_s = s.duration_s;
+    const Supply supply = supply_of(s);
+    result.supply_bps = mode == Mode::native ? supply.native_peers_bps : supply.decade_servers_bps;
+    result.source_bps = supply.source_bps;
+    if (auto why = sim_mode_unavailable(mode)) {
+        result.available = false;
+        result.unavailable = *why;
+        return result;
+    }
+
+    netsim::Simulator sim(s.seed);
+    netsim::Network net(sim);
+    netsim::SwarmConfig config;
+    config.channel = std::string("testbed");
+    config.bitrate_bps = static_cast<std::uint64_t>(s.bitrate_kbps) * 1000;
+    config.chunk_duration = std::chrono::milliseconds(s.chunk_ms);
+    for (std::size_t i = 0; i < config.key_seed.size(); ++i) {
+        config.key_seed[i] = static_cast<std::uint8_t>((s.seed >> ((i % 8) * 8)) + i);
+    }
+    netsim::Swarm swarm(sim, net, config);
+
+    auto source_config = swarm.base_config();
+    source_config.upload_limit_bytes_per_s = s.source_upload_bps;
+    swarm.add_source(source_config, links(s.source_upload_bps, s.one_way_delay_ms));
+    sim.run_for(5s);  // the channel is live before anyone joins, as with processes
+
+    const auto events = make_schedule(s);
+    const auto regions = assign_regions(s);
+    struct Session {
+        std::uint32_t peer = 0;
+        std::uint32_t session = 0;
+        netsim::Handle handle = 0;
+        std::optional<report::QoeReport> final_report;
+    };
+    std::vector<Session> sessions;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> index;
+    const TimePoint t0 = sim.now();
+    for (const auto& e : events) {
+        sim.at(t0 + seconds(e.at_s), [&, e] {
+            if (e.kind == PeerEvent::Kind::start) {
+                auto c = swarm.base_config();
+                c.upload_limit_bytes_per_s = s.peer_upload_bps;
+                const auto h =
+                    swarm.add_peer(c, links(s.peer_upload_bps, peer_delay_ms(s, regions, e.peer)));
+                index[{e.peer, e.session}] = sessions.size();
+                sessions.push_back({.peer = e.peer,
+                                    .session = e.session,
+                                    .handle = h,
+                                    .final_report = std::nullopt});
+                return;
+            }
+            const auto it = index.find({e.peer, e.session});
+            if (it == index.end()) {
+                return;
+            }
+            auto& session = sessions[it->second];
+            session.final_report = swarm.engine(session.handle).report(sim.now(), true);
+            swarm.remove(session.handle, e.graceful);
+        });
+    }
+
+    const TimePoint end = t0 + seconds(s.duration_s);
+    while (sim.now() < end) {
+        if (cancelled && cancelled()) {
+            result.failure = "interrupted";
+            break;
+        }
+        sim.run_for(std::min<Duration>(10s, end - sim.now()));
+        if (on_progress) {
+            Progress p{.run = label + " (sim)",
+                       .elapsed_s = to_seconds(sim.now() - t0),
+                       .duration_s = s.duration_s,
+                       .joined = sessions.size(),
+                       .online = 0,
+                       .playing = 0,
+                       .chunks_missed = 0,
+                       .chunks_due = 0,
+                       .failed = 0};
+            for (const auto& session : sessions) {
+                const auto r = session.final_report
+                                   ? *session.final_report
+                                   : swarm.engine(session.handle).report(sim.now());
+                if (!session.final_report) {
+                    ++p.online;
+                    p.playing += r.startup_delay_s() >= 0 ? 1 : 0;
+                }
+                p.chunks_missed += r.chunks_missed();
+                p.chunks_due += r.chunks_due();
+            }
+            on_progress(progress_line(p));
+        }
+    }
+    if (on_progress) {
+        on_progress("");
+    }
+    for (auto& session : sessions) {
+        SessionRecord record{.peer = session.peer,
+                             .session = session.session,
+                             .reported = true,
+                             .final = true,
+                             .last = session.final_report
+                                         ? *session.final_report
+                                         : swarm.engine(session.handle).report(sim.now(), true)};
+        result.sessions.push_back(std::move(record));
+    }
+    return result;
+}
+
+}  // namespace p2pls::experiments
