@@ -25,7 +25,7 @@ enum class JoinStep {
     unknown_channel,  // 404: stop with kExitUnknownChannel
     rejected,         // another 4xx: our request is wrong; stop with kExitConfig
     retry,            // unreachable, timeout or 5xx: try again after retry_in
-    give_up,          // ... but --join-timeout would pass first: kExitTrackerUnreachable
+    give_up,          // ... and --join-timeout has passed: kExitTrackerUnreachable
 };
 
 struct JoinDecision {

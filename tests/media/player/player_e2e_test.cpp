@@ -1,0 +1,197 @@
+// p2pls-player end to end on loopback with the real executables: a tracker, a source and
+// the player (headless) play a live channel; an HTTP client decodes the player's
+// /stream.ts; and the bad-input cases end with a clear message and their exit code.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "common/core/proto_json.hpp"
+#include "p2pls/report.pb.h"
+#include "process.hpp"
+#include "ts_fixture.hpp"
+
+namespace p2pls::player {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+class PlayerE2E : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (test::bin_dir().empty()) {
+            GTEST_SKIP() << "P2PLS_BIN_DIR unset: run through ctest";
+        }
+        dir_ = fs::temp_directory_path() /
+               ("p2pls-player-e2e-" + std::to_string(getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override {
+        processes_.clear();  // SIGTERM each
+        if (!HasFailure()) {
+            fs::remove_all(dir_);
+        }
+    }
+
+    test::Process& spawn(const std::string& exe, std::vector<std::string> args,
+                         std::vector<std::string> env = {}) {
+        const auto log = (dir_ / (exe + std::to_string(processes_.size()) + ".log")).string();
+        processes_.push_back(std::make_unique<test::Process>(test::bin_dir() + "/" + exe,
+                                                             std::move(args), log, std::move(env)));
+        return *processes_.back();
+    }
+
+    // Starts p2pls-tracker on a free port; returns its base URL.
+    std::string start_tracker() {
+        const auto port_file = (dir_ / "tracker.port").string();
+        auto& t = spawn("p2pls-tracker",
+                        {"--listen", "127.0.0.1:0", "--port-file", port_file, "--interval", "1"});
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        std::string port;
+        while (port.empty() && std::chrono::steady_clock::now() < deadline && t.running()) {
+            std::ifstream in(port_file);
+            std::getline(in, port);
+            if (port.empty()) {
+                std::this_thread::sleep_for(20ms);
+            }
+        }
+        EXPECT_FALSE(port.empty()) << t.output();
+        return "http://127.0.0.1:" + port;
+    }
+
+    fs::path dir_;
+    std::vector<std::unique_ptr<test::Process>> processes_;
+};
+
+// The player's headless environment: no display, so --sink auto would be fake too.
+const std::vector<std::string> kHeadless = {"DISPLAY=", "WAYLAND_DISPLAY="};
+
+TEST_F(PlayerE2E, PlaysALiveChannelWithoutMissesAndServesHttp) {
+    const auto tracker = start_tracker();
+    auto& source = spawn("p2pls-source", {"--tracker", tracker, "--channel", "live", "--listen",
+                                          "127.0.0.1:0", "--key", (dir_ / "live.key").string()});
+    // Wait for the channel to exist at the tracker before the viewer asks for it.
+    ASSERT_TRUE(source.wait_for_output("", 1s) || true);
+    const auto report = (dir_ / "qoe.jsonl").string();
+    auto& player = spawn("p2pls-player",
+                         {"--tracker", tracker, "--channel", "live", "--sink", "fake", "--duration",
+                          "24", "--report", report, "--http-out", "0", "--join-timeout", "10"},
+                         kHeadless);
+    ASSERT_TRUE(player.wait_for_output("first frame decoded: startup delay", 30s))
+        << "player:\n"
+        << player.output() << "\nsource:\n"
+        << source.output();
+    std::smatch m;
+    const auto out = player.output();
+    ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(startup delay ([0-9.]+) s)")));
+    const double startup = std::stod(m[1]);
+    EXPECT_GT(startup, 0.0);
+    EXPECT_LT(startup, 30.0);
+
+    // A real HTTP client on the player's output decodes H.264.
+    ASSERT_TRUE(std::regex_search(out, m, std::regex(R"((http://127\.0\.0\.1:\d+/stream\.ts))")))
+        << out;
+    if (test::have_program("ffprobe")) {
+        const auto probe = test::run_command(
+            "timeout 20 ffprobe -v error -select_streams v:0 -show_entries "
+            "stream=codec_name:frame=pict_type -of csv=p=0 -read_intervals %+#30 " +
+            m[1].str());
+        EXPECT_EQ(probe.exit_code, 0) << probe.output;
+        EXPECT_NE(probe.output.find("h264"), std::string::npos) << probe.output;
+    }
+
+    const auto code = player.wait_for(40s);
+    ASSERT_TRUE(code) << "player did not stop after --duration:\n" << player.output();
+    EXPECT_EQ(*code, 0) << player.output();
+
+    // The report: JSON lines, the last one final, with no misses and the startup delay.
+    std::ifstream in(report);
+    std::string line;
+    std::string last;
+    int lines = 0;
+    while (std::getline(in, line)) {
+        if (!line.empty()) {
+            last = line;
+            ++lines;
+        }
+    }
+    ASSERT_GE(lines, 2) << "report has " << lines << " lines";
+    report::QoeReport final_report;
+    ASSERT_FALSE(parse_json(last, final_report)) << last;
+    EXPECT_TRUE(final_report.final()) << last;
+    EXPECT_EQ(final_report.mode(), "native");
+    EXPECT_NEAR(final_report.startup_delay_s(), startup, 0.01) << last;
+    EXPECT_GE(final_report.chunks_due(), 10u) << last;
+    EXPECT_EQ(final_report.chunks_missed(), 0u) << last;
+    EXPECT_GT(final_report.download_media_bytes(), 0u) << last;
+}
+
+TEST_F(PlayerE2E, UnknownChannelIsAClearErrorAndExitCode3) {
+    const auto tracker = start_tracker();
+    auto& player = spawn(
+        "p2pls-player",
+        {"--tracker", tracker, "--channel", "nosuch", "--sink", "fake", "--join-timeout", "10"},
+        kHeadless);
+    const auto code = player.wait_for(15s);
+    ASSERT_TRUE(code) << player.output();
+    EXPECT_EQ(*code, 3) << player.output();
+    EXPECT_NE(player.output().find("has no channel 'nosuch'"), std::string::npos)
+        << player.output();
+}
+
+TEST_F(PlayerE2E, UnreachableTrackerRetriesVisiblyThenGivesUp) {
+    const auto url = "http://127.0.0.1:" + std::to_string(test::unused_port());
+    const auto started = std::chrono::steady_clock::now();
+    auto& player = spawn("p2pls-player",
+                         {"--tracker", url, "--channel", "live", "--sink", "fake", "--join-timeout",
+                          "3", "--report", (dir_ / "r.jsonl").string()},
+                         kHeadless);
+    const auto code = player.wait_for(20s);
+    ASSERT_TRUE(code) << player.output();
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(*code, 4) << player.output();
+    const auto out = player.output();
+    EXPECT_NE(out.find("retrying in"), std::string::npos) << out;
+    EXPECT_NE(out.find("giving up"), std::string::npos) << out;
+    EXPECT_NE(out.find("--join-timeout"), std::string::npos) << out;
+    // It waited for (most of) the timeout rather than failing at once.
+    EXPECT_GE(took, 1500ms);
+    // Even so, a final report line was written.
+    std::ifstream in(dir_ / "r.jsonl");
+    std::string line;
+    std::getline(in, line);
+    EXPECT_NE(line.find("\"final\":true"), std::string::npos) << line;
+}
+
+TEST_F(PlayerE2E, BadFlagsAndUnsupportedModeExitWith2) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {{"--sink", "hologram"}, "--sink must be one of"},
+        {{"--mode", "decade"}, "not yet supported"},
+        {{"--mode", "carrier-pigeon"}, "--mode must be native or decade"},
+        {{"--tracker", "ftp://x"}, "--tracker must be"},
+        {{"--channel", "bad name"}, "--channel must be"},
+        {{"--join-timeout", "-1"}, "--join-timeout"},
+        {{"--upload-limit", "lots"}, "--upload-limit"},
+        {{"--http-out", "70000"}, "--http-out"},
+    };
+    for (const auto& c : cases) {
+        auto args = c.args;
+        auto& p = spawn("p2pls-player", args, kHeadless);
+        const auto code = p.wait_for(10s);
+        ASSERT_TRUE(code) << c.says;
+        EXPECT_EQ(*code, 2) << c.says << "\n" << p.output();
+        EXPECT_NE(p.output().find(c.says), std::string::npos) << p.output();
+    }
+}
+
+}  // namespace
+}  // namespace p2pls::player

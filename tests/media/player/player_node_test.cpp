@@ -1,0 +1,206 @@
+// The player's orchestration in-process: a fake tracker (common/http) and a stand-in
+// PeerNode (fake_peer_node.cpp) around the real pipeline, HTTP output and report writer.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "common/core/proto_json.hpp"
+#include "common/http/http_server.hpp"
+#include "p2pls/report.pb.h"
+#include "p2pls/tracker.pb.h"
+#include "player/core/join.hpp"
+#include "player/net/player_node.hpp"
+#include "process.hpp"
+
+namespace p2pls::player {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::string read_all(FILE* f) {
+    std::fflush(f);
+    std::rewind(f);
+    std::string out;
+    char buf[4096];
+    while (const auto n = std::fread(buf, 1, sizeof buf, f)) {
+        out.append(buf, n);
+    }
+    return out;
+}
+
+class PlayerNodeTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        status_ = std::tmpfile();
+        messages_ = std::tmpfile();
+        report_ = (fs::temp_directory_path() /
+                   ("p2pls-player-node-" + std::to_string(getpid()) + ".jsonl"))
+                      .string();
+    }
+    void TearDown() override {
+        std::fclose(status_);
+        std::fclose(messages_);
+        fs::remove(report_);
+    }
+
+    // A tracker that knows channel "live" and answers 503 to the first `busy` requests.
+    std::string fake_tracker(int busy = 0) {
+        busy_left_ = busy;
+        tracker_.emplace(
+            io_, asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0},
+            p2pls::http::ServerLimits{},
+            [this](p2pls::http::Request& req,
+                   const p2pls::http::RequestContext&) -> asio::awaitable<p2pls::http::Response> {
+                ++tracker_requests_;
+                if (busy_left_ > 0) {
+                    --busy_left_;
+                    co_return p2pls::http::make_error_response(
+                        req, p2pls::http::Status::service_unavailable, "busy", "try later");
+                }
+                if (req.target() == "/v1/channels/live") {
+                    tracker_api::ChannelInfo info;
+                    info.set_name("live");
+                    info.set_chunk_ms(1000);
+                    info.set_live_edge(103);
+                    info.set_members(2);
+                    co_return p2pls::http::make_json_response(req, p2pls::http::Status::ok,
+                                                              to_json(info));
+                }
+                co_return p2pls::http::make_error_response(req, p2pls::http::Status::not_found,
+                                                           "unknown_channel", "no such channel");
+            });
+        tracker_->start();
+        return "http://127.0.0.1:" + std::to_string(tracker_->local_endpoint().port());
+    }
+
+    // Runs the node until it exits (or `limit`); returns its exit code.
+    std::optional<int> run(PlayerOptions o, std::chrono::seconds limit = 30s) {
+        node_.emplace(io_, net::PlayerNodeConfig{.options = std::move(o),
+                                                 .has_display = false,
+                                                 .status_is_tty = false,
+                                                 .status_out = status_,
+                                                 .message_out = messages_,
+                                                 .status_interval = 200ms});
+        std::optional<int> exit_code;
+        std::string why;
+        if (const auto failed = node_->start([&](int code) { exit_code = code; }, why)) {
+            ADD_FAILURE() << "start failed: " << why;
+            return failed;
+        }
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (!exit_code && std::chrono::steady_clock::now() < deadline) {
+            io_.run_for(10ms);
+        }
+        return exit_code;
+    }
+
+    asio::io_context io_;
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+    std::optional<p2pls::http::HttpServer> tracker_;
+    std::optional<net::PlayerNode> node_;
+    int busy_left_ = 0;
+    int tracker_requests_ = 0;
+    FILE* status_ = nullptr;
+    FILE* messages_ = nullptr;
+    std::string report_;
+};
+
+TEST_F(PlayerNodeTest, JoinsPlaysMeasuresStartupAndWritesTheReport) {
+    PlayerOptions o;
+    o.tracker_url = fake_tracker();
+    o.sink = {.kind = SinkKind::fake};
+    o.duration = 3500ms;
+    o.report_path = report_;
+    o.http_out_port = 0;
+    const auto code = run(o);
+    const auto messages = read_all(messages_);
+    ASSERT_EQ(code, kExitOk) << messages;
+    EXPECT_NE(messages.find("joined channel 'live'"), std::string::npos) << messages;
+    EXPECT_NE(messages.find("first frame decoded: startup delay"), std::string::npos) << messages;
+    EXPECT_NE(messages.find("/stream.ts"), std::string::npos) << messages;
+
+    const auto snap = node_->snapshot();
+    ASSERT_TRUE(snap.startup_delay_s);
+    EXPECT_GT(*snap.startup_delay_s, 0.0);
+    EXPECT_LT(*snap.startup_delay_s, 3.5);
+    EXPECT_GT(snap.frames_decoded, 25u);
+
+    const auto status = read_all(status_);
+    EXPECT_NE(status.find("startup "), std::string::npos) << status;
+    EXPECT_NE(status.find("frames "), std::string::npos) << status;
+    EXPECT_EQ(status.find('\r'), std::string::npos) << "not a TTY: plain lines";
+
+    std::ifstream in(report_);
+    std::string line;
+    std::vector<report::QoeReport> lines;
+    while (std::getline(in, line)) {
+        report::QoeReport r;
+        ASSERT_FALSE(parse_json(line, r)) << line;
+        lines.push_back(r);
+    }
+    ASSERT_GE(lines.size(), 3u);
+    EXPECT_TRUE(lines.back().final());
+    EXPECT_EQ(lines.back().mode(), "native");
+    EXPECT_NEAR(lines.back().startup_delay_s(), *snap.startup_delay_s, 1e-6);
+    EXPECT_EQ(lines.front().startup_delay_s(), -1.0);  // before the first frame
+}
+
+TEST_F(PlayerNodeTest, UnknownChannelStopsWithItsExitCode) {
+    PlayerOptions o;
+    o.tracker_url = fake_tracker();
+    o.channel = "other";
+    o.sink = {.kind = SinkKind::fake};
+    EXPECT_EQ(run(o), kExitUnknownChannel);
+    EXPECT_NE(read_all(messages_).find("has no channel 'other'"), std::string::npos);
+}
+
+TEST_F(PlayerNodeTest, BusyTrackerIsRetriedThenJoined) {
+    PlayerOptions o;
+    o.tracker_url = fake_tracker(2);
+    o.sink = {.kind = SinkKind::fake};
+    o.duration = 3s;
+    EXPECT_EQ(run(o), kExitOk);
+    const auto messages = read_all(messages_);
+    EXPECT_NE(messages.find("HTTP 503"), std::string::npos) << messages;
+    EXPECT_NE(messages.find("joined channel 'live'"), std::string::npos) << messages;
+    EXPECT_GE(tracker_requests_, 3);
+}
+
+TEST_F(PlayerNodeTest, UnreachableTrackerGivesUpAfterTheJoinTimeout) {
+    PlayerOptions o;
+    o.tracker_url = "http://127.0.0.1:" + std::to_string(test::unused_port());
+    o.sink = {.kind = SinkKind::fake};
+    o.join_timeout = 2s;
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(run(o), kExitTrackerUnreachable);
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 1900ms);
+    const auto messages = read_all(messages_);
+    EXPECT_NE(messages.find("retrying in"), std::string::npos) << messages;
+    EXPECT_NE(messages.find("giving up"), std::string::npos) << messages;
+}
+
+TEST_F(PlayerNodeTest, StartupFailuresReturnAnExitCodeAtOnce) {
+    PlayerOptions o;
+    o.mode = PlayerMode::decade;
+    net::PlayerNode node(io_, {.options = o, .status_out = status_, .message_out = messages_});
+    std::string why;
+    EXPECT_EQ(node.start([](int) {}, why), kExitConfig);
+    EXPECT_NE(why.find("not yet supported"), std::string::npos);
+
+    PlayerOptions bad_report;
+    bad_report.sink = {.kind = SinkKind::fake};
+    bad_report.report_path = "/nonexistent-dir/x/r.jsonl";
+    net::PlayerNode node2(io_,
+                          {.options = bad_report, .status_out = status_, .message_out = messages_});
+    EXPECT_EQ(node2.start([](int) {}, why), kExitIo);
+    EXPECT_NE(why.find("report"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace p2pls::player
