@@ -289,20 +289,24 @@ class Writer {
     std::string& out_;
 };
 
-void peer(Writer& w, const tracker_api::PeerInfo& p) {
+void peer(Writer& w, const PeerRef& p) {
     w.raw("{");
     w.key("peer_id");
-    w.str(p.peer_id());
+    w.str(p.peer_id);
     w.raw(",");
     w.key("endpoint");
-    w.str(p.endpoint());
+    w.str(p.endpoint);
     w.raw(",");
     w.key("mode");
-    w.str(wire::Mode_Name(p.mode()));
+    w.str(wire::Mode_Name(p.mode));
     w.raw(",");
     w.key("decade_server");
-    w.str(p.decade_server());
+    w.str(p.decade_server);
     w.raw("}");
+}
+
+PeerRef ref(const tracker_api::PeerInfo& p) {
+    return PeerRef{p.peer_id(), p.endpoint(), p.mode(), p.decade_server()};
 }
 
 }  // namespace
@@ -318,29 +322,54 @@ bool parse_announce_fast(std::string_view json, tracker_api::AnnounceRequest& ou
 }
 
 std::string announce_reply_json(const tracker_api::AnnounceResponse& reply) {
+    AnnounceView view;
+    view.interval_s = reply.interval_s();
+    for (const auto& p : reply.peers()) {
+        view.peers.push_back(ref(p));
+    }
+    if (reply.has_source()) {
+        view.source = ref(reply.source());
+    }
+    if (reply.has_decade_server()) {
+        view.decade_server = &reply.decade_server();
+    }
+    view.has_channel = reply.has_channel();
+    const auto& c = reply.channel();
+    view.channel.name = c.name();
+    view.channel.bitrate_bps = c.bitrate_bps();
+    view.channel.chunk_ms = c.chunk_ms();
+    view.channel.public_key = c.public_key();
+    view.channel.source_endpoint = c.source_endpoint();
+    view.channel.live_edge = c.live_edge();
+    view.channel.members = c.members();
+    std::string out = announce_reply_json(view);
+    return out.empty() ? to_json(reply) : out;
+}
+
+std::string announce_reply_json(const AnnounceView& view) {
     std::string out;
-    out.reserve(256 + 110 * static_cast<std::size_t>(reply.peers_size()));
+    out.reserve(256 + 110 * view.peers.size());
     Writer w(out);
     w.raw("{");
     w.key("interval_s");
-    w.num(reply.interval_s());
+    w.num(view.interval_s);
     w.raw(",");
     w.key("peers");
     w.raw("[");
-    for (int i = 0; i < reply.peers_size(); ++i) {
+    for (std::size_t i = 0; i < view.peers.size(); ++i) {
         if (i > 0) {
             w.raw(",");
         }
-        peer(w, reply.peers(i));
+        peer(w, view.peers[i]);
     }
     w.raw("]");
-    if (reply.has_source()) {
+    if (view.source) {
         w.raw(",");
         w.key("source");
-        peer(w, reply.source());
+        peer(w, *view.source);
     }
-    if (reply.has_decade_server()) {
-        const auto& d = reply.decade_server();
+    if (view.decade_server != nullptr) {
+        const auto& d = *view.decade_server;
         w.raw(",");
         w.key("decade_server");
         w.raw("{");
@@ -354,36 +383,36 @@ std::string announce_reply_json(const tracker_api::AnnounceResponse& reply) {
         w.dbl(d.load());
         w.raw("}");
     }
-    if (reply.has_channel()) {
-        const auto& c = reply.channel();
+    if (view.has_channel) {
+        const auto& c = view.channel;
         w.raw(",");
         w.key("channel");
         w.raw("{");
         w.key("name");
-        w.str(c.name());
+        w.str(c.name);
         w.raw(",");
         w.key("bitrate_bps");
-        w.u64_quoted(c.bitrate_bps());
+        w.u64_quoted(c.bitrate_bps);
         w.raw(",");
         w.key("chunk_ms");
-        w.num(c.chunk_ms());
+        w.num(c.chunk_ms);
         w.raw(",");
         w.key("public_key");
-        w.base64(c.public_key());
+        w.base64(c.public_key);
         w.raw(",");
         w.key("source_endpoint");
-        w.str(c.source_endpoint());
+        w.str(c.source_endpoint);
         w.raw(",");
         w.key("live_edge");
-        w.u64_quoted(c.live_edge());
+        w.u64_quoted(c.live_edge);
         w.raw(",");
         w.key("members");
-        w.num(c.members());
+        w.num(c.members);
         w.raw("}");
     }
     w.raw("}");
     if (!w.ok) {
-        return to_json(reply);
+        out.clear();  // needs escaping: the caller falls back to protobuf's printer
     }
     return out;
 }

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "p2pls/tracker.pb.h"
+#include "tracker/core/tracker_state.hpp"
 
 namespace p2pls::tracker {
 
@@ -22,5 +23,8 @@ bool parse_announce_fast(std::string_view json, tracker_api::AnnounceRequest& ou
 
 // The same bytes as to_json(reply).
 std::string announce_reply_json(const tracker_api::AnnounceResponse& reply);
+// The same bytes as to_json of the AnnounceResponse the view stands for, or "" when a
+// string would need escaping (then build the message and use to_json).
+std::string announce_reply_json(const AnnounceView& view);
 
 }  // namespace p2pls::tracker

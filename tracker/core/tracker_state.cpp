@@ -15,11 +15,11 @@ constexpr std::uint32_t kMinChunkMs = 10;
 constexpr std::uint32_t kMaxChunkMs = 60'000;
 constexpr std::size_t kPublicKeyBytes = 32;  // Ed25519
 
-void fill_peer(const Member& m, tracker_api::PeerInfo& p) {
-    p.set_peer_id(m.peer_id);
-    p.set_endpoint(m.endpoint);
-    p.set_mode(m.mode);
-    p.set_decade_server(m.decade_server);
+void fill_peer(const PeerRef& ref, tracker_api::PeerInfo& p) {
+    p.set_peer_id(ref.peer_id.data(), ref.peer_id.size());
+    p.set_endpoint(ref.endpoint.data(), ref.endpoint.size());
+    p.set_mode(ref.mode);
+    p.set_decade_server(ref.decade_server.data(), ref.decade_server.size());
 }
 
 // "0.0.0.0:port" / "[::]:port" name no address others can reach: use the one the
@@ -90,17 +90,55 @@ std::size_t TrackerState::member_count() const noexcept {
 Expected<tracker_api::AnnounceResponse> TrackerState::announce(
     std::string_view channel_name, const tracker_api::AnnounceRequest& request, TimePoint now,
     std::string_view remote_host) {
-    tracker_api::AnnounceResponse reply;
-    if (auto error = announce_into(channel_name, request, now, remote_host, reply)) {
+    AnnounceView view;
+    if (auto error = announce_view(channel_name, request, now, remote_host, view)) {
         return *std::move(error);
     }
+    return to_message(view);
+}
+
+tracker_api::AnnounceResponse TrackerState::to_message(const AnnounceView& view) {
+    tracker_api::AnnounceResponse reply;
+    reply.set_interval_s(view.interval_s);
+    for (const auto& p : view.peers) {
+        fill_peer(p, *reply.add_peers());
+    }
+    if (view.source) {
+        fill_peer(*view.source, *reply.mutable_source());
+    }
+    if (view.decade_server != nullptr) {
+        *reply.mutable_decade_server() = *view.decade_server;
+    }
+    if (!view.has_channel) {
+        return reply;
+    }
+    auto* c = reply.mutable_channel();
+    c->set_name(view.channel.name.data(), view.channel.name.size());
+    c->set_bitrate_bps(view.channel.bitrate_bps);
+    c->set_chunk_ms(view.channel.chunk_ms);
+    c->set_public_key(view.channel.public_key.data(), view.channel.public_key.size());
+    c->set_source_endpoint(view.channel.source_endpoint.data(),
+                           view.channel.source_endpoint.size());
+    c->set_live_edge(view.channel.live_edge);
+    c->set_members(view.channel.members);
     return reply;
 }
 
-std::optional<ApiError> TrackerState::announce_into(std::string_view channel_name,
+void TrackerState::erase_pending() {
+    if (has_pending_erase_) {
+        has_pending_erase_ = false;
+        const Channel& c = pending_erase_->second;
+        if (!c.source && c.members.empty()) {
+            channels_.erase(pending_erase_);
+        }
+    }
+}
+
+std::optional<ApiError> TrackerState::announce_view(std::string_view channel_name,
                                                     const tracker_api::AnnounceRequest& r,
                                                     TimePoint now, std::string_view remote_host,
-                                                    tracker_api::AnnounceResponse& reply) {
+                                                    AnnounceView& view) {
+    erase_pending();
     // 1. Every field, before touching any state.
     if (auto e = check_channel_name(channel_name)) {
         return *e;
@@ -174,7 +212,7 @@ std::optional<ApiError> TrackerState::announce_into(std::string_view channel_nam
     }
     Channel& channel = it->second;
     const wire::Mode mode = r.mode() == wire::mode_unspecified ? wire::native : r.mode();
-    std::optional<tracker_api::DecadeServerInfo> nearest;
+    const tracker_api::DecadeServerInfo* nearest = nullptr;
     if (mode == wire::decade) {
         nearest = nearest_decade_server(r.region());
     }
@@ -193,32 +231,38 @@ std::optional<ApiError> TrackerState::announce_into(std::string_view channel_nam
         channel.members.erase(r.peer_id());
     } else {
         std::string home = r.decade_server();
-        if (home.empty() && nearest) {
+        if (home.empty() && nearest != nullptr) {
             home = nearest->url();
         }
         channel.members.upsert(Member{r.peer_id(), endpoint, mode, std::move(home), now});
     }
 
-    reply.Clear();
-    reply.set_interval_s(static_cast<std::uint32_t>(config_.interval.count()));
-    *reply.mutable_channel() = make_info(it->first, channel);
+    view.interval_s = static_cast<std::uint32_t>(config_.interval.count());
+    view.peers.clear();
+    view.source.reset();
     if (channel.source) {
-        auto* s = reply.mutable_source();
-        s->set_peer_id(channel.source->peer_id);
-        s->set_endpoint(channel.source->endpoint);
-        s->set_mode(wire::native);
+        view.source = PeerRef{channel.source->peer_id, channel.source->endpoint, wire::native, {}};
     }
-    if (nearest) {
-        *reply.mutable_decade_server() = *nearest;
-    }
+    view.decade_server = nearest;
+    view.has_channel = true;
+    view.channel.name = it->first;
+    view.channel.bitrate_bps = channel.bitrate_bps;
+    view.channel.chunk_ms = channel.chunk_ms;
+    view.channel.public_key = channel.public_key;
+    view.channel.source_endpoint =
+        channel.source ? std::string_view(channel.source->endpoint) : std::string_view();
+    view.channel.live_edge = channel.live_edge;
+    view.channel.members = static_cast<std::uint32_t>(channel.members.size());
     if (r.event() != tracker_api::stopped) {
         const std::uint32_t want = r.num_want() == 0 ? config_.default_peers : r.num_want();
         const std::size_t k = std::min(want, config_.max_peers);
-        channel.members.sample(k, r.peer_id(), rng_,
-                               [&](const Member& m) { fill_peer(m, *reply.add_peers()); });
+        channel.members.sample(k, r.peer_id(), rng_, [&](const Member& m) {
+            view.peers.push_back(PeerRef{m.peer_id, m.endpoint, m.mode, m.decade_server});
+        });
     }
     if (!channel.source && channel.members.empty()) {
-        channels_.erase(it);
+        pending_erase_ = it;
+        has_pending_erase_ = true;
     }
     return std::nullopt;
 }
@@ -276,7 +320,7 @@ Expected<tracker_api::DecadeServerInfo> TrackerState::register_decade_server(
     return server;
 }
 
-std::optional<tracker_api::DecadeServerInfo> TrackerState::nearest_decade_server(
+const tracker_api::DecadeServerInfo* TrackerState::nearest_decade_server(
     std::string_view region) const {
     const tracker_api::DecadeServerInfo* best = nullptr;
     bool best_local = false;
@@ -291,10 +335,7 @@ std::optional<tracker_api::DecadeServerInfo> TrackerState::nearest_decade_server
             best_local = local;
         }
     }
-    if (best == nullptr) {
-        return std::nullopt;
-    }
-    return *best;
+    return best;
 }
 
 std::size_t TrackerState::expire_channel(ChannelMap::iterator it, TimePoint now, bool& erased) {
@@ -306,6 +347,9 @@ std::size_t TrackerState::expire_channel(ChannelMap::iterator it, TimePoint now,
     }
     erased = !channel.source && channel.members.empty();
     if (erased) {
+        if (has_pending_erase_ && pending_erase_ == it) {
+            has_pending_erase_ = false;
+        }
         channels_.erase(it);
     }
     return dropped;

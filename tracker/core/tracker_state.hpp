@@ -27,6 +27,33 @@
 
 namespace p2pls::tracker {
 
+// One peer as a reply shows it; views into the tracker's own strings.
+struct PeerRef {
+    std::string_view peer_id;
+    std::string_view endpoint;
+    wire::Mode mode = wire::native;
+    std::string_view decade_server;
+};
+
+// An announce reply without copies: everything points into the TrackerState (or the
+// message it was built from) and is valid until the next call on that state.
+struct AnnounceView {
+    std::uint32_t interval_s = 0;
+    std::vector<PeerRef> peers;
+    std::optional<PeerRef> source;
+    const tracker_api::DecadeServerInfo* decade_server = nullptr;
+    bool has_channel = false;
+    struct {
+        std::string_view name;
+        std::uint64_t bitrate_bps = 0;
+        std::uint32_t chunk_ms = 0;
+        std::string_view public_key;
+        std::string_view source_endpoint;
+        std::uint64_t live_edge = 0;
+        std::uint32_t members = 0;
+    } channel;
+};
+
 class TrackerState {
   public:
     TrackerState(TrackerConfig config, std::uint64_t seed);
@@ -39,11 +66,15 @@ class TrackerState {
                                                      TimePoint now,
                                                      std::string_view remote_host = {});
 
-    // The same, filling `reply` (which may live on a protobuf arena); nullopt on success.
-    std::optional<ApiError> announce_into(std::string_view channel,
+    // The same without building a message (the HTTP hot path): fills `view`, valid
+    // until the next call on this state. nullopt on success.
+    std::optional<ApiError> announce_view(std::string_view channel,
                                           const tracker_api::AnnounceRequest& request,
                                           TimePoint now, std::string_view remote_host,
-                                          tracker_api::AnnounceResponse& reply);
+                                          AnnounceView& view);
+
+    // The message an AnnounceView stands for.
+    static tracker_api::AnnounceResponse to_message(const AnnounceView& view);
 
     // GET /v1/channels/{channel}.
     Expected<tracker_api::ChannelInfo> channel_info(std::string_view channel, TimePoint now);
@@ -57,7 +88,8 @@ class TrackerState {
 
     // The server a DECADE-mode peer in `region` should use: the least loaded server of
     // that region, else the least loaded of all (ties: smallest URL). nullopt when none.
-    [[nodiscard]] std::optional<tracker_api::DecadeServerInfo> nearest_decade_server(
+    // The pointer is valid until the next registration.
+    [[nodiscard]] const tracker_api::DecadeServerInfo* nearest_decade_server(
         std::string_view region) const;
 
     // Drops every member and source whose time is up, and channels left with neither.
@@ -73,7 +105,9 @@ class TrackerState {
     void count_error(std::string_view error);
 
     [[nodiscard]] const TrackerConfig& config() const noexcept { return config_; }
-    [[nodiscard]] std::size_t channel_count() const noexcept { return channels_.size(); }
+    [[nodiscard]] std::size_t channel_count() const noexcept {
+        return channels_.size() - (has_pending_erase_ ? 1 : 0);
+    }
     [[nodiscard]] std::size_t member_count() const noexcept;
 
   private:
@@ -95,6 +129,7 @@ class TrackerState {
     using ChannelMap = std::map<std::string, Channel, std::less<>>;
 
     [[nodiscard]] Duration ttl() const;
+    void erase_pending();
     TimePoint advance(TimePoint now);
     // Expires one channel's members and source; erases it when empty. Returns members
     // dropped; `it` is invalid afterwards if the channel was erased (returns via erased).
@@ -106,6 +141,10 @@ class TrackerState {
     ChannelMap channels_;
     std::vector<tracker_api::DecadeServerInfo> decade_servers_;
     TimePoint latest_{};
+    // A channel left with no source and no member by the last announce: erased at the
+    // start of the next call, so that the last AnnounceView could still point into it.
+    bool has_pending_erase_ = false;
+    ChannelMap::iterator pending_erase_{};
 
     std::array<std::uint64_t, 4> announces_{};  // by tracker_api::Event value
     std::map<std::string, std::uint64_t, std::less<>> errors_;
