@@ -307,7 +307,7 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
     for (std::size_t i = 0; i < series.size(); ++i) {
         const auto& p = series[i];
         const std::string base = plot_dir + "/" + std::to_string(i) + "-";
-        write_file(base + "startup.dat", cdf_data(p.startup_s));
+        write_file(base + "startup.dat", cdf_data(p.startup_s, p.reported));
         write_file(base + "miss.dat", cdf_data(p.miss_rate_percent));
         write_file(base + "freezes.dat", cdf_data(p.freezes));
         write_file(base + "upload.dat", cdf_data(p.upload_kbps));

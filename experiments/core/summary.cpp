@@ -387,6 +387,7 @@ PlotSeries plot_series(const RunResult& run) {
         if (!session.reported) {
             continue;
         }
+        ++p.reported;
         const auto& r = session.last;
         if (r.startup_delay_s() >= 0) {
             p.startup_s.push_back(r.startup_delay_s());
@@ -398,12 +399,12 @@ PlotSeries plot_series(const RunResult& run) {
     return p;
 }
 
-std::string cdf_data(std::vector<double> values) {
+std::string cdf_data(std::vector<double> values, std::size_t population) {
     std::sort(values.begin(), values.end());
+    const auto n = static_cast<double>(std::max(population, values.size()));
     std::ostringstream out;
     for (std::size_t i = 0; i < values.size(); ++i) {
-        out << fixed(values[i], 4) << ' '
-            << fixed(static_cast<double>(i + 1) / static_cast<double>(values.size()), 4) << '\n';
+        out << fixed(values[i], 4) << ' ' << fixed(static_cast<double>(i + 1) / n, 4) << '\n';
     }
     return out.str();
 }

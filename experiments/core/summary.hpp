@@ -92,6 +92,7 @@ std::string summary_table_text(const std::vector<RunSummary>& runs);
 // Per-session values for the plots (sessions that reported).
 struct PlotSeries {
     std::string label;
+    std::size_t reported = 0;       // sessions that reported (the CDFs' population)
     std::vector<double> startup_s;  // sessions that started playing
     std::vector<double> miss_rate_percent;
     std::vector<double> freezes;
@@ -99,8 +100,10 @@ struct PlotSeries {
 };
 PlotSeries plot_series(const RunResult& run);
 
-// Two-column CDF data "value fraction" (sorted, fraction in (0, 1]).
-std::string cdf_data(std::vector<double> values);
+// Two-column CDF data "value fraction" (sorted, fraction in (0, 1]). With `population`
+// above values.size(), fractions are of the population: sessions that never started
+// playing keep the startup CDF below 1.
+std::string cdf_data(std::vector<double> values, std::size_t population = 0);
 
 // A gnuplot script that draws four PNGs in `plot_dir` (startup CDF, miss rate, freezes,
 // upload rate; every run on the same axes) from the files "<i>-<metric>.dat" written

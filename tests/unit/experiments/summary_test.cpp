@@ -155,6 +155,8 @@ TEST(TestbedSummary, PlotsDrawEveryRunWithData) {
     EXPECT_EQ(script.find("'1-startup.dat'"), std::string::npos);  // no data: not plotted
     EXPECT_NE(script.find("its a test"), std::string::npos);
     EXPECT_EQ(cdf_data({3, 1}), "1.0000 0.5000\n3.0000 1.0000\n");
+    EXPECT_EQ(cdf_data({3, 1}, 4), "1.0000 0.2500\n3.0000 0.5000\n");
+    EXPECT_EQ(series[0].reported, 3u);
     EXPECT_EQ(slug("decade k=4"), "decade-k4");
     EXPECT_EQ(slug("../x"), "..-x");
 }
