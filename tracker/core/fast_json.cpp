@@ -1,5 +1,6 @@
 #include "tracker/core/fast_json.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -211,14 +212,23 @@ bool parse_fields(Reader& in, tracker_api::AnnounceRequest& out) {
 
 // Characters protobuf's printer writes as they are (it escapes quotes, backslashes,
 // controls, non-ASCII and some HTML-sensitive characters).
-bool plain(std::string_view s) {
-    for (const char c : s) {
-        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' ||
-            c == '\'' || c == '=') {
-            return false;
-        }
+constexpr std::array<bool, 256> kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c <= 0x7e; ++c) {
+        t[static_cast<std::size_t>(c)] = true;
     }
-    return true;
+    for (const char c : {'"', '\\', '<', '>', '&', '\'', '='}) {
+        t[static_cast<unsigned char>(c)] = false;
+    }
+    return t;
+}();
+
+bool plain(std::string_view s) {
+    bool ok = true;
+    for (const char c : s) {
+        ok &= kPlain[static_cast<unsigned char>(c)];
+    }
+    return ok;
 }
 
 class Writer {
@@ -230,13 +240,18 @@ class Writer {
     void key(std::string_view k) {
         out_ += '"';
         out_.append(k);
-        out_ += "\":";
+        out_.append("\":", 2);
     }
     void str(std::string_view s) {
         ok = ok && plain(s);
         out_ += '"';
         out_.append(s);
         out_ += '"';
+    }
+    // The bytes of a string value between quotes that are written by the caller.
+    void bare(std::string_view s) {
+        ok = ok && plain(s);
+        out_.append(s);
     }
     void u64_quoted(std::uint64_t v) {
         out_ += '"';
@@ -290,19 +305,15 @@ class Writer {
 };
 
 void peer(Writer& w, const PeerRef& p) {
-    w.raw("{");
-    w.key("peer_id");
-    w.str(p.peer_id);
-    w.raw(",");
-    w.key("endpoint");
-    w.str(p.endpoint);
-    w.raw(",");
-    w.key("mode");
-    w.str(wire::Mode_Name(p.mode));
-    w.raw(",");
-    w.key("decade_server");
-    w.str(p.decade_server);
-    w.raw("}");
+    w.raw(R"({"peer_id":")");
+    w.bare(p.peer_id);
+    w.raw(R"(","endpoint":")");
+    w.bare(p.endpoint);
+    w.raw(R"(","mode":")");
+    w.bare(wire::Mode_Name(p.mode));
+    w.raw(R"(","decade_server":")");
+    w.bare(p.decade_server);
+    w.raw(R"("})");
 }
 
 PeerRef ref(const tracker_api::PeerInfo& p) {
