@@ -4,17 +4,19 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "common/net/stop_signals.hpp"
+#include "peer/net/peer_node.hpp"
 #include "source/core/options.hpp"
 #include "source/core/signed_chunk.hpp"
 #include "source/gst/ts_pipeline.hpp"
 #include "source/io/key_file.hpp"
-#include "source/net/channel_announcer.hpp"
 #include "source/net/source_node.hpp"
 
 namespace {
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
     double duration_s = 0;
     std::string mode = "native";
     std::string log_level = "info";
+    std::string port_file;
 
     app.add_option("--channel", channel, "Channel name")->capture_default_str();
     app.add_option("--tracker", tracker,
@@ -89,6 +92,8 @@ int main(int argc, char** argv) {
     app.add_option("--mode", mode, "native (serve peers directly) or decade (not yet supported)")
         ->check(CLI::IsMember({"native", "decade"}))
         ->capture_default_str();
+    app.add_option("--port-file", port_file,
+                   "Write the bound peer port to this file (for --listen with port 0)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
         ->capture_default_str();
@@ -163,32 +168,47 @@ int main(int argc, char** argv) {
 
     boost::asio::io_context io;
     int exit_code = snet::kExitOk;
-    std::unique_ptr<snet::ChannelAnnouncer> announcer;
-    if (!tracker.empty()) {
-        snet::AnnouncerConfig ac;
-        ac.tracker_url = tracker;
-        ac.channel = channel;
-        ac.peer_id = "source-" + channel;
-        ac.endpoint = listen;
-        ac.bitrate_bps = std::uint64_t{encode.bitrate_kbps} * 1000;
-        ac.chunk_ms = encode.chunk_ms;
-        ac.public_key = config.keys.public_key;
-        announcer = std::make_unique<snet::ChannelAnnouncer>(io, ac);
+
+    // Peers are served by the shared peer driver in origin mode: it holds the chunks
+    // published here, answers requests under the upload token bucket (Busy beyond it),
+    // never fetches, and announces the channel to the tracker (retrying while it is down).
+    p2pls::net::PeerNodeConfig peer;
+    peer.engine.channel = channel;
+    peer.engine.peer_id = PeerId{"source-" + channel};
+    peer.engine.public_key = config.keys.public_key;
+    peer.engine.origin = true;
+    peer.engine.chunk_duration = std::chrono::milliseconds(encode.chunk_ms);
+    peer.engine.upload_limit_bytes_per_s = *upload_bps;
+    // The bucket must hold a whole chunk (TS runs ~1.2x the encoder target), else no chunk
+    // ever passes; two chunks let a burst of requests through after an idle moment.
+    const std::uint64_t chunk_bytes =
+        std::uint64_t{encode.bitrate_kbps} * 1000 / 8 * encode.chunk_ms / 1000 * 12 / 10;
+    peer.engine.upload_burst_bytes =
+        std::max<std::uint64_t>({peer.engine.upload_burst_bytes, 2 * chunk_bytes, *upload_bps});
+    peer.key_from_tracker = false;
+    peer.listen = listen;
+    peer.tracker_url = tracker;
+    peer.bitrate_bps = std::uint64_t{encode.bitrate_kbps} * 1000;
+    p2pls::net::PeerNode peer_node(io, peer);
+    if (!peer_node.start()) {
+        return fail(snet::kExitIo, "cannot serve peers on --listen " + listen);
     }
+    spdlog::info("serving peers on 127.0.0.1:{}{}", peer_node.listen_port(),
+                 tracker.empty() ? " (no tracker)" : ", announcing to " + tracker);
+    if (!port_file.empty()) {
+        std::ofstream out(port_file, std::ios::trunc);
+        out << peer_node.listen_port() << '\n';
+        if (!out) {
+            return fail(snet::kExitConfig, "cannot write --port-file " + port_file);
+        }
+    }
+
     snet::SourceNode node(io, config);
     auto on_exit = [&](int code) {
         exit_code = code;
-        if (announcer) {
-            announcer->stop([&io] { io.stop(); });  // leave the tracker, then end
-        } else {
-            io.stop();
-        }
+        peer_node.stop([&io] { io.stop(); });  // Bye to peers, `stopped` to the tracker
     };
-    auto publish = [&](const wire::Chunk& chunk) {
-        if (announcer) {
-            announcer->on_live_edge(chunk.seq());
-        }
-    };
+    auto publish = [&](wire::Chunk chunk) { peer_node.publish(std::move(chunk)); };
     const auto started = node.start(publish, on_exit, why);
     if (!started) {
         return fail(started.error() == make_error_code(Errc::io_error) ? snet::kExitConfig
@@ -199,9 +219,6 @@ int main(int argc, char** argv) {
         spdlog::info("signal {}: stopping", signal);
         node.stop(snet::kExitOk);
     });
-    if (announcer) {
-        announcer->start();
-    }
     (void)upload_bps;
     io.run();
     return exit_code;

@@ -104,7 +104,7 @@ void SourceNode::drain_chunks() {
                 produced.seq.value(), to_string(ended_by));
             ++stats_.forced_cuts;
         }
-        const auto chunk =
+        auto chunk =
             make_signed_chunk(std::move(produced), config_.keys.secret_key, config_.channel);
         const std::uint64_t size = chunk.payload().size();
         stats_.min_size = stats_.chunks == 0 ? size : std::min(stats_.min_size, size);
@@ -127,7 +127,7 @@ void SourceNode::drain_chunks() {
             return;
         }
         if (publish_) {
-            publish_(chunk);
+            publish_(std::move(chunk));
         }
     }
 }

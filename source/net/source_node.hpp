@@ -42,7 +42,7 @@ struct SourceNodeConfig {
 };
 
 // Where signed chunks go besides the recorder (the peer-wire origin node).
-using PublishFn = std::function<void(const wire::Chunk&)>;
+using PublishFn = std::function<void(wire::Chunk)>;
 
 struct SourceStats {
     std::uint64_t chunks = 0;
