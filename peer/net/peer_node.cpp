@@ -549,6 +549,29 @@ report::QoeReport PeerNode::report() const {
     return impl_->make_report(false);
 }
 
+PeerNode::PlaybackView PeerNode::playback_view() const {
+    PlaybackView view;
+    const auto& engine = impl_->engine;
+    if (!engine) {
+        return view;
+    }
+    const auto& playback = engine->playback();
+    view.started = playback.started();
+    if (playback.joined()) {
+        const ChunkSeq head = playback.playhead();
+        view.playhead = head.value();
+        std::uint64_t held = 0;
+        while (held < engine->config().window && engine->store().has(head + held)) {
+            ++held;
+        }
+        view.buffer_s = static_cast<double>(held) * to_seconds(engine->config().chunk_duration);
+    }
+    if (const auto edge = engine->live_edge()) {
+        view.live_edge = edge->value();
+    }
+    return view;
+}
+
 std::string PeerNode::stats_json() const {
     return to_json(report());
 }

@@ -76,6 +76,15 @@ class PeerNode {
 
     // QoE report now (same content as the --report lines).
     [[nodiscard]] report::QoeReport report() const;
+    // Where playback stands, for a player's status line (added for the player, issue 8):
+    // the next chunk to play, the media held contiguously from it, the live-edge estimate.
+    struct PlaybackView {
+        bool started = false;                    // playback has begun
+        std::optional<std::uint64_t> playhead;   // next seq to play (once joined)
+        double buffer_s = 0;                     // contiguous media held from the playhead
+        std::optional<std::uint64_t> live_edge;  // newest seq the engine knows of
+    };
+    [[nodiscard]] PlaybackView playback_view() const;
     // GET /stats body: the report plus neighbour details, as one JSON object.
     [[nodiscard]] std::string stats_json() const;
     // GET /metrics body (Prometheus text format).
