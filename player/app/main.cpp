@@ -121,12 +121,12 @@ int main(int argc, char** argv) {
     }
 
     boost::asio::io_context io;
-    net::PlayerNodeConfig config{
+    player::net::PlayerNodeConfig config{
         .options = o,
         .has_display = env_set("DISPLAY") || env_set("WAYLAND_DISPLAY"),
         .status_is_tty = isatty(STDOUT_FILENO) != 0,
     };
-    net::PlayerNode node(io, config);
+    player::net::PlayerNode node(io, config);
     int exit_code = kExitOk;
     bool exited = false;
     const auto started = node.start(

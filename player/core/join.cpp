@@ -36,14 +36,15 @@ JoinDecision JoinAttempts::on_failure(int http_status, std::string_view error,
     }
     const std::string why = http_status == 0
                                 ? std::string(detail.empty() ? "no answer" : detail)
-                                : "HTTP " + std::to_string(http_status) + " " + std::string(error);
+                                : "HTTP " + std::to_string(http_status) + " " + std::string(error) +
+                                      (detail.empty() ? "" : ": " + std::string(detail));
     const auto deadline = started_ + timeout_;
     if (now >= deadline) {
         char secs[32];
         std::snprintf(secs, sizeof secs, "%.1f", to_seconds(timeout_));
         return {.step = JoinStep::give_up,
-                .message = "giving up: tracker " + tracker_url_ + " unreachable for " + secs +
-                           " s (--join-timeout); last error: " + why};
+                .message = "giving up: no answer from the tracker at " + tracker_url_ + " within " +
+                           secs + " s (--join-timeout); last error: " + why};
     }
     // The last wait ends at the deadline, for one final attempt there.
     const Duration wait = std::min(backoff_, deadline - now);
@@ -51,8 +52,8 @@ JoinDecision JoinAttempts::on_failure(int http_status, std::string_view error,
     std::snprintf(secs, sizeof secs, "%.1f", to_seconds(wait));
     JoinDecision d{.step = JoinStep::retry,
                    .retry_in = wait,
-                   .message = "tracker " + tracker_url_ + " unreachable (" + why + "), attempt " +
-                              std::to_string(attempts_) + ", retrying in " + secs + " s"};
+                   .message = "cannot join yet: " + why + " (attempt " + std::to_string(attempts_) +
+                              "), retrying in " + secs + " s"};
     backoff_ = std::min(backoff_ * 2, max_backoff_);
     return d;
 }

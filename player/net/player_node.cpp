@@ -263,7 +263,21 @@ StatusSnapshot PlayerNode::snapshot() const {
     if (first_frame_at_) {
         s.startup_delay_s = to_seconds(*first_frame_at_ - started_at_);
     }
-    if (last_played_seq_) {
+    if (peer_) {
+        // The engine's own view is the better one; the tracker-anchored estimate is the
+        // fallback before the engine knows a live edge.
+        const auto view = peer_->playback_view();
+        if (view.playhead) {
+            s.buffer_s = view.buffer_s;
+        }
+        if (view.playhead && view.live_edge && last_played_seq_) {
+            s.lag_s = static_cast<double>(*view.live_edge >= *last_played_seq_
+                                              ? *view.live_edge - *last_played_seq_
+                                              : 0) *
+                      to_seconds(chunk_duration_);
+        }
+    }
+    if (last_played_seq_ && !s.lag_s) {
         s.lag_s = live_edge_.lag_s(*last_played_seq_, t);
     }
     if (const auto stalled = stall_.stalled_for(t)) {

@@ -107,6 +107,15 @@ report::QoeReport PeerNode::report() const {
     return impl_->make_report(false);
 }
 
+PeerNode::PlaybackView PeerNode::playback_view() const {
+    PlaybackView view;
+    view.started = impl_->played > 0;
+    view.playhead = 100 + impl_->played;
+    view.buffer_s = 2.0;  // a fixed, recognisable figure for the status test
+    view.live_edge = 100 + impl_->played + 3;
+    return view;
+}
+
 std::string PeerNode::stats_json() const {
     return R"({"fake":true})";
 }

@@ -130,6 +130,11 @@ TEST_F(PlayerNodeTest, JoinsPlaysMeasuresStartupAndWritesTheReport) {
     EXPECT_GT(*snap.startup_delay_s, 0.0);
     EXPECT_LT(*snap.startup_delay_s, 3.5);
     EXPECT_GT(snap.frames_decoded, 25u);
+    // From the peer's playback view: 2 s held, live edge 3 chunks past the next to play.
+    ASSERT_TRUE(snap.buffer_s);
+    EXPECT_DOUBLE_EQ(*snap.buffer_s, 2.0);
+    ASSERT_TRUE(snap.lag_s);
+    EXPECT_DOUBLE_EQ(*snap.lag_s, 4.0);
 
     const auto status = read_all(status_);
     EXPECT_NE(status.find("startup "), std::string::npos) << status;
