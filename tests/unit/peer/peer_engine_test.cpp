@@ -1,0 +1,390 @@
+// The engine as a whole, driven by hand: events in, actions out. Each test is a small
+// conversation with one or two fake neighbours.
+#include "peer/core/peer_engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/core/peer_codec.hpp"
+
+namespace p2pls::peer {
+namespace {
+
+using namespace std::chrono_literals;
+
+const TimePoint t0 = TimePoint{} + 1h;
+const KeyPair kKeys = keypair_from_seed(KeySeed{1, 2, 3});
+const KeyPair kOtherKeys = keypair_from_seed(KeySeed{9});
+
+wire::Chunk make_chunk(std::uint64_t seq, const KeyPair& keys = kKeys, std::string channel = "ch") {
+    wire::Chunk c;
+    c.set_seq(seq);
+    c.set_timestamp_us(static_cast<std::int64_t>(seq) * 1'000'000);
+    c.set_duration_us(1'000'000);
+    c.set_payload(std::string(1000, static_cast<char>('a' + seq % 26)));
+    sign_chunk(keys.secret_key, channel, c);
+    return c;
+}
+
+wire::PeerMessage hello(const std::string& peer, bool source = false, std::string channel = "ch",
+                        std::uint32_t version = kWireVersion) {
+    wire::PeerMessage m;
+    auto* h = m.mutable_hello();
+    h->set_version(version);
+    h->set_channel(channel);
+    h->set_peer_id(peer);
+    h->set_is_source(source);
+    h->set_listen_endpoint(peer + ":1");
+    return m;
+}
+
+// A buffer map of window 64 from `base` with "xx.x" from base.
+wire::PeerMessage buffer_map(std::uint64_t base, const std::string& held, std::uint64_t live) {
+    ChunkBitmap map(64, ChunkSeq{base});
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        if (held[i] == 'x') {
+            map.set(ChunkSeq{base + i});
+        }
+    }
+    wire::PeerMessage m;
+    auto* bm = m.mutable_buffer_map();
+    bm->set_base(base);
+    bm->set_window(64);
+    bm->set_bits(map.encode());
+    bm->set_live_edge(live);
+    return m;
+}
+
+wire::PeerMessage request(std::vector<std::uint64_t> seqs) {
+    wire::PeerMessage m;
+    for (auto s : seqs) {
+        m.mutable_request()->add_seqs(s);
+    }
+    return m;
+}
+
+wire::PeerMessage chunk_message(const wire::Chunk& c) {
+    wire::PeerMessage m;
+    *m.mutable_chunk() = c;
+    return m;
+}
+
+EngineConfig config(bool origin = false) {
+    EngineConfig c;
+    c.channel = "ch";
+    c.peer_id = PeerId{origin ? "src" : "me"};
+    c.public_key = kKeys.public_key;
+    c.origin = origin;
+    return c;
+}
+
+// Actions of a kind, for assertions.
+template <class T>
+std::vector<T> only(const std::vector<Action>& actions) {
+    std::vector<T> out;
+    for (const Action& a : actions) {
+        if (const T* t = std::get_if<T>(&a)) {
+            out.push_back(*t);
+        }
+    }
+    return out;
+}
+
+std::optional<Disconnect> disconnect_of(const std::vector<Action>& actions, NeighborId id) {
+    for (const auto& d : only<Disconnect>(actions)) {
+        if (d.who == id) {
+            return d;
+        }
+    }
+    return std::nullopt;
+}
+
+const NeighborId kA{1};
+const NeighborId kB{2};
+
+// An engine with neighbour A connected and past Hello.
+struct Fixture {
+    explicit Fixture(EngineConfig c = config()) : engine(std::move(c), 1, t0) {
+        engine.on_neighbor_connected(kA, "a:1", true, t0);
+        engine.on_message(kA, hello("a"), t0);
+        actions = engine.take_actions();
+    }
+    std::vector<Action> step(NeighborId from, const wire::PeerMessage& m, Duration at = 0s) {
+        engine.on_message(from, m, t0 + at);
+        return engine.take_actions();
+    }
+    PeerEngine engine;
+    std::vector<Action> actions;
+};
+
+TEST(PeerEngine, SaysHelloOnConnectAndSendsItsMapAfterTheirs) {
+    PeerEngine e(config(true), 1, t0);
+    ASSERT_TRUE(e.publish_local_chunk(make_chunk(5), t0));
+    e.on_neighbor_connected(kA, "", false, t0);
+    auto sent = only<SendMessage>(e.take_actions());
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_TRUE(sent[0].message.has_hello());
+    EXPECT_TRUE(sent[0].message.hello().is_source());
+    e.on_message(kA, hello("a"), t0);
+    sent = only<SendMessage>(e.take_actions());
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_TRUE(sent[0].message.has_buffer_map());
+    EXPECT_EQ(sent[0].message.buffer_map().live_edge(), 5u);
+}
+
+struct BadInputCase {
+    const char* name;
+    wire::PeerMessage message;
+    Errc reason;
+};
+
+TEST(PeerEngine, BadInputDisconnectsThatNeighbourOnly) {
+    wire::PeerMessage short_map = buffer_map(0, "x", 5);
+    short_map.mutable_buffer_map()->set_bits("\x01");  // 1 byte for 64 bits
+    wire::PeerMessage huge_window = buffer_map(0, "x", 5);
+    huge_window.mutable_buffer_map()->set_window(1'000'000);
+    wire::PeerMessage huge_have;
+    for (int i = 0; i < 1000; ++i) {
+        huge_have.mutable_have()->add_seqs(static_cast<std::uint64_t>(i));
+    }
+    const std::vector<BadInputCase> cases = {
+        {"second hello", hello("a"), Errc::message_unexpected},
+        {"wrong-length buffer map", short_map, Errc::bitmap_length_mismatch},
+        {"window above the cap", huge_window, Errc::bitmap_window_invalid},
+        {"unsolicited chunk", chunk_message(make_chunk(3)), Errc::message_unexpected},
+        {"empty request", request({}), Errc::message_malformed},
+        {"have listing 1000 seqs", huge_have, Errc::message_malformed},
+        {"empty message", wire::PeerMessage{}, Errc::message_malformed},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        Fixture f;
+        f.engine.on_neighbor_connected(kB, "b:1", true, t0);
+        f.engine.on_message(kB, hello("b"), t0);
+        f.engine.take_actions();
+        const auto actions = f.step(kA, c.message);
+        const auto d = disconnect_of(actions, kA);
+        ASSERT_TRUE(d.has_value());
+        EXPECT_EQ(d->reason, c.reason) << d->detail;
+        EXPECT_FALSE(disconnect_of(actions, kB).has_value());
+        EXPECT_EQ(f.engine.neighbors().find(kA), nullptr);
+        EXPECT_NE(f.engine.neighbors().find(kB), nullptr);
+    }
+}
+
+TEST(PeerEngine, HelloForAnotherChannelOrVersionIsRefused) {
+    for (const auto& [m, reason] : std::vector<std::pair<wire::PeerMessage, Errc>>{
+             {hello("x", false, "other"), Errc::channel_mismatch},
+             {hello("x", false, "ch", 99), Errc::version_mismatch}}) {
+        PeerEngine e(config(), 1, t0);
+        e.on_neighbor_connected(kA, "", false, t0);
+        e.take_actions();
+        e.on_message(kA, m, t0);
+        const auto d = disconnect_of(e.take_actions(), kA);
+        ASSERT_TRUE(d.has_value());
+        EXPECT_EQ(d->reason, reason);
+    }
+}
+
+TEST(PeerEngine, MessageBeforeHelloIsRefused) {
+    PeerEngine e(config(), 1, t0);
+    e.on_neighbor_connected(kA, "", false, t0);
+    e.take_actions();
+    e.on_message(kA, request({1}), t0);
+    const auto d = disconnect_of(e.take_actions(), kA);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->reason, Errc::message_unexpected);
+}
+
+TEST(PeerEngine, RequestFarOutOfWindowIsRefused) {
+    Fixture f(config(true));
+    ASSERT_TRUE(f.engine.publish_local_chunk(make_chunk(100), t0));
+    f.engine.take_actions();
+    const auto d = disconnect_of(f.step(kA, request({1'000'000'000'000})), kA);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->reason, Errc::chunk_out_of_window);
+}
+
+TEST(PeerEngine, OriginServesUnderItsBudgetAndAnswersBusyBeyond) {
+    auto c = config(true);
+    c.upload_limit_bytes_per_s = 2000;  // about two chunks of ~1 KB per second
+    c.upload_burst_bytes = 2200;
+    Fixture f(c);
+    for (std::uint64_t s = 1; s <= 4; ++s) {
+        ASSERT_TRUE(f.engine.publish_local_chunk(make_chunk(s), t0));
+    }
+    f.engine.take_actions();
+    const auto actions = f.step(kA, request({1, 2, 3, 4}));
+    const auto chunks = only<SendChunk>(actions);
+    ASSERT_EQ(chunks.size(), 2u);
+    EXPECT_EQ(chunks[0].chunk->seq(), 1u);
+    EXPECT_EQ(chunks[1].chunk->seq(), 2u);
+    const auto sent = only<SendMessage>(actions);
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_TRUE(sent[0].message.has_busy());
+    EXPECT_EQ(sent[0].message.busy().seqs_size(), 2);
+    EXPECT_GT(sent[0].message.busy().retry_after_ms(), 0u);
+    // A second later the budget has refilled.
+    EXPECT_EQ(only<SendChunk>(f.step(kA, request({3, 4}), 1100ms)).size(), 2u);
+    EXPECT_EQ(f.engine.traffic().chunks_served, 4u);
+}
+
+TEST(PeerEngine, OriginAnnouncesEachPublishedChunk) {
+    Fixture f(config(true));
+    ASSERT_TRUE(f.engine.publish_local_chunk(make_chunk(7), t0));
+    const auto sent = only<SendMessage>(f.engine.take_actions());
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_TRUE(sent[0].message.has_have());
+    EXPECT_EQ(sent[0].message.have().seqs(0), 7u);
+    // A chunk that does not verify is refused.
+    EXPECT_FALSE(f.engine.publish_local_chunk(make_chunk(8, kOtherKeys), t0));
+}
+
+// A viewer with the source (A) as its only neighbour: joins at live - lag, requests
+// urgent chunks from the source, verifies, stores and plays them.
+TEST(PeerEngine, ViewerJoinsFetchesFromSourceAndPlays) {
+    auto c = config();
+    c.startup_lag = 3s;
+    PeerEngine e(c, 1, t0);
+    e.on_neighbor_connected(kA, "s:1", true, t0);
+    e.on_message(kA, hello("src", true), t0);
+    e.on_message(kA, buffer_map(40, "xxxxxxxxxxx", 50), t0);  // holds 40..50
+    e.take_actions();
+    ASSERT_TRUE(e.playback().joined());
+    EXPECT_EQ(e.playback().playhead(), ChunkSeq{47});
+    e.on_timer(t0);
+    auto reqs = only<SendMessage>(e.take_actions());
+    ASSERT_EQ(reqs.size(), 1u);
+    ASSERT_TRUE(reqs[0].message.has_request());
+    EXPECT_EQ(reqs[0].message.request().seqs(0), 47u);
+    for (auto seq : reqs[0].message.request().seqs()) {
+        e.on_message(kA, chunk_message(make_chunk(seq)), t0 + 100ms);
+    }
+    const auto played = only<PlayChunk>(e.take_actions());
+    ASSERT_FALSE(played.empty());
+    EXPECT_EQ(played[0].chunk->seq(), 47u);
+    const auto r = e.report(t0 + 100ms);
+    EXPECT_NEAR(r.startup_delay_s(), 0.1, 1e-9);
+    EXPECT_GT(r.bytes_from_source(), 0u);
+    EXPECT_EQ(r.bytes_from_peers(), 0u);
+}
+
+TEST(PeerEngine, BadChunkIsNeverPlayedAndItsSenderIsBannedForGood) {
+    auto c = config();
+    c.startup_lag = 2s;
+    PeerEngine e(c, 1, t0);
+    e.on_peer_list({}, ChunkSeq{10}, t0);
+    e.on_neighbor_connected(kA, "a:1", true, t0);
+    e.on_message(kA, hello("a"), t0);
+    e.on_message(kA, buffer_map(0, std::string(11, 'x'), 10), t0);
+    e.take_actions();
+    e.on_timer(t0);
+    const auto reqs = only<SendMessage>(e.take_actions());
+    ASSERT_FALSE(reqs.empty());
+    const auto seq = reqs[0].message.request().seqs(0);
+    wire::Chunk bad = make_chunk(seq);
+    bad.set_payload(bad.payload() + "!");
+    e.on_message(kA, chunk_message(bad), t0 + 10ms);
+    const auto actions = e.take_actions();
+    EXPECT_TRUE(only<PlayChunk>(actions).empty());
+    const auto d = disconnect_of(actions, kA);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->reason, Errc::signature_invalid);
+    EXPECT_EQ(e.traffic().chunks_rejected, 1u);
+    EXPECT_FALSE(e.store().has(ChunkSeq{seq}));
+    // It comes back under another connection: refused.
+    e.on_neighbor_connected(kB, "", false, t0 + 1s);
+    e.on_message(kB, hello("a"), t0 + 1s);
+    EXPECT_TRUE(disconnect_of(e.take_actions(), kB).has_value());
+    // And the tracker listing it does not make us connect to it.
+    e.on_peer_list({{PeerId{"a"}, "a:1", false}}, std::nullopt, t0 + 2s);
+    for (const auto& k : only<Connect>(e.take_actions())) {
+        EXPECT_NE(k.endpoint, "a:1");
+    }
+}
+
+TEST(PeerEngine, LateRequestIsAskedOfAnotherHolderAndTheFirstAnswerStaysWelcome) {
+    auto c = config();
+    c.startup_lag = 2s;
+    c.request_timeout = 1s;
+    PeerEngine e(c, 1, t0);
+    e.on_peer_list({}, ChunkSeq{10}, t0);
+    for (NeighborId id : {kA, kB}) {
+        e.on_neighbor_connected(id, id == kA ? "a:1" : "b:1", true, t0);
+        e.on_message(id, hello(id == kA ? "a" : "b"), t0);
+        e.on_message(id, buffer_map(0, std::string(11, 'x'), 10), t0);
+    }
+    e.take_actions();
+    e.on_timer(t0);
+    auto first = only<SendMessage>(e.take_actions());
+    std::map<std::uint64_t, NeighborId> asked;
+    for (const auto& m : first) {
+        for (auto s : m.message.request().seqs()) {
+            asked[s] = m.to;
+        }
+    }
+    ASSERT_TRUE(asked.contains(8));
+    const NeighborId slow = asked[8];
+    const NeighborId other = slow == kA ? kB : kA;
+    // Nothing arrives; after the timeout seq 8 is asked of the other holder.
+    e.on_timer(t0 + 1100ms);
+    bool reasked = false;
+    for (const auto& m : only<SendMessage>(e.take_actions())) {
+        for (auto s : m.message.request().seqs()) {
+            reasked |= (s == 8 && m.to == other);
+        }
+    }
+    EXPECT_TRUE(reasked);
+    // The slow holder's answer still arrives: welcome, not a protocol violation.
+    e.on_message(slow, chunk_message(make_chunk(8)), t0 + 1200ms);
+    EXPECT_FALSE(disconnect_of(e.take_actions(), slow).has_value());
+    EXPECT_TRUE(e.store().has(ChunkSeq{8}));
+}
+
+TEST(PeerEngine, FullTableSaysByeAndRefillsFromTheTrackerList) {
+    auto c = config();
+    c.target_neighbors = 2;
+    c.max_neighbors = 2;
+    PeerEngine e(c, 1, t0);
+    e.on_peer_list({{PeerId{"p1"}, "h:1"}, {PeerId{"p2"}, "h:2"}, {PeerId{"p3"}, "h:3"}},
+                   std::nullopt, t0);
+    auto connects = only<Connect>(e.take_actions());
+    EXPECT_EQ(connects.size(), 2u) << "M = 2";
+    e.on_neighbor_connected(NeighborId{1}, connects[0].endpoint, true, t0);
+    e.on_neighbor_connected(NeighborId{2}, connects[1].endpoint, true, t0);
+    e.take_actions();
+    e.on_neighbor_connected(NeighborId{3}, "", false, t0);
+    const auto actions = e.take_actions();
+    ASSERT_TRUE(disconnect_of(actions, NeighborId{3}).has_value());
+    // One leaves: the engine connects to the third candidate.
+    e.on_neighbor_lost(NeighborId{1}, Errc::io_error, t0 + 1s);
+    e.on_timer(t0 + 1s);
+    connects = only<Connect>(e.take_actions());
+    ASSERT_EQ(connects.size(), 1u);
+}
+
+TEST(PeerEngine, SendsBufferMapsEveryIntervalAndReportsTheNextTimer) {
+    Fixture f(config(true));
+    ASSERT_TRUE(f.engine.publish_local_chunk(make_chunk(1), t0));
+    f.engine.take_actions();
+    EXPECT_LE(f.engine.next_timer(), t0 + 500ms);
+    f.engine.on_timer(t0 + 500ms);
+    const auto sent = only<SendMessage>(f.engine.take_actions());
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_TRUE(sent[0].message.has_buffer_map());
+    EXPECT_GT(f.engine.next_timer(), t0 + 500ms);
+}
+
+TEST(PeerEngine, StopSaysByeToEveryoneAndIgnoresLaterEvents) {
+    Fixture f;
+    f.engine.stop(t0);
+    const auto actions = f.engine.take_actions();
+    ASSERT_TRUE(disconnect_of(actions, kA).has_value());
+    const auto sent = only<SendMessage>(actions);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_TRUE(sent[0].message.has_bye());
+    f.engine.on_message(kA, request({1}), t0);
+    EXPECT_TRUE(f.engine.take_actions().empty());
+}
+
+}  // namespace
+}  // namespace p2pls::peer
