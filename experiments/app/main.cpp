@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/core/proto_json.hpp"
 #include "experiments/core/plan.hpp"
 #include "experiments/core/scenario.hpp"
 #include "experiments/core/schedule.hpp"
@@ -280,6 +281,12 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
         if (opt.sim) {
             results.push_back(run_sim(r.scenario, r.mode, r.label, ro.on_progress,
                                       [] { return stop_requested(); }));
+            // The same report files as a process run: each session's final line.
+            fs::create_directories(ro.paths.run_dir + "/reports", ec);
+            for (const auto& session : results.back().sessions) {
+                write_file(peer_report_file(ro.paths, session.peer, session.session),
+                           p2pls::to_json(session.last) + "\n");
+            }
         } else {
             results.push_back(run_mode(r.scenario, r.mode, r.label, ro));
         }

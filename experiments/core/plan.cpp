@@ -61,7 +61,41 @@ std::string peer_name(std::uint32_t peer, std::uint32_t session) {
     return buf;
 }
 
+RateUnit unit_of(std::string_view description, RateUnit fallback) {
+    if (description.find("kbit/s") != std::string_view::npos ||
+        description.find("kbps") != std::string_view::npos) {
+        return RateUnit::kbit_per_s;
+    }
+    if (description.find("bits per second") != std::string_view::npos ||
+        description.find("bit/s") != std::string_view::npos) {
+        return RateUnit::bit_per_s;
+    }
+    if (description.find("bytes/s") != std::string_view::npos ||
+        description.find("bytes per second") != std::string_view::npos) {
+        return RateUnit::bytes_per_s;
+    }
+    return fallback;
+}
+
 }  // namespace
+
+std::string rate_arg(std::uint64_t bytes_per_s, RateUnit unit) {
+    std::uint64_t value = bytes_per_s;
+    switch (unit) {
+        case RateUnit::bytes_per_s:
+            break;
+        case RateUnit::kbit_per_s:
+            value = (bytes_per_s * 8 + 500) / 1000;
+            break;
+        case RateUnit::bit_per_s:
+            value = bytes_per_s * 8;
+            break;
+    }
+    if (value == 0 && bytes_per_s != 0) {
+        value = 1;
+    }
+    return std::to_string(value);
+}
 
 Capabilities detect_capabilities(std::string_view tracker_help, std::string_view source_help,
                                  std::string_view peer_help, std::string_view decade_help) {
@@ -75,6 +109,8 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
                              mode.find("not yet supported") == std::string_view::npos &&
                              mode.find("not supported") == std::string_view::npos;
         c.peer_upload_limit = has_flag(peer_help, "--upload-limit");
+        c.peer_upload_unit = unit_of(flag_text(peer_help, "--upload-limit"), RateUnit::bytes_per_s);
+        c.peer_id = has_flag(peer_help, "--peer-id");
         c.peer_report = has_flag(peer_help, "--report");
         c.peer_decade_server = has_flag(peer_help, "--decade-server");
         c.peer_region = has_flag(peer_help, "--region");
@@ -90,11 +126,14 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.source_replay = has_flag(source_help, "--replay");
         c.source_loop = has_flag(source_help, "--loop");
         c.source_upload_limit = has_flag(source_help, "--upload-limit");
+        c.source_upload_unit =
+            unit_of(flag_text(source_help, "--upload-limit"), RateUnit::bytes_per_s);
         c.source_port_file = has_flag(source_help, "--port-file");
     }
     c.decade_server_present = !decade_help.empty();
     if (c.decade_server_present) {
         c.decade_server_egress = has_flag(decade_help, "--egress-bps");
+        c.decade_egress_unit = unit_of(flag_text(decade_help, "--egress-bps"), RateUnit::bit_per_s);
         c.decade_server_slots = has_flag(decade_help, "--slots");
         c.decade_server_region = has_flag(decade_help, "--region");
         c.decade_server_dev_open = has_flag(decade_help, "--dev-open");
@@ -191,9 +230,9 @@ ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const C
         p.argv.insert(p.argv.end(), {"--port-file", decade_port_file(paths, server)});
     }
     if (caps.decade_server_egress) {
-        // decade-server takes bits per second; the scenario is in bytes per second.
-        p.argv.insert(p.argv.end(),
-                      {"--egress-bps", std::to_string(server_egress_bps(s, server) * 8)});
+        // The scenario is in bytes/s; decade-server says its unit in --help (bits/s).
+        p.argv.insert(p.argv.end(), {"--egress-bps", rate_arg(server_egress_bps(s, server),
+                                                              caps.decade_egress_unit)});
     }
     if (caps.decade_server_slots) {
         p.argv.insert(p.argv.end(), {"--slots", std::to_string(s.slots)});
@@ -244,7 +283,8 @@ ProcessSpec source_spec(const Scenario& s, Mode, const RunPaths& paths, const Ca
         }
     }
     if (caps.source_upload_limit && s.source_upload_bps != 0) {
-        p.argv.insert(p.argv.end(), {"--upload-limit", std::to_string(s.source_upload_bps)});
+        p.argv.insert(p.argv.end(),
+                      {"--upload-limit", rate_arg(s.source_upload_bps, caps.source_upload_unit)});
     }
     return p;
 }
@@ -266,18 +306,23 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
               peer_report_file(paths, peer, session)};
     if (mode == Mode::native) {
         if (caps.peer_upload_limit) {
-            p.argv.insert(p.argv.end(), {"--upload-limit", std::to_string(s.peer_upload_bps)});
+            p.argv.insert(p.argv.end(),
+                          {"--upload-limit", rate_arg(s.peer_upload_bps, caps.peer_upload_unit)});
         }
     } else {
         p.argv.insert(p.argv.end(), {"--mode", "decade"});
         // DECADE peers upload no media; their budget stays at Bu so a fallback to native
         // serving (if the peer has one) cannot exceed the native supply.
         if (caps.peer_upload_limit) {
-            p.argv.insert(p.argv.end(), {"--upload-limit", std::to_string(s.peer_upload_bps)});
+            p.argv.insert(p.argv.end(),
+                          {"--upload-limit", rate_arg(s.peer_upload_bps, caps.peer_upload_unit)});
         }
         if (caps.peer_decade_server && !decade_url.empty()) {
             p.argv.insert(p.argv.end(), {"--decade-server", decade_url});
         }
+    }
+    if (caps.peer_id) {
+        p.argv.insert(p.argv.end(), {"--peer-id", p.name});
     }
     if (caps.peer_region && !region.empty()) {
         p.argv.insert(p.argv.end(), {"--region", region});

@@ -14,11 +14,20 @@
 
 namespace p2pls::experiments {
 
+// The unit a rate flag takes, read from its --help description.
+enum class RateUnit { bytes_per_s, kbit_per_s, bit_per_s };
+
+// `bytes_per_s` as the text for a flag in `unit` (rounded to whole units, at least 1
+// when the rate is not 0).
+std::string rate_arg(std::uint64_t bytes_per_s, RateUnit unit);
+
 // What this build's executables can do, detected from their --help text.
 struct Capabilities {
     bool peer_present = false;
-    bool peer_decade_mode = false;    // p2pls-peer --mode with "decade"
-    bool peer_upload_limit = false;   // --upload-limit
+    bool peer_decade_mode = false;   // p2pls-peer --mode with "decade"
+    bool peer_upload_limit = false;  // --upload-limit
+    RateUnit peer_upload_unit = RateUnit::bytes_per_s;
+    bool peer_id = false;             // --peer-id
     bool peer_report = false;         // --report FILE
     bool peer_decade_server = false;  // --decade-server URL (else the tracker assigns)
     bool peer_region = false;         // --region NAME
@@ -27,9 +36,11 @@ struct Capabilities {
     bool source_replay = false;        // --replay FILE
     bool source_loop = false;          // --loop
     bool source_upload_limit = false;  // --upload-limit
-    bool source_port_file = false;     // --port-file
+    RateUnit source_upload_unit = RateUnit::bytes_per_s;
+    bool source_port_file = false;  // --port-file
     bool decade_server_present = false;
     bool decade_server_egress = false;  // --egress-bps
+    RateUnit decade_egress_unit = RateUnit::bit_per_s;
     bool decade_server_slots = false;   // --slots
     bool decade_server_region = false;  // --region
     bool decade_server_dev_open = false;

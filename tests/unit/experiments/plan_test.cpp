@@ -18,8 +18,9 @@ Options:
 const char* kPeerHelpDecade = R"(p2pls-peer
 Options:
   --tracker TEXT              Tracker URL
-  --upload-limit TEXT         Upload cap
+  --upload-limit UINT         Media upload cap in kbit/s (0: unlimited)
   --report TEXT               QoE JSON lines
+  --peer-id TEXT              Peer id
   --mode TEXT                 native or decade
   --decade-server TEXT        DECADE server URL
   --delay-ms FLOAT            one-way delay
@@ -34,7 +35,7 @@ const char* kPeerHelpDecadeStub = R"(Options:
 const char* kDecadeHelp = R"(Options:
   --listen TEXT
   --port-file TEXT
-  --egress-bps UINT
+  --egress-bps UINT=0         egress cap for object bytes, bits per second
   --slots UINT
   --region TEXT
   --dev-open
@@ -98,7 +99,8 @@ TEST(TestbedPlan, PeersGetBuInNativeModeAndTheirServerInDecadeMode) {
                                   "http://127.0.0.1:7", 25);
     EXPECT_EQ(native.argv.front(), "/b/p2pls-peer");
     EXPECT_EQ(native.name, "peer-003.s1");
-    EXPECT_TRUE(contains(native.argv, "--upload-limit", "1000"));
+    EXPECT_TRUE(contains(native.argv, "--upload-limit", "8"));  // 1000 B/s in kbit/s
+    EXPECT_TRUE(contains(native.argv, "--peer-id", "peer-003.s1"));
     EXPECT_TRUE(contains(native.argv, "--report", "/o/native/reports/peer-003.s1.jsonl"));
     EXPECT_TRUE(contains(native.argv, "--delay-ms", "25"));
     EXPECT_FALSE(has(native.argv, "--mode"));
@@ -126,7 +128,9 @@ TEST(TestbedPlan, SourceReplaysTheClipWhenItCan) {
     Scenario s = scenario();
     s.source_upload_bps = 5000;
     const RunPaths paths{.bin_dir = "/b", .run_dir = "/o/n", .clip = "/o/clip.ts"};
-    const auto caps = detect_capabilities("t", "  --replay X\n  --loop\n  --upload-limit X\n",
+    const auto caps = detect_capabilities("t",
+                                          "  --replay X\n  --loop\n  --upload-limit X  Upload "
+                                          "cap to peers, bytes/s, k/M suffixes\n",
                                           kPeerHelpNative, "");
     const auto spec = source_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9");
     EXPECT_TRUE(contains(spec.argv, "--replay", "/o/clip.ts"));
@@ -145,6 +149,20 @@ TEST(TestbedPlan, TrackerConfigListsServersWithRegions) {
     const auto spec = tracker_spec(scenario(), paths, {}, "/o/tracker.toml");
     EXPECT_TRUE(contains(spec.argv, "--config", "/o/tracker.toml"));
     EXPECT_TRUE(contains(spec.argv, "--port-file", "/o/tracker.port"));
+}
+
+TEST(TestbedPlan, RatesAreConvertedToEachFlagsUnit) {
+    EXPECT_EQ(rate_arg(75'000, RateUnit::bytes_per_s), "75000");
+    EXPECT_EQ(rate_arg(75'000, RateUnit::kbit_per_s), "600");
+    EXPECT_EQ(rate_arg(75'000, RateUnit::bit_per_s), "600000");
+    EXPECT_EQ(rate_arg(10, RateUnit::kbit_per_s), "1");  // never rounds a cap down to "none"
+    EXPECT_EQ(rate_arg(0, RateUnit::kbit_per_s), "0");
+    const auto caps = detect_capabilities("t", "  --upload-limit X  cap, bytes/s\n",
+                                          "  --upload-limit X  cap in kbit/s\n",
+                                          "  --egress-bps N  cap, bits per second\n");
+    EXPECT_EQ(caps.peer_upload_unit, RateUnit::kbit_per_s);
+    EXPECT_EQ(caps.source_upload_unit, RateUnit::bytes_per_s);
+    EXPECT_EQ(caps.decade_egress_unit, RateUnit::bit_per_s);
 }
 
 TEST(TestbedPlan, ClipHasAKeyFrameEveryChunk) {
