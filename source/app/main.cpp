@@ -206,6 +206,10 @@ int main(int argc, char** argv) {
     snet::SourceNode node(io, config);
     auto on_exit = [&](int code) {
         exit_code = code;
+        const auto served = peer_node.report();
+        spdlog::info("served peers: upload_media_bytes={} upload_control_bytes={} neighbors={}",
+                     served.upload_media_bytes(), served.upload_control_bytes(),
+                     served.neighbors());
         peer_node.stop([&io] { io.stop(); });  // Bye to peers, `stopped` to the tracker
     };
     auto publish = [&](wire::Chunk chunk) { peer_node.publish(std::move(chunk)); };

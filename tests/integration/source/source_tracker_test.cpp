@@ -194,6 +194,41 @@ TEST_F(SourceTracker, APeerFetchesChunksFromTheSource) {
     tracker.wait(10s);
 }
 
+// --upload-limit caps what the source sends to peers: the media bytes it served stay
+// within one bucket (burst) plus limit x time, far below what an uncapped source sends.
+TEST_F(SourceTracker, UploadLimitCapsWhatPeersGet) {
+    ChildProcess tracker({bin_path("p2pls-tracker"), "--listen", "127.0.0.1:0", "--port-file",
+                          (dir_ / "port").string(), "--interval", "1"});
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline && read_file(dir_ / "port").empty()) {
+        tracker.read_until([](const std::string&) { return false; }, 50ms);
+    }
+    const std::string port = read_file(dir_ / "port");
+    ASSERT_FALSE(port.empty()) << tracker.output();
+    const std::string base = "http://127.0.0.1:" + std::to_string(std::stoi(port));
+    const auto started = std::chrono::steady_clock::now();
+    ChildProcess source({bin_path("p2pls-source"), "--key", (dir_ / "k.key").string(), "--tracker",
+                         base, "--listen", "127.0.0.1:0", "--channel", "tv", "--width", "320",
+                         "--height", "180", "--bitrate", "800", "--upload-limit", "10k",
+                         "--duration", "8"});
+    ChildProcess peer(
+        {bin_path("p2pls-peer"), "--tracker", base, "--channel", "tv", "--listen", "127.0.0.1:0"});
+    const auto code = source.wait(40s);
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    ASSERT_EQ(code.value_or(-1), 0) << source.output();
+    const std::string& out = source.output();
+    const auto at = out.find("upload_media_bytes=");
+    ASSERT_NE(at, std::string::npos) << out;
+    const double served = std::stod(out.substr(at + 19));
+    // Burst: two chunks of 800 kbit/s x 1.2 (TS overhead) = 240 kB; plus 10 kB/s.
+    EXPECT_LE(served, 240'000 + 10'000 * elapsed + 200'000 /* one chunk in flight */) << out;
+    peer.signal(SIGTERM);
+    peer.wait(15s);
+    tracker.signal(SIGTERM);
+    tracker.wait(10s);
+}
+
 TEST_F(SourceTracker, TrackerDownKeepsProducing) {
     // Port 1 on loopback: nothing listens, connections are refused at once.
     const auto [code, out] =
