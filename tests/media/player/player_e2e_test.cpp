@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -18,6 +23,25 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+
+// The HTTP status of GET `path` on 127.0.0.1:`port` (0 when nothing answers).
+int http_status(const std::string& port, const std::string& path) {
+    namespace asio = boost::asio;
+    try {
+        asio::io_context io;
+        asio::ip::tcp::socket s(io);
+        s.connect(
+            {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::stoi(port))});
+        const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        asio::write(s, asio::buffer(req));
+        std::string out;
+        boost::system::error_code ec;
+        asio::read(s, asio::dynamic_buffer(out), ec);
+        return out.size() > 12 ? std::stoi(out.substr(9, 3)) : 0;
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
 
 class PlayerE2E : public ::testing::Test {
   protected:
@@ -61,10 +85,24 @@ class PlayerE2E : public ::testing::Test {
             }
         }
         EXPECT_FALSE(port.empty()) << t.output();
+        tracker_port_ = port;
         return "http://127.0.0.1:" + port;
     }
 
+    // Waits until the tracker knows `channel` (the source has announced it).
+    bool wait_for_channel(const std::string& channel, std::chrono::seconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (http_status(tracker_port_, "/v1/channels/" + channel) == 200) {
+                return true;
+            }
+            std::this_thread::sleep_for(100ms);
+        }
+        return false;
+    }
+
     fs::path dir_;
+    std::string tracker_port_;
     std::vector<std::unique_ptr<test::Process>> processes_;
 };
 
@@ -75,8 +113,8 @@ TEST_F(PlayerE2E, PlaysALiveChannelWithoutMissesAndServesHttp) {
     const auto tracker = start_tracker();
     auto& source = spawn("p2pls-source", {"--tracker", tracker, "--channel", "live", "--listen",
                                           "127.0.0.1:0", "--key", (dir_ / "live.key").string()});
-    // Wait for the channel to exist at the tracker before the viewer asks for it.
-    ASSERT_TRUE(source.wait_for_output("", 1s) || true);
+    // The viewer asks once the channel exists at the tracker.
+    ASSERT_TRUE(wait_for_channel("live", 20s)) << source.output();
     const auto report = (dir_ / "qoe.jsonl").string();
     auto& player = spawn("p2pls-player",
                          {"--tracker", tracker, "--channel", "live", "--sink", "fake", "--duration",
