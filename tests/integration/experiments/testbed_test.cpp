@@ -308,18 +308,29 @@ TEST(TestbedIntegration, BadScenarioIsAOneLineErrorAndExit2) {
     EXPECT_NE(line.find("peers.count"), std::string::npos) << line;
 }
 
-TEST(TestbedIntegration, UnsupportedSimAndNetnsSayWhy) {
+TEST(TestbedIntegration, NetnsSaysItIsNotSupported) {
     TempDir dir;
-    for (const char* flag : {"--sim", "--netns"}) {
-        const pid_t pid = spawn_testbed(
-            {"run", scenario("smoke.toml"), flag, "--out", (dir.path() / flag).string()},
-            dir.path() / "log");
-        EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 2) << flag;
-        std::ifstream log(dir.path() / "log");
-        const std::string text((std::istreambuf_iterator<char>(log)),
-                               std::istreambuf_iterator<char>());
-        EXPECT_NE(text.find("not supported in this build"), std::string::npos) << text;
-    }
+    const pid_t pid = spawn_testbed(
+        {"run", scenario("smoke.toml"), "--netns", "--out", (dir.path() / "out").string()},
+        dir.path() / "log");
+    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 2);
+    std::ifstream log(dir.path() / "log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("not supported in this build"), std::string::npos) << text;
+}
+
+TEST(TestbedIntegration, SimRunsTheScenarioOnTheSimulator) {
+    TempDir dir;
+    const fs::path out = dir.path() / "out";
+    const pid_t pid = spawn_testbed({"run", scenario("smoke.toml"), "--sim", "--out", out.string()},
+                                    dir.path() / "log");
+    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(60)), 0);
+    const auto rows = read_summary_csv(out / "summary.csv");
+    ASSERT_EQ(rows.count("native"), 1u);
+    EXPECT_EQ(rows.at("native").at("reported"), "5");
+    EXPECT_TRUE(fs::exists(out / "native" / "reports" / "peer-004.s0.jsonl"));
+    ASSERT_EQ(rows.count("decade"), 1u);
+    EXPECT_EQ(rows.at("decade").at("available"), "0");
 }
 
 }  // namespace
