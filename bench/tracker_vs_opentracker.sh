@@ -81,7 +81,13 @@ end
 "
 cat > "$work/p2pls.lua" <<EOF2
 $common_lua
-local headers = { ["Content-Type"] = "application/json" }
+-- wrk.format uses only the headers it is given: copy wrk.headers (the -H flags, e.g.
+-- "Connection: close") and add the content type.
+local headers = {}
+function init(args)
+    for k, v in pairs(wrk.headers) do headers[k] = v end
+    headers["Content-Type"] = "application/json"
+end
 function request()
     local ch, m = next_member()
     local body = string.format(

@@ -83,9 +83,17 @@ ApiResponse announce(TrackerState& state, std::string_view channel, const ApiReq
 }  // namespace
 
 std::string error_json(const ApiError& error) {
+    // Details may quote the asker's bytes (protobuf's parse errors do): keep printable
+    // ASCII only, so that the body is valid UTF-8 JSON whatever was sent, and cap it.
+    std::string detail = error.detail.substr(0, 300);
+    for (auto& c : detail) {
+        if (c < 0x20 || c > 0x7e) {
+            c = '?';
+        }
+    }
     http_api::ErrorBody body;
     body.set_error(error.error);
-    body.set_detail(error.detail);
+    body.set_detail(detail);
     return to_json(body);
 }
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "common/core/proto_json.hpp"
 #include "p2pls/http.pb.h"
 
@@ -182,6 +184,42 @@ TEST(TrackerApi, EveryBadInputIs4xxWithANamedProblemAndNoStateChange) {
     const auto metrics = api.call("GET", "/metrics").body;
     EXPECT_NE(metrics.find("p2pls_tracker_errors_total{error=\"bad_json\"} 7"), std::string::npos)
         << metrics;
+}
+
+}  // namespace
+}  // namespace p2pls::tracker
+
+namespace p2pls::tracker {
+namespace {
+
+TEST(TrackerApi, RandomGarbageNeverCrashesAndAlwaysGetsAJsonError) {
+    Api api;
+    ASSERT_EQ(api.announce(kSourceJson).status, 200u);
+    const std::string before = api.call("GET", "/v1/channels").body;
+    std::mt19937_64 rng(2024);
+    const std::string targets[] = {"/v1/channels/news/announce", "/v1/decade-servers",
+                                   "/v1/channels/news",          "/",
+                                   "/v1/channels//announce",     "/v1/channels/../x/announce"};
+    for (int round = 0; round < 3'000; ++round) {
+        std::string body(rng() % 300, '\0');
+        for (auto& c : body) {
+            c = static_cast<char>(rng());
+        }
+        if (round % 3 == 0 && !body.empty()) {
+            body[0] = '{';  // look a little like JSON
+        }
+        const std::string& target = targets[rng() % std::size(targets)];
+        const auto r = api.call("POST", target, body);
+        ASSERT_GE(r.status, 400u) << target;
+        ASSERT_LT(r.status, 500u) << target;
+        http_api::ErrorBody error;
+        ASSERT_EQ(parse_json(r.body, error), std::nullopt) << r.body;
+        EXPECT_FALSE(error.error().empty());
+        for (const char c : r.body) {
+            ASSERT_TRUE(c >= 0x20 && c < 0x7f) << "error bodies are printable ASCII";
+        }
+    }
+    EXPECT_EQ(api.call("GET", "/v1/channels").body, before);
 }
 
 }  // namespace
