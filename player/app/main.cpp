@@ -3,6 +3,9 @@
 // status line, QoE report).
 #include <unistd.h>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     std::string join_timeout = "15";
     std::string duration = "0";
     std::string upload_limit = "0";
+    std::string log_level = "warn";
 
     app.add_option("--tracker", o.tracker_url, "Tracker base URL")->capture_default_str();
     app.add_option("--channel", o.channel, "Channel to watch")->capture_default_str();
@@ -78,11 +82,20 @@ int main(int argc, char** argv) {
                    "4Mbit")
         ->capture_default_str();
 
+    app.add_option("--log-level", log_level,
+                   "Embedded peer's log: trace, debug, info, warn, error (on stderr)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+
+    // The peer's log goes to stderr, so that stdout carries only the status line.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("p2pls-player"));
+    spdlog::set_level(spdlog::level::from_str(log_level));
 
     std::string why;
     const auto parsed_mode = parse_mode(mode, why);

@@ -233,7 +233,8 @@ void PlayerNode::on_play(Payload payload, std::uint64_t seq, TimePoint t) {
     const bool was_stalled = stall_.stalled_for(t).has_value();
     stall_.on_chunk(t);
     last_played_seq_ = seq;
-    if (was_stalled) {
+    if (was_stalled || stall_reported_) {
+        stall_reported_ = false;
         message("chunks are flowing again at seq " + std::to_string(seq));
     }
     pipeline_->push(payload);
@@ -302,7 +303,17 @@ void PlayerNode::show_status() {
         download_.sample(r.download_media_bytes() + r.download_control_bytes(), t);
         upload_.sample(r.upload_media_bytes(), t);
     }
-    const auto line = format_status(snapshot());
+    const auto snap = snapshot();
+    if (snap.stalled_for_s && !stall_reported_) {
+        stall_reported_ = true;
+        char buf[160];
+        std::snprintf(buf, sizeof buf,
+                      "stalled: no chunk for %.1f s; waiting for the stream to return (is the "
+                      "source still running?)",
+                      *snap.stalled_for_s);
+        message(buf);
+    }
+    const auto line = format_status(snap);
     if (config_.status_is_tty) {
         std::fprintf(config_.status_out, "\r%s\x1b[K", line.c_str());
         status_line_open_ = true;

@@ -104,6 +104,7 @@ class PlayerNode {
     RateMeter upload_;
     std::uint64_t status_ticks_ = 0;
     bool status_line_open_ = false;
+    bool stall_reported_ = false;
     bool stopping_ = false;
     bool finished_ = false;
     int exit_code_ = 0;

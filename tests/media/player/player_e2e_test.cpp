@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -167,6 +169,27 @@ TEST_F(PlayerE2E, PlaysALiveChannelWithoutMissesAndServesHttp) {
     EXPECT_GE(final_report.chunks_due(), 10u) << last;
     EXPECT_EQ(final_report.chunks_missed(), 0u) << last;
     EXPECT_GT(final_report.download_media_bytes(), 0u) << last;
+}
+
+TEST_F(PlayerE2E, SourceThatGoesAwayShowsAStallAndPlaybackResumes) {
+    const auto tracker = start_tracker();
+    auto& source = spawn("p2pls-source", {"--tracker", tracker, "--channel", "live", "--listen",
+                                          "127.0.0.1:0", "--key", (dir_ / "live.key").string()});
+    ASSERT_TRUE(wait_for_channel("live", 20s)) << source.output();
+    auto& player = spawn("p2pls-player",
+                         {"--tracker", tracker, "--channel", "live", "--sink", "fake", "--duration",
+                          "60", "--join-timeout", "10"},
+                         kHeadless);
+    ASSERT_TRUE(player.wait_for_output("first frame decoded", 30s)) << player.output();
+    // The source freezes (SIGSTOP): no chunks, the player says it is waiting.
+    source.signal(SIGSTOP);
+    const bool stalled = player.wait_for_output("stalled: no chunk for", 15s);
+    source.signal(SIGCONT);
+    ASSERT_TRUE(stalled) << player.output();
+    EXPECT_TRUE(player.running());
+    // It comes back: the player resumes by itself.
+    EXPECT_TRUE(player.wait_for_output("chunks are flowing again", 20s)) << player.output();
+    EXPECT_EQ(player.terminate(), 0) << player.output();
 }
 
 TEST_F(PlayerE2E, UnknownChannelIsAClearErrorAndExitCode3) {

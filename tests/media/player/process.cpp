@@ -85,6 +85,12 @@ int Process::terminate(std::chrono::milliseconds grace) {
     return exit_code_.value_or(-1);
 }
 
+void Process::signal(int signal) {
+    if (running()) {
+        kill(pid_, signal);
+    }
+}
+
 std::string Process::output() const {
     std::ifstream in(output_path_);
     std::stringstream s;

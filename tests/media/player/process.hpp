@@ -23,6 +23,8 @@ class Process {
     std::optional<int> wait_for(std::chrono::milliseconds limit);
     // SIGTERM, up to `grace` for it to exit, then SIGKILL. Returns its exit code.
     int terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+    // Sends `signal` (e.g. SIGSTOP / SIGCONT to pause a source).
+    void signal(int signal);
     // What it printed so far (stdout and stderr interleaved).
     [[nodiscard]] std::string output() const;
     // Waits until output() contains `text`, or `limit` passes, or the process ends.
