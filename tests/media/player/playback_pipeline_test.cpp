@@ -160,73 +160,6 @@ TEST_F(PlaybackPipelineTest, WaitingQueueIsBoundedWhenAppsrcIsFull) {
     (*p)->stop();
 }
 
-// --- a real window under Xvfb -------------------------------------------------------
-
-class Xvfb {
-  public:
-    explicit Xvfb(std::string display) : display_(std::move(display)) {
-        pid_ = fork();
-        if (pid_ == 0) {
-            execlp("Xvfb", "Xvfb", display_.c_str(), "-screen", "0", "640x480x24", "-nolisten",
-                   "tcp", static_cast<char*>(nullptr));
-            _exit(127);
-        }
-    }
-    ~Xvfb() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    [[nodiscard]] bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-    // The X socket exists once the server accepts clients.
-    [[nodiscard]] bool ready() const {
-        return std::filesystem::exists("/tmp/.X11-unix/X" + display_.substr(1));
-    }
-
-  private:
-    std::string display_;
-    pid_t pid_ = -1;
-};
-
-// Grabs the root window as grey pixels with ximagesrc; returns their standard deviation.
-double screen_contrast(const std::string& display, std::string& why) {
-    const std::string desc = "ximagesrc display-name=" + display +
-                             " use-damage=false num-buffers=1 ! videoconvert ! "
-                             "video/x-raw,format=GRAY8 ! appsink name=out sync=false";
-    GError* raw = nullptr;
-    auto pipeline = gst::adopt_floating(gst_parse_launch(desc.c_str(), &raw));
-    const gst::ErrorPtr err(raw);
-    if (!pipeline || err) {
-        why = err ? err->message : "no pipeline";
-        return 0;
-    }
-    const gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
-    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
-    GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 5 * GST_SECOND);
-    double stddev = 0;
-    if (sample != nullptr) {
-        GstBuffer* buffer = gst_sample_get_buffer(sample);
-        GstMapInfo map;
-        if (gst_buffer_map(buffer, &map, GST_MAP_READ) && map.size > 0) {
-            double sum = 0;
-            double sq = 0;
-            for (gsize i = 0; i < map.size; ++i) {
-                sum += map.data[i];
-                sq += static_cast<double>(map.data[i]) * map.data[i];
-            }
-            const double n = static_cast<double>(map.size);
-            stddev = std::sqrt(std::max(0.0, sq / n - (sum / n) * (sum / n)));
-            gst_buffer_unmap(buffer, &map);
-        }
-        gst_sample_unref(sample);
-    } else {
-        why = "ximagesrc gave no picture";
-    }
-    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
-    return stddev;
-}
-
 TEST_F(PlaybackPipelineTest, WindowSinkRendersUnderXvfb) {
     if (!test::have_program("Xvfb")) {
         GTEST_SKIP() << "Xvfb absent: install the Debian package xvfb to run this test";
@@ -235,14 +168,14 @@ TEST_F(PlaybackPipelineTest, WindowSinkRendersUnderXvfb) {
         GTEST_SKIP() << "ximagesrc absent (gstreamer1.0-plugins-good) for the screenshot";
     }
     const std::string display = ":" + std::to_string(90 + getpid() % 500);
-    Xvfb xvfb(display);
+    test::Xvfb xvfb(display);
     ASSERT_TRUE(run_until([&] { return xvfb.ready() || !xvfb.running(); }, 10s));
     ASSERT_TRUE(xvfb.running()) << "Xvfb did not start on " << display;
     setenv("DISPLAY", display.c_str(), 1);
 
     std::string why;
     // Before playing, the screen is uniform (Xvfb's black root window).
-    EXPECT_LT(screen_contrast(display, why), 5.0) << why;
+    EXPECT_LT(test::screen_contrast(display, why), 5.0) << why;
 
     auto p = gst::PlaybackPipeline::create(io_, {.kind = SinkKind::window}, {}, why);
     ASSERT_TRUE(p) << why;
@@ -261,7 +194,7 @@ TEST_F(PlaybackPipelineTest, WindowSinkRendersUnderXvfb) {
     ASSERT_TRUE(error.empty()) << error;
     ASSERT_GT((*p)->frames_decoded(), 25u);
     // SMPTE bars in a window: far from uniform.
-    const double contrast = screen_contrast(display, why);
+    const double contrast = test::screen_contrast(display, why);
     (*p)->stop();
     EXPECT_GT(contrast, 20.0) << why;
     unsetenv("DISPLAY");

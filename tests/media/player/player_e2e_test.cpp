@@ -192,6 +192,41 @@ TEST_F(PlayerE2E, SourceThatGoesAwayShowsAStallAndPlaybackResumes) {
     EXPECT_EQ(player.terminate(), 0) << player.output();
 }
 
+TEST_F(PlayerE2E, OpensAWindowThatRendersUnderXvfb) {
+    if (!test::have_program("Xvfb")) {
+        GTEST_SKIP() << "Xvfb absent: install the Debian package xvfb to run this test";
+    }
+    const std::string display = ":" + std::to_string(600 + getpid() % 300);
+    test::Xvfb xvfb(display);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!xvfb.ready() && xvfb.running() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_TRUE(xvfb.ready()) << "Xvfb did not start on " << display;
+    std::string why;
+    EXPECT_LT(test::screen_contrast(display, why), 5.0) << "blank before playing; " << why;
+
+    const auto tracker = start_tracker();
+    auto& source = spawn("p2pls-source", {"--tracker", tracker, "--channel", "live", "--listen",
+                                          "127.0.0.1:0", "--key", (dir_ / "live.key").string()});
+    ASSERT_TRUE(wait_for_channel("live", 20s)) << source.output();
+    // --sink auto with a display: a window.
+    auto& player =
+        spawn("p2pls-player", {"--tracker", tracker, "--channel", "live", "--duration", "30"},
+              {"DISPLAY=" + display, "WAYLAND_DISPLAY="});
+    ASSERT_TRUE(player.wait_for_output("first frame decoded", 30s)) << player.output();
+    EXPECT_EQ(player.output().find("no display"), std::string::npos) << player.output();
+    // The test pattern appears on the screen.
+    double contrast = 0;
+    const auto shown_by = std::chrono::steady_clock::now() + 15s;
+    while (contrast < 20.0 && std::chrono::steady_clock::now() < shown_by && player.running()) {
+        contrast = test::screen_contrast(display, why);
+        std::this_thread::sleep_for(200ms);
+    }
+    EXPECT_GT(contrast, 20.0) << why << "\n" << player.output();
+    EXPECT_EQ(player.terminate(), 0) << player.output();
+}
+
 TEST_F(PlayerE2E, UnknownChannelIsAClearErrorAndExitCode3) {
     const auto tracker = start_tracker();
     auto& player = spawn(

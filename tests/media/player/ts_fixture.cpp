@@ -3,8 +3,15 @@
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -93,6 +100,70 @@ CommandResult run_command(const std::string& command) {
 
 bool have_program(const std::string& name) {
     return run_command("command -v " + name + " >/dev/null").exit_code == 0;
+}
+
+Xvfb::Xvfb(std::string display) : display_(std::move(display)) {
+    pid_ = fork();
+    if (pid_ == 0) {
+        execlp("Xvfb", "Xvfb", display_.c_str(), "-screen", "0", "640x480x24", "-nolisten", "tcp",
+               static_cast<char*>(nullptr));
+        _exit(127);
+    }
+}
+
+Xvfb::~Xvfb() {
+    if (pid_ > 0) {
+        kill(pid_, SIGTERM);
+        waitpid(pid_, nullptr, 0);
+    }
+}
+
+bool Xvfb::running() const {
+    return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
+}
+
+bool Xvfb::ready() const {
+    return std::filesystem::exists("/tmp/.X11-unix/X" + display_.substr(1));
+}
+
+double screen_contrast(const std::string& display, std::string& why) {
+    if (!gst::init_gstreamer(why)) {
+        return 0;
+    }
+    const std::string desc = "ximagesrc display-name=" + display +
+                             " use-damage=false num-buffers=1 ! videoconvert ! "
+                             "video/x-raw,format=GRAY8 ! appsink name=out sync=false";
+    GError* raw = nullptr;
+    auto pipeline = gst::adopt_floating(gst_parse_launch(desc.c_str(), &raw));
+    const gst::ErrorPtr err(raw);
+    if (!pipeline || err) {
+        why = err ? err->message : "no pipeline";
+        return 0;
+    }
+    const gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+    GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 5 * GST_SECOND);
+    double stddev = 0;
+    if (sample != nullptr) {
+        GstBuffer* buffer = gst_sample_get_buffer(sample);
+        GstMapInfo map;
+        if (gst_buffer_map(buffer, &map, GST_MAP_READ) && map.size > 0) {
+            double sum = 0;
+            double sq = 0;
+            for (gsize i = 0; i < map.size; ++i) {
+                sum += map.data[i];
+                sq += static_cast<double>(map.data[i]) * map.data[i];
+            }
+            const double n = static_cast<double>(map.size);
+            stddev = std::sqrt(std::max(0.0, sq / n - (sum / n) * (sum / n)));
+            gst_buffer_unmap(buffer, &map);
+        }
+        gst_sample_unref(sample);
+    } else {
+        why = "ximagesrc gave no picture";
+    }
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    return stddev;
 }
 
 }  // namespace p2pls::player::test

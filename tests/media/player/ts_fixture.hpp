@@ -23,4 +23,26 @@ CommandResult run_command(const std::string& command);
 
 bool have_program(const std::string& name);
 
+// A virtual X display (Debian `xvfb`) for window tests: started on `display` (":93"),
+// killed when destroyed.
+class Xvfb {
+  public:
+    explicit Xvfb(std::string display);
+    ~Xvfb();
+    Xvfb(const Xvfb&) = delete;
+    Xvfb& operator=(const Xvfb&) = delete;
+    [[nodiscard]] bool running() const;
+    // The X socket exists once the server accepts clients.
+    [[nodiscard]] bool ready() const;
+
+  private:
+    std::string display_;
+    int pid_ = -1;
+};
+
+// Grabs the root window of `display` as grey pixels (GStreamer ximagesrc) and returns
+// their standard deviation: ~0 for a blank screen, tens for a picture. 0 with `why` set
+// when no picture could be taken.
+double screen_contrast(const std::string& display, std::string& why);
+
 }  // namespace p2pls::player::test
