@@ -19,6 +19,28 @@ void MemberSet::upsert(Member member) {
     link_newest(i);
 }
 
+void MemberSet::upsert(std::string_view peer_id, std::string_view endpoint, wire::Mode mode,
+                       std::string_view decade_server, TimePoint last_seen) {
+    const auto it = index_.find(peer_id);
+    if (it == index_.end()) {
+        upsert(Member{std::string(peer_id), std::string(endpoint), mode, std::string(decade_server),
+                      last_seen});
+        return;
+    }
+    const std::uint32_t i = it->second;
+    unlink(i);
+    Member& m = members_[i].member;
+    if (m.endpoint != endpoint) {
+        m.endpoint.assign(endpoint);
+    }
+    if (m.decade_server != decade_server) {
+        m.decade_server.assign(decade_server);
+    }
+    m.mode = mode;
+    m.last_seen = last_seen;
+    link_newest(i);
+}
+
 bool MemberSet::erase(std::string_view peer_id) {
     const auto it = index_.find(peer_id);
     if (it == index_.end()) {

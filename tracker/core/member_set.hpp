@@ -34,6 +34,10 @@ class MemberSet {
     // `member.last_seen` must not be older than any member's already in the set (the
     // caller clamps time so that it never moves backwards).
     void upsert(Member member);
+    // The same from borrowed strings: a known member's strings are assigned in place, so
+    // that a heartbeat allocates nothing.
+    void upsert(std::string_view peer_id, std::string_view endpoint, wire::Mode mode,
+                std::string_view decade_server, TimePoint last_seen);
 
     // Removes the member; false if it was not there.
     bool erase(std::string_view peer_id);

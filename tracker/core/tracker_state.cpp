@@ -230,11 +230,11 @@ std::optional<ApiError> TrackerState::announce_view(std::string_view channel_nam
     } else if (r.event() == tracker_api::stopped) {
         channel.members.erase(r.peer_id());
     } else {
-        std::string home = r.decade_server();
+        std::string_view home = r.decade_server();
         if (home.empty() && nearest != nullptr) {
             home = nearest->url();
         }
-        channel.members.upsert(Member{r.peer_id(), endpoint, mode, std::move(home), now});
+        channel.members.upsert(r.peer_id(), endpoint, mode, home, now);
     }
 
     view.interval_s = static_cast<std::uint32_t>(config_.interval.count());

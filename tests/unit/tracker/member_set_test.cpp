@@ -115,3 +115,24 @@ TEST(MemberSet, SameSeedSameSample) {
 
 }  // namespace
 }  // namespace p2pls::tracker
+
+namespace p2pls::tracker {
+namespace {
+
+TEST(MemberSet, BorrowedUpsertRefreshesInPlace) {
+    MemberSet set;
+    set.upsert("a", "10.0.0.1:1", wire::native, "", at_s(0));
+    set.upsert("b", "10.0.0.2:2", wire::native, "", at_s(1));
+    set.upsert("a", "10.0.0.9:9", wire::decade, "http://d:1", at_s(2));
+    ASSERT_EQ(set.size(), 2u);
+    const Member* a = set.find("a");
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->endpoint, "10.0.0.9:9");
+    EXPECT_EQ(a->mode, wire::decade);
+    EXPECT_EQ(a->decade_server, "http://d:1");
+    EXPECT_EQ(set.expire_heard_until(at_s(1)), 1u);  // b is now the oldest
+    EXPECT_NE(set.find("a"), nullptr);
+}
+
+}  // namespace
+}  // namespace p2pls::tracker
