@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
         "default) into H.264/MPEG-TS, cuts it into signed chunks that each start on a key\n"
         "frame and carry PAT/PMT, and serves them to peers.\n"
         "Exit codes: 0 clean stop, 1 bad flag syntax, 2 bad settings/key/record folder,\n"
-        "3 media error (missing GStreamer plugin, unreadable input), 4 write error."};
+        "3 media error (missing GStreamer plugin, unreadable input), 4 write error or\n"
+        "--listen address in use."};
     app.get_formatter()->column_width(34);
 
     std::string channel = "live";
@@ -190,10 +191,13 @@ int main(int argc, char** argv) {
     peer.tracker_url = tracker;
     peer.bitrate_bps = std::uint64_t{encode.bitrate_kbps} * 1000;
     p2pls::net::PeerNode peer_node(io, peer);
-    if (!peer_node.start()) {
-        return fail(snet::kExitIo, "cannot serve peers on --listen " + listen);
+    if (const auto listening = peer_node.start(); !listening) {
+        const bool bad_flag = listening.error() == make_error_code(Errc::config_invalid);
+        return fail(bad_flag ? snet::kExitConfig : snet::kExitIo,
+                    "cannot serve peers on --listen " + listen +
+                        (bad_flag ? ": expected a numeric host:port" : ": cannot bind"));
     }
-    spdlog::info("serving peers on 127.0.0.1:{}{}", peer_node.listen_port(),
+    spdlog::info("serving peers on port {}{}", peer_node.listen_port(),
                  tracker.empty() ? " (no tracker)" : ", announcing to " + tracker);
     if (!port_file.empty()) {
         std::ofstream out(port_file, std::ios::trunc);

@@ -24,7 +24,8 @@ inline std::string bin_path(const std::string& name) {
 
 class ChildProcess {
   public:
-    explicit ChildProcess(std::vector<std::string> argv) {
+    // `env`: extra "NAME=value" entries for the child's environment.
+    explicit ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {}) {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) {
             return;
@@ -33,6 +34,9 @@ class ChildProcess {
         if (pid_ == 0) {
             ::dup2(fds[1], 1);
             ::dup2(fds[1], 2);
+            for (auto& e : env) {
+                ::putenv(e.data());
+            }
             std::vector<char*> args;
             for (auto& a : argv) {
                 args.push_back(a.data());
@@ -128,8 +132,9 @@ class ChildProcess {
 
 // Runs to completion: {exit code or -1 on timeout, output}.
 inline std::pair<int, std::string> run(std::vector<std::string> argv,
-                                       std::chrono::milliseconds timeout) {
-    ChildProcess child(std::move(argv));
+                                       std::chrono::milliseconds timeout,
+                                       std::vector<std::string> env = {}) {
+    ChildProcess child(std::move(argv), std::move(env));
     const auto code = child.wait(timeout);
     return {code.value_or(-1), child.output()};
 }

@@ -92,6 +92,38 @@ TEST_F(SourceCli, DecadeModeIsNotYetSupported) {
     EXPECT_NE(out.find("not yet supported"), std::string::npos) << out;
 }
 
+TEST_F(SourceCli, BadListenAddress) {
+    std::vector<std::string> argv = {bin_path("p2pls-source"), "--key",
+                                     (dir_ / "test.key").string(), "--listen", "nowhere"};
+    const auto [code, out] = run(argv, 30s);
+    EXPECT_EQ(code, 2);
+    EXPECT_NE(out.find("--listen"), std::string::npos) << out;
+}
+
+TEST_F(SourceCli, MissingPluginNamesTheDebianPackage) {
+    // An empty plugin path and a fresh registry: GStreamer finds no plugin at all.
+    fs::create_directories(dir_ / "no-plugins");
+    const std::vector<std::string> env = {
+        "GST_PLUGIN_SYSTEM_PATH_1_0=" + (dir_ / "no-plugins").string(),
+        "GST_PLUGIN_SYSTEM_PATH=" + (dir_ / "no-plugins").string(),
+        "GST_PLUGIN_PATH_1_0=" + (dir_ / "no-plugins").string(),
+        "GST_PLUGIN_PATH=" + (dir_ / "no-plugins").string(),
+        "GST_REGISTRY_1_0=" + (dir_ / "registry.bin").string(),
+        "GST_REGISTRY=" + (dir_ / "registry.bin").string()};
+    std::vector<std::string> argv = {bin_path("p2pls-source"),
+                                     "--key",
+                                     (dir_ / "test.key").string(),
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--tracker",
+                                     ""};
+    const auto [code, out] = run(argv, 30s, env);
+    EXPECT_EQ(code, 3);
+    EXPECT_NE(out.find("is missing: install the Debian package gstreamer1.0-plugins-"),
+              std::string::npos)
+        << out;
+}
+
 TEST_F(SourceCli, LoopNeedsAnInput) {
     const auto [code, out] = source({"--loop"});
     EXPECT_EQ(code, 2);
