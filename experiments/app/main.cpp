@@ -331,6 +331,7 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
             std::printf("%s: %s\n", s.label.c_str(), s.note.c_str());
         }
     }
+    std::printf("\n%s", ratios_text(summaries).c_str());
     std::printf("\nsummary: %s/summary.md\n         %s/summary.csv\n", opt.out.c_str(),
                 opt.out.c_str());
     if (plotted == 0) {

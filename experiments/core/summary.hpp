@@ -40,6 +40,7 @@ struct RunResult {
     std::uint64_t supply_bps = 0;  // N x Bu (native) or the DECADE servers' total
     std::uint64_t source_bps = 0;
     double duration_s = 0;
+    double cpu_s = -1;  // CPU time of every process of the run (user + system); -1 unknown
     std::vector<SessionRecord> sessions;  // every scheduled session
 };
 
@@ -72,6 +73,8 @@ struct RunSummary {
     std::uint64_t chunks_rejected = 0;
     std::uint64_t supply_bps = 0;
     std::uint64_t source_bps = 0;
+    double duration_s = 0;
+    double cpu_s = -1;
 };
 
 // Linear-interpolation percentile of unsorted values (p in [0, 100]); -1 when empty.
@@ -88,6 +91,10 @@ std::string summary_markdown(const Scenario& scenario, const std::vector<RunSumm
 
 // The same table as plain text for the terminal.
 std::string summary_table_text(const std::vector<RunSummary>& runs);
+
+// The closing note for the terminal: DECADE/native ratios measured (or why there are
+// none) next to the draft's.
+std::string ratios_text(const std::vector<RunSummary>& runs);
 
 // Per-session values for the plots (sessions that reported).
 struct PlotSeries {

@@ -1,6 +1,7 @@
 #include "experiments/process/runner.hpp"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <map>
@@ -80,6 +81,16 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
         return result;
     }
 
+    // CPU of this run's processes: RUSAGE_CHILDREN grows as they are reaped.
+    const auto children_cpu_s = [] {
+        rusage usage{};
+        getrusage(RUSAGE_CHILDREN, &usage);
+        const auto secs = [](const timeval& tv) {
+            return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+        };
+        return secs(usage.ru_utime) + secs(usage.ru_stime);
+    };
+    const double cpu_before = children_cpu_s();
     Children children;
     std::string why;
     const auto fail = [&](std::string message) {
@@ -255,6 +266,7 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
     if (opt.on_progress) {
         opt.on_progress("");
     }
+    result.cpu_s = children_cpu_s() - cpu_before;
 
     std::size_t self_failed = 0;
     std::string first_failure;

@@ -108,6 +108,8 @@ TEST(TestbedSummary, UnavailableModeIsReportedNotInvented) {
     EXPECT_EQ(native.rfind("native,native,1,", 0), 0u);
     EXPECT_EQ(decade_row.rfind("decade,decade,0,", 0), 0u);
     EXPECT_NE(summary_table_text(runs).find("not available in this build"), std::string::npos);
+    EXPECT_NE(ratios_text(runs).find("no ratios: p2pls-peer has no DECADE mode"),
+              std::string::npos);
 }
 
 TEST(TestbedSummary, RatiosCompareDecadeWithNative) {
@@ -123,6 +125,9 @@ TEST(TestbedSummary, RatiosCompareDecadeWithNative) {
     const std::string md =
         summary_markdown(scenario, {summarize(native_run(), 50), summarize(decade, 50)});
     EXPECT_NE(md.find("| decade / native | 0.50 | 0.50 | 1.00 |"), std::string::npos) << md;
+    const std::string note = ratios_text({summarize(native_run(), 50), summarize(decade, 50)});
+    EXPECT_NE(note.find("startup p50 x0.50"), std::string::npos) << note;
+    EXPECT_NE(note.find("about 0.3"), std::string::npos);
 }
 
 TEST(TestbedSummary, LastReportSkipsABrokenTail) {
