@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "common/core/proto_json.hpp"
 #include "common/http/http_server.hpp"
@@ -15,6 +16,7 @@
 #include "player/core/join.hpp"
 #include "player/net/player_node.hpp"
 #include "process.hpp"
+#include "ts_fixture.hpp"
 
 namespace p2pls::player {
 namespace {
@@ -80,10 +82,10 @@ class PlayerNodeTest : public ::testing::Test {
     }
 
     // Runs the node until it exits (or `limit`); returns its exit code.
-    std::optional<int> run(PlayerOptions o, std::chrono::seconds limit = 30s) {
+    std::optional<int> run(PlayerOptions o, std::chrono::seconds limit = 30s, bool tty = false) {
         node_.emplace(io_, net::PlayerNodeConfig{.options = std::move(o),
                                                  .has_display = false,
-                                                 .status_is_tty = false,
+                                                 .status_is_tty = tty,
                                                  .status_out = status_,
                                                  .message_out = messages_,
                                                  .status_interval = 200ms});
@@ -154,6 +156,60 @@ TEST_F(PlayerNodeTest, JoinsPlaysMeasuresStartupAndWritesTheReport) {
     EXPECT_EQ(lines.back().mode(), "native");
     EXPECT_NEAR(lines.back().startup_delay_s(), *snap.startup_delay_s, 1e-6);
     EXPECT_EQ(lines.front().startup_delay_s(), -1.0);  // before the first frame
+}
+
+TEST_F(PlayerNodeTest, OnATerminalTheStatusLineRefreshesInPlace) {
+    PlayerOptions o;
+    o.tracker_url = fake_tracker();
+    o.sink = {.kind = SinkKind::fake};
+    o.duration = 1500ms;
+    ASSERT_EQ(run(o, 30s, true), kExitOk);
+    const auto status = read_all(status_);
+    // Several refreshes, each back to the line start and clearing the rest of it.
+    int refreshes = 0;
+    for (auto pos = status.find("\r"); pos != std::string::npos; pos = status.find("\r", pos + 1)) {
+        ++refreshes;
+    }
+    EXPECT_GE(refreshes, 4) << status;
+    EXPECT_NE(status.find("\x1b[K"), std::string::npos);
+    // The last status stays on screen, ending the line for the shell prompt.
+    EXPECT_EQ(status.back(), '\n');
+}
+
+TEST_F(PlayerNodeTest, StatsJsonServedOnTheHttpOutput) {
+    PlayerOptions o;
+    o.tracker_url = fake_tracker();
+    o.sink = {.kind = SinkKind::fake};
+    o.duration = 2500ms;
+    o.http_out_port = 0;
+    node_.emplace(io_, net::PlayerNodeConfig{.options = o,
+                                             .status_out = status_,
+                                             .message_out = messages_,
+                                             .status_interval = 200ms});
+    std::optional<int> exit_code;
+    std::string why;
+    ASSERT_FALSE(node_->start([&](int code) { exit_code = code; }, why)) << why;
+    // Find the port in the "HTTP output:" message, then ask /stats while playing.
+    const auto messages = read_all(messages_);
+    const auto at = messages.find("127.0.0.1:");
+    ASSERT_NE(at, std::string::npos) << messages;
+    const int port = std::stoi(messages.substr(at + 10));
+    std::string body;
+    std::thread client([&] {
+        std::this_thread::sleep_for(1500ms);
+        body =
+            test::run_command("curl -s http://127.0.0.1:" + std::to_string(port) + "/stats").output;
+    });
+    while (!exit_code) {
+        io_.run_for(10ms);
+    }
+    client.join();
+    if (!test::have_program("curl")) {
+        GTEST_SKIP() << "curl absent";
+    }
+    EXPECT_NE(body.find("\"player\":{"), std::string::npos) << body;
+    EXPECT_NE(body.find("\"frames_decoded\":"), std::string::npos) << body;
+    EXPECT_NE(body.find("\"peer\":{\"fake\":true}"), std::string::npos) << body;
 }
 
 TEST_F(PlayerNodeTest, UnknownChannelStopsWithItsExitCode) {
