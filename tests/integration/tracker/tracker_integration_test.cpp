@@ -48,6 +48,7 @@ TrackerClientOptions fast() {
     o.initial_backoff = 100ms;
     o.max_backoff = 400ms;
     o.request_timeout = 2s;
+    o.default_interval = 1s;  // until the tracker tells one (e.g. after a 404 at start)
     return o;
 }
 
@@ -307,7 +308,20 @@ TEST_F(TrackerIntegration, ExecutableFlagsAndCleanStop) {
     EXPECT_NE(bad_code, 0);
     EXPECT_NE(bad_err.find("--listen"), std::string::npos) << bad_err;
 
+    const auto unknown_key = dir_.path() / "unknown.toml";
+    std::ofstream(unknown_key) << "intervall_s = 2\n";
+    const auto [key_code, key_err] = TrackerProcess::run(dir_, {"--config", unknown_key.string()});
+    EXPECT_EQ(key_code, 2);
+    EXPECT_NE(key_err.find("intervall_s"), std::string::npos) << key_err;
+
     tracker_.start({"--config", config.string()});
+    // A second tracker on the same port: a one-line error and a non-zero exit.
+    const auto [busy_code, busy_err] =
+        TrackerProcess::run(dir_, {"--listen", "127.0.0.1:" + std::to_string(tracker_.port())});
+    EXPECT_NE(busy_code, 0);
+    EXPECT_NE(busy_err.find("cannot listen"), std::string::npos) << busy_err;
+    EXPECT_EQ(std::count(busy_err.begin(), busy_err.end(), '\n'), 1) << busy_err;
+
     TrackerClient source(io_, tracker_.url(), "news", fast());
     auto src = source_request();
     src.set_event(tracker_api::started);
