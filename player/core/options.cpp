@@ -157,6 +157,14 @@ SinkSpec resolve_sink(const SinkSpec& requested, bool has_display) {
     return SinkSpec{.kind = has_display ? SinkKind::window : SinkKind::fake};
 }
 
+std::optional<std::string> check_sink(const SinkSpec& sink, bool has_display) {
+    if (sink.kind == SinkKind::window && !has_display) {
+        return "--sink window needs a display (DISPLAY or WAYLAND_DISPLAY is unset); use "
+               "--sink fake to play headless or --http-out to watch in another player";
+    }
+    return std::nullopt;
+}
+
 std::string_view to_string(PlayerMode mode) {
     return mode == PlayerMode::decade ? "decade" : "native";
 }

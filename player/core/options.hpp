@@ -70,6 +70,9 @@ bool valid_channel_name(std::string_view name);
 // window with a display, fake without. Other kinds are returned unchanged.
 SinkSpec resolve_sink(const SinkSpec& requested, bool has_display);
 
+// A window needs a display: nothing when `sink` can run here, else the sentence to print.
+[[nodiscard]] std::optional<std::string> check_sink(const SinkSpec& sink, bool has_display);
+
 std::string_view to_string(PlayerMode mode);
 std::string_view to_string(SinkKind kind);
 

@@ -40,6 +40,15 @@ bool init_gstreamer(std::string& why) {
         GError* raw = nullptr;
         ok = gst_init_check(nullptr, nullptr, &raw) != FALSE;
         const ErrorPtr err(raw);
+        // autovideosink must never pick the DirectFB sink: without a framebuffer console it
+        // crashes inside libdirectfb (seen with gstreamer1.0-plugins-bad 1.22).
+        if (ok) {
+            if (GstPluginFeature* dfb =
+                    GST_PLUGIN_FEATURE(gst_element_factory_find("dfbvideosink"))) {
+                gst_plugin_feature_set_rank(dfb, GST_RANK_NONE);
+                gst_object_unref(dfb);
+            }
+        }
         if (!ok) {
             error = err ? err->message : "gst_init failed";
         }

@@ -55,6 +55,10 @@ std::optional<int> PlayerNode::start(std::function<void(int)> on_exit, std::stri
         why = "--mode decade is not yet supported by this build (its peer runs native mode only)";
         return kExitConfig;
     }
+    if (const auto bad = check_sink(o.sink, config_.has_display)) {
+        why = *bad;
+        return kExitConfig;
+    }
     sink_ = resolve_sink(o.sink, config_.has_display);
     if (o.sink.kind == SinkKind::automatic && sink_.kind == SinkKind::fake) {
         message(

@@ -272,6 +272,7 @@ TEST_F(PlayerE2E, BadFlagsAndUnsupportedModeExitWith2) {
     const std::vector<Case> cases = {
         {{"--sink", "hologram"}, "--sink must be one of"},
         {{"--mode", "decade"}, "not yet supported"},
+        {{"--sink", "window"}, "needs a display"},
         {{"--mode", "carrier-pigeon"}, "--mode must be native or decade"},
         {{"--tracker", "ftp://x"}, "--tracker must be"},
         {{"--channel", "bad name"}, "--channel must be"},

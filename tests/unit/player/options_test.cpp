@@ -99,5 +99,14 @@ TEST(PlayerOptions, AutoSinkFollowsTheDisplay) {
     EXPECT_EQ(resolve_sink({.kind = SinkKind::fake}, true).kind, SinkKind::fake);
 }
 
+TEST(PlayerOptions, WindowWithoutDisplayIsRefused) {
+    EXPECT_FALSE(check_sink({.kind = SinkKind::window}, true));
+    const auto why = check_sink({.kind = SinkKind::window}, false);
+    ASSERT_TRUE(why);
+    EXPECT_NE(why->find("needs a display"), std::string::npos);
+    EXPECT_FALSE(check_sink({.kind = SinkKind::fake}, false));
+    EXPECT_FALSE(check_sink({}, false));  // auto falls back to headless
+}
+
 }  // namespace
 }  // namespace p2pls::player
