@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "common/core/proto_json.hpp"
@@ -187,11 +188,8 @@ struct Options {
 };
 
 int run_scenario(const Scenario& scenario, const std::string& scenario_text, Options opt) {
-    if (opt.netns) {
-        fail_line(
-            "--netns is not supported in this build (each peer in its own network namespace "
-            "with HTB shaping is planned; see docs/testbed.md). Run without it: bandwidth is "
-            "then limited by the roles' own token buckets.");
+    if (opt.netns && opt.sim) {
+        fail_line("--netns and --sim exclude each other");
         return kExitUsage;
     }
     if (opt.bin_dir.empty()) {
@@ -253,6 +251,24 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
         }
     }
 
+    std::unique_ptr<NetnsLab> lab;
+    if (opt.netns) {
+        std::uint32_t most_peers = 0;
+        std::uint64_t most_upload = 0;
+        for (const auto& r : runs) {
+            most_peers = std::max(most_peers, r.scenario.peers);
+            most_upload = std::max(most_upload, r.scenario.peer_upload_bps);
+        }
+        std::string why;
+        std::fprintf(stderr, "p2pls-testbed: --netns: %u namespaces with HTB upload shaping...\n",
+                     most_peers);
+        lab = NetnsLab::create(most_peers, most_upload, opt.out, why);
+        if (!lab) {
+            fail_line("--netns: " + why);
+            return kExitUsage;
+        }
+    }
+
     const bool tty = isatty(2) != 0;
     std::vector<RunResult> results;
     bool interrupted = false;
@@ -266,6 +282,10 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
         RunOptions ro;
         ro.paths = {.bin_dir = opt.bin_dir, .run_dir = opt.out + "/" + slug(r.label), .clip = clip};
         ro.caps = caps;
+        if (lab) {
+            ro.paths.service_host = lab->host_address();
+            ro.lab = lab.get();
+        }
         std::size_t ticks = 0;
         ro.on_progress = [&](const std::string& line) {
             if (tty) {
@@ -388,8 +408,8 @@ int main(int argc, char** argv) {
                         "folder of p2pls-tracker, p2pls-source, p2pls-peer, decade-server "
                         "(default: this executable's folder)");
         sub->add_flag("--netns", o->netns,
-                      "put each peer in its own network namespace with HTB upload shaping "
-                      "(root only; not supported in this build)");
+                      "put each peer in its own network namespace (veth on a bridge) with an "
+                      "HTB class shaping its upload to 1.25 x Bu (root only)");
         sub->add_flag("--sim", o->sim,
                       "run on the deterministic simulator (netsim/) with the real peer engines "
                       "instead of processes (thousands of peers; native mode only in this "

@@ -196,7 +196,7 @@ ProcessSpec tracker_spec(const Scenario& s, const RunPaths& paths, const Capabil
     p.log = join(join(paths.run_dir, "logs"), "tracker.log");
     p.argv = {join(paths.bin_dir, "p2pls-tracker"),
               "--listen",
-              "127.0.0.1:0",
+              paths.service_host + ":0",
               "--port-file",
               tracker_port_file(paths),
               "--interval",
@@ -225,7 +225,7 @@ ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const C
     ProcessSpec p;
     p.name = "decade-" + std::to_string(server);
     p.log = join(join(paths.run_dir, "logs"), p.name + ".log");
-    p.argv = {join(paths.bin_dir, "decade-server"), "--listen", "127.0.0.1:0"};
+    p.argv = {join(paths.bin_dir, "decade-server"), "--listen", paths.service_host + ":0"};
     if (caps.decade_server_port_file) {
         p.argv.insert(p.argv.end(), {"--port-file", decade_port_file(paths, server)});
     }
@@ -263,7 +263,7 @@ ProcessSpec source_spec(const Scenario& s, Mode, const RunPaths& paths, const Ca
               "--tracker",
               tracker_url,
               "--listen",
-              "127.0.0.1:0",
+              paths.service_host + ":0",
               "--chunk-ms",
               std::to_string(s.chunk_ms),
               "--bitrate",
@@ -331,6 +331,15 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
         p.argv.insert(p.argv.end(), {caps.peer_delay_flag, number_text(delay_ms)});
     }
     return p;
+}
+
+void place_in_namespace(ProcessSpec& spec, const std::string& ns, const std::string& address) {
+    for (std::size_t i = 0; i + 1 < spec.argv.size(); ++i) {
+        if (spec.argv[i] == "--listen") {
+            spec.argv[i + 1] = address + ":0";
+        }
+    }
+    spec.argv.insert(spec.argv.begin(), {"ip", "netns", "exec", ns});
 }
 
 std::vector<std::string> clip_command(const Scenario& s, double seconds, const std::string& file) {

@@ -67,7 +67,14 @@ struct RunPaths {
     std::string bin_dir;  // where p2pls-* live
     std::string run_dir;  // <out>/<run slug>
     std::string clip;     // the MPEG-TS to replay; empty: live test pattern
+    // Address the tracker, source and DECADE servers listen on (the bridge's address
+    // with --netns).
+    std::string service_host = "127.0.0.1";
 };
+
+// --netns: the peer runs inside network namespace `ns` (through `ip netns exec`) and
+// listens on `address` there.
+void place_in_namespace(ProcessSpec& spec, const std::string& ns, const std::string& address);
 
 std::string tracker_port_file(const RunPaths& paths);
 std::string decade_port_file(const RunPaths& paths, std::size_t server);

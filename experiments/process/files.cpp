@@ -107,8 +107,8 @@ bool wait_fd(int fd, short events, std::chrono::steady_clock::time_point deadlin
 
 }  // namespace
 
-std::optional<int> http_get_status(std::uint16_t port, const std::string& path,
-                                   std::chrono::milliseconds timeout) {
+std::optional<int> http_get_status(const std::string& host, std::uint16_t port,
+                                   const std::string& path, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) {
@@ -117,7 +117,9 @@ std::optional<int> http_get_status(std::uint16_t port, const std::string& path,
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+        return std::nullopt;
+    }
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
         if (errno != EINPROGRESS || !wait_fd(fd.get(), POLLOUT, deadline)) {
             return std::nullopt;
@@ -129,7 +131,7 @@ std::optional<int> http_get_status(std::uint16_t port, const std::string& path,
         }
     }
     const std::string request =
-        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
     std::size_t sent = 0;
     while (sent < request.size()) {
         const auto n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

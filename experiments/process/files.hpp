@@ -17,8 +17,9 @@ std::string last_log_line(const std::string& path);
 // A port number written by a --port-file flag; nullopt until the file is complete.
 std::optional<std::uint16_t> read_port_file(const std::string& path);
 
-// GET http://127.0.0.1:port/path with a timeout; the status code or nullopt.
-std::optional<int> http_get_status(std::uint16_t port, const std::string& path,
-                                   std::chrono::milliseconds timeout);
+// GET http://host:port/path (host: an IPv4 address) with a timeout; the status code or
+// nullopt.
+std::optional<int> http_get_status(const std::string& host, std::uint16_t port,
+                                   const std::string& path, std::chrono::milliseconds timeout);
 
 }  // namespace p2pls::experiments

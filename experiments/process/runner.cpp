@@ -111,7 +111,7 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
             if (!port) {
                 return fail(describe_exit(spec.name + " did not start", spec.log));
             }
-            server_urls.push_back("http://127.0.0.1:" + std::to_string(*port));
+            server_urls.push_back("http://" + paths.service_host + ":" + std::to_string(*port));
         }
     }
     std::string tracker_config_file;
@@ -129,7 +129,8 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
     if (!tracker_port) {
         return fail(describe_exit("p2pls-tracker did not start", tracker.log));
     }
-    const std::string tracker_url = "http://127.0.0.1:" + std::to_string(*tracker_port);
+    const std::string tracker_url =
+        "http://" + paths.service_host + ":" + std::to_string(*tracker_port);
 
     const auto source = source_spec(s, mode, paths, opt.caps, tracker_url);
     if (!children.start(source, why)) {
@@ -146,7 +147,8 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
         if (!children.running(source.name)) {
             return fail(describe_exit("p2pls-source exited at start-up", source.log));
         }
-        if (http_get_status(*tracker_port, channel_path, milliseconds(500)) == 200) {
+        if (http_get_status(paths.service_host, *tracker_port, channel_path, milliseconds(500)) ==
+            200) {
             break;
         }
         if (Clock::now() > source_deadline) {
@@ -180,8 +182,11 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
             const auto& e = events[next];
             const std::string region = s.regions.empty() ? "" : s.regions[regions[e.peer]].name;
             const std::string url = server_urls.empty() ? "" : server_urls[servers[e.peer]];
-            const auto spec = peer_spec(s, mode, paths, opt.caps, tracker_url, e.peer, e.session,
-                                        region, url, peer_delay_ms(s, regions, e.peer));
+            auto spec = peer_spec(s, mode, paths, opt.caps, tracker_url, e.peer, e.session, region,
+                                  url, peer_delay_ms(s, regions, e.peer));
+            if (opt.lab != nullptr && e.peer < opt.lab->peers()) {
+                place_in_namespace(spec, opt.lab->ns(e.peer), opt.lab->address(e.peer));
+            }
             if (e.kind == PeerEvent::Kind::start) {
                 Session session{.peer = e.peer,
                                 .session = e.session,

@@ -10,12 +10,15 @@
 #include "experiments/core/plan.hpp"
 #include "experiments/core/scenario.hpp"
 #include "experiments/core/summary.hpp"
+#include "experiments/process/netns.hpp"
 
 namespace p2pls::experiments {
 
 struct RunOptions {
     RunPaths paths;  // run_dir is this run's folder (created here)
     Capabilities caps;
+    // --netns: every peer runs in its namespace (paths.service_host is the bridge).
+    const NetnsLab* lab = nullptr;
     // Called about once a second with the progress line, and with "" at the end.
     std::function<void(const std::string&)> on_progress;
 };

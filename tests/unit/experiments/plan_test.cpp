@@ -165,6 +165,22 @@ TEST(TestbedPlan, RatesAreConvertedToEachFlagsUnit) {
     EXPECT_EQ(caps.decade_egress_unit, RateUnit::bit_per_s);
 }
 
+TEST(TestbedPlan, NetnsPlacementWrapsThePeerAndMovesItsListenAddress) {
+    const auto caps = detect_capabilities("t", "s", kPeerHelpNative, "");
+    RunPaths paths{.bin_dir = "/b", .run_dir = "/o", .clip = ""};
+    paths.service_host = "10.70.0.1";
+    auto spec =
+        peer_spec(scenario(), Mode::native, paths, caps, "http://10.70.0.1:9", 5, 0, "", "", 0);
+    place_in_namespace(spec, "p2tb1-5", "10.70.0.7");
+    ASSERT_GE(spec.argv.size(), 5u);
+    EXPECT_EQ(spec.argv[0], "ip");
+    EXPECT_EQ(spec.argv[3], "p2tb1-5");
+    EXPECT_EQ(spec.argv[4], "/b/p2pls-peer");
+    EXPECT_TRUE(contains(spec.argv, "--listen", "10.70.0.7:0"));
+    const auto tracker = tracker_spec(scenario(), paths, caps, "");
+    EXPECT_TRUE(contains(tracker.argv, "--listen", "10.70.0.1:0"));
+}
+
 TEST(TestbedPlan, ClipHasAKeyFrameEveryChunk) {
     Scenario s = scenario();
     s.fps = 25;
