@@ -41,7 +41,7 @@ struct TrackerClient::Impl {
     curl::HttpClient http;
     asio::steady_timer wait;       // between announces
     asio::steady_timer loop_exit;  // cancelled when the loop ends (stop() waits on it)
-    std::mt19937_64 rng;           // backoff jitter only
+    std::mt19937_64 rng;           // backoff jitter only (seeded per peer in start())
 
     tracker_api::AnnounceRequest request;
     ReplyHandler on_reply;
@@ -189,6 +189,10 @@ void TrackerClient::start(tracker_api::AnnounceRequest request, ReplyHandler on_
         return;
     }
     impl_->running = true;
+    // Jitter must differ between the peers of one channel, or they retry in lock-step
+    // after a tracker restart: seed it with the peer id too.
+    impl_->rng.seed(std::hash<std::string>{}(impl_->request.peer_id() + "@" + impl_->url + "/" +
+                                             impl_->channel));
     impl_->loop_exit.expires_at(asio::steady_timer::time_point::max());
     asio::co_spawn(impl_->io, Impl::loop(impl_), asio::detached);
 }
