@@ -5,9 +5,12 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "common/core/errc.hpp"
 #include "common/core/ids.hpp"
+#include "common/core/time.hpp"
+#include "p2pls/decade.pb.h"
 #include "p2pls/peer.pb.h"
 
 namespace p2pls::peer {
@@ -48,6 +51,40 @@ struct PlayChunk {
 // fresh peer list and feed it back with on_peer_list().
 struct WantPeers {};
 
-using Action = std::variant<SendMessage, SendChunk, Connect, Disconnect, PlayChunk, WantPeers>;
+// DECADE mode (issue 7, peer/core/decade_mode.cpp): one request to the home server
+// (EngineConfig::decade.server) on one of its m connection slots. One op is a plain
+// Remote Get, several a batch (POST /v1/batch of remote_get ops). Each op fetches a
+// neighbour's object (remote_* and its range token) into our own locker; the reply's
+// bytes come back to us. Answer with PeerEngine::on_decade_fetched(id, ...).
+struct DecadeFetch {
+    std::uint64_t id = 0;
+    std::vector<decade_api::RemoteGetOp> ops;
+    bool urgent = false;
+};
+
+// DECADE mode, origin: put one object into our own locker on the home server.
+// Answer with PeerEngine::on_decade_put(id, ...).
+struct DecadePut {
+    std::uint64_t id = 0;
+    std::string name;
+    std::shared_ptr<const std::string> data;
+    std::uint32_t ttl_s = 0;
+    std::string token;  // a put token for our own locker
+};
+
+using Action = std::variant<SendMessage, SendChunk, Connect, Disconnect, PlayChunk, WantPeers,
+                            DecadeFetch, DecadePut>;
+
+// Outcome of one DecadeFetch / DecadePut, as the driver saw it.
+struct DecadeObjectResult {
+    Errc code = Errc::ok;  // ok, not_found, a token error, ...
+    std::string data;      // the object, when ok (fetches only)
+};
+struct DecadeResult {
+    Errc code = Errc::ok;     // the request as a whole: ok, busy (503), unavailable, timeout
+    Duration retry_after{0};  // when busy
+    std::vector<DecadeObjectResult> objects;  // one per op, in order, when code == ok
+    std::uint64_t control_bytes = 0;          // request + reply bytes that were not object data
+};
 
 }  // namespace p2pls::peer

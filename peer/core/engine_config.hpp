@@ -1,6 +1,7 @@
 // Every knob of the peer engine, with its unit. Defaults follow DESIGN.md §4.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +14,27 @@
 namespace p2pls::peer {
 
 using namespace std::chrono_literals;
+
+// DECADE mode (issue 7; DESIGN.md §4 "DECADE mode"; draft §4). Off by default.
+struct DecadeConfig {
+    bool enabled = false;
+    std::string server;  // home server base URL (the tracker's nearest, or configured)
+    std::string locker;  // our locker on it
+    std::array<unsigned char, 32> secret{};  // the locker's secret (mints our tokens)
+    std::string name_prefix;                 // object names: prefix + first seq ("" = channel-)
+    std::uint32_t object_chunks = 1;         // k: consecutive chunks per stored object
+    std::uint32_t slots = 4;                 // m: concurrent requests to the home server
+    std::size_t max_ops_per_batch = 16;      // objects per batch request
+    Duration token_lifetime = 10s;           // expiry of our range tokens
+    Duration token_refresh = 4s;    // full buffer map (with a fresh token) every this; Have between
+    Duration fetch_timeout = 4s;    // a request with no answer after this has failed
+    Duration fallback_margin = 2s;  // a chunk due within this is fetched natively if missing
+    Duration down_backoff = 3s;     // after a failed request, wait this before the next
+    std::uint32_t object_ttl_s = 120;  // TTL of what lands in our locker
+    // Unix seconds at TimePoint{} (tokens carry wall-clock expiry; the core reads no clock):
+    // unix_now = unix_offset_s + seconds(now.time_since_epoch()).
+    std::int64_t unix_offset_s = 0;
+};
 
 struct EngineConfig {
     // --- identity ---
@@ -59,6 +81,9 @@ struct EngineConfig {
     // --- upload budget (media bytes only; 0 = unlimited) ---
     std::uint64_t upload_limit_bytes_per_s = 0;
     std::uint64_t upload_burst_bytes = 128 * 1024;  // at least one chunk, or nothing passes
+
+    // --- DECADE mode ---
+    DecadeConfig decade;
 
     // Chunks per Duration, rounded up; for converting the durations above into seqs.
     [[nodiscard]] std::uint64_t chunks_in(Duration d) const {

@@ -13,6 +13,7 @@
 #include "common/core/chunk_bitmap.hpp"
 #include "common/core/ids.hpp"
 #include "common/core/time.hpp"
+#include "p2pls/peer.pb.h"
 
 namespace p2pls::peer {
 
@@ -27,6 +28,12 @@ struct Neighbor {
     bool established = false;
     PeerId peer_id;
     bool is_source = false;
+    bool decade = false;  // DECADE mode: serves from its locker, answers Requests with Busy
+
+    // DECADE mode: its latest range token (draft §4.2.2) and the seqs and expiry it names.
+    std::optional<wire::RangeToken> range_token;
+    std::uint64_t token_first = 0, token_last = 0;
+    std::int64_t token_expiry_s = 0;  // unix seconds
 
     // Its window, from its last buffer map plus Have deltas since.
     std::optional<ChunkBitmap> map;

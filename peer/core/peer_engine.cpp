@@ -30,7 +30,8 @@ PeerEngine::PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now)
                 config_.skip_after, now),
       upload_(config_.upload_limit_bytes_per_s, config_.upload_burst_bytes, now),
       next_tick_(now),
-      next_buffer_map_(now + config_.buffer_map_interval),
+      next_buffer_map_(now + (config_.decade.enabled ? config_.decade.token_refresh
+                                                     : config_.buffer_map_interval)),
       next_maintenance_(now) {}
 
 // ---------------------------------------------------------------------------------------
@@ -41,6 +42,7 @@ void PeerEngine::on_peer_list(const std::vector<PeerCandidate>& peers,
     if (stopped_) {
         return;
     }
+    last_now_ = now;
     std::vector<PeerCandidate> shuffled;
     for (const PeerCandidate& c : peers) {
         if (c.is_source) {
@@ -88,7 +90,7 @@ void PeerEngine::on_neighbor_connected(NeighborId id, const std::string& endpoin
 void PeerEngine::on_connect_failed(const std::string& endpoint, TimePoint now) {
     pending_connects_.erase(endpoint);
     if (source_ && source_->endpoint == endpoint) {
-        source_retry_at_ = now + 10 * config_.maintenance_interval;
+        source_retry_at_ = now + 3 * config_.maintenance_interval;
     }
 }
 
@@ -135,6 +137,7 @@ void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, Tim
     if (stopped_ || n == nullptr) {
         return;
     }
+    last_now_ = now;
     n->last_heard = now;
     const std::uint64_t bytes =
         message.has_chunk() ? chunk_frame_bytes(message.chunk()) : frame_bytes(message);
@@ -150,8 +153,8 @@ void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, Tim
     }
     if (message.has_bye()) {
         table_.remove(id);
-        actions_.push_back(
-            Disconnect{id, Errc::ok, "neighbour said Bye: " + message.bye().reason().substr(0, 80)});
+        actions_.push_back(Disconnect{
+            id, Errc::ok, "neighbour said Bye: " + message.bye().reason().substr(0, 80)});
         next_tick_ = std::min(next_tick_, now);
         return;
     }
@@ -225,6 +228,7 @@ void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) 
     n.established = true;
     n.peer_id = peer_id;
     n.is_source = hello.is_source();
+    n.decade = hello.mode() == wire::decade;
     if (n.endpoint.empty()) {
         n.endpoint = hello.listen_endpoint().substr(0, 256);
     }
@@ -244,6 +248,9 @@ void PeerEngine::on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint
         return;
     }
     n.map = std::move(*map);
+    if (decade() && bm.has_range_token()) {
+        decade_on_range_token(n, bm.range_token());
+    }
     if (bm.live_edge() > 0) {
         n.live_edge = std::max(n.live_edge, ChunkSeq{bm.live_edge()});
         observe_live_edge(ChunkSeq{bm.live_edge()}, n.is_source, now);
@@ -296,8 +303,11 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
     const NeighborId id = n.id;
     n.last_requested = now;
     wire::PeerMessage busy;
+    // A DECADE peer uploads no media: its chunks are in its locker (origin mode excepted:
+    // the source serves native peers under its budget).
+    const bool refuse_all = decade() && !config_.origin;
     for (std::uint64_t raw : request.seqs()) {
-        auto chunk = store_.get(ChunkSeq{raw});
+        auto chunk = refuse_all ? nullptr : store_.get(ChunkSeq{raw});
         if (!chunk) {
             busy.mutable_busy()->add_seqs(raw);
             continue;
@@ -318,8 +328,9 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
     }
     if (busy.busy().seqs_size() > 0) {
         traffic_.requests_refused += static_cast<std::uint64_t>(busy.busy().seqs_size());
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-            upload_.wait_for(chunk_bytes_estimate_, now));
+        const auto wait = refuse_all ? std::chrono::milliseconds(config_.busy_retry_max_ms)
+                                     : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           upload_.wait_for(chunk_bytes_estimate_, now));
         busy.mutable_busy()->set_retry_after_ms(static_cast<std::uint32_t>(
             std::clamp<std::int64_t>(wait.count(), 50, config_.busy_retry_max_ms)));
         send(id, std::move(busy));
@@ -368,7 +379,9 @@ void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) 
             other.in_flight.erase(it);
         }
     }
-    announce_have(seq, id);
+    if (!decade()) {
+        announce_have(seq, id);  // a DECADE peer advertises only what its locker holds
+    }
     advance_playback(now);
     next_tick_ = std::min(next_tick_, now);
 }
@@ -406,7 +419,10 @@ void PeerEngine::send_hello(NeighborId to) {
     h->set_version(kWireVersion);
     h->set_channel(config_.channel);
     h->set_peer_id(config_.peer_id.value());
-    h->set_mode(wire::native);
+    h->set_mode(decade() ? wire::decade : wire::native);
+    if (decade()) {
+        h->set_decade_server(config_.decade.server);
+    }
     h->set_listen_endpoint(config_.listen_endpoint);
     h->set_is_source(config_.origin);
     send(to, std::move(m));
@@ -423,6 +439,9 @@ void PeerEngine::send_buffer_map(NeighborId to) {
     bm->set_window(store_.bitmap().window());
     bm->set_bits(store_.bitmap().encode());
     bm->set_live_edge(live_edge_ ? live_edge_->value() : 0);
+    if (decade()) {
+        decade_fill_buffer_map(*bm, last_now_);
+    }
     send(to, std::move(m));
 }
 
@@ -518,6 +537,7 @@ void PeerEngine::on_timer(TimePoint now) {
     if (stopped_) {
         return;
     }
+    last_now_ = now;
     advance_playback(now);
     if (now >= next_buffer_map_) {
         for (const auto& [id, n] : table_.all()) {
@@ -525,9 +545,12 @@ void PeerEngine::on_timer(TimePoint now) {
                 send_buffer_map(id);
             }
         }
-        next_buffer_map_ = now + config_.buffer_map_interval;
+        next_buffer_map_ = now + buffer_map_interval();
     }
     if (now >= next_maintenance_) {
+        if (decade()) {
+            decade_maintain(now);
+        }
         maintain(now);
         next_maintenance_ = now + config_.maintenance_interval;
     }
@@ -572,7 +595,7 @@ void PeerEngine::refill(TimePoint now) {
         !pending_connects_.contains(source_->endpoint) && !table_.full()) {
         pending_connects_.emplace(source_->endpoint, now);
         actions_.push_back(Connect{source_->endpoint, source_->peer_id});
-        source_retry_at_ = now + 10 * config_.maintenance_interval;
+        source_retry_at_ = now + 3 * config_.maintenance_interval;
     }
     std::set<std::string> pending;
     for (const auto& [ep, t] : pending_connects_) {
@@ -606,6 +629,25 @@ void PeerEngine::run_scheduler(TimePoint now) {
     if (!playback_.joined() || !live_edge_) {
         return;
     }
+    // The stream may have begun after our start point: before startup, move up to the
+    // oldest chunk the source still has.
+    if (!playback_.started()) {
+        for (const auto& [id, n] : table_.all()) {
+            if (!n.is_source || !n.map || n.map->test(playback_.playhead())) {
+                continue;
+            }
+            for (ChunkSeq s = std::max(playback_.playhead(), n.map->base()); s < n.map->end();
+                 ++s) {
+                if (n.map->test(s)) {
+                    if (s > playback_.playhead()) {
+                        playback_.rejoin(s);
+                        store_.slide_to(std::max(store_.base(), s - config_.window / 2));
+                    }
+                    break;
+                }
+            }
+        }
+    }
     // Late requests: free the slot, remember who was asked, ask someone else.
     std::map<ChunkSeq, NeighborId> late;
     std::vector<NeighborId> too_slow;
@@ -633,6 +675,9 @@ void PeerEngine::run_scheduler(TimePoint now) {
             in_flight.insert(seq);
         }
     }
+    if (decade()) {
+        decade_schedule(now);
+    }
     SchedulerInput input;
     input.urgent_window = config_.urgent_window;
     input.chunk_bytes = chunk_bytes_estimate_;
@@ -643,13 +688,23 @@ void PeerEngine::run_scheduler(TimePoint now) {
             continue;
         }
         ChunkNeed need{seq, playback_.due(seq, now) - now, std::nullopt};
+        if (decade()) {
+            // Natively only as a fallback: due soon and not coming from storage in time,
+            // or storage is failing.
+            const bool soon = need.time_left < config_.decade.fallback_margin;
+            const bool blocked = decade_blocked(now) && need.time_left < config_.urgent_window;
+            if (!(soon || blocked)) {
+                continue;
+            }
+        }
         if (auto l = late.find(seq); l != late.end()) {
             need.late_from = l->second;
         }
         input.needs.push_back(need);
     }
     for (auto& [id, n] : table_.all()) {
-        if (!n.established || !n.map) {
+        // DECADE peers serve from their lockers, not natively (the source serves both).
+        if (!n.established || !n.map || (n.decade && !n.is_source)) {
             continue;
         }
         const bool useful =
@@ -665,7 +720,8 @@ void PeerEngine::run_scheduler(TimePoint now) {
         h.is_source = n.is_source;
         h.outstanding = &n.abandoned;
         const auto used = static_cast<std::uint32_t>(n.in_flight.size());
-        const std::uint32_t cap = n.is_source ? config_.max_in_flight_source : config_.max_in_flight;
+        const std::uint32_t cap =
+            n.is_source ? config_.max_in_flight_source : config_.max_in_flight;
         h.free_slots = (now < n.busy_until || used >= cap) ? 0 : cap - used;
         h.rate_bytes_per_s = n.rate_bytes_per_s;
         h.queued_bytes = used * chunk_bytes_estimate_;
@@ -678,6 +734,9 @@ void PeerEngine::run_scheduler(TimePoint now) {
     std::map<NeighborId, wire::PeerMessage> requests;
     for (const Assignment& a : assignments) {
         Neighbor* n = table_.find(a.to);
+        if (decade() && fallback_seqs_.insert(a.seq).second) {
+            ++decade_stats_.fallbacks;
+        }
         n->in_flight[a.seq] = now;
         n->abandoned.erase(a.seq);
         requests[a.to].mutable_request()->add_seqs(a.seq.value());
@@ -708,6 +767,10 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
     if (!live_edge_ || seq > *live_edge_) {
         live_edge_ = seq;
     }
+    if (decade()) {
+        decade_origin_chunk(seq, now);  // advertised once its object is in our locker
+        return {};
+    }
     announce_have(seq, std::nullopt);
     (void)now;
     return {};
@@ -719,7 +782,7 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
 report::QoeReport PeerEngine::report(TimePoint now, bool final) const {
     report::QoeReport r;
     r.set_peer_id(config_.peer_id.value());
-    r.set_mode("native");
+    r.set_mode(decade() ? "decade" : "native");
     r.set_elapsed_s(to_seconds(now - started_at_));
     r.set_final(final);
     const PlaybackStats p = playback_.stats(now);
@@ -737,7 +800,14 @@ report::QoeReport PeerEngine::report(TimePoint now, bool final) const {
     r.set_download_control_bytes(traffic_.download_control_bytes);
     r.set_bytes_from_source(traffic_.bytes_from_source);
     r.set_bytes_from_peers(traffic_.bytes_from_peers);
-    r.set_bytes_from_decade(0);
+    r.set_bytes_from_decade(decade_stats_.bytes_from_decade);
+    r.set_decade_batches(decade_stats_.batches);
+    r.set_mean_batch_size(decade_stats_.batches == 0
+                              ? 0.0
+                              : static_cast<double>(decade_stats_.batched_objects) /
+                                    static_cast<double>(decade_stats_.batches));
+    r.set_fallbacks(decade_stats_.fallbacks);
+    r.set_token_failures(decade_stats_.token_failures);
     r.set_chunks_rejected(traffic_.chunks_rejected);
     r.set_neighbors(static_cast<std::uint32_t>(table_.established()));
     r.set_socket_media_bytes_sent(traffic_.upload_media_bytes);

@@ -14,12 +14,20 @@
 // Bad input from a neighbour (see on_message) disconnects that neighbour with a reason
 // and the engine carries on. State is bounded: neighbours, candidates, requests, window.
 //
-// Seam for DECADE mode (issue 7): fetching from storage will be another Action kind
-// ("fetch these seqs from that server") and another event (on_fetch_done); the scheduler
-// already works on HolderView so a DECADE locker can become a holder.
+// DECADE mode (EngineConfig::decade.enabled; issue 7; code in peer/core/decade_mode.cpp):
+// the engine keeps what it has in its own locker on its home DECADE server, advertises
+// buffer maps that show only what its locker holds plus a range token for it, fetches
+// from neighbours' lockers by Remote Get through the home server (DecadeFetch actions,
+// urgent objects alone, the rest batched, at most m requests at a time), verifies every
+// chunk it gets, and answers native Requests with Busy (it never uploads media). When the
+// home server fails or is too slow for a deadline, it fetches the chunk natively from a
+// native neighbour or the source (a fallback). In origin mode it puts each object of k
+// chunks into its locker (DecadePut) and advertises it once stored.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -70,6 +78,30 @@ class PeerEngine {
     // verify under the channel key, message_unexpected when not in origin mode.
     Result<void> publish_local_chunk(wire::Chunk chunk, TimePoint now);
 
+    // --- DECADE mode ---
+    // The answer to a DecadeFetch / DecadePut action (ids the engine does not know, e.g.
+    // answers after a timeout, are ignored).
+    void on_decade_fetched(std::uint64_t id, DecadeResult result, TimePoint now);
+    void on_decade_put(std::uint64_t id, DecadeResult result, TimePoint now);
+    // A get-token for our locker over object seqs [first, last], expiring token_lifetime
+    // from now (what our buffer maps carry). Empty when not in DECADE mode.
+    [[nodiscard]] std::string mint_range_token(ChunkSeq first, ChunkSeq last, TimePoint now) const;
+    struct DecadeStats {
+        std::uint64_t requests = 0;         // DecadeFetch actions sent
+        std::uint64_t batches = 0;          // ... of which carried more than one object
+        std::uint64_t batched_objects = 0;  // objects in those batches
+        std::uint64_t objects_fetched = 0;
+        std::uint64_t bytes_from_decade = 0;  // object bytes received by Remote Get
+        std::uint64_t control_bytes = 0;      // DECADE request/reply bytes that were not data
+        std::uint64_t failed_requests = 0;    // busy, unavailable, timeout
+        std::uint64_t fallbacks = 0;          // chunks asked natively because of DECADE
+        std::uint64_t token_failures = 0;     // objects refused for a token, bad tokens seen
+        std::uint64_t puts = 0, put_failures = 0;
+    };
+    [[nodiscard]] const DecadeStats& decade_stats() const noexcept { return decade_stats_; }
+    // Seqs our locker holds (DECADE mode).
+    [[nodiscard]] const std::set<ChunkSeq>& locker_seqs() const noexcept { return locker_; }
+
     // Leaves: Bye to every neighbour and a Disconnect for each. Later events are ignored.
     void stop(TimePoint now);
 
@@ -101,6 +133,20 @@ class PeerEngine {
     void send_buffer_map(NeighborId to);
     void announce_have(ChunkSeq seq, std::optional<NeighborId> except);
 
+    // DECADE mode (decade_mode.cpp).
+    [[nodiscard]] bool decade() const noexcept { return config_.decade.enabled; }
+    [[nodiscard]] UnixSeconds unix_now(TimePoint now) const;
+    [[nodiscard]] ChunkSeq object_of(ChunkSeq seq) const;
+    [[nodiscard]] Duration buffer_map_interval() const;
+    void decade_on_range_token(Neighbor& n, const wire::RangeToken& token);
+    void decade_fill_buffer_map(wire::BufferMap& bm, TimePoint now);
+    void decade_schedule(TimePoint now);
+    void decade_fail_fetch(std::uint64_t id, Errc code, Duration retry_after, TimePoint now);
+    void decade_origin_chunk(ChunkSeq seq, TimePoint now);
+    void decade_maintain(TimePoint now);
+    void decade_stored(const std::vector<ChunkSeq>& seqs, TimePoint now);
+    [[nodiscard]] bool decade_blocked(TimePoint now) const;
+
     void observe_live_edge(ChunkSeq seq, bool trusted, TimePoint now);
     void maybe_join();
     void advance_playback(TimePoint now);
@@ -131,6 +177,35 @@ class PeerEngine {
     TimePoint next_buffer_map_{};
     TimePoint next_maintenance_{};
     TimePoint next_want_peers_{};
+
+    // DECADE mode state.
+    struct FetchState {
+        std::vector<ChunkSeq> objects;  // first seq of each object, in op order
+        std::vector<NeighborId> holders;
+        TimePoint sent_at{};
+    };
+    struct PutState {
+        std::vector<ChunkSeq> seqs;
+        std::shared_ptr<const std::string> data;
+        std::string name;
+        TimePoint sent_at{};
+        std::uint32_t attempts = 0;
+    };
+    std::map<std::uint64_t, FetchState> fetches_;
+    std::map<ChunkSeq, std::uint64_t> objects_in_flight_;  // object -> fetch id
+    std::map<std::uint64_t, PutState> puts_;
+    std::set<ChunkSeq> locker_;         // seqs our locker holds
+    std::set<ChunkSeq> fallback_seqs_;  // seqs counted as fallbacks (once each)
+    std::uint64_t next_decade_id_ = 1;
+    TimePoint decade_blocked_until_{};
+    TimePoint last_now_{};  // time of the latest event (for tokens minted in send_buffer_map)
+    struct CachedToken {
+        wire::RangeToken token;
+        ChunkSeq first;
+        TimePoint minted{};
+    };
+    std::optional<CachedToken> range_token_;
+    DecadeStats decade_stats_;
 
     std::vector<Action> actions_;
 };

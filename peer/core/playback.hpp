@@ -32,6 +32,13 @@ class Playback {
 
     // Fixes the first chunk to play. Only the first call counts.
     void join(ChunkSeq start);
+    // Before startup only: moves the first chunk to play (the one chosen does not exist,
+    // e.g. the stream began after it).
+    void rejoin(ChunkSeq start) {
+        if (joined_ && !started_) {
+            playhead_ = start;
+        }
+    }
     [[nodiscard]] bool joined() const noexcept { return joined_; }
     [[nodiscard]] bool started() const noexcept { return started_; }
     [[nodiscard]] ChunkSeq playhead() const noexcept { return playhead_; }

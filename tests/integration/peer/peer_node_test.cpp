@@ -1,0 +1,278 @@
+// PeerNode over loopback: an origin node publishing signed chunks and a viewer that
+// bootstraps to it, in one process (the io_context runs on its own thread). Hostile
+// neighbours then probe the viewer with bad input: each probe's connection is closed,
+// the viewer keeps playing and keeps its good neighbour.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <future>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+#include "common/core/chunk_bitmap.hpp"
+#include "common/core/peer_codec.hpp"
+#include "peer/net/peer_node.hpp"
+
+// PEER_DEBUG=1 shows the nodes' debug log.
+struct DebugLog : ::testing::Environment {
+    void SetUp() override {
+        if (std::getenv("PEER_DEBUG") != nullptr) {
+            spdlog::set_level(spdlog::level::debug);
+        }
+    }
+};
+const auto* const kDebugLog = ::testing::AddGlobalTestEnvironment(new DebugLog);
+
+namespace p2pls::net {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+const KeyPair kKeys = keypair_from_seed(KeySeed{7, 7, 7});
+constexpr auto kChunk = 200ms;  // short chunks keep the test quick
+
+peer::EngineConfig engine_config(bool origin, const std::string& id) {
+    peer::EngineConfig c;
+    c.channel = "probe";
+    c.peer_id = PeerId{id};
+    c.public_key = kKeys.public_key;
+    c.origin = origin;
+    c.chunk_duration = kChunk;
+    c.startup_lag = 6 * kChunk;
+    c.startup_buffer = 2 * kChunk;
+    c.skip_after = 5 * kChunk;
+    c.urgent_window = 5 * kChunk;
+    return c;
+}
+
+// A raw TCP client for probes (blocking, with poll deadlines).
+class Probe {
+  public:
+    explicit Probe(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    }
+    ~Probe() { ::close(fd_); }
+    [[nodiscard]] bool connected() const { return connected_; }
+
+    void send_bytes(const std::string& bytes) {
+        (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    }
+    void send_message(const wire::PeerMessage& m) { send_bytes(encode_peer_frame(m)); }
+    void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+    // True when the peer closed the connection within `deadline` (reads and drops data).
+    bool closed_within(std::chrono::milliseconds deadline) {
+        const auto end = std::chrono::steady_clock::now() + deadline;
+        char buf[4096];
+        while (std::chrono::steady_clock::now() < end) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) {
+                continue;
+            }
+            const auto n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+  private:
+    int fd_;
+    bool connected_ = false;
+};
+
+wire::PeerMessage hello(const std::string& channel, std::uint32_t version = kWireVersion) {
+    wire::PeerMessage m;
+    m.mutable_hello()->set_version(version);
+    m.mutable_hello()->set_channel(channel);
+    m.mutable_hello()->set_peer_id("prober");
+    return m;
+}
+
+class PeerNodeTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        PeerNodeConfig oc;
+        oc.engine = engine_config(true, "origin");
+        oc.engine.upload_limit_bytes_per_s = 1'000'000;
+        origin_ = std::make_unique<PeerNode>(io_, oc);
+        ASSERT_TRUE(origin_->start());
+
+        PeerNodeConfig vc;
+        vc.engine = engine_config(false, "viewer");
+        vc.key_from_tracker = false;
+        vc.bootstrap = {"127.0.0.1:" + std::to_string(origin_->listen_port())};
+        viewer_ = std::make_unique<PeerNode>(io_, vc);
+        ASSERT_TRUE(viewer_->start());
+
+        publish_next();
+        thread_ = std::thread([this] { io_.run(); });
+    }
+
+    void TearDown() override {
+        on_io([this] {
+            publisher_.cancel();
+            viewer_->stop();
+            origin_->stop();
+        });
+        std::this_thread::sleep_for(100ms);  // let the Byes go out (not an assertion)
+        work_.reset();
+        io_.stop();
+        thread_.join();
+    }
+
+    void publish_next() {
+        wire::Chunk c;
+        c.set_seq(seq_);
+        c.set_timestamp_us(static_cast<std::int64_t>(seq_) * 200'000);
+        c.set_duration_us(200'000);
+        c.set_payload(std::string(10'000, static_cast<char>('a' + seq_ % 26)));
+        sign_chunk(kKeys.secret_key, "probe", c);
+        ++seq_;
+        origin_->publish(std::move(c));
+        publisher_.expires_after(kChunk);
+        publisher_.async_wait([this](boost::system::error_code ec) {
+            if (!ec) {
+                publish_next();
+            }
+        });
+    }
+
+    template <class F>
+    auto on_io(F f) -> decltype(f()) {
+        std::packaged_task<decltype(f())()> task(std::move(f));
+        auto result = task.get_future();
+        asio::post(io_, [&task] { task(); });
+        return result.get();
+    }
+
+    report::QoeReport viewer_report() {
+        return on_io([this] { return viewer_->report(); });
+    }
+
+    // Polls the viewer's report until pred holds or the deadline passes.
+    template <class Pred>
+    bool eventually(Pred pred, std::chrono::milliseconds deadline = 10s) {
+        const auto end = std::chrono::steady_clock::now() + deadline;
+        while (std::chrono::steady_clock::now() < end) {
+            if (pred(viewer_report())) {
+                return true;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        return pred(viewer_report());
+    }
+
+    std::uint16_t viewer_port() {
+        return on_io([this] { return viewer_->listen_port(); });
+    }
+
+    asio::io_context io_;
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+    asio::steady_timer publisher_{io_};
+    std::unique_ptr<PeerNode> origin_;
+    std::unique_ptr<PeerNode> viewer_;
+    std::uint64_t seq_ = 1;
+    std::thread thread_;
+};
+
+TEST_F(PeerNodeTest, ViewerFetchesFromOriginAndPlays) {
+    ASSERT_TRUE(eventually([](const auto& r) { return r.startup_delay_s() >= 0; }));
+    ASSERT_TRUE(eventually([](const auto& r) { return r.chunks_due() >= 10; }));
+    const auto r = viewer_report();
+    EXPECT_EQ(r.chunks_missed(), 0u);
+    EXPECT_GT(r.bytes_from_source(), 0u);
+    EXPECT_EQ(r.neighbors(), 1u);
+}
+
+TEST_F(PeerNodeTest, HostileNeighboursAreClosedAndTheViewerCarriesOn) {
+    ASSERT_TRUE(eventually([](const auto& r) { return r.chunks_due() >= 3; }));
+    const std::uint16_t port = viewer_port();
+
+    struct ProbeCase {
+        const char* name;
+        std::function<void(Probe&)> act;
+    };
+    wire::PeerMessage short_map;
+    short_map.mutable_buffer_map()->set_base(1);
+    short_map.mutable_buffer_map()->set_window(64);
+    short_map.mutable_buffer_map()->set_bits("\x01");
+    wire::PeerMessage far_request;
+    far_request.mutable_request()->add_seqs(1'000'000'000'000ULL);
+    wire::PeerMessage stray_chunk;
+    stray_chunk.mutable_chunk()->set_seq(3);
+    stray_chunk.mutable_chunk()->set_payload("nobody asked");
+    const std::vector<ProbeCase> cases = {
+        {"garbage bytes", [](Probe& p) { p.send_bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); }},
+        {"4 GiB length prefix", [](Probe& p) { p.send_bytes(std::string(4, '\xff')); }},
+        {"zero-length frame", [](Probe& p) { p.send_bytes(std::string(4, '\0')); }},
+        {"hello for another channel", [](Probe& p) { p.send_message(hello("other")); }},
+        {"hello for another version", [](Probe& p) { p.send_message(hello("probe", 99)); }},
+        {"wrong-length buffer map",
+         [&](Probe& p) {
+             p.send_message(hello("probe"));
+             p.send_message(short_map);
+         }},
+        {"out-of-window request",
+         [&](Probe& p) {
+             p.send_message(hello("probe"));
+             p.send_message(far_request);
+         }},
+        {"unsolicited chunk",
+         [&](Probe& p) {
+             p.send_message(hello("probe"));
+             p.send_message(stray_chunk);
+         }},
+        {"stream stops mid-frame",
+         [](Probe& p) {
+             p.send_bytes(std::string("\x00\x00\x01\x00", 4) + "only ten b");
+             p.shutdown_write();
+         }},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        Probe probe(port);
+        ASSERT_TRUE(probe.connected());
+        c.act(probe);
+        EXPECT_TRUE(probe.closed_within(5s));
+    }
+    // The viewer kept its source and keeps playing without a miss.
+    const auto before = viewer_report().chunks_due();
+    ASSERT_TRUE(eventually([&](const auto& r) { return r.chunks_due() >= before + 5; }));
+    const auto r = viewer_report();
+    EXPECT_EQ(r.neighbors(), 1u);
+    EXPECT_EQ(r.chunks_missed(), 0u);
+    EXPECT_EQ(r.chunks_rejected(), 0u);
+}
+
+TEST_F(PeerNodeTest, ManyProbesInParallelDoNotGrowTheViewer) {
+    ASSERT_TRUE(eventually([](const auto& r) { return r.chunks_due() >= 3; }));
+    const std::uint16_t port = viewer_port();
+    std::vector<std::unique_ptr<Probe>> probes;
+    for (int i = 0; i < 40; ++i) {
+        probes.push_back(std::make_unique<Probe>(port));
+        // Half a frame each: the viewer must not buffer more than the cap per connection.
+        probes.back()->send_bytes(std::string("\x00\x3f\xff\xff", 4) + std::string(1000, 'z'));
+    }
+    // The table is bounded (2M): most are refused; none of them breaks playback.
+    const auto before = viewer_report().chunks_due();
+    ASSERT_TRUE(eventually([&](const auto& r) { return r.chunks_due() >= before + 5; }));
+    EXPECT_EQ(viewer_report().chunks_missed(), 0u);
+}
+
+}  // namespace
+}  // namespace p2pls::net
