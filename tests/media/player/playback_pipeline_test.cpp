@@ -157,6 +157,10 @@ TEST_F(PlaybackPipelineTest, WaitingQueueIsBoundedWhenAppsrcIsFull) {
     }
     EXPECT_LE((*p)->chunks_waiting(), 2u);
     EXPECT_GT((*p)->chunks_dropped(), 0u);
+    // need-data comes back as appsrc drains: the waiting chunks go in, nothing is stuck.
+    const auto pushed = (*p)->chunks_pushed();
+    EXPECT_TRUE(run_until([&] { return (*p)->chunks_waiting() == 0; }, 10s));
+    EXPECT_GT((*p)->chunks_pushed(), pushed);
     (*p)->stop();
 }
 
