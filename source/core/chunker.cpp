@@ -200,18 +200,19 @@ void TsChunker::resolve(bool key_frame) {
 }
 
 void TsChunker::flush_psi_tail() {
-    for (const auto& packet : psi_tail_) {
-        if (in_chunk_) {
-            current_.append(reinterpret_cast<const char*>(packet.data()), packet.size());
-        } else {
-            ++stats_.packets_before_key;
-        }
+    std::vector<TsPacket> tail;
+    tail.swap(psi_tail_);
+    for (const auto& packet : tail) {
+        append(packet);
     }
-    psi_tail_.clear();
 }
 
 void TsChunker::commit(const TsPacket& packet) {
     flush_psi_tail();
+    append(packet);
+}
+
+void TsChunker::append(const TsPacket& packet) {
     if (!in_chunk_) {
         ++stats_.packets_before_key;
         return;

@@ -99,7 +99,8 @@ class TsChunker {
     void on_video_unit_start(const TsPacket& packet, const TsHeader& header);
     void scan_held_video(std::span<const std::uint8_t> es_bytes);
     void resolve(bool key_frame);
-    void commit(const TsPacket& packet);
+    void commit(const TsPacket& packet);  // after any waiting PSI packets
+    void append(const TsPacket& packet);  // to the current chunk, cutting at the size cap
     void flush_psi_tail();
     void start_chunk(std::int64_t pts, bool key_frame);
     void end_chunk(std::int64_t end_pts, CutReason reason);
