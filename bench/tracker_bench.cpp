@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <memory>
 #include <string>
 
 #include "common/core/proto_json.hpp"
@@ -77,6 +78,44 @@ void BM_AnnounceJsonApi(benchmark::State& bench) {
     }
 }
 BENCHMARK(BM_AnnounceJsonApi);
+
+// The expiry sweep: `range(0)` channels of `range(1)` members. "Idle" is the periodic
+// sweep when nobody is due (O(channels)); "All" drops every member at once.
+void BM_ExpireSweepIdle(benchmark::State& bench) {
+    TrackerState state(TrackerConfig{.interval = 3600s}, 1);
+    for (int c = 0; c < bench.range(0); ++c) {
+        const std::string ch = "ch" + std::to_string(c);
+        add_source(state, ch);
+        for (int i = 0; i < bench.range(1); ++i) {
+            (void)state.announce(ch, member_request(i), kNow);
+        }
+    }
+    for (auto _ : bench) {
+        benchmark::DoNotOptimize(state.expire(kNow + 1s));
+    }
+}
+BENCHMARK(BM_ExpireSweepIdle)->Args({1'000, 10})->Args({1, 10'000});
+
+void BM_ExpireSweepAll(benchmark::State& bench) {
+    for (auto _ : bench) {
+        bench.PauseTiming();
+        auto state = std::make_unique<TrackerState>(TrackerConfig{.interval = 1s}, 1);
+        for (int c = 0; c < bench.range(0); ++c) {
+            const std::string ch = "ch" + std::to_string(c);
+            add_source(*state, ch);
+            for (int i = 0; i < bench.range(1); ++i) {
+                (void)state->announce(ch, member_request(i), kNow);
+            }
+        }
+        bench.ResumeTiming();
+        benchmark::DoNotOptimize(state->expire(kNow + 3s));
+        bench.PauseTiming();
+        state.reset();
+        bench.ResumeTiming();
+    }
+    bench.counters["members"] = static_cast<double>(bench.range(0) * bench.range(1));
+}
+BENCHMARK(BM_ExpireSweepAll)->Args({1'000, 10})->Args({1, 10'000})->Iterations(5);
 
 std::size_t heap_in_use() {
     const struct mallinfo2 info = mallinfo2();
