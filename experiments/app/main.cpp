@@ -343,7 +343,7 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
     write_file(plot_dir + "/plots.gnuplot", gnuplot_script(series, scenario.name, &pngs));
     const auto plotted =
         run_to_end({"gnuplot", "-e", "cd '" + plot_dir + "'", plot_dir + "/plots.gnuplot"},
-                   plot_dir + "/gnuplot.log", milliseconds(60'000));
+                   plot_dir + "/gnuplot.log", milliseconds(60'000), false);
 
     std::printf("\n%s\n", summary_table_text(summaries).c_str());
     for (const auto& s : summaries) {

@@ -212,7 +212,7 @@ std::vector<pid_t> Children::pids() const {
 }
 
 std::optional<int> run_to_end(const std::vector<std::string>& argv, const std::string& output_file,
-                              std::chrono::milliseconds limit) {
+                              std::chrono::milliseconds limit, bool stop_on_signal) {
     Children children;
     std::string why;
     const ProcessSpec spec{.name = "cmd", .argv = argv, .log = output_file};
@@ -225,7 +225,7 @@ std::optional<int> run_to_end(const std::vector<std::string>& argv, const std::s
         if (!exits.empty()) {
             return exits.front().code;
         }
-        if (stop_requested()) {
+        if (stop_on_signal && stop_requested()) {
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling waitpid

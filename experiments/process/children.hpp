@@ -62,9 +62,10 @@ class Children {
 
 // Runs a command to completion (stdout+stderr into `output_file`), bounded by `limit`
 // (SIGKILL after it). Returns the exit code (128 + signal), or nullopt if it could not
-// start or ran out of time.
+// start, ran out of time, or (when `stop_on_signal`) the testbed was asked to stop.
+// Teardown work (namespace removal, the final plots) passes false: it must finish.
 std::optional<int> run_to_end(const std::vector<std::string>& argv, const std::string& output_file,
-                              std::chrono::milliseconds limit);
+                              std::chrono::milliseconds limit, bool stop_on_signal = true);
 
 // Installs SIGINT/SIGTERM/SIGHUP handlers that set a flag (see stop_requested()).
 void install_stop_handlers();

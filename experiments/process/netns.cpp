@@ -14,7 +14,8 @@ constexpr std::uint32_t kMaxPeers = 60'000;
 }  // namespace
 
 bool NetnsLab::run(const std::vector<std::string>& argv, std::string& why) const {
-    const auto code = run_to_end(argv, log_, std::chrono::milliseconds(10'000));
+    // Not interruptible: a half-built or half-removed lab must not be left behind.
+    const auto code = run_to_end(argv, log_, std::chrono::milliseconds(10'000), false);
     if (code == 0) {
         return true;
     }

@@ -279,8 +279,10 @@ TEST(TestbedIntegration, SigintTearsDownEveryChild) {
     ::kill(pid, SIGINT);
     EXPECT_EQ(wait_exit(pid, std::chrono::seconds(30)), 130);
     expect_all_gone(children, std::chrono::seconds(5));
-    // What it had is still summarised.
+    // What it had is still summarised and plotted (the teardown's own commands are not
+    // cut short by the signal).
     EXPECT_TRUE(fs::exists(dir.path() / "out" / "summary.csv"));
+    EXPECT_TRUE(fs::exists(dir.path() / "out" / "plots" / "startup.png"));
 }
 
 TEST(TestbedIntegration, SigkillOfTheTestbedKillsEveryChild) {
