@@ -11,8 +11,9 @@ cmake --build --preset release -j "$(nproc)"
 
 bin=build/release/bin
 if [ -x "$bin/p2pls-testbed" ]; then
+    # 20 peers join within 10 s; each mode runs 60 s; output in testbed-out/demo-<time>/.
+    # Extra arguments go to `p2pls-testbed demo` (e.g. --peers 30 --duration 90, --sim).
     exec "$bin/p2pls-testbed" demo "$@"
 fi
-# Until the testbed lands, the demo runs what exists: the foundation's benchmarks.
-echo "demo: p2pls-testbed is not built yet; running the foundation benchmarks instead"
-exec "$bin/p2pls_bench" --benchmark_min_time=0.2
+echo "demo: $bin/p2pls-testbed was not built; see the build output above" >&2
+exit 1
