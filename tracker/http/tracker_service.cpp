@@ -57,6 +57,19 @@ asio::awaitable<http::Response> TrackerService::handle(http::Request& request,
     const std::string remote = context.remote.address().to_string();
     const ApiRequest api{request.method_string(), request.target(), request.body(), remote};
     ApiResponse out = handle_request(state_, api, steady_now());
+    if (out.status == 200 && request.target() == "/metrics") {
+        // The transport's own figures, next to the core's.
+        out.body +=
+            "# HELP p2pls_tracker_http_connections Open HTTP connections.\n"
+            "# TYPE p2pls_tracker_http_connections gauge\n"
+            "p2pls_tracker_http_connections " +
+            std::to_string(server_.open_connections()) +
+            "\n"
+            "# HELP p2pls_tracker_http_refused_total Connections refused (503) at a cap.\n"
+            "# TYPE p2pls_tracker_http_refused_total counter\n"
+            "p2pls_tracker_http_refused_total " +
+            std::to_string(server_.refused_connections()) + "\n";
+    }
     http::Response response = http::make_response(request, static_cast<http::Status>(out.status),
                                                   std::move(out.body), out.content_type);
     if (!out.allow.empty()) {

@@ -180,6 +180,8 @@ TEST_F(TrackerIntegration, SilentMemberExpiresAfterThreeIntervals) {
     const auto metrics = raw("GET", "/metrics");
     EXPECT_NE(metrics.body.find("p2pls_tracker_members_expired_total 1"), std::string::npos)
         << metrics.body;
+    EXPECT_NE(metrics.body.find("p2pls_tracker_http_connections "), std::string::npos)
+        << metrics.body;
     await_void(source.stop());
 }
 
