@@ -391,7 +391,7 @@ int main(int argc, char** argv) {
         config.self_urls.push_back("http://localhost:" + std::to_string(bound.port()));
     }
     core.emplace(config, *store);
-    core->restore(recovered, decade_server::unix_now());
+    // Accounts first, so that restored objects find their lockers.
     if (!accounts.empty()) {
         for (const auto& record : load_accounts(accounts, config.default_quota_bytes)) {
             if (auto r = core->add_locker(record); !r) {
@@ -399,6 +399,7 @@ int main(int argc, char** argv) {
             }
         }
     }
+    core->restore(recovered, decade_server::unix_now());
     if (recovered.dropped_corrupt > 0) {
         spdlog::warn("store: dropped {} corrupt or stray entries on load",
                      recovered.dropped_corrupt);

@@ -107,8 +107,10 @@ void ServerCore::restore(const RecoveredState& state, UnixSeconds now) {
     }
     for (const auto& ref : state.refs) {
         const auto it = lockers_.find(ref.locker);
-        if (it == lockers_.end() || ref.expiry_s <= now ||
-            !decade::is_valid_object_name(ref.name)) {
+        if (it == lockers_.end()) {
+            continue;  // kept on disk: its locker may come back with the accounts file
+        }
+        if (ref.expiry_s <= now || !decade::is_valid_object_name(ref.name)) {
             store_.remove_ref(ref.locker, ref.name);
             continue;
         }

@@ -110,7 +110,9 @@ class ServerCore {
     OpResult register_locker(const decade_api::RegisterLockerRequest& request, std::string id,
                              const decade::LockerSecret& secret,
                              decade_api::RegisterLockerResponse& out);
-    // Rebuilds lockers and references from what a durable store recovered.
+    // Rebuilds lockers and references from what a durable store recovered. Call it after
+    // the accounts file's lockers are added: references to lockers still unknown are
+    // left on disk and not served.
     void restore(const RecoveredState& state, UnixSeconds now);
 
     // --- the draft's calls ---

@@ -1,0 +1,542 @@
+// decade-server as a process, driven through the DECADE module and raw HTTP: the draft's
+// calls, Remote Get between two servers, slots, TTL, quota, restart with --store, and a
+// bad token on every endpoint.
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "common/curl/http_client.hpp"
+#include "decade-module/curl/decade_client.hpp"
+#include "tests/integration/decade-server/decade_process.hpp"
+
+namespace p2pls::testing {
+namespace {
+
+namespace asio = boost::asio;
+using decade::DecadeClient;
+using decade::Op;
+using decade::op_bit;
+
+struct Account {
+    std::string id;
+    decade::LockerSecret secret{};
+    std::string hex;
+};
+
+Account make_account(std::string id, unsigned char fill) {
+    Account a{std::move(id), {}, {}};
+    a.secret.fill(fill);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, a.secret.data(), a.secret.size());
+    a.hex = hex;
+    return a;
+}
+
+std::string write_accounts(const ScratchDir& dir, const std::string& file,
+                           const std::vector<Account>& accounts, std::uint64_t quota = 1 << 24) {
+    const auto path = dir.path() / file;
+    std::ofstream out(path);
+    for (const auto& a : accounts) {
+        out << "[[locker]]\nid = \"" << a.id << "\"\nsecret = \"" << a.hex
+            << "\"\nquota_bytes = " << quota << "\nbandwidth_share = 1\n\n";
+    }
+    return path.string();
+}
+
+UnixSeconds now_s() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string token(const Account& a, std::uint8_t ops, std::string prefix = "o-",
+                  std::uint64_t first = 0, std::uint64_t last = 999, std::int64_t ttl = 600) {
+    decade::TokenClaims c{.locker = a.id,
+                          .ops = ops,
+                          .prefix = std::move(prefix),
+                          .seq_first = first,
+                          .seq_last = last,
+                          .not_before_s = now_s() - 5 - (ttl < 0 ? -ttl : 0),
+                          .expiry_s = now_s() + ttl,
+                          .byte_budget = 0,
+                          .token_id = static_cast<std::uint64_t>(ops) * 1000 + last,
+                          .grantee = ""};
+    return *DecadeClient::generate_token(a.secret, c);
+}
+
+std::string payload(std::size_t n, char seed) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) {
+        s[i] = static_cast<char>(seed + static_cast<char>(i * 7 % 251));
+    }
+    return s;
+}
+
+// Raw HTTP through the shared client, for checks on status and body.
+curl::HttpResponse raw_http(asio::io_context& io, curl::HttpRequest req) {
+    curl::HttpClient client(io);
+    auto result = run_coro<Result<curl::HttpResponse>>(io, [&] { return client.request(req); });
+    EXPECT_TRUE(result.has_value());
+    return result ? *result : curl::HttpResponse{};
+}
+
+double metric(asio::io_context& io, const std::string& url, const std::string& name) {
+    curl::HttpRequest req;
+    req.url = url + "/metrics";
+    const auto text = raw_http(io, req).body;
+    const auto at = text.find("\n" + name + " ");
+    if (at == std::string::npos) {
+        return -1;
+    }
+    return std::stod(text.substr(at + name.size() + 2));
+}
+
+class DecadeServerIT : public ::testing::Test {
+  protected:
+    DecadeServerIT() : alice_(make_account("alice", 0xA1)), bob_(make_account("bob", 0xB0)) {
+        if (sodium_init() < 0) {
+            throw std::runtime_error("sodium");
+        }
+    }
+
+    ScratchDir dir_;
+    Account alice_;
+    Account bob_;
+    asio::io_context io_;
+};
+
+TEST_F(DecadeServerIT, PutGetDeleteStatusAndBatchThroughTheModule) {
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_, bob_})});
+    DecadeClient client(io_);
+    const std::string all = token(alice_, decade::kAllOps);
+    const std::string url = server.url();
+    const std::string bytes = payload(100'000, 'a');
+
+    auto put = run_coro<decade::CallStatus>(
+        io_, [&] { return client.put(url, "alice", "o-1", bytes, 60, all); });
+    ASSERT_TRUE(put.ok()) << put.reason;
+    EXPECT_EQ(put.http_status, 201u);
+    auto got =
+        run_coro<decade::GetReply>(io_, [&] { return client.get(url, "alice", "o-1", all); });
+    ASSERT_TRUE(got.status.ok()) << got.status.reason;
+    EXPECT_EQ(got.data, bytes);
+
+    auto st = run_coro<decade::StatusReply>(io_, [&] { return client.status(url, "alice", all); });
+    ASSERT_TRUE(st.status.ok()) << st.status.reason;
+    ASSERT_EQ(st.locker.objects_size(), 1);
+    EXPECT_EQ(st.locker.objects(0).size(), bytes.size());
+    EXPECT_EQ(st.locker.bytes_used(), bytes.size());
+    EXPECT_EQ(st.locker.bytes_served(), bytes.size());
+
+    // A batch of mixed kinds, each with its own status.
+    decade_api::BatchRequest batch;
+    auto* p = batch.add_ops()->mutable_put();
+    p->set_locker("alice");
+    p->set_name("o-2");
+    p->set_data("second");
+    p->set_token(all);
+    auto* g = batch.add_ops()->mutable_get();
+    g->set_locker("alice");
+    g->set_name("o-1");
+    g->set_token(all);
+    auto* missing = batch.add_ops()->mutable_get();
+    missing->set_locker("alice");
+    missing->set_name("o-77");
+    missing->set_token(all);
+    auto* forbidden = batch.add_ops()->mutable_get();
+    forbidden->set_locker("alice");
+    forbidden->set_name("o-2");
+    forbidden->set_token(token(bob_, decade::kAllOps));
+    auto* s = batch.add_ops()->mutable_status();
+    s->set_locker("alice");
+    s->set_token(all);
+    auto reply =
+        run_coro<decade::BatchReply>(io_, [&] { return client.batch(url, std::move(batch)); });
+    ASSERT_TRUE(reply.status.ok()) << reply.status.reason;
+    ASSERT_EQ(reply.response.results_size(), 5);
+    EXPECT_EQ(reply.response.results(0).status(), 201u);
+    EXPECT_EQ(reply.response.results(1).status(), 200u);
+    EXPECT_EQ(reply.response.results(1).data(), bytes);
+    EXPECT_EQ(reply.response.results(2).status(), 404u);
+    EXPECT_EQ(reply.response.results(3).status(), 403u);
+    EXPECT_TRUE(reply.response.results(3).data().empty());
+    EXPECT_EQ(reply.response.results(4).locker_status().objects_size(), 2);
+
+    // get_many over the slots.
+    std::vector<decade::GetSpec> specs;
+    for (int i = 0; i < 10; ++i) {
+        specs.push_back({"alice", i % 2 == 0 ? "o-1" : "o-2", all});
+    }
+    auto many =
+        run_coro<std::vector<decade::GetReply>>(io_, [&] { return client.get_many(url, specs); });
+    ASSERT_EQ(many.size(), 10u);
+    for (int i = 0; i < 10; ++i) {
+        ASSERT_TRUE(many[i].status.ok()) << i << many[i].status.reason;
+        EXPECT_EQ(many[i].data, i % 2 == 0 ? bytes : "second");
+    }
+
+    auto del =
+        run_coro<decade::CallStatus>(io_, [&] { return client.remove(url, "alice", "o-1", all); });
+    EXPECT_TRUE(del.ok());
+    got = run_coro<decade::GetReply>(io_, [&] { return client.get(url, "alice", "o-1", all); });
+    EXPECT_EQ(got.status.code, Errc::not_found);
+    EXPECT_TRUE(got.data.empty());
+}
+
+TEST_F(DecadeServerIT, RemoteGetMovesBytesServerToServerAndDedups) {
+    DecadeProcess a(dir_, "a");
+    a.start({"--accounts", write_accounts(dir_, "a.toml", {alice_})});
+    DecadeProcess b(dir_, "b");
+    b.start({"--accounts", write_accounts(dir_, "b.toml", {bob_}), "--peer-server", a.url()});
+    DecadeClient client(io_);
+    const std::string bytes = payload(300'000, 'r');
+    const std::string alice_all = token(alice_, decade::kAllOps);
+    ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                    return client.put(a.url(), "alice", "o-5", bytes, 60, alice_all);
+                }).ok());
+
+    decade_api::RemoteGetOp op;
+    op.set_locker("bob");
+    op.set_token(token(bob_, op_bit(Op::put) | op_bit(Op::get)));
+    op.set_remote_server(a.url());
+    op.set_remote_locker("alice");
+    op.set_remote_name("o-5");
+    op.set_remote_token(token(alice_, op_bit(Op::get), "o-", 5, 5));
+    auto reply = run_coro<decade::GetReply>(io_, [&] { return client.remote_get(b.url(), op); });
+    ASSERT_TRUE(reply.status.ok()) << reply.status.reason;
+    EXPECT_EQ(reply.data, bytes);
+    // The object is now in bob's locker on B, served from B.
+    auto local = run_coro<decade::GetReply>(
+        io_, [&] { return client.get(b.url(), "bob", "o-5", op.token()); });
+    ASSERT_TRUE(local.status.ok());
+    EXPECT_EQ(local.data, bytes);
+    EXPECT_EQ(metric(io_, a.url(), "decade_bytes_out_total"), 300'000);
+    EXPECT_EQ(metric(io_, b.url(), "decade_remote_fetch_bytes_total"), 300'000);
+
+    // The same object under a second name on B: stored once.
+    op.set_name("o-6");
+    reply = run_coro<decade::GetReply>(io_, [&] { return client.remote_get(b.url(), op); });
+    ASSERT_TRUE(reply.status.ok()) << reply.status.reason;
+    EXPECT_EQ(metric(io_, b.url(), "decade_blobs"), 1);
+    EXPECT_EQ(metric(io_, b.url(), "decade_blob_bytes"), 300'000);
+    EXPECT_EQ(metric(io_, b.url(), "decade_logical_bytes"), 600'000);
+
+    // A remote token outside its scope: refused, nothing stored.
+    op.set_name("o-7");
+    op.set_remote_token(token(alice_, op_bit(Op::get), "o-", 6, 9));
+    reply = run_coro<decade::GetReply>(io_, [&] { return client.remote_get(b.url(), op); });
+    EXPECT_FALSE(reply.status.ok());
+    EXPECT_EQ(reply.status.http_status, 403u);
+    EXPECT_TRUE(reply.data.empty());
+    // B refuses to fetch from a server it was not configured with.
+    op.set_remote_server(b.url() + "0");
+    reply = run_coro<decade::GetReply>(io_, [&] { return client.remote_get(b.url(), op); });
+    EXPECT_EQ(reply.status.http_status, 403u);
+    EXPECT_EQ(reply.status.reason, "remote_not_allowed");
+}
+
+TEST_F(DecadeServerIT, RemoteGetFromItselfLinksTheBlob) {
+    DecadeProcess a(dir_, "a");
+    a.start({"--accounts", write_accounts(dir_, "a.toml", {alice_, bob_})});
+    DecadeClient client(io_);
+    ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                    return client.put(a.url(), "alice", "o-1", payload(5000, 'x'), 60,
+                                      token(alice_, decade::kAllOps));
+                }).ok());
+    decade_api::RemoteGetOp op;
+    op.set_locker("bob");
+    op.set_token(token(bob_, op_bit(Op::put)));
+    op.set_remote_server(a.url());
+    op.set_remote_locker("alice");
+    op.set_remote_name("o-1");
+    op.set_remote_token(token(alice_, op_bit(Op::get)));
+    auto reply = run_coro<decade::GetReply>(io_, [&] { return client.remote_get(a.url(), op); });
+    ASSERT_TRUE(reply.status.ok()) << reply.status.reason;
+    EXPECT_EQ(reply.data, payload(5000, 'x'));
+    EXPECT_EQ(metric(io_, a.url(), "decade_remote_get_links_total"), 1);
+    EXPECT_EQ(metric(io_, a.url(), "decade_blobs"), 1);
+    EXPECT_EQ(metric(io_, a.url(), "decade_logical_bytes"), 10'000);
+}
+
+TEST_F(DecadeServerIT, ConnectionBeyondTheSlotsGets503AtOnce) {
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_}), "--slots", "2"});
+    RawConnection one(server.port(), "127.0.0.1");
+    RawConnection two(server.port(), "127.0.0.1");
+    ASSERT_TRUE(one.connected() && two.connected());
+    // Make sure both are accepted and counted before the third arrives.
+    const std::string get_metrics = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_TRUE(one.send(get_metrics));
+    ASSERT_NE(one.read_some(std::chrono::seconds(5), 100).find("200 OK"), std::string::npos);
+    ASSERT_TRUE(two.send(get_metrics));
+    ASSERT_NE(two.read_some(std::chrono::seconds(5), 100).find("200 OK"), std::string::npos);
+
+    RawConnection three(server.port(), "127.0.0.1");
+    ASSERT_TRUE(three.connected());
+    three.send(get_metrics);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string answer = three.read_some(std::chrono::seconds(5));
+    EXPECT_NE(answer.find("503"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("Retry-After"), std::string::npos) << answer;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+
+    // Another client address has its own slots.
+    RawConnection other(server.port(), "127.0.0.2");
+    ASSERT_TRUE(other.send(get_metrics));
+    EXPECT_NE(other.read_some(std::chrono::seconds(5), 100).find("200 OK"), std::string::npos);
+
+    // The module sees the refusal as "busy, retry after", not as a failure.
+    decade::ClientConfig one_slot;
+    one_slot.slots_per_server = 1;
+    DecadeClient client(io_, one_slot);
+    auto got = run_coro<decade::GetReply>(io_, [&] {
+        return client.get(server.url(), "alice", "o-1", token(alice_, decade::kAllOps));
+    });
+    EXPECT_TRUE(got.status.busy()) << got.status.http_status << " " << got.status.reason;
+    EXPECT_GE(got.status.retry_after.count(), 1);
+}
+
+TEST_F(DecadeServerIT, ObjectsExpireByTtl) {
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_})});
+    DecadeClient client(io_);
+    const std::string all = token(alice_, decade::kAllOps);
+    ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                    return client.put(server.url(), "alice", "o-1", "short-lived", 1, all);
+                }).ok());
+    ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                    return client.put(server.url(), "alice", "o-2", "long-lived", 600, all);
+                }).ok());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+    bool gone = false;
+    while (!gone && std::chrono::steady_clock::now() < deadline) {
+        auto got = run_coro<decade::GetReply>(
+            io_, [&] { return client.get(server.url(), "alice", "o-1", all); });
+        gone = got.status.code == Errc::not_found;
+        if (!gone) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling
+        }
+    }
+    EXPECT_TRUE(gone);
+    // The sweep frees the bytes too (polled: it runs every second).
+    bool swept = false;
+    while (!swept && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(3)) {
+        swept = metric(io_, server.url(), "decade_blob_bytes") == 10;
+        if (!swept) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    EXPECT_TRUE(swept);
+    auto st = run_coro<decade::StatusReply>(
+        io_, [&] { return client.status(server.url(), "alice", all); });
+    ASSERT_EQ(st.locker.objects_size(), 1);
+    EXPECT_EQ(st.locker.objects(0).name(), "o-2");
+}
+
+TEST_F(DecadeServerIT, QuotaGives507) {
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_}, 1000)});
+    DecadeClient client(io_);
+    const std::string all = token(alice_, decade::kAllOps);
+    EXPECT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                    return client.put(server.url(), "alice", "o-1", payload(900, 'q'), 60, all);
+                }).ok());
+    auto over = run_coro<decade::CallStatus>(
+        io_, [&] { return client.put(server.url(), "alice", "o-2", payload(101, 'w'), 60, all); });
+    EXPECT_EQ(over.http_status, 507u);
+    EXPECT_EQ(over.code, Errc::quota_exceeded);
+}
+
+TEST_F(DecadeServerIT, RestartWithStoreKeepsEveryObjectAndServesNoneCorrupt) {
+    const std::string store = (dir_.path() / "store").string();
+    const std::string accounts = write_accounts(dir_, "acc.toml", {alice_});
+    const std::string all = token(alice_, decade::kAllOps);
+    DecadeClient client(io_);
+    std::vector<std::string> objects;
+    {
+        DecadeProcess server(dir_, "a");
+        server.start({"--accounts", accounts, "--store", store});
+        for (int i = 0; i < 6; ++i) {
+            objects.push_back(
+                payload(10'000 + static_cast<std::size_t>(i), static_cast<char>('a' + i)));
+            ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                            return client.put(server.url(), "alice", "o-" + std::to_string(i),
+                                              objects.back(), 600, all);
+                        }).ok());
+        }
+        EXPECT_EQ(server.stop(), 0);
+    }
+    // Corrupt two blobs between runs: flip a byte in one, truncate another.
+    std::vector<std::filesystem::path> blobs;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(store + "/blobs")) {
+        if (e.is_regular_file()) {
+            blobs.push_back(e.path());
+        }
+    }
+    ASSERT_EQ(blobs.size(), 6u);
+    std::sort(blobs.begin(), blobs.end());
+    {
+        std::fstream f(blobs[0], std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(100);
+        f.put('\xff');
+    }
+    std::filesystem::resize_file(blobs[1], 5000);
+
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", accounts, "--store", store});
+    int served = 0;
+    int refused = 0;
+    for (int i = 0; i < 6; ++i) {
+        auto got = run_coro<decade::GetReply>(
+            io_, [&] { return client.get(server.url(), "alice", "o-" + std::to_string(i), all); });
+        if (got.status.ok()) {
+            EXPECT_EQ(got.data, objects[static_cast<std::size_t>(i)]) << i;
+            ++served;
+        } else {
+            EXPECT_EQ(got.status.code, Errc::not_found);
+            ++refused;
+        }
+    }
+    EXPECT_EQ(served, 4);
+    EXPECT_EQ(refused, 2);
+}
+
+TEST_F(DecadeServerIT, EveryEndpointRefusesBadTokensWithoutData) {
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_, bob_}), "--operator-key",
+                  "opkey"});
+    const std::string secret_bytes = "SECRET-OBJECT-BYTES-" + payload(50, 'k');
+    DecadeClient client(io_);
+    ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                    return client.put(server.url(), "alice", "o-1", secret_bytes, 60,
+                                      token(alice_, decade::kAllOps));
+                }).ok());
+    const std::string good = token(alice_, decade::kAllOps);
+    std::string tampered = good;
+    tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+    struct Bad {
+        std::string token;
+        unsigned status;
+        bool refused_for_status;  // false: the token is fine for status (no object)
+    };
+    const std::vector<Bad> bad_tokens = {
+        {"", 401, true},
+        {"not-a-token", 401, true},
+        {tampered, 401, true},
+        {token(alice_, decade::kAllOps, "o-", 0, 999, -100), 401, true},  // expired
+        {token(bob_, decade::kAllOps), 403, true},                        // wrong locker
+        {token(alice_, op_bit(Op::status)), 403, false},                  // wrong op
+        {token(alice_, decade::kAllOps, "o-", 2, 9), 403, false},         // out of scope
+    };
+    decade_api::RemoteGetOp rg;
+    rg.set_locker("alice");
+    rg.set_name("o-1");
+    rg.set_remote_server(server.url());
+    rg.set_remote_locker("alice");
+    rg.set_remote_name("o-1");
+    rg.set_remote_token(good);
+    for (const auto& [bad, expect, refused_for_status] : bad_tokens) {
+        struct Call {
+            std::string method;
+            std::string path;
+            std::string body;
+            std::string content_type;
+        };
+        const std::vector<Call> calls = {
+            {"GET", "/v1/lockers/alice/objects/o-1", "", ""},
+            {"PUT", "/v1/lockers/alice/objects/o-1", "overwrite", "application/octet-stream"},
+            {"DELETE", "/v1/lockers/alice/objects/o-1", "", ""},
+            {"GET", "/v1/lockers/alice/status", "", ""},
+            {"POST", "/v1/lockers/alice/remote-get", rg.SerializeAsString(),
+             "application/x-protobuf"},
+        };
+        for (const auto& c : calls) {
+            if (c.path.ends_with("status") && !refused_for_status) {
+                continue;
+            }
+            curl::HttpRequest req;
+            req.method = c.method;
+            req.url = server.url() + c.path;
+            req.body = c.body;
+            if (!bad.empty()) {
+                req.headers.emplace_back("Authorization", "Bearer " + bad);
+            }
+            if (!c.content_type.empty()) {
+                req.headers.emplace_back("Content-Type", c.content_type);
+            }
+            const auto r = raw_http(io_, req);
+            EXPECT_EQ(static_cast<unsigned>(r.status), expect) << c.method << " " << c.path;
+            EXPECT_EQ(r.body.find("SECRET-OBJECT"), std::string::npos) << c.method << c.path;
+        }
+        // Each kind of batch operation with the bad token.
+        decade_api::BatchRequest batch;
+        auto* g = batch.add_ops()->mutable_get();
+        g->set_locker("alice");
+        g->set_name("o-1");
+        g->set_token(bad);
+        auto* d = batch.add_ops()->mutable_del();
+        d->set_locker("alice");
+        d->set_name("o-1");
+        d->set_token(bad);
+        auto* p = batch.add_ops()->mutable_put();
+        p->set_locker("alice");
+        p->set_name("o-1");
+        p->set_data("x");
+        p->set_token(bad);
+        auto reply =
+            run_coro<decade::BatchReply>(io_, [&] { return client.batch(server.url(), batch); });
+        ASSERT_TRUE(reply.status.ok());
+        for (const auto& result : reply.response.results()) {
+            EXPECT_GE(result.status(), 401u);
+            EXPECT_LE(result.status(), 403u);
+            EXPECT_TRUE(result.data().empty());
+        }
+    }
+    // The object is intact after all that.
+    auto got = run_coro<decade::GetReply>(
+        io_, [&] { return client.get(server.url(), "alice", "o-1", good); });
+    EXPECT_EQ(got.data, secret_bytes);
+    // Registering a locker needs the operator key.
+    curl::HttpRequest reg;
+    reg.method = "POST";
+    reg.url = server.url() + "/v1/lockers";
+    reg.body = "{}";
+    reg.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer wrong"}};
+    EXPECT_EQ(raw_http(io_, reg).status, 401);
+    reg.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer opkey"}};
+    const auto created = raw_http(io_, reg);
+    EXPECT_EQ(created.status, 201);
+    EXPECT_NE(created.body.find("\"secret\""), std::string::npos);
+}
+
+TEST_F(DecadeServerIT, TokenSubcommandMintsAUsableToken) {
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_})});
+    const auto minted =
+        run_decade(dir_, {"token", "--secret", alice_.hex, "--locker", "alice", "--ops", "get,put",
+                          "--prefix", "c-", "--first", "10", "--last", "20", "--ttl", "60"});
+    ASSERT_EQ(minted.code, 0) << minted.err;
+    std::string t = minted.out;
+    while (!t.empty() && t.back() == '\n') {
+        t.pop_back();
+    }
+    EXPECT_LE(t.size(), 120u);
+    DecadeClient client(io_);
+    EXPECT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                    return client.put(server.url(), "alice", "c-15", "x", 60, t);
+                }).ok());
+    EXPECT_EQ(run_coro<decade::CallStatus>(
+                  io_, [&] { return client.put(server.url(), "alice", "c-21", "x", 60, t); })
+                  .http_status,
+              403u);
+    const auto bad = run_decade(dir_, {"token", "--secret", "zz", "--locker", "alice"});
+    EXPECT_EQ(bad.code, 2);
+    const auto help = run_decade(dir_, {"--help"});
+    EXPECT_EQ(help.code, 0);
+    EXPECT_NE(help.out.find("--egress-bps"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace p2pls::testing
