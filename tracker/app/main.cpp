@@ -77,6 +77,8 @@ void load_config(const std::string& path, Settings& s) {
             s.tracker.max_channels = integer<std::size_t>(node, k, 1, 10'000'000);
         } else if (k == "max_members_per_channel") {
             s.tracker.max_members_per_channel = integer<std::size_t>(node, k, 1, 10'000'000);
+        } else if (k == "max_members") {
+            s.tracker.max_members = integer<std::size_t>(node, k, 1, 100'000'000);
         } else if (k == "max_connections") {
             s.limits.max_connections = integer<std::size_t>(node, k, 1, 1'000'000);
         } else if (k == "max_connections_per_client") {
@@ -149,7 +151,7 @@ int main(int argc, char** argv) {
     std::string log_level;
     app.add_option("--config", config_path,
                    "TOML file: listen, interval_s, seed, log_level, default_peers, max_peers, "
-                   "max_channels, max_members_per_channel, max_connections, "
+                   "max_channels, max_members_per_channel, max_members, max_connections, "
                    "max_connections_per_client, [[decade_servers]] url/region/load")
         ->check(CLI::ExistingFile);
     auto* listen_opt = app.add_option("--listen", listen,

@@ -19,6 +19,7 @@ struct TrackerConfig {
     // Resource caps: a tracker under abuse refuses (503) rather than growing without bound.
     std::size_t max_channels = 10'000;
     std::size_t max_members_per_channel = 100'000;
+    std::size_t max_members = 1'000'000;  // all channels together (≈ 300 MB at most)
     std::size_t max_decade_servers = 1'000;
     // Largest request body accepted by the API (bytes).
     std::size_t max_body_bytes = 16 * 1024;

@@ -80,11 +80,7 @@ TimePoint TrackerState::advance(TimePoint now) {
 }
 
 std::size_t TrackerState::member_count() const noexcept {
-    std::size_t n = 0;
-    for (const auto& [name, channel] : channels_) {
-        n += channel.members.size();
-    }
-    return n;
+    return total_members_;
 }
 
 Expected<tracker_api::AnnounceResponse> TrackerState::announce(
@@ -200,9 +196,13 @@ std::optional<ApiError> TrackerState::announce_view(std::string_view channel_nam
                                 "\" already has a live source with another peer_id"};
         }
     } else if (r.event() != tracker_api::stopped &&
-               it->second.members.find(r.peer_id()) == nullptr &&
-               it->second.members.size() >= config_.max_members_per_channel) {
-        return ApiError{503, "channel_full", "the channel holds its maximum of members"};
+               it->second.members.find(r.peer_id()) == nullptr) {
+        if (it->second.members.size() >= config_.max_members_per_channel) {
+            return ApiError{503, "channel_full", "the channel holds its maximum of members"};
+        }
+        if (total_members_ >= config_.max_members) {
+            return ApiError{503, "tracker_full", "the tracker holds its maximum of members"};
+        }
     }
 
     // 3. Apply.
@@ -228,13 +228,17 @@ std::optional<ApiError> TrackerState::announce_view(std::string_view channel_nam
             channel.live_edge = r.live_edge();
         }
     } else if (r.event() == tracker_api::stopped) {
-        channel.members.erase(r.peer_id());
+        if (channel.members.erase(r.peer_id())) {
+            --total_members_;
+        }
     } else {
         std::string_view home = r.decade_server();
         if (home.empty() && nearest != nullptr) {
             home = nearest->url();
         }
+        const std::size_t before = channel.members.size();
         channel.members.upsert(r.peer_id(), endpoint, mode, home, now);
+        total_members_ += channel.members.size() - before;
     }
 
     view.interval_s = static_cast<std::uint32_t>(config_.interval.count());
@@ -342,6 +346,7 @@ std::size_t TrackerState::expire_channel(ChannelMap::iterator it, TimePoint now,
     const TimePoint cutoff = now - ttl();
     Channel& channel = it->second;
     const std::size_t dropped = channel.members.expire_heard_until(cutoff);
+    total_members_ -= dropped;
     if (channel.source && channel.source->last_seen <= cutoff) {
         channel.source.reset();
     }

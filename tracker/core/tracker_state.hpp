@@ -149,6 +149,7 @@ class TrackerState {
     std::array<std::uint64_t, 4> announces_{};  // by tracker_api::Event value
     std::map<std::string, std::uint64_t, std::less<>> errors_;
     std::uint64_t expired_total_ = 0;
+    std::size_t total_members_ = 0;  // over all channels
 };
 
 }  // namespace p2pls::tracker

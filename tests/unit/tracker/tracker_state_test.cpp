@@ -376,6 +376,32 @@ TEST(TrackerState, CapsRefuseWith503) {
     EXPECT_TRUE(h.peer("p0", tracker_api::heartbeat, 0, "a"));
 }
 
+TEST(TrackerState, GlobalMemberCapBoundsMemoryAcrossChannels) {
+    TrackerConfig config;
+    config.max_members = 4;
+    Harness h(config);
+    ASSERT_TRUE(h.source(tracker_api::started, 0, "s1", "a"));
+    ASSERT_TRUE(h.source(tracker_api::started, 0, "s2", "b"));
+    ASSERT_TRUE(h.peer("p1", tracker_api::started, 0, "a"));
+    ASSERT_TRUE(h.peer("p2", tracker_api::started, 0, "a"));
+    ASSERT_TRUE(h.peer("p3", tracker_api::started, 0, "b"));
+    ASSERT_TRUE(h.peer("p4", tracker_api::started, 0, "b"));
+    auto full = h.peer("p5", tracker_api::started, 0, "b");
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().status, 503u);
+    EXPECT_EQ(full.error().error, "tracker_full");
+    EXPECT_EQ(h.state.member_count(), 4u);
+    // Leaving and expiry give room back.
+    ASSERT_TRUE(h.peer("p1", tracker_api::stopped, 0, "a"));
+    EXPECT_EQ(h.state.member_count(), 3u);
+    ASSERT_TRUE(h.peer("p5", tracker_api::started, 0, "b"));
+    h.now += 15s;
+    h.state.expire(h.now);
+    EXPECT_EQ(h.state.member_count(), 0u);
+    ASSERT_TRUE(h.source(tracker_api::started, 0, "s1", "a"));
+    EXPECT_TRUE(h.peer("p6", tracker_api::started, 0, "a"));
+}
+
 TEST(TrackerState, WildcardEndpointTakesTheTransportsAddress) {
     Harness h;
     ASSERT_TRUE(h.source(tracker_api::started));
