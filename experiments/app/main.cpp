@@ -179,6 +179,51 @@ std::string make_clip(const Scenario& s, double seconds, const std::string& out_
     return file;
 }
 
+// What `check` prints: the runs, both supply totals, the schedule and the regions.
+std::string describe(const Scenario& s) {
+    std::ostringstream out;
+    const Supply supply = supply_of(s);
+    out << s.name << ": valid\n";
+    out << "runs:";
+    for (const auto& r : expand_runs(s)) {
+        out << " [" << r.label << "]";
+    }
+    out << "\nsupply: native N x Bu = " << s.peers << " x " << s.peer_upload_bps
+        << " B/s = " << supply.native_peers_bps
+        << " B/s; DECADE servers total = " << supply.decade_servers_bps << " B/s";
+    for (std::size_t i = 0; i < s.decade_servers.size(); ++i) {
+        out << (i == 0 ? " (" : ", ") << "server " << i << " "
+            << (s.decade_servers[i].region.empty() ? "default" : s.decade_servers[i].region) << ": "
+            << server_egress_bps(s, i) << " B/s" << (i + 1 == s.decade_servers.size() ? ")" : "");
+    }
+    out << "; source " << supply.source_bps << " B/s\n";
+    const auto events = make_schedule(s);
+    std::size_t starts = 0;
+    double last_start = 0;
+    for (const auto& e : events) {
+        if (e.kind == PeerEvent::Kind::start) {
+            ++starts;
+            last_start = std::max(last_start, e.at_s);
+        }
+    }
+    out << "schedule: " << starts << " session starts (last at " << last_start << " s), "
+        << events.size() - starts << " leaves, over " << s.duration_s << " s per run\n";
+    if (!s.regions.empty()) {
+        const auto regions = assign_regions(s);
+        std::vector<std::size_t> count(s.regions.size(), 0);
+        for (const auto r : regions) {
+            ++count[r];
+        }
+        out << "regions:";
+        for (std::size_t i = 0; i < s.regions.size(); ++i) {
+            out << " " << s.regions[i].name << "=" << count[i] << " peers ("
+                << s.regions[i].one_way_delay_ms << " ms)";
+        }
+        out << "\n";
+    }
+    return out.str();
+}
+
 struct Options {
     std::string out;
     std::string bin_dir;
@@ -393,6 +438,12 @@ int main(int argc, char** argv) {
     run->add_option("scenario", scenario_path, "scenario file (TOML)")
         ->required()
         ->check(CLI::ExistingFile);
+    std::string check_path;
+    auto* check = app.add_subcommand(
+        "check", "Validate SCENARIO.toml and show what a run would do (runs, supply, schedule)");
+    check->add_option("scenario", check_path, "scenario file (TOML)")
+        ->required()
+        ->check(CLI::ExistingFile);
     auto* demo = app.add_subcommand(
         "demo", "The README's demo: the draft's native-vs-DECADE flash crowd, 20 peers, 60 s");
     demo->add_option("--peers", demo_peers, "number of peers (default 20)")
@@ -430,7 +481,10 @@ int main(int argc, char** argv) {
 
     std::string text;
     std::string origin;
-    if (run->parsed()) {
+    if (check->parsed()) {
+        scenario_path = check_path;
+    }
+    if (run->parsed() || check->parsed()) {
         std::ifstream in(scenario_path, std::ios::binary);
         std::ostringstream buf;
         buf << in.rdbuf();
@@ -461,6 +515,10 @@ int main(int argc, char** argv) {
             fail_line("demo: " + *problem);
             return kExitUsage;
         }
+    }
+    if (check->parsed()) {
+        std::printf("%s", describe(scenario).c_str());
+        return kExitOk;
     }
     return run_scenario(scenario, text, opt);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 
 #include "experiments/core/summary.hpp"
 
@@ -114,12 +115,17 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.peer_report = has_flag(peer_help, "--report");
         c.peer_decade_server = has_flag(peer_help, "--decade-server");
         c.peer_region = has_flag(peer_help, "--region");
-        for (const char* flag : {"--delay-ms", "--link-delay-ms", "--one-way-delay-ms"}) {
-            if (has_flag(peer_help, flag)) {
-                c.peer_delay_flag = flag;
-                break;
+        const auto first_of = [&](std::initializer_list<const char*> flags) {
+            for (const char* flag : flags) {
+                if (has_flag(peer_help, flag)) {
+                    return std::string(flag);
+                }
             }
-        }
+            return std::string();
+        };
+        c.peer_delay_flag = first_of({"--delay-ms", "--link-delay-ms", "--one-way-delay-ms"});
+        c.peer_object_flag = first_of({"--object-chunks", "--decade-object-chunks", "--k"});
+        c.peer_slots_flag = first_of({"--slots", "--decade-slots", "--m"});
     }
     c.source_present = !source_help.empty();
     if (c.source_present) {
@@ -316,6 +322,12 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
         if (caps.peer_upload_limit) {
             p.argv.insert(p.argv.end(),
                           {"--upload-limit", rate_arg(s.peer_upload_bps, caps.peer_upload_unit)});
+        }
+        if (!caps.peer_object_flag.empty()) {
+            p.argv.insert(p.argv.end(), {caps.peer_object_flag, std::to_string(s.object_chunks)});
+        }
+        if (!caps.peer_slots_flag.empty()) {
+            p.argv.insert(p.argv.end(), {caps.peer_slots_flag, std::to_string(s.slots)});
         }
         if (caps.peer_decade_server && !decade_url.empty()) {
             p.argv.insert(p.argv.end(), {"--decade-server", decade_url});

@@ -32,6 +32,8 @@ struct Capabilities {
     bool peer_decade_server = false;  // --decade-server URL (else the tracker assigns)
     bool peer_region = false;         // --region NAME
     std::string peer_delay_flag;      // e.g. "--delay-ms"; empty: no delay injection
+    std::string peer_object_flag;     // k, e.g. "--object-chunks"; empty: the peer's default
+    std::string peer_slots_flag;      // m, e.g. "--slots"; empty: the peer's default
     bool source_present = false;
     bool source_replay = false;        // --replay FILE
     bool source_loop = false;          // --loop

@@ -24,6 +24,8 @@ Options:
   --mode TEXT                 native or decade
   --decade-server TEXT        DECADE server URL
   --delay-ms FLOAT            one-way delay
+  --object-chunks UINT        k
+  --slots UINT                m
 )";
 
 const char* kPeerHelpDecadeStub = R"(Options:
@@ -110,6 +112,9 @@ TEST(TestbedPlan, PeersGetBuInNativeModeAndTheirServerInDecadeMode) {
                                   "http://127.0.0.1:7", 0);
     EXPECT_TRUE(contains(decade.argv, "--mode", "decade"));
     EXPECT_TRUE(contains(decade.argv, "--decade-server", "http://127.0.0.1:7"));
+    EXPECT_TRUE(contains(decade.argv, "--object-chunks", "1"));
+    EXPECT_TRUE(contains(decade.argv, "--slots", "6"));
+    EXPECT_FALSE(has(native.argv, "--slots"));  // k and m are DECADE settings
     EXPECT_FALSE(has(decade.argv, "--delay-ms"));
 }
 
