@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <optional>
 
 #include "common/core/proto_json.hpp"
@@ -334,6 +335,31 @@ TEST_F(TrackerIntegration, ExecutableFlagsAndCleanStop) {
     EXPECT_EQ(reply->interval_s(), 2u);
     EXPECT_EQ(reply->decade_server().url(), "http://127.0.0.1:8300");
     EXPECT_EQ(tracker_.stop(SIGTERM), 0);
+}
+
+TEST_F(TrackerIntegration, ConnectionCapFromConfigAnswers503) {
+    const auto config = dir_.path() / "cap.toml";
+    std::ofstream(config) << "max_connections = 2\n";
+    tracker_.start({"--config", config.string()});
+    // Two idle connections take both slots.
+    asio::ip::tcp::socket a(io_);
+    asio::ip::tcp::socket b(io_);
+    const asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"), tracker_.port()};
+    a.connect(at);
+    b.connect(at);
+    ASSERT_TRUE(run_until([&] {
+        const auto m = raw("GET", "/metrics");
+        return m.status == 503;
+    }));
+    const auto refused = raw("GET", "/v1/channels");
+    EXPECT_EQ(refused.status, 503);
+    EXPECT_TRUE(refused.header("retry-after").has_value());
+    http_api::ErrorBody error;
+    EXPECT_EQ(parse_json(refused.body, error), std::nullopt) << refused.body;
+    // Slots come back when the idle clients leave.
+    a.close();
+    b.close();
+    ASSERT_TRUE(run_until([&] { return raw("GET", "/v1/channels").status == 200; }));
 }
 
 }  // namespace
