@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
     std::string mode = "native";
     std::string log_level = "info";
     std::string port_file;
+    std::uint64_t first_seq = 0;
 
     app.add_option("--channel", channel, "Channel name")->capture_default_str();
     app.add_option("--tracker", tracker,
@@ -92,6 +93,9 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     app.add_option("--mode", mode, "native (serve peers directly) or decade (not yet supported)")
         ->check(CLI::IsMember({"native", "decade"}))
+        ->capture_default_str();
+    app.add_option("--first-seq", first_seq,
+                   "Seq of the first chunk (to continue a channel's numbering after a restart)")
         ->capture_default_str();
     app.add_option("--port-file", port_file,
                    "Write the bound peer port to this file (for --listen with port 0)");
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
         config.duration = std::chrono::milliseconds(static_cast<std::int64_t>(duration_s * 1000));
     }
     config.chunker.chunk_ms = encode.chunk_ms;
+    config.chunker.first_seq = first_seq;
     config.chunker.timestamp_base_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count();

@@ -185,6 +185,19 @@ TEST_F(SourceMedia, ShortChunksWithAudio) {
     check_recording(500, 4, 9);
 }
 
+TEST_F(SourceMedia, FirstSeqContinuesNumbering) {
+    const auto [code, out] =
+        run(argv({"--duration", "2.2", "--width", "160", "--height", "90", "--first-seq", "5000"}),
+            60s);
+    ASSERT_EQ(code, 0) << out;
+    const auto chunks = load_recording(dir_ / "rec");
+    ASSERT_GE(chunks.size(), 2u);
+    EXPECT_EQ(chunks[0].chunk.seq(), 5000u);
+    EXPECT_EQ(chunks[1].chunk.seq(), 5001u);
+    EXPECT_TRUE(fs::exists(dir_ / "rec" / "005000.ts"));
+    EXPECT_TRUE(verify_chunk(public_key(), "media-test", chunks[1].chunk).has_value());
+}
+
 TEST_F(SourceMedia, ReplayOfARecordingIsPacedAndRechunked) {
     // A first run makes a TS file; --replay then re-chunks it without an encoder.
     auto [code, out] = run(argv({"--duration", "3.2", "--width", "160", "--height", "90"}), 60s);
