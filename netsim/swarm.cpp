@@ -214,7 +214,18 @@ void Swarm::route(Handle h, peer::Action& action) {
         }
     } else if (std::holds_alternative<peer::WantPeers>(action)) {
         sim_.after(2 * config_.tracker_delay, [this, h] { tracker_reply(h); });
+    } else if (on_decade_action && (std::holds_alternative<peer::DecadeFetch>(action) ||
+                                    std::holds_alternative<peer::DecadePut>(action))) {
+        on_decade_action(h, action);
     }
+}
+
+void Swarm::deliver(Handle h, const std::function<void(peer::PeerEngine&)>& fn) {
+    if (h >= nodes_.size() || !nodes_[h].alive) {
+        return;
+    }
+    fn(*nodes_[h].engine);
+    pump(h);
 }
 
 void Swarm::send(Handle from, NeighborId to, std::uint64_t bytes,

@@ -3,6 +3,7 @@
 // fallbacks, puts by the origin. The hooks into the native engine are in peer_engine.cpp.
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "common/core/chunk_signature.hpp"
 #include "decade-module/core/batching.hpp"
@@ -177,6 +178,17 @@ void PeerEngine::decade_schedule(TimePoint now) {
         if (objects_in_flight_.contains(o) || (!wants.empty() && wants.back().object == o)) {
             continue;
         }
+        const Duration time_left = playback_.due(seq, now) - now;
+        // A holder on another server costs a server-to-server copy. Before the chunk is
+        // near its deadline, wait (a patience that differs per peer and object, so that
+        // peers on one server do not all copy it at once) for a holder on ours.
+        const Duration patience = config_.decade.fallback_margin +
+                                  Duration{static_cast<std::int64_t>(
+                                      (std::hash<std::string>{}(config_.peer_id.value()) ^
+                                       (o.value() * 0x9e3779b97f4a7c15ULL)) %
+                                      static_cast<std::uint64_t>(std::max<std::int64_t>(
+                                          config_.decade.cross_server_spread.count(), 1)))};
+        const bool cross_ok = time_left < patience;
         // Holder: one whose locker holds it and whose token covers it, on our own server
         // first (the server links instead of copying), then the least loaded.
         candidates.clear();
@@ -188,8 +200,11 @@ void PeerEngine::decade_schedule(TimePoint now) {
                 continue;
             }
             n.last_useful = now;
-            const std::size_t score =
-                (n.range_token->server() == config_.decade.server ? 0 : 1000) + load[id];
+            const bool same_server = n.range_token->server() == config_.decade.server;
+            if (!same_server && !cross_ok) {
+                continue;
+            }
+            const std::size_t score = (same_server ? 0 : 1000) + load[id];
             if (score < best) {
                 best = score;
                 candidates.clear();
@@ -264,6 +279,9 @@ void PeerEngine::decade_schedule(TimePoint now) {
             op.set_token(*own_token);
             op.set_ttl_s(config_.decade.object_ttl_s);
             op.set_remote_server(n->range_token->server());
+            if (n->range_token->server() != config_.decade.server) {
+                ++decade_stats_.cross_server;
+            }
             op.set_remote_locker(n->range_token->locker());
             op.set_remote_name(
                 decade::object_name(n->range_token->name_prefix(), w.object.value()));

@@ -27,9 +27,13 @@ struct DecadeConfig {
     std::size_t max_ops_per_batch = 16;      // objects per batch request
     Duration token_lifetime = 10s;           // expiry of our range tokens
     Duration token_refresh = 4s;    // full buffer map (with a fresh token) every this; Have between
-    Duration fetch_timeout = 4s;    // a request with no answer after this has failed
+    Duration fetch_timeout = 8s;    // a request with no answer after this has failed
     Duration fallback_margin = 2s;  // a chunk due within this is fetched natively if missing
     Duration down_backoff = 3s;     // after a failed request, wait this before the next
+    // Holders on another server (a server-to-server copy) are used only within
+    // fallback_margin + a per-peer, per-object share of this of the deadline; before that
+    // the peer waits for a holder on its own server (whose Remote Get links, not copies).
+    Duration cross_server_spread = 6s;
     std::uint32_t object_ttl_s = 120;  // TTL of what lands in our locker
     // Unix seconds at TimePoint{} (tokens carry wall-clock expiry; the core reads no clock):
     // unix_now = unix_offset_s + seconds(now.time_since_epoch()).

@@ -97,6 +97,7 @@ class PeerEngine {
         std::uint64_t fallbacks = 0;          // chunks asked natively because of DECADE
         std::uint64_t token_failures = 0;     // objects refused for a token, bad tokens seen
         std::uint64_t puts = 0, put_failures = 0;
+        std::uint64_t cross_server = 0;  // objects asked of a holder on another server
     };
     [[nodiscard]] const DecadeStats& decade_stats() const noexcept { return decade_stats_; }
     // Seqs our locker holds (DECADE mode).
