@@ -1,8 +1,11 @@
 // p2pls-source against the real p2pls-tracker: the channel appears with the source's
 // public key, bitrate, chunk duration and a growing live edge, and disappears when the
 // source stops; with the tracker down the source keeps producing chunks.
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <filesystem>
 #include <fstream>
@@ -70,6 +73,20 @@ std::string base64(const std::string& bytes) {
         out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
     }
     return out;
+}
+
+// A port that was free a moment ago (bound to port 0, then closed).
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
 }
 
 class SourceTracker : public ::testing::Test {
@@ -225,6 +242,34 @@ TEST_F(SourceTracker, UploadLimitCapsWhatPeersGet) {
     EXPECT_LE(served, 240'000 + 10'000 * elapsed + 200'000 /* one chunk in flight */) << out;
     peer.signal(SIGTERM);
     peer.wait(15s);
+    tracker.signal(SIGTERM);
+    tracker.wait(10s);
+}
+
+// The tracker is down when the source starts and comes up later: the source's retries
+// reach it and the channel appears, with no restart of the source.
+TEST_F(SourceTracker, AnnouncesOnceTheTrackerComesUp) {
+    const int port = free_port();
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    ChildProcess source({bin_path("p2pls-source"), "--key", (dir_ / "k.key").string(), "--tracker",
+                         base, "--listen", "127.0.0.1:0", "--channel", "late", "--width", "160",
+                         "--height", "90"});
+    ASSERT_TRUE(source.read_until(
+        [](const std::string& out) { return out.find("[warning] tracker") != std::string::npos; },
+        20s))
+        << source.output();
+    ChildProcess tracker({bin_path("p2pls-tracker"), "--listen",
+                          "127.0.0.1:" + std::to_string(port), "--interval", "1"});
+    bool announced = false;
+    const auto until = std::chrono::steady_clock::now() + 40s;
+    while (!announced && std::chrono::steady_clock::now() < until) {
+        announced = http_get(base + "/v1/channels/late").first == 200;
+        source.read_until([](const std::string&) { return false; }, 200ms);
+        tracker.read_until([](const std::string&) { return false; }, 50ms);
+    }
+    EXPECT_TRUE(announced) << source.output() << tracker.output();
+    source.signal(SIGTERM);
+    EXPECT_EQ(source.wait(15s).value_or(-1), 0) << source.output();
     tracker.signal(SIGTERM);
     tracker.wait(10s);
 }
