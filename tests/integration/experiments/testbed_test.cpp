@@ -339,6 +339,18 @@ TEST(TestbedIntegration, NetnsRunsPeersInNamespacesOrSaysWhy) {
     }
 }
 
+TEST(TestbedIntegration, CheckShowsBothSupplyTotalsWithoutRunning) {
+    TempDir dir;
+    const pid_t pid =
+        spawn_testbed({"check", scenario("draft-flash-crowd.toml")}, dir.path() / "log");
+    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 0);
+    std::ifstream log(dir.path() / "log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("native N x Bu = 30 x 75000 B/s = 2250000 B/s"), std::string::npos) << text;
+    EXPECT_NE(text.find("DECADE servers total = 2250000 B/s"), std::string::npos) << text;
+    EXPECT_NE(text.find("30 session starts"), std::string::npos) << text;
+}
+
 TEST(TestbedIntegration, SimRunsTheScenarioOnTheSimulator) {
     TempDir dir;
     const fs::path out = dir.path() / "out";
