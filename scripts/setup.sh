@@ -9,7 +9,7 @@ packages=(
   # networking: Asio + Beast (header-only, compiled once by us), libcurl for clients
   libboost1.81-dev libcurl4-openssl-dev
   # wire formats and crypto
-  protobuf-compiler libprotobuf-dev libsodium-dev
+  protobuf-compiler libprotobuf-dev libsodium-dev libssl-dev
   # media: capture, encode, mux, decode
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad

@@ -1,5 +1,6 @@
 #include "decade-module/core/token.hpp"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <limits>
@@ -92,53 +93,60 @@ struct Parsed {
     std::string_view mac;
 };
 
-// Value of a base64url character (the caller has already decoded the text once).
-unsigned b64_value(char c) {
-    if (c >= 'A' && c <= 'Z') {
-        return static_cast<unsigned>(c - 'A');
+// Compares two MACs touching every byte whatever the contents.
+bool equal_in_constant_time(const unsigned char* a, const char* b) {
+    unsigned diff = 0;
+    for (std::size_t i = 0; i < kMacBytes; ++i) {
+        diff |= static_cast<unsigned>(a[i] ^ static_cast<unsigned char>(b[i]));
     }
-    if (c >= 'a' && c <= 'z') {
-        return static_cast<unsigned>(c - 'a' + 26);
-    }
-    if (c >= '0' && c <= '9') {
-        return static_cast<unsigned>(c - '0' + 52);
-    }
-    return c == '-' ? 62u : 63u;
+    return diff == 0;
 }
 
+// base64url alphabet -> value; 0xff for anything else.
+constexpr std::array<std::uint8_t, 256> kB64Values = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(0xff);
+    for (int c = 0; c < 26; ++c) {
+        t[static_cast<std::size_t>('A' + c)] = static_cast<std::uint8_t>(c);
+        t[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(26 + c);
+    }
+    for (int c = 0; c < 10; ++c) {
+        t[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(52 + c);
+    }
+    t[static_cast<std::size_t>('-')] = 62;
+    t[static_cast<std::size_t>('_')] = 63;
+    return t;
+}();
+
+// Strict base64url without padding: only the alphabet, and the unused low bits of the
+// last character must be zero, so that exactly one text encodes each token. (Tokens
+// are not secret, so a table lookup is fine; libsodium's constant-time decoder is 20x
+// slower and maps some bytes >= 0x80 onto alphabet values.)
 Result<std::string> base64_decode(std::string_view token) {
-    if (token.empty() || token.size() > kMaxTokenChars) {
+    if (token.empty() || token.size() > kMaxTokenChars || token.size() % 4 == 1) {
         return Errc::token_malformed;
     }
-    // Alphabet check first: libsodium's decoder maps some bytes >= 0x80 onto alphabet
-    // values, which would give one token several texts.
+    std::string raw(token.size() * 3 / 4, '\0');
+    std::uint32_t acc = 0;
+    int bits = 0;
+    std::size_t n = 0;
     for (char c : token) {
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_')) {
+        const std::uint8_t v = kB64Values[static_cast<unsigned char>(c)];
+        if (v == 0xff) {
             return Errc::token_malformed;
         }
-    }
-    std::string raw(token.size() * 3 / 4 + 1, '\0');
-    std::size_t len = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), token.data(),
-                          token.size(), nullptr, &len, &end, kB64) != 0 ||
-        end != token.data() + token.size()) {
-        return Errc::token_malformed;
-    }
-    raw.resize(len);
-    // Canonical form only: the unused low bits of the last character must be zero, so
-    // that exactly one text encodes each token (libsodium does not insist on it).
-    const std::size_t tail = token.size() % 4;
-    if (tail == 1) {
-        return Errc::token_malformed;
-    }
-    if (tail != 0) {
-        const unsigned mask = tail == 2 ? 0x0f : 0x03;
-        if ((b64_value(token.back()) & mask) != 0) {
-            return Errc::token_malformed;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            raw[n++] = static_cast<char>((acc >> bits) & 0xff);
+            acc &= (1u << bits) - 1;
         }
     }
+    if (acc != 0) {
+        return Errc::token_malformed;
+    }
+    raw.resize(n);
     return raw;
 }
 
@@ -260,6 +268,65 @@ Result<std::string> generate_token(const LockerSecret& secret, const TokenClaims
     return out;
 }
 
+// SHA-256 contexts that have absorbed key^ipad and key^opad (RFC 2104).
+struct LockerKey::Keyed {
+    EVP_MD_CTX* inner = EVP_MD_CTX_new();
+    EVP_MD_CTX* outer = EVP_MD_CTX_new();
+    Keyed() = default;
+    Keyed(const Keyed&) = delete;
+    Keyed& operator=(const Keyed&) = delete;
+    ~Keyed() {
+        EVP_MD_CTX_free(inner);
+        EVP_MD_CTX_free(outer);
+    }
+};
+
+namespace {
+// One scratch context per thread, so that verification allocates nothing.
+struct Scratch {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Scratch() { EVP_MD_CTX_free(ctx); }
+};
+}  // namespace
+
+LockerKey::LockerKey(const LockerSecret& secret) : secret_(secret) {
+    auto keyed = std::make_shared<Keyed>();
+    constexpr std::size_t kBlock = 64;  // SHA-256 block; the 32-byte key is zero-padded
+    unsigned char ipad[kBlock];
+    unsigned char opad[kBlock];
+    for (std::size_t i = 0; i < kBlock; ++i) {
+        const unsigned char k = i < secret_.size() ? secret_[i] : 0;
+        ipad[i] = k ^ 0x36;
+        opad[i] = k ^ 0x5c;
+    }
+    const EVP_MD* md = EVP_sha256();
+    if (keyed->inner == nullptr || keyed->outer == nullptr ||
+        EVP_DigestInit_ex(keyed->inner, md, nullptr) != 1 ||
+        EVP_DigestUpdate(keyed->inner, ipad, kBlock) != 1 ||
+        EVP_DigestInit_ex(keyed->outer, md, nullptr) != 1 ||
+        EVP_DigestUpdate(keyed->outer, opad, kBlock) != 1) {
+        keyed.reset();  // mac() then fails, and so does every verification
+    }
+    sodium_memzero(ipad, sizeof ipad);
+    sodium_memzero(opad, sizeof opad);
+    keyed_ = std::move(keyed);
+}
+
+bool LockerKey::mac(std::string_view bytes, unsigned char out[kMacBytes]) const {
+    thread_local Scratch scratch;
+    unsigned char inner_hash[kMacBytes];
+    unsigned int len = 0;
+    EVP_MD_CTX* w = scratch.ctx;
+    if (!keyed_ || w == nullptr || EVP_MD_CTX_copy_ex(w, keyed_->inner) != 1 ||
+        EVP_DigestUpdate(w, bytes.data(), bytes.size()) != 1 ||
+        EVP_DigestFinal_ex(w, inner_hash, &len) != 1 || EVP_MD_CTX_copy_ex(w, keyed_->outer) != 1 ||
+        EVP_DigestUpdate(w, inner_hash, sizeof inner_hash) != 1 ||
+        EVP_DigestFinal_ex(w, out, &len) != 1) {
+        return false;
+    }
+    return true;
+}
+
 Result<TokenClaims> decode_token_unverified(std::string_view token) {
     auto raw = base64_decode(token);
     if (!raw) {
@@ -287,15 +354,14 @@ Result<TokenClaims> verify_token(std::string_view token, const SecretLookup& loo
         return parsed.error();
     }
     // The locker id is only used to find a key here; it is trusted after the MAC checks.
-    const LockerSecret* secret = lookup ? lookup(parsed->claims.locker) : nullptr;
-    if (secret == nullptr) {
+    const LockerKey* key = lookup ? lookup(parsed->claims.locker) : nullptr;
+    if (key == nullptr) {
         return Errc::token_bad_mac;
     }
-    // crypto_auth_hmacsha256_verify compares in constant time.
-    if (crypto_auth_hmacsha256_verify(
-            reinterpret_cast<const unsigned char*>(parsed->mac.data()),
-            reinterpret_cast<const unsigned char*>(parsed->payload.data()), parsed->payload.size(),
-            secret->data()) != 0) {
+    unsigned char expected[kMacBytes];
+    // Constant-time comparison.
+    if (!key->mac(parsed->payload, expected) ||
+        !equal_in_constant_time(expected, parsed->mac.data())) {
         return Errc::token_bad_mac;
     }
     TokenClaims& c = parsed->claims;

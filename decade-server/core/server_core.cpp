@@ -50,9 +50,9 @@ ServerCore::ServerCore(ServerConfig config, BlobStore& store)
         }
         std::erase(*list, std::string{});
     }
-    lookup_ = [this](std::string_view locker) -> const decade::LockerSecret* {
+    lookup_ = [this](std::string_view locker) -> const decade::LockerKey* {
         const auto it = lockers_.find(locker);
-        return it == lockers_.end() ? nullptr : &it->second.record.secret;
+        return it == lockers_.end() ? nullptr : &it->second.key;
     };
 }
 
@@ -68,6 +68,7 @@ Result<void> ServerCore::add_locker(const LockerRecord& record) {
         it = lockers_.emplace(record.id, Locker{}).first;
     }
     it->second.record = record;
+    it->second.key = decade::LockerKey(record.secret);
     return {};
 }
 
@@ -95,7 +96,7 @@ OpResult ServerCore::register_locker(const decade_api::RegisterLockerRequest& re
     }
     out.set_locker(record.id);
     out.set_secret(std::string(reinterpret_cast<const char*>(secret.data()), secret.size()));
-    lockers_.emplace(record.id, Locker{record, {}, {}, 0, 0, 0});
+    lockers_.emplace(record.id, Locker{record, decade::LockerKey(record.secret), {}, {}, 0, 0, 0});
     OpResult r;
     r.status = 201;
     return count(std::move(r), "register");

@@ -159,6 +159,7 @@ class ServerCore {
     };
     struct Locker {
         LockerRecord record;
+        decade::LockerKey key{decade::LockerSecret{}};
         std::map<std::string, ObjectRef, std::less<>> objects;
         std::map<std::uint64_t, TokenUse> tokens;  // by token id
         std::uint64_t bytes_used = 0;

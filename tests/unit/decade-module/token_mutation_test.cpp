@@ -15,8 +15,9 @@ constexpr UnixSeconds kNow = 1'700'000'000;
 TEST(TokenMutation, HundredThousandMutationsAreAllRefused) {
     LockerSecret secret;
     secret.fill(0x5c);
-    const SecretLookup lookup = [&](std::string_view locker) -> const LockerSecret* {
-        return locker == "alice" ? &secret : nullptr;
+    const LockerKey key(secret);
+    const SecretLookup lookup = [&](std::string_view locker) -> const LockerKey* {
+        return locker == "alice" ? &key : nullptr;
     };
     std::mt19937_64 rng(20261122);
     std::vector<std::string> valid;

@@ -20,12 +20,14 @@ const LockerSecret kAlice = secret_of(0xA1);
 const LockerSecret kBob = secret_of(0xB0);
 
 SecretLookup lookup() {
-    return [](std::string_view locker) -> const LockerSecret* {
+    static const LockerKey alice(kAlice);
+    static const LockerKey bob(kBob);
+    return [](std::string_view locker) -> const LockerKey* {
         if (locker == "alice") {
-            return &kAlice;
+            return &alice;
         }
         if (locker == "bob") {
-            return &kBob;
+            return &bob;
         }
         return nullptr;
     };
