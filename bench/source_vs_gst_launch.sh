@@ -43,7 +43,7 @@ enc="x264enc tune=zerolatency speed-preset=ultrafast bitrate=$bitrate key-int-ma
 run_source() {  # run_source RECORD_DIR [extra flags...]
     local rec=$1; shift
     "$source_bin" --key "$tmp/bench.key" --record "$rec" --listen 127.0.0.1:0 \
-        --tracker http://127.0.0.1:1 --log-level warn --duration $(( warmup + window + 2 )) \
+        --tracker "" --log-level warn --duration $(( warmup + window + 2 )) \
         --width $width --height $height --fps $fps --bitrate $bitrate --chunk-ms $chunk_ms \
         "$@" >"$tmp/source.log" 2>&1 &
     local pid=$!

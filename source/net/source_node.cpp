@@ -115,6 +115,7 @@ void SourceNode::drain_chunks() {
                 stats_.duration_us == 0 ? d : std::min(stats_.min_duration_us, d);
             stats_.max_duration_us = std::max(stats_.max_duration_us, d);
             stats_.duration_us += d;
+            stats_.timed_bytes += size;
         }
         ++stats_.chunks;
         stats_.payload_bytes += size;
@@ -208,7 +209,7 @@ void SourceNode::log_stats() {
     const auto& c = chunker_.stats();
     const double seconds = static_cast<double>(stats_.duration_us) / 1e6;
     const double kbps =
-        seconds > 0 ? static_cast<double>(stats_.payload_bytes) * 8 / seconds / 1000 : 0.0;
+        seconds > 0 ? static_cast<double>(stats_.timed_bytes) * 8 / seconds / 1000 : 0.0;
     spdlog::info(
         "chunks={} live_edge={} bytes={} ts_rate={:.0f}kbit/s duration_us[min={} max={}] "
         "size[min={} max={}] forced_cuts={} sync_losses={} skipped_bytes={}",

@@ -47,7 +47,8 @@ using PublishFn = std::function<void(wire::Chunk)>;
 struct SourceStats {
     std::uint64_t chunks = 0;
     std::uint64_t payload_bytes = 0;
-    std::uint64_t duration_us = 0;  // sum of chunk durations
+    std::uint64_t duration_us = 0;  // sum of chunk durations (the end-of-stream one aside)
+    std::uint64_t timed_bytes = 0;  // payload bytes of those chunks (for the TS rate)
     std::uint32_t min_duration_us = 0;
     std::uint32_t max_duration_us = 0;
     std::uint64_t min_size = 0;
