@@ -18,6 +18,7 @@
 #include "common/core/proto_json.hpp"
 #include "common/http/http_server.hpp"
 #include "common/net/stop_signals.hpp"
+#include "peer/net/decade_cli.hpp"
 #include "peer/net/peer_node.hpp"
 
 namespace {
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--bootstrap", bootstrap, "Neighbour host:port to try (repeatable)");
     app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+    net::DecadeFlags decade_flags;
+    net::add_decade_flags(app, decade_flags);
     CLI11_PARSE(app, argc, argv);
 
     spdlog::set_level(spdlog::level::from_str(log_level));
@@ -95,6 +98,9 @@ int main(int argc, char** argv) {
     config.tracker_url = tracker;
     config.bootstrap = bootstrap;
     config.key_from_tracker = true;
+    if (auto problem = net::apply_decade_flags(decade_flags, config)) {
+        fail(*problem);
+    }
     if (report_file) {
         config.on_report = [&report_file](const report::QoeReport& r) {
             *report_file << to_json(r) << '\n';

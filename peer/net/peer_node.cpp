@@ -19,6 +19,7 @@
 #include "common/core/proto_json.hpp"
 #include "common/net/framed_socket.hpp"
 #include "peer/core/peer_engine.hpp"
+#include "peer/net/decade_driver.hpp"
 #include "tracker/curl/tracker_client.hpp"
 
 namespace p2pls::net {
@@ -104,10 +105,26 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
     std::uint64_t closed_media_bytes_out = 0;
     std::vector<peer::PeerCandidate> bootstrap;
     bool stopping = false;
+    // DECADE mode: the driver, and the tracker reply that came before the locker was ready.
+    std::unique_ptr<DecadeDriver> decade;
+    bool decade_preparing = false;
+    std::optional<tracker_api::AnnounceResponse> decade_pending_reply;
 
     // --- engine plumbing ---------------------------------------------------------------
 
     void create_engine(TimePoint now) {
+        if (config.engine.decade.enabled && !decade_ready()) {
+            prepare_decade();  // creates the engine once home server and locker are known
+            return;
+        }
+        if (config.engine.decade.enabled) {
+            const auto unix_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+            const auto steady_s =
+                std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+            config.engine.decade.unix_offset_s = unix_s - steady_s;
+        }
         engine =
             std::make_unique<peer::PeerEngine>(config.engine, std::random_device{}(), started_at);
         if (!bootstrap.empty()) {
@@ -152,7 +169,88 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             if (tracker) {
                 tracker->announce_now();
             }
+        } else if (auto* f = std::get_if<peer::DecadeFetch>(&action)) {
+            asio::co_spawn(io, decade_fetch(std::move(*f)), asio::detached);
+        } else if (auto* u = std::get_if<peer::DecadePut>(&action)) {
+            asio::co_spawn(io, decade_put(std::move(*u)), asio::detached);
         }
+    }
+
+    // --- DECADE mode (decade_driver.hpp) -------------------------------------------------
+
+    [[nodiscard]] bool decade_ready() const {
+        return !config.engine.decade.server.empty() && !config.engine.decade.locker.empty();
+    }
+
+    void prepare_decade() {
+        if (!decade) {
+            decade::ClientConfig cc;
+            cc.slots_per_server = std::max<std::size_t>(config.engine.decade.slots, 1);
+            cc.local_address = config.decade_local_address;
+            cc.client_id = config.engine.peer_id.value();
+            cc.max_ops_per_batch = config.engine.decade.max_ops_per_batch;
+            decade = std::make_unique<DecadeDriver>(io, cc);
+        }
+        if (decade_preparing || config.engine.decade.server.empty()) {
+            return;  // registering already, or waiting for the tracker to name a server
+        }
+        decade_preparing = true;
+        asio::co_spawn(io, register_locker(), asio::detached);
+    }
+
+    asio::awaitable<void> register_locker() {
+        auto self = shared_from_this();
+        if (config.engine.decade.locker.empty()) {
+            const std::string server = config.engine.decade.server;
+            auto locker = co_await decade->register_locker(server, config.decade_operator_key);
+            if (stopping) {
+                co_return;
+            }
+            if (!locker) {
+                spdlog::warn("DECADE server {}: cannot register a locker: {}; retrying", server,
+                             locker.error().message());
+                asio::steady_timer wait(io, std::chrono::seconds(2));
+                co_await wait.async_wait(asio::use_awaitable);
+                decade_preparing = false;
+                prepare_decade();
+                co_return;
+            }
+            config.engine.decade.locker = locker->id;
+            config.engine.decade.secret = locker->secret;
+            spdlog::info("DECADE: locker {} on {}", locker->id, server);
+        }
+        decade_preparing = false;
+        create_engine(clock_now());
+        if (engine && decade_pending_reply) {
+            auto reply = std::move(*decade_pending_reply);
+            decade_pending_reply.reset();
+            on_tracker_reply(reply);
+        }
+    }
+
+    asio::awaitable<void> decade_fetch(peer::DecadeFetch f) {
+        auto self = shared_from_this();
+        const std::uint64_t id = f.id;
+        const std::string home = config.engine.decade.server;
+        peer::DecadeResult r = co_await decade->fetch(home, std::move(f));
+        if (!engine || stopping) {
+            co_return;
+        }
+        engine->on_decade_fetched(id, std::move(r), clock_now());
+        pump();
+    }
+
+    asio::awaitable<void> decade_put(peer::DecadePut p) {
+        auto self = shared_from_this();
+        const std::uint64_t id = p.id;
+        const std::string home = config.engine.decade.server;
+        const std::string locker = config.engine.decade.locker;
+        peer::DecadeResult r = co_await decade->put(home, locker, std::move(p));
+        if (!engine || stopping) {
+            co_return;
+        }
+        engine->on_decade_put(id, std::move(r), clock_now());
+        pump();
     }
 
     void enqueue(NeighborId to, Session::Item item) {
@@ -328,7 +426,8 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
         tracker_api::AnnounceRequest me;
         me.set_peer_id(config.engine.peer_id.value());
         me.set_endpoint(config.engine.listen_endpoint);
-        me.set_mode(wire::native);
+        me.set_mode(config.engine.decade.enabled ? wire::decade : wire::native);
+        me.set_decade_server(config.engine.decade.server);
         if (config.engine.origin) {
             me.set_is_source(true);
             me.set_bitrate_bps(config.bitrate_bps);
@@ -356,6 +455,11 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             return;
         }
         const TimePoint now = clock_now();
+        if (!engine && config.engine.decade.enabled && config.engine.decade.server.empty() &&
+            !reply.decade_server().url().empty()) {
+            config.engine.decade.server = reply.decade_server().url();
+            spdlog::info("DECADE: home server {} (from the tracker)", config.engine.decade.server);
+        }
         if (!engine) {
             if (config.key_from_tracker && !config.engine.origin) {
                 auto key = public_key_from_bytes(reply.channel().public_key());
@@ -370,6 +474,10 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
                 }
             }
             create_engine(now);
+            if (!engine) {
+                decade_pending_reply = reply;  // DECADE: the locker is not ready yet
+                return;
+            }
         }
         std::vector<peer::PeerCandidate> list;
         for (const auto& p : reply.peers()) {
@@ -516,6 +624,9 @@ void PeerNode::stop(std::function<void()> done) {
         self->pump();
     }
     self->stopping = true;
+    if (self->decade) {
+        self->decade->cancel_all();  // DECADE calls in flight complete at once
+    }
     boost::system::error_code ignored;
     self->acceptor.close(ignored);
     self->timer.cancel();

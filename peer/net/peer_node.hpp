@@ -43,6 +43,15 @@ struct PeerNodeConfig {
     // Extra neighbours to try, "host:port" each (tests, or a deployment without tracker).
     std::vector<std::string> bootstrap;
 
+    // DECADE mode (engine.decade.enabled; issue 7): the home server is engine.decade.server,
+    // or the tracker's nearest DECADE server when empty; the locker is engine.decade.locker
+    // and .secret, or one registered on the home server at start (POST /v1/lockers, with
+    // `decade_operator_key` as Bearer unless the server is dev-open).
+    std::string decade_operator_key;
+    // Source address of DECADE connections ("127.0.0.5"), so that on one machine each peer
+    // is its own client to the servers' per-client slot cap. Empty: the system's choice.
+    std::string decade_local_address;
+
     // Origin mode only: channel facts the source announces to the tracker.
     std::uint64_t bitrate_bps = 500'000;
 

@@ -1,0 +1,134 @@
+#include "peer/net/decade_driver.hpp"
+
+#include "common/curl/http_client.hpp"
+#include "decade-module/core/requests.hpp"
+#include "p2pls/decade.pb.h"
+
+namespace p2pls::net {
+namespace {
+
+// HTTP request line and headers / status line and headers, roughly (control overhead).
+constexpr std::uint64_t kHttpOverheadBytes = 300;
+
+peer::DecadeResult whole(const decade::CallStatus& s, std::uint64_t control) {
+    peer::DecadeResult r;
+    r.code = s.code == Errc::ok ? Errc::unavailable : s.code;
+    r.retry_after = std::chrono::duration_cast<Duration>(s.retry_after);
+    r.control_bytes = control;
+    return r;
+}
+
+}  // namespace
+
+DecadeDriver::DecadeDriver(boost::asio::io_context& io, decade::ClientConfig config)
+    : io_(io), client_(io, config) {
+    curl::ClientOptions o;
+    o.local_address = config.local_address;
+    http_ = std::make_unique<curl::HttpClient>(io, o);
+}
+
+DecadeDriver::~DecadeDriver() = default;
+
+void DecadeDriver::cancel_all() {
+    client_.cancel_all();
+    http_->cancel_all();
+}
+
+boost::asio::awaitable<Result<RegisteredLocker>> DecadeDriver::register_locker(
+    std::string server, std::string operator_key) {
+    curl::HttpRequest req;
+    req.method = "POST";
+    req.url = server + "/v1/lockers";
+    req.headers.emplace_back("Content-Type", std::string(decade::kProtobufType));
+    req.headers.emplace_back("Accept", std::string(decade::kProtobufType));
+    if (!operator_key.empty()) {
+        req.headers.emplace_back("Authorization", "Bearer " + operator_key);
+    }
+    req.body = decade_api::RegisterLockerRequest{}.SerializeAsString();
+    auto res = co_await http_->request(std::move(req));
+    if (!res) {
+        co_return res.error();
+    }
+    if (res->status != 201 && res->status != 200) {
+        co_return make_error_code(res->status == 401 || res->status == 403 ? Errc::token_bad_mac
+                                                                           : Errc::unavailable);
+    }
+    decade_api::RegisterLockerResponse out;
+    if (!out.ParseFromString(res->body) || out.secret().size() != 32 || out.locker().empty()) {
+        co_return make_error_code(Errc::message_malformed);
+    }
+    RegisteredLocker l;
+    l.id = out.locker();
+    std::copy(out.secret().begin(), out.secret().end(), l.secret.begin());
+    co_return l;
+}
+
+boost::asio::awaitable<peer::DecadeResult> DecadeDriver::fetch(std::string home,
+                                                               peer::DecadeFetch f) {
+    peer::DecadeResult r;
+    if (f.ops.empty()) {
+        r.code = Errc::bad_request;
+        co_return r;
+    }
+    if (f.ops.size() == 1) {
+        const std::uint64_t control = f.ops[0].ByteSizeLong() + kHttpOverheadBytes;
+        decade_api::RemoteGetOp op = std::move(f.ops[0]);
+        decade::GetReply reply = co_await client_.remote_get(std::move(home), std::move(op));
+        if (reply.status.http_status == 0 || reply.status.busy()) {
+            co_return whole(reply.status, control);
+        }
+        r.control_bytes = control;
+        peer::DecadeObjectResult o;
+        o.code = reply.status.code;
+        o.data = std::move(reply.data);
+        r.objects.push_back(std::move(o));
+        co_return r;
+    }
+    decade_api::BatchRequest batch;
+    for (auto& op : f.ops) {
+        *batch.add_ops()->mutable_remote_get() = std::move(op);
+    }
+    const std::uint64_t request_bytes = batch.ByteSizeLong() + kHttpOverheadBytes;
+    const int ops = batch.ops_size();
+    decade::BatchReply reply = co_await client_.batch(std::move(home), std::move(batch));
+    if (!reply.status.ok() || reply.response.results_size() != ops) {
+        co_return whole(reply.status, request_bytes);
+    }
+    std::uint64_t data = 0;
+    for (auto& res : *reply.response.mutable_results()) {
+        peer::DecadeObjectResult o;
+        if (res.status() >= 200 && res.status() < 300) {
+            o.data = std::move(*res.mutable_data());
+            data += o.data.size();
+        } else {
+            const std::string body = "{\"error\":\"" + res.error().substr(0, 64) + "\"}";
+            o.code = decade::status_from_http(res.status(), body, "").code;
+            if (o.code == Errc::ok) {
+                o.code = Errc::unavailable;
+            }
+        }
+        r.objects.push_back(std::move(o));
+    }
+    const std::uint64_t body = reply.response.ByteSizeLong();
+    r.control_bytes = request_bytes + kHttpOverheadBytes + (body > data ? body - data : 0);
+    co_return r;
+}
+
+boost::asio::awaitable<peer::DecadeResult> DecadeDriver::put(std::string home, std::string locker,
+                                                             peer::DecadePut p) {
+    peer::DecadeResult r;
+    if (!p.data) {
+        r.code = Errc::bad_request;
+        co_return r;
+    }
+    std::string data = *p.data;
+    decade::CallStatus s =
+        co_await client_.put(std::move(home), std::move(locker), std::move(p.name), std::move(data),
+                             p.ttl_s, std::move(p.token));
+    r.code = s.code;
+    r.retry_after = std::chrono::duration_cast<Duration>(s.retry_after);
+    r.control_bytes = 2 * kHttpOverheadBytes;
+    co_return r;
+}
+
+}  // namespace p2pls::net
