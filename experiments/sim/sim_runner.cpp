@@ -4,6 +4,7 @@
 
 #include "experiments/core/progress.hpp"
 #include "experiments/core/schedule.hpp"
+#include "netsim/sim_decade.hpp"
 #include "netsim/swarm.hpp"
 
 namespace p2pls::experiments {
@@ -25,14 +26,17 @@ netsim::NodeLinks links(std::uint64_t upload_bps, double delay_ms) {
     return l;
 }
 
+// Tokens carry wall-clock expiry; the simulated clock maps to this Unix time.
+constexpr std::int64_t kUnixOffset = 1'790'000'000;
+
+std::string server_url(std::size_t i) {
+    return "http://decade-" + std::to_string(i);
+}
+
 }  // namespace
 
-std::optional<std::string> sim_mode_unavailable(Mode mode) {
-    if (mode == Mode::decade) {
-        return "not available in this build: the simulator's peer engine has no DECADE mode "
-               "yet (issue 7)";
-    }
-    return std::nullopt;
+std::optional<std::string> sim_mode_unavailable(Mode) {
+    return std::nullopt;  // both modes: netsim simulates the DECADE servers (sim_decade)
 }
 
 RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
@@ -62,14 +66,42 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
         config.key_seed[i] = static_cast<std::uint8_t>((s.seed >> ((i % 8) * 8)) + i);
     }
     netsim::Swarm swarm(sim, net, config);
+    // DECADE servers: in-network nodes whose uplink rate is their egress share of N x Bu,
+    // m slots per client (the draft's §4.2.1 and §8.1.2).
+    netsim::SimDecade decade(sim, net, swarm, kUnixOffset);
+    const bool use_decade = mode == Mode::decade;
+    if (use_decade) {
+        for (std::size_t i = 0; i < s.decade_servers.size(); ++i) {
+            netsim::NodeLinks l;
+            l.up.delay = 5ms;
+            l.up.rate_bytes_per_s = server_egress_bps(s, i);
+            l.down.delay = 5ms;
+            decade.add_server(server_url(i), l, s.slots);
+        }
+    }
+    const auto decade_config = [&](peer::EngineConfig& c, std::size_t home) {
+        if (!use_decade || s.decade_servers.empty()) {
+            return;
+        }
+        const auto locker = decade.register_locker(server_url(home));
+        c.decade.enabled = true;
+        c.decade.server = server_url(home);
+        c.decade.locker = locker.id;
+        c.decade.secret = locker.secret;
+        c.decade.object_chunks = s.object_chunks;
+        c.decade.slots = s.slots;
+        c.decade.unix_offset_s = kUnixOffset;
+    };
 
     auto source_config = swarm.base_config();
+    decade_config(source_config, 0);
     source_config.upload_limit_bytes_per_s = s.source_upload_bps;
     swarm.add_source(source_config, links(s.source_upload_bps, s.one_way_delay_ms));
     sim.run_for(5s);  // the channel is live before anyone joins, as with processes
 
     const auto events = make_schedule(s);
     const auto regions = assign_regions(s);
+    const auto servers = assign_servers(s, regions);
     struct Session {
         std::uint32_t peer = 0;
         std::uint32_t session = 0;
@@ -84,6 +116,7 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
             if (e.kind == PeerEvent::Kind::start) {
                 auto c = swarm.base_config();
                 c.upload_limit_bytes_per_s = s.peer_upload_bps;
+                decade_config(c, servers[e.peer]);
                 const auto h =
                     swarm.add_peer(c, links(s.peer_upload_bps, peer_delay_ms(s, regions, e.peer)));
                 index[{e.peer, e.session}] = sessions.size();

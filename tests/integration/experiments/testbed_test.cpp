@@ -362,7 +362,9 @@ TEST(TestbedIntegration, SimRunsTheScenarioOnTheSimulator) {
     EXPECT_EQ(rows.at("native").at("reported"), "5");
     EXPECT_TRUE(fs::exists(out / "native" / "reports" / "peer-004.s0.jsonl"));
     ASSERT_EQ(rows.count("decade"), 1u);
-    EXPECT_EQ(rows.at("decade").at("available"), "0");
+    EXPECT_EQ(rows.at("decade").at("available"), "1");
+    EXPECT_EQ(rows.at("decade").at("reported"), "5");
+    EXPECT_EQ(rows.at("decade").at("upload_media_bytes"), "0");
 }
 
 }  // namespace

@@ -58,11 +58,15 @@ TEST(TestbedSim, ChurnedSessionsKeepTheirReportAtLeaving) {
     }
 }
 
-TEST(TestbedSim, DecadeModeIsNotFaked) {
-    const RunResult run = run_sim(small(), Mode::decade, "decade", {}, {});
-    EXPECT_FALSE(run.available);
-    EXPECT_NE(run.unavailable.find("not available in this build"), std::string::npos);
-    EXPECT_TRUE(run.sessions.empty());
+TEST(TestbedSim, DecadePeersUploadNoMediaAndFetchFromTheServers) {
+    const Scenario s = small();
+    const RunResult run = run_sim(s, Mode::decade, "decade", {}, {});
+    ASSERT_TRUE(run.available);
+    const RunSummary summary = summarize(run, s.bitrate_kbps);
+    EXPECT_EQ(summary.reported, 12u);
+    EXPECT_EQ(summary.upload_media_bytes, 0u);  // the last mile carries no media
+    EXPECT_GT(summary.bytes_from_decade, 0u);
+    EXPECT_EQ(summary.supply_bps, 12u * 75'000u);  // the servers' total: N x Bu
 }
 
 TEST(TestbedSim, CancelStopsEarly) {
