@@ -27,12 +27,15 @@ struct DecadeFlags {
     std::uint32_t slots = 4;
 };
 
-inline void add_decade_flags(CLI::App& app, DecadeFlags& f) {
-    app.add_option("--mode", f.mode,
-                   "native: media on the peer's own connections; decade: through DECADE "
-                   "servers (the peer uploads no media)")
-        ->check(CLI::IsMember({"native", "decade"}))
-        ->capture_default_str();
+// `with_mode`: false when the executable has its own --mode (then set f.mode yourself).
+inline void add_decade_flags(CLI::App& app, DecadeFlags& f, bool with_mode = true) {
+    if (with_mode) {
+        app.add_option("--mode", f.mode,
+                       "native: media on the peer's own connections; decade: through DECADE "
+                       "servers (the peer uploads no media)")
+            ->check(CLI::IsMember({"native", "decade"}))
+            ->capture_default_str();
+    }
     app.add_option("--decade-server", f.server,
                    "DECADE mode: home server base URL (default: the tracker's nearest)");
     app.add_option("--locker", f.locker,

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "common/net/stop_signals.hpp"
+#include "peer/net/decade_cli.hpp"
 #include "peer/net/peer_node.hpp"
 #include "source/core/options.hpp"
 #include "source/core/signed_chunk.hpp"
@@ -91,7 +92,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--duration", duration_s, "Stop after this many seconds (0 = run until stopped)")
         ->check(CLI::NonNegativeNumber);
-    app.add_option("--mode", mode, "native (serve peers directly) or decade (not yet supported)")
+    app.add_option("--mode", mode,
+                   "native (serve peers directly) or decade (put each object into a DECADE locker "
+                   "and advertise range tokens; see --decade-server)")
         ->check(CLI::IsMember({"native", "decade"}))
         ->capture_default_str();
     app.add_option("--first-seq", first_seq,
@@ -102,6 +105,9 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
         ->capture_default_str();
+
+    p2pls::net::DecadeFlags decade_flags;
+    p2pls::net::add_decade_flags(app, decade_flags, /*with_mode=*/false);
 
     try {
         app.parse(argc, argv);
@@ -121,10 +127,10 @@ int main(int argc, char** argv) {
     if (!upload_bps) {
         return fail(snet::kExitConfig, "--upload-limit: not a rate: " + upload_limit);
     }
-    if (mode == "decade") {
-        return fail(snet::kExitConfig,
-                    "--mode decade is not yet supported (it needs the DECADE module); use "
-                    "--mode native");
+    decade_flags.mode = mode;
+    if (p2pls::net::PeerNodeConfig probe;
+        auto problem = p2pls::net::apply_decade_flags(decade_flags, probe)) {
+        return fail(snet::kExitConfig, *problem);
     }
 
     snet::SourceNodeConfig config;
@@ -195,6 +201,7 @@ int main(int argc, char** argv) {
     peer.listen = listen;
     peer.tracker_url = tracker;
     peer.bitrate_bps = std::uint64_t{encode.bitrate_kbps} * 1000;
+    (void)p2pls::net::apply_decade_flags(decade_flags, peer);  // checked above
     p2pls::net::PeerNode peer_node(io, peer);
     if (const auto listening = peer_node.start(); !listening) {
         const bool bad_flag = listening.error() == make_error_code(Errc::config_invalid);

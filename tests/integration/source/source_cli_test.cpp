@@ -86,10 +86,10 @@ TEST_F(SourceCli, ReplayOfSomethingThatIsNotTs) {
     EXPECT_NE(out.find("MPEG-TS"), std::string::npos) << out;
 }
 
-TEST_F(SourceCli, DecadeModeIsNotYetSupported) {
-    const auto [code, out] = source({"--mode", "decade"});
+TEST_F(SourceCli, DecadeModeLockerNeedsItsSecret) {
+    const auto [code, out] = source({"--mode", "decade", "--locker", "l-1"});
     EXPECT_EQ(code, 2);
-    EXPECT_NE(out.find("not yet supported"), std::string::npos) << out;
+    EXPECT_NE(out.find("--locker-secret-file"), std::string::npos) << out;
 }
 
 TEST_F(SourceCli, BadListenAddress) {
