@@ -64,6 +64,7 @@ struct EngineConfig {
     Duration useless_after = 20s;       // ... one that had nothing we lacked for this long
     std::uint32_t max_late = 3;         // ... one whose requests were late this many times in a row
     Duration maintenance_interval = 1s;
+    Duration penalty = 60s;  // a neighbour dropped as slow or useless is kept away this long
 
     // --- buffer maps ---
     Duration buffer_map_interval = 500ms;  // T_bm: full map every interval, Have deltas between
@@ -71,6 +72,7 @@ struct EngineConfig {
     // --- scheduling ---
     Duration tick = 100ms;                   // scheduler cadence
     std::uint32_t max_in_flight = 4;         // requests outstanding per neighbour
+    std::size_t max_requests_in_flight = 4;  // ... to all neighbours together
     std::uint32_t max_in_flight_source = 3;  // ... to the source (its upload is shared by all)
     Duration request_timeout = 3s;      // a request older than this is late: ask another holder
     Duration urgent_window = 6s;        // chunks due within this are urgent (may go to the source)

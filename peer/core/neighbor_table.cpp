@@ -88,7 +88,33 @@ void NeighborTable::add_candidates(const std::vector<PeerCandidate>& list, const
     }
 }
 
-std::optional<PeerCandidate> NeighborTable::next_candidate(const std::set<std::string>& pending) {
+void NeighborTable::penalize(const PeerId& id, const std::string& endpoint, TimePoint until) {
+    if (penalty_.size() >= kMaxBanned) {
+        // Forget the penalties that end first.
+        auto first =
+            std::min_element(penalty_.begin(), penalty_.end(),
+                             [](const auto& a, const auto& b) { return a.second < b.second; });
+        penalty_.erase(first);
+    }
+    if (!id.value().empty()) {
+        penalty_["id:" + id.value()] = until;
+    }
+    if (!endpoint.empty()) {
+        penalty_["ep:" + endpoint] = until;
+    }
+}
+
+bool NeighborTable::penalized(const PeerId& id, const std::string& endpoint, TimePoint now) const {
+    const auto active = [&](const std::string& key) {
+        const auto it = penalty_.find(key);
+        return it != penalty_.end() && it->second > now;
+    };
+    return (!id.value().empty() && active("id:" + id.value())) ||
+           (!endpoint.empty() && active("ep:" + endpoint));
+}
+
+std::optional<PeerCandidate> NeighborTable::next_candidate(const std::set<std::string>& pending,
+                                                           TimePoint now) {
     // Rotate through the list so that a peer that refused us is tried again only after
     // everyone else.
     for (std::size_t i = 0; i < candidates_.size(); ++i) {
@@ -96,6 +122,7 @@ std::optional<PeerCandidate> NeighborTable::next_candidate(const std::set<std::s
         candidates_.pop_front();
         candidates_.push_back(c);
         if (!pending.contains(c.endpoint) && !connected_to_endpoint(c.endpoint) &&
+            !penalized(c.peer_id, c.endpoint, now) &&
             !(c.peer_id.value().size() > 0 && connected_to_peer(c.peer_id))) {
             return c;
         }

@@ -87,10 +87,17 @@ class NeighborTable {
     [[nodiscard]] bool banned(const PeerId& id) const;
     [[nodiscard]] bool banned_endpoint(const std::string& endpoint) const;
 
+    // Keeps a peer away until `until` (dropped as too slow or useless): it is neither
+    // accepted nor connected to before then. Bounded like the ban list.
+    void penalize(const PeerId& id, const std::string& endpoint, TimePoint until);
+    [[nodiscard]] bool penalized(const PeerId& id, const std::string& endpoint,
+                                 TimePoint now) const;
+
     // Remembers tracker-listed peers (deduplicated, bounded; the oldest are forgotten).
     void add_candidates(const std::vector<PeerCandidate>& list, const PeerId& self);
     // The next candidate worth connecting to (not connected, not banned, not pending).
-    std::optional<PeerCandidate> next_candidate(const std::set<std::string>& pending);
+    std::optional<PeerCandidate> next_candidate(const std::set<std::string>& pending,
+                                                TimePoint now = TimePoint::min());
     [[nodiscard]] std::size_t candidates() const noexcept { return candidates_.size(); }
 
   private:
@@ -100,6 +107,7 @@ class NeighborTable {
     std::deque<PeerCandidate> candidates_;
     std::set<PeerId> banned_;
     std::set<std::string> banned_endpoints_;
+    std::map<std::string, TimePoint> penalty_;  // peer id or endpoint -> kept away until
 };
 
 }  // namespace p2pls::peer

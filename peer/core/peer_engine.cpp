@@ -232,6 +232,10 @@ void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) 
     if (n.endpoint.empty()) {
         n.endpoint = hello.listen_endpoint().substr(0, 256);
     }
+    if (table_.penalized(peer_id, n.endpoint, now)) {
+        drop(id, Errc::busy, "recently dropped as too slow or useless");
+        return;
+    }
     if (table_.banned_endpoint(n.endpoint)) {
         drop(id, Errc::signature_invalid, "banned endpoint (sent a bad chunk before)");
         return;
@@ -580,6 +584,9 @@ void PeerEngine::maintain(TimePoint now) {
         });
     }
     for (const auto& [id, why] : to_drop) {
+        if (const Neighbor* n = table_.find(id); n != nullptr && n->established) {
+            table_.penalize(n->peer_id, n->endpoint, now + config_.penalty);
+        }
         drop(id, Errc::timeout, why);
     }
     std::erase_if(pending_connects_,
@@ -611,7 +618,7 @@ void PeerEngine::refill(TimePoint now) {
         return c;
     };
     while (peers() < config_.target_neighbors) {
-        auto candidate = table_.next_candidate(pending);
+        auto candidate = table_.next_candidate(pending, now);
         if (!candidate) {
             if (now >= next_want_peers_) {
                 actions_.push_back(WantPeers{});
@@ -653,10 +660,16 @@ void PeerEngine::run_scheduler(TimePoint now) {
     std::vector<NeighborId> too_slow;
     for (auto& [id, n] : table_.all()) {
         for (auto it = n.in_flight.begin(); it != n.in_flight.end();) {
-            if (now - it->second >= config_.request_timeout) {
+            // Late: past the timeout, or past a third of it with the deadline close.
+            const Duration age = now - it->second;
+            const bool close_call = playback_.due(it->first, now) - now < config_.urgent_window / 3;
+            if (age >= config_.request_timeout ||
+                (close_call && age >= config_.request_timeout / 3)) {
                 late[it->first] = id;
                 n.abandoned.insert(*it);
                 it = n.in_flight.erase(it);
+                // A holder that does not deliver looks slower to the scheduler at once.
+                n.rate_bytes_per_s /= 2;
                 if (++n.late_in_a_row >= config_.max_late && !n.is_source) {
                     too_slow.push_back(id);
                 }
@@ -666,6 +679,9 @@ void PeerEngine::run_scheduler(TimePoint now) {
         }
     }
     for (NeighborId id : too_slow) {
+        if (const Neighbor* n = table_.find(id)) {
+            table_.penalize(n->peer_id, n->endpoint, now + config_.penalty);
+        }
         drop(id, Errc::timeout, "too slow (requests late again and again)");
     }
 
@@ -675,12 +691,14 @@ void PeerEngine::run_scheduler(TimePoint now) {
             in_flight.insert(seq);
         }
     }
+    const std::size_t total_cap = config_.max_requests_in_flight;
     if (decade()) {
         decade_schedule(now);
     }
     SchedulerInput input;
     input.urgent_window = config_.urgent_window;
     input.chunk_bytes = chunk_bytes_estimate_;
+    input.max_assignments = in_flight.size() >= total_cap ? 0 : total_cap - in_flight.size();
     const ChunkSeq from = std::max(playback_.playhead(), store_.base());
     const ChunkSeq to = std::min(*live_edge_ + 1, store_.end());
     for (ChunkSeq seq = from; seq < to; ++seq) {

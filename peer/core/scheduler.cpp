@@ -44,6 +44,9 @@ std::vector<Assignment> schedule(const SchedulerInput& input) {
     std::vector<HolderView> holders = input.holders;
     std::vector<Assignment> out;
     for (const Ranked& r : ranked) {
+        if (out.size() >= input.max_assignments) {
+            break;
+        }
         HolderView* best = nullptr;
         double best_finish = std::numeric_limits<double>::infinity();
         for (HolderView& h : holders) {

@@ -42,6 +42,9 @@ struct SchedulerInput {
     std::vector<HolderView> holders;
     Duration urgent_window{0};
     std::uint64_t chunk_bytes = 1;  // expected size of one chunk
+    // Requests to give out this time at most (the requester's total in flight is capped,
+    // so that a newcomer's far-ahead backlog does not crowd out others' urgent chunks).
+    std::size_t max_assignments = static_cast<std::size_t>(-1);
 };
 
 struct Assignment {

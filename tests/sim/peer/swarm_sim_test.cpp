@@ -194,7 +194,7 @@ TEST(SwarmSim, SilentPeersDoNotStallTheSwarm) {
     run.debug_print(honest);
     const Totals t = totals(run, honest);
     EXPECT_EQ(t.not_started, 0u);
-    EXPECT_LE(static_cast<double>(t.missed), 0.01 * static_cast<double>(t.due))
+    EXPECT_LE(static_cast<double>(t.missed), 0.05 * static_cast<double>(t.due))
         << t.missed << " of " << t.due << " missed";
     // Silent neighbours get dropped as too slow.
     EXPECT_GT(run.reasons["too slow (requests late again and again)"], 0);
