@@ -1,0 +1,342 @@
+// Real processes over loopback in DECADE mode (issue 7): p2pls-tracker + 2 decade-servers
+// + p2pls-source --mode decade + 10 p2pls-peer --mode decade for 30 s. Every peer plays,
+// no peer writes a media byte to its own sockets, and each server stores every object
+// once however many lockers hold it. A second run kills one server mid-stream: its peers
+// fall back to native fetching and keep playing.
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/core/proto_json.hpp"
+#include "p2pls/report.pb.h"
+
+extern char** environ;
+
+namespace p2pls {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+fs::path bin(const std::string& name) {
+    const char* dir = std::getenv("P2PLS_BIN_DIR");
+    return fs::path(dir != nullptr ? dir : ".") / name;
+}
+
+// A child process, killed (SIGTERM, then SIGKILL) when the test ends.
+class Child {
+  public:
+    Child(const fs::path& exe, std::vector<std::string> args, const fs::path& log) {
+        args.insert(args.begin(), exe.string());
+        std::vector<char*> argv;
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+        posix_spawn_file_actions_adddup2(&actions, 1, 2);
+        if (posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+            pid_ = -1;
+        }
+        posix_spawn_file_actions_destroy(&actions);
+    }
+    ~Child() { terminate(5s); }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    [[nodiscard]] bool started() const { return pid_ > 0; }
+
+    // Waits for exit up to `deadline`; returns the exit status, or nullopt.
+    std::optional<int> wait_exit(std::chrono::milliseconds deadline) {
+        const auto end = std::chrono::steady_clock::now() + deadline;
+        while (pid_ > 0) {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            }
+            if (std::chrono::steady_clock::now() > end) {
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        return std::nullopt;
+    }
+
+    void terminate(std::chrono::milliseconds grace) {
+        if (pid_ <= 0) {
+            return;
+        }
+        ::kill(pid_, SIGTERM);
+        if (!wait_exit(grace)) {
+            ::kill(pid_, SIGKILL);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+            pid_ = -1;
+        }
+    }
+
+  private:
+    pid_t pid_ = -1;
+};
+
+std::optional<std::string> wait_for_file(const fs::path& path, std::chrono::milliseconds deadline) {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < end) {
+        std::ifstream in(path);
+        std::string line;
+        if (in && std::getline(in, line) && !line.empty()) {
+            return line;
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    return std::nullopt;
+}
+
+// The last line of a JSON-lines report, parsed.
+std::optional<report::QoeReport> last_report(const fs::path& path) {
+    std::ifstream in(path);
+    std::string line, last;
+    while (std::getline(in, line)) {
+        if (!line.empty()) {
+            last = line;
+        }
+    }
+    report::QoeReport r;
+    if (last.empty() || parse_json(last, r).has_value()) {
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+}
+
+// GET url -> body ("" on failure).
+std::string http_get(const std::string& url) {
+    std::string body;
+    CURL* c = curl_easy_init();
+    if (c == nullptr) {
+        return body;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &append);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    if (curl_easy_perform(c) != CURLE_OK) {
+        body.clear();
+    }
+    curl_easy_cleanup(c);
+    return body;
+}
+
+// Value of an unlabelled Prometheus sample, or -1.
+double metric(const std::string& text, const std::string& name) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(name + " ", 0) == 0) {
+            return std::stod(line.substr(name.size() + 1));
+        }
+    }
+    return -1;
+}
+
+class DecadeSwarm {
+  public:
+    explicit DecadeSwarm(const std::string& tag)
+        : dir_(fs::temp_directory_path() /
+               ("p2pls-decade-" + tag + "-" + std::to_string(::getpid()))) {
+        fs::create_directories(dir_);
+    }
+    ~DecadeSwarm() {
+        peers.clear();
+        source.reset();
+        servers.clear();
+        tracker.reset();
+        std::error_code ignored;
+        if (!::testing::Test::HasFailure()) {
+            fs::remove_all(dir_, ignored);
+        }
+    }
+
+    void start(const std::string& source_upload) {
+        tracker = std::make_unique<Child>(
+            bin("p2pls-tracker"),
+            std::vector<std::string>{"--listen", "127.0.0.1:0", "--port-file",
+                                     (dir_ / "tracker.port").string(), "--interval", "2"},
+            dir_ / "tracker.log");
+        ASSERT_TRUE(tracker->started());
+        const auto tracker_port = wait_for_file(dir_ / "tracker.port", 10s);
+        ASSERT_TRUE(tracker_port.has_value()) << "tracker did not start";
+        tracker_url = "http://127.0.0.1:" + *tracker_port;
+        for (int i = 0; i < 2; ++i) {
+            const std::string n = std::to_string(i);
+            servers.push_back(std::make_unique<Child>(
+                bin("decade-server"),
+                std::vector<std::string>{"--listen", "127.0.0.1:0", "--port-file",
+                                         (dir_ / ("decade" + n + ".port")).string(), "--dev-open",
+                                         "--allow-any-peer", "--slots", "4", "--region", "r" + n},
+                dir_ / ("decade" + n + ".log")));
+            ASSERT_TRUE(servers.back()->started());
+            const auto port = wait_for_file(dir_ / ("decade" + n + ".port"), 10s);
+            ASSERT_TRUE(port.has_value()) << "decade-server " << i << " did not start";
+            server_urls.push_back("http://127.0.0.1:" + *port);
+        }
+        source = std::make_unique<Child>(bin("p2pls-source"),
+                                         std::vector<std::string>{"--channel",
+                                                                  "dtest",
+                                                                  "--tracker",
+                                                                  tracker_url,
+                                                                  "--listen",
+                                                                  "127.0.0.1:0",
+                                                                  "--port-file",
+                                                                  (dir_ / "source.port").string(),
+                                                                  "--key",
+                                                                  (dir_ / "dtest.key").string(),
+                                                                  "--upload-limit",
+                                                                  source_upload,
+                                                                  "--bitrate",
+                                                                  "500",
+                                                                  "--mode",
+                                                                  "decade",
+                                                                  "--decade-server",
+                                                                  server_urls[0],
+                                                                  "--decade-local-address",
+                                                                  "127.0.0.2"},
+                                         dir_ / "source.log");
+        ASSERT_TRUE(source->started());
+        ASSERT_TRUE(wait_for_file(dir_ / "source.port", 20s).has_value()) << "source did not start";
+        std::this_thread::sleep_for(3s);  // a few chunks exist before the crowd (not an assertion)
+    }
+
+    void add_peers(int count, int duration_s) {
+        for (int i = 0; i < count; ++i) {
+            const std::string n = std::to_string(i);
+            peers.push_back(std::make_unique<Child>(
+                bin("p2pls-peer"),
+                std::vector<std::string>{
+                    "--tracker", tracker_url, "--channel", "dtest", "--peer-id", "dpeer-" + n,
+                    "--report", report_path(i).string(), "--duration", std::to_string(duration_s),
+                    "--mode", "decade", "--decade-server",
+                    server_urls[static_cast<std::size_t>(i % 2)], "--decade-local-address",
+                    "127.0.0." + std::to_string(10 + i)},
+                dir_ / ("peer" + n + ".log")));
+            ASSERT_TRUE(peers.back()->started());
+        }
+    }
+
+    [[nodiscard]] fs::path report_path(int i) const {
+        return dir_ / ("r" + std::to_string(i) + ".jsonl");
+    }
+
+    std::unique_ptr<Child> tracker, source;
+    std::vector<std::unique_ptr<Child>> servers, peers;
+    std::vector<std::string> server_urls;
+    std::string tracker_url;
+
+  private:
+    fs::path dir_;
+};
+
+TEST(DecadeProcesses, TenDecadePeersPlayWithNoMediaOnTheirSocketsAndServersDedup) {
+    DecadeSwarm swarm("play");
+    swarm.start("250k");
+    if (::testing::Test::HasFatalFailure()) {
+        return;
+    }
+    constexpr int kPeers = 10;
+    swarm.add_peers(kPeers, 30);
+    for (auto& p : swarm.peers) {
+        const auto code = p->wait_exit(70s);
+        ASSERT_TRUE(code.has_value()) << "a peer did not leave after --duration";
+        EXPECT_EQ(*code, 0);
+    }
+    std::uint64_t due = 0, missed = 0;
+    for (int i = 0; i < kPeers; ++i) {
+        const auto r = last_report(swarm.report_path(i));
+        ASSERT_TRUE(r.has_value()) << "peer " << i << " wrote no report";
+        SCOPED_TRACE(r->peer_id());
+        EXPECT_TRUE(r->final());
+        EXPECT_EQ(r->mode(), "decade");
+        EXPECT_GE(r->startup_delay_s(), 0.0) << "never started";
+        EXPECT_GT(r->chunks_due(), 10u);
+        EXPECT_EQ(r->chunks_rejected(), 0u);
+        EXPECT_EQ(r->socket_media_bytes_sent(), 0u) << "media on the peer's own sockets";
+        EXPECT_EQ(r->upload_media_bytes(), 0u);
+        EXPECT_GT(r->bytes_from_decade(), 0u);
+        due += r->chunks_due();
+        missed += r->chunks_missed();
+    }
+    EXPECT_LE(static_cast<double>(missed), 0.01 * static_cast<double>(due))
+        << missed << " of " << due << " missed";
+    // Every object is stored once per server however many lockers hold it.
+    for (const auto& url : swarm.server_urls) {
+        const std::string m = http_get(url + "/metrics");
+        const double logical = metric(m, "decade_logical_bytes");
+        const double blobs = metric(m, "decade_blob_bytes");
+        SCOPED_TRACE(url);
+        ASSERT_GT(blobs, 0.0) << m.substr(0, 2000);
+        EXPECT_GT(logical, 2.0 * blobs) << "logical " << logical << " blob bytes " << blobs;
+    }
+}
+
+TEST(DecadeProcesses, ServerKilledMidStreamPeersFallBackAndKeepPlaying) {
+    DecadeSwarm swarm("kill");
+    swarm.start("1M");  // room for the native fallbacks of the orphaned peers
+    if (::testing::Test::HasFatalFailure()) {
+        return;
+    }
+    constexpr int kPeers = 6;
+    swarm.add_peers(kPeers, 30);
+    std::this_thread::sleep_for(12s);  // mid-stream (not an assertion)
+    swarm.servers[1]->terminate(1s);
+    for (auto& p : swarm.peers) {
+        const auto code = p->wait_exit(70s);
+        ASSERT_TRUE(code.has_value()) << "a peer did not leave after --duration";
+        EXPECT_EQ(*code, 0);
+    }
+    for (int i = 0; i < kPeers; ++i) {
+        const auto r = last_report(swarm.report_path(i));
+        ASSERT_TRUE(r.has_value()) << "peer " << i << " wrote no report";
+        SCOPED_TRACE(r->peer_id());
+        EXPECT_GE(r->startup_delay_s(), 0.0) << "never started";
+        EXPECT_EQ(r->socket_media_bytes_sent(), 0u);
+        // Played on after the kill: chunks came due for the whole run (stalls, if any,
+        // are in r->freezes() / r->stalled_s()).
+        EXPECT_GT(r->chunks_due(), 20u);
+        EXPECT_LE(r->chunks_missed(), r->chunks_due() / 5);
+        if (i % 2 == 1) {
+            EXPECT_GT(r->fallbacks(), 0u) << "its server died: it must have fetched natively";
+            EXPECT_GT(r->bytes_from_source(), 0u);
+        }
+        std::printf("%s: due %lu missed %lu freezes %u stalled %.1f s fallbacks %lu\n",
+                    r->peer_id().c_str(), r->chunks_due(), r->chunks_missed(), r->freezes(),
+                    r->stalled_s(), r->fallbacks());
+    }
+}
+
+}  // namespace
+}  // namespace p2pls
