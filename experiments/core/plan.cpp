@@ -62,6 +62,23 @@ std::string peer_name(std::uint32_t peer, std::uint32_t session) {
     return buf;
 }
 
+// A --mode flag that offers "decade" and does not call it unsupported.
+bool decade_mode_in(std::string_view help) {
+    const std::string_view mode = flag_text(help, "--mode");
+    return has_flag(help, "--mode") && mode.find("decade") != std::string_view::npos &&
+           mode.find("not yet supported") == std::string_view::npos &&
+           mode.find("not supported") == std::string_view::npos;
+}
+
+std::string first_flag(std::string_view help, std::initializer_list<const char*> flags) {
+    for (const char* flag : flags) {
+        if (has_flag(help, flag)) {
+            return flag;
+        }
+    }
+    return {};
+}
+
 RateUnit unit_of(std::string_view description, RateUnit fallback) {
     if (description.find("kbit/s") != std::string_view::npos ||
         description.find("kbps") != std::string_view::npos) {
@@ -104,28 +121,17 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
     c.tracker_present = !tracker_help.empty();
     c.peer_present = !peer_help.empty();
     if (c.peer_present) {
-        const std::string_view mode = flag_text(peer_help, "--mode");
-        c.peer_decade_mode = has_flag(peer_help, "--mode") &&
-                             mode.find("decade") != std::string_view::npos &&
-                             mode.find("not yet supported") == std::string_view::npos &&
-                             mode.find("not supported") == std::string_view::npos;
+        c.peer_decade_mode = decade_mode_in(peer_help);
         c.peer_upload_limit = has_flag(peer_help, "--upload-limit");
         c.peer_upload_unit = unit_of(flag_text(peer_help, "--upload-limit"), RateUnit::bytes_per_s);
         c.peer_id = has_flag(peer_help, "--peer-id");
         c.peer_report = has_flag(peer_help, "--report");
         c.peer_decade_server = has_flag(peer_help, "--decade-server");
         c.peer_region = has_flag(peer_help, "--region");
-        const auto first_of = [&](std::initializer_list<const char*> flags) {
-            for (const char* flag : flags) {
-                if (has_flag(peer_help, flag)) {
-                    return std::string(flag);
-                }
-            }
-            return std::string();
-        };
-        c.peer_delay_flag = first_of({"--delay-ms", "--link-delay-ms", "--one-way-delay-ms"});
-        c.peer_object_flag = first_of({"--object-chunks", "--decade-object-chunks", "--k"});
-        c.peer_slots_flag = first_of({"--slots", "--decade-slots", "--m"});
+        c.peer_delay_flag =
+            first_flag(peer_help, {"--delay-ms", "--link-delay-ms", "--one-way-delay-ms"});
+        c.peer_object_flag = first_flag(peer_help, {"--object-chunks", "--decade-object-chunks"});
+        c.peer_slots_flag = first_flag(peer_help, {"--decade-slots", "--slots"});
     }
     c.source_present = !source_help.empty();
     if (c.source_present) {
@@ -135,6 +141,11 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.source_upload_unit =
             unit_of(flag_text(source_help, "--upload-limit"), RateUnit::bytes_per_s);
         c.source_port_file = has_flag(source_help, "--port-file");
+        c.source_decade_mode = decade_mode_in(source_help);
+        c.source_decade_server = has_flag(source_help, "--decade-server");
+        c.source_object_flag =
+            first_flag(source_help, {"--object-chunks", "--decade-object-chunks"});
+        c.source_slots_flag = first_flag(source_help, {"--decade-slots", "--slots"});
     }
     c.decade_server_present = !decade_help.empty();
     if (c.decade_server_present) {
@@ -257,8 +268,9 @@ ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const C
     return p;
 }
 
-ProcessSpec source_spec(const Scenario& s, Mode, const RunPaths& paths, const Capabilities& caps,
-                        const std::string& tracker_url) {
+ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
+                        const Capabilities& caps, const std::string& tracker_url,
+                        const std::string& decade_url) {
     ProcessSpec p;
     p.name = "source";
     p.log = join(join(paths.run_dir, "logs"), "source.log");
@@ -286,6 +298,18 @@ ProcessSpec source_spec(const Scenario& s, Mode, const RunPaths& paths, const Ca
         p.argv.insert(p.argv.end(), {"--replay", paths.clip});
         if (caps.source_loop) {
             p.argv.emplace_back("--loop");
+        }
+    }
+    if (mode == Mode::decade && caps.source_decade_mode) {
+        p.argv.insert(p.argv.end(), {"--mode", "decade"});
+        if (caps.source_decade_server && !decade_url.empty()) {
+            p.argv.insert(p.argv.end(), {"--decade-server", decade_url});
+        }
+        if (!caps.source_object_flag.empty()) {
+            p.argv.insert(p.argv.end(), {caps.source_object_flag, std::to_string(s.object_chunks)});
+        }
+        if (!caps.source_slots_flag.empty()) {
+            p.argv.insert(p.argv.end(), {caps.source_slots_flag, std::to_string(s.slots)});
         }
     }
     if (caps.source_upload_limit && s.source_upload_bps != 0) {

@@ -39,7 +39,11 @@ struct Capabilities {
     bool source_loop = false;          // --loop
     bool source_upload_limit = false;  // --upload-limit
     RateUnit source_upload_unit = RateUnit::bytes_per_s;
-    bool source_port_file = false;  // --port-file
+    bool source_port_file = false;      // --port-file
+    bool source_decade_mode = false;    // --mode decade (puts objects, advertises range tokens)
+    bool source_decade_server = false;  // --decade-server URL
+    std::string source_object_flag;     // k
+    std::string source_slots_flag;      // m
     bool decade_server_present = false;
     bool decade_server_egress = false;  // --egress-bps
     RateUnit decade_egress_unit = RateUnit::bit_per_s;
@@ -89,8 +93,11 @@ ProcessSpec tracker_spec(const Scenario& s, const RunPaths& paths, const Capabil
 std::string tracker_config(const Scenario& s, const std::vector<std::string>& server_urls);
 ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const Capabilities& caps,
                                std::size_t server);
+// In DECADE mode the source stores into a locker on `decade_url` when it can (else it
+// serves natively, as the draft's source did, §7.2.4).
 ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
-                        const Capabilities& caps, const std::string& tracker_url);
+                        const Capabilities& caps, const std::string& tracker_url,
+                        const std::string& decade_url = "");
 // Peer `peer`, session `session`. `decade_url` is its nearest server (DECADE mode).
 ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const Capabilities& caps,
                       const std::string& tracker_url, std::uint32_t peer, std::uint32_t session,

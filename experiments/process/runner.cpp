@@ -132,7 +132,8 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
     const std::string tracker_url =
         "http://" + paths.service_host + ":" + std::to_string(*tracker_port);
 
-    const auto source = source_spec(s, mode, paths, opt.caps, tracker_url);
+    const auto source = source_spec(s, mode, paths, opt.caps, tracker_url,
+                                    server_urls.empty() ? std::string() : server_urls.front());
     if (!children.start(source, why)) {
         return fail(why);
     }

@@ -25,7 +25,7 @@ Options:
   --decade-server TEXT        DECADE server URL
   --delay-ms FLOAT            one-way delay
   --object-chunks UINT        k
-  --slots UINT                m
+  --decade-slots UINT         m
 )";
 
 const char* kPeerHelpDecadeStub = R"(Options:
@@ -113,8 +113,8 @@ TEST(TestbedPlan, PeersGetBuInNativeModeAndTheirServerInDecadeMode) {
     EXPECT_TRUE(contains(decade.argv, "--mode", "decade"));
     EXPECT_TRUE(contains(decade.argv, "--decade-server", "http://127.0.0.1:7"));
     EXPECT_TRUE(contains(decade.argv, "--object-chunks", "1"));
-    EXPECT_TRUE(contains(decade.argv, "--slots", "6"));
-    EXPECT_FALSE(has(native.argv, "--slots"));  // k and m are DECADE settings
+    EXPECT_TRUE(contains(decade.argv, "--decade-slots", "6"));
+    EXPECT_FALSE(has(native.argv, "--decade-slots"));  // k and m are DECADE settings
     EXPECT_FALSE(has(decade.argv, "--delay-ms"));
 }
 
@@ -142,6 +142,21 @@ TEST(TestbedPlan, SourceReplaysTheClipWhenItCan) {
     EXPECT_TRUE(has(spec.argv, "--loop"));
     EXPECT_TRUE(contains(spec.argv, "--upload-limit", "5000"));
     EXPECT_TRUE(contains(spec.argv, "--tracker", "http://127.0.0.1:9"));
+    EXPECT_FALSE(has(spec.argv, "--mode"));
+    const auto decade_caps = detect_capabilities(
+        "t",
+        "  --mode TEXT  native or decade (put objects)\n  --decade-server TEXT\n"
+        "  --object-chunks UINT\n  --decade-slots UINT\n",
+        kPeerHelpNative, "");
+    const auto decade_source =
+        source_spec(s, Mode::decade, paths, decade_caps, "http://127.0.0.1:9", "http://d:1");
+    EXPECT_TRUE(contains(decade_source.argv, "--mode", "decade"));
+    EXPECT_TRUE(contains(decade_source.argv, "--decade-server", "http://d:1"));
+    EXPECT_TRUE(contains(decade_source.argv, "--object-chunks", "1"));
+    EXPECT_TRUE(contains(decade_source.argv, "--decade-slots", "6"));
+    const auto native_source =
+        source_spec(s, Mode::native, paths, decade_caps, "http://127.0.0.1:9", "http://d:1");
+    EXPECT_FALSE(has(native_source.argv, "--mode"));
     const auto live = source_spec(s, Mode::native, paths, detect_capabilities("t", "s", "p", ""),
                                   "http://127.0.0.1:9");
     EXPECT_FALSE(has(live.argv, "--replay"));
