@@ -241,5 +241,158 @@ TEST(DecadeSim, FlashCrowdOfFiftyPlaysWithZeroPeerUpload) {
     }
 }
 
+// A neighbour holding a range token reads only the seqs it names, and only until it expires.
+TEST(DecadeSim, RangeTokenScopeAndExpiryAreEnforced) {
+    Options o;
+    o.peers = 4;
+    DecadeRun run(7, o);
+    run.start_source();
+    run.flash_crowd(2s);
+    run.sim.run_for(20s);
+    const Handle src = *run.source;
+    const auto& engine = run.swarm.engine(src);
+    const auto& cfg = engine.config();
+    ASSERT_FALSE(engine.locker_seqs().empty());
+    const ChunkSeq held = *engine.locker_seqs().rbegin();
+    const std::string prefix = cfg.channel + "-";
+    const std::string name = decade::object_name(prefix, held.value());
+    const std::string url = cfg.decade.server;
+
+    // In scope: the object comes back and its chunk verifies.
+    const std::string token = engine.mint_range_token(held, held, run.sim.now());
+    auto got = run.decade.get(url, cfg.decade.locker, name, token);
+    ASSERT_TRUE(got) << got.error().message();
+    auto chunks = peer::decode_object(**got);
+    ASSERT_TRUE(chunks);
+    EXPECT_EQ((*chunks)[0].seq(), held.value());
+
+    // Out of scope: the previous object, with a token for `held` only.
+    const std::string other = decade::object_name(prefix, held.value() - 1);
+    auto outside = run.decade.get(url, cfg.decade.locker, other, token);
+    ASSERT_FALSE(outside);
+    EXPECT_EQ(outside.error(), make_error_code(Errc::token_out_of_scope));
+
+    // A token for another locker's objects does not open this one.
+    const Handle p = run.peers[0];
+    const std::string foreign = run.swarm.engine(p).mint_range_token(held, held, run.sim.now());
+    auto wrong = run.decade.get(url, cfg.decade.locker, name, foreign);
+    EXPECT_FALSE(wrong);
+
+    // Expired: the same token after its lifetime (+ the server's skew allowance).
+    run.sim.run_for(cfg.decade.token_lifetime + 3s);
+    auto late = run.decade.get(url, cfg.decade.locker, name, token);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error(), make_error_code(Errc::token_expired));
+}
+
+// A DECADE server dies mid-stream: its peers fall back to native fetching (the source)
+// and keep playing; stalls are recorded in their reports.
+TEST(DecadeSim, ServerKilledMidStreamPeersFallBackAndKeepPlaying) {
+    Options o;
+    o.peers = 10;
+    o.egress_peers = 20;
+    o.source_upload = 8 * kRateBytesPerS;  // room for the fallbacks of 5 peers
+    DecadeRun run(11, o);
+    run.start_source();
+    run.flash_crowd(5s);
+    run.sim.run_for(30s);
+    std::map<Handle, std::uint64_t> played_before;
+    for (Handle h : run.peers) {
+        played_before[h] = run.swarm.played(h);
+    }
+    run.decade.set_alive(DecadeRun::server(1), false);  // the source's server (0) lives on
+    run.sim.run_for(40s);
+    run.debug_print();
+    std::uint64_t orphans = 0, missed = 0, due = 0, fallbacks = 0;
+    for (Handle h : run.peers) {
+        const auto r = run.report(h);
+        EXPECT_EQ(r.upload_media_bytes(), 0u);
+        EXPECT_GE(run.swarm.played(h), played_before[h] + 30) << r.peer_id() << " kept playing";
+        if (run.swarm.engine(h).config().decade.server == DecadeRun::server(1)) {
+            ++orphans;
+            fallbacks += r.fallbacks();
+            EXPECT_GT(r.fallbacks(), 20u) << r.peer_id();
+        }
+        missed += r.chunks_missed();
+        due += r.chunks_due();
+    }
+    EXPECT_EQ(orphans, 5u);
+    std::printf("server killed: %lu fallbacks by its 5 peers, %lu of %lu chunks missed\n",
+                fallbacks, missed, due);
+    EXPECT_LE(static_cast<double>(missed), 0.05 * static_cast<double>(due));
+}
+
+// Native and DECADE peers in one channel interoperate: everyone plays, DECADE peers send
+// no media, native peers get theirs natively.
+TEST(DecadeSim, MixedSwarmNativeAndDecadePeersAllPlay) {
+    Options o;
+    o.peers = 20;
+    o.native_every = 2;
+    o.egress_peers = 20;
+    DecadeRun run(5, o);
+    run.start_source();
+    run.flash_crowd(5s);
+    run.sim.run_for(60s);
+    run.debug_print();
+    std::uint64_t missed = 0, due = 0;
+    int natives = 0;
+    for (Handle h : run.peers) {
+        const auto r = run.report(h);
+        EXPECT_GT(r.startup_delay_s(), 0.0) << r.peer_id();
+        EXPECT_GE(run.swarm.played(h), 40u) << r.peer_id();
+        if (r.mode() == "decade") {
+            EXPECT_EQ(r.upload_media_bytes(), 0u) << r.peer_id();
+            EXPECT_GT(r.bytes_from_decade(), 0u) << r.peer_id();
+        } else {
+            ++natives;
+            EXPECT_EQ(r.bytes_from_decade(), 0u);
+            EXPECT_GT(r.bytes_from_source() + r.bytes_from_peers(), 0u);
+        }
+        missed += r.chunks_missed();
+        due += r.chunks_due();
+    }
+    EXPECT_EQ(natives, 10);
+    EXPECT_LE(static_cast<double>(missed), 0.01 * static_cast<double>(due));
+}
+
+// DECADE vs native on the same seed, and DECADE with other k and m (issue 7, "Measure").
+// Prints a table; runs only with SIM_MEASURE=1 (about a minute).
+TEST(DecadeSim, Measure) {
+    if (std::getenv("SIM_MEASURE") == nullptr) {
+        GTEST_SKIP() << "set SIM_MEASURE=1";
+    }
+    struct Row {
+        const char* name;
+        Options o;
+    };
+    std::vector<Row> rows;
+    Options native;
+    native.decade = false;
+    rows.push_back({"native", native});
+    for (std::uint32_t k : {1u, 2u, 4u}) {
+        for (std::uint32_t m : {1u, 2u, 4u, 8u}) {
+            Options d;
+            d.k = k;
+            d.m = m;
+            rows.push_back({"decade", d});
+        }
+    }
+    std::printf("%-7s %2s %2s %8s %8s %8s %6s %7s %7s %8s %9s %9s\n", "mode", "k", "m", "start_s",
+                "max_st_s", "miss%", "frz", "ctrl%", "fallbk", "batches", "requests", "media_up");
+    for (const Row& row : rows) {
+        const Summary s = flash_crowd(42, row.o);
+        const double miss =
+            s.due == 0 ? 0 : 100.0 * static_cast<double>(s.missed) / static_cast<double>(s.due);
+        const double ctrl = s.media_in == 0 ? 0
+                                            : 100.0 * static_cast<double>(s.control) /
+                                                  static_cast<double>(s.media_in);
+        std::printf("%-7s %2u %2u %8.2f %8.2f %8.3f %6lu %7.2f %7lu %8lu %9lu %9lu\n", row.name,
+                    row.o.decade ? row.o.k : 0, row.o.decade ? row.o.m : 0, s.mean_startup,
+                    s.max_startup, miss, s.freezes, ctrl, s.fallbacks, s.batches, s.requests,
+                    s.media_up);
+        EXPECT_EQ(s.not_started, 0u);
+    }
+}
+
 }  // namespace
 }  // namespace p2pls::netsim
