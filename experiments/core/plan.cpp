@@ -132,6 +132,7 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
             first_flag(peer_help, {"--delay-ms", "--link-delay-ms", "--one-way-delay-ms"});
         c.peer_object_flag = first_flag(peer_help, {"--object-chunks", "--decade-object-chunks"});
         c.peer_slots_flag = first_flag(peer_help, {"--decade-slots", "--slots"});
+        c.peer_decade_local_address = has_flag(peer_help, "--decade-local-address");
     }
     c.source_present = !source_help.empty();
     if (c.source_present) {
@@ -146,6 +147,7 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.source_object_flag =
             first_flag(source_help, {"--object-chunks", "--decade-object-chunks"});
         c.source_slots_flag = first_flag(source_help, {"--decade-slots", "--slots"});
+        c.source_decade_local_address = has_flag(source_help, "--decade-local-address");
     }
     c.decade_server_present = !decade_help.empty();
     if (c.decade_server_present) {
@@ -311,6 +313,9 @@ ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
         if (!caps.source_slots_flag.empty()) {
             p.argv.insert(p.argv.end(), {caps.source_slots_flag, std::to_string(s.slots)});
         }
+        if (caps.source_decade_local_address && paths.service_host == "127.0.0.1") {
+            p.argv.insert(p.argv.end(), {"--decade-local-address", std::string(kSourceLoopback)});
+        }
     }
     if (caps.source_upload_limit && s.source_upload_bps != 0) {
         p.argv.insert(p.argv.end(),
@@ -353,6 +358,9 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
         if (!caps.peer_slots_flag.empty()) {
             p.argv.insert(p.argv.end(), {caps.peer_slots_flag, std::to_string(s.slots)});
         }
+        if (caps.peer_decade_local_address && paths.service_host == "127.0.0.1") {
+            p.argv.insert(p.argv.end(), {"--decade-local-address", loopback_address(peer)});
+        }
         if (caps.peer_decade_server && !decade_url.empty()) {
             p.argv.insert(p.argv.end(), {"--decade-server", decade_url});
         }
@@ -367,6 +375,12 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
         p.argv.insert(p.argv.end(), {caps.peer_delay_flag, number_text(delay_ms)});
     }
     return p;
+}
+
+std::string loopback_address(std::uint32_t peer) {
+    const std::uint32_t n = peer + 3;  // skip 127.0.0.1 (everything else) and .2 (the source)
+    return "127." + std::to_string(n / 65536 % 256) + "." + std::to_string(n / 256 % 256) + "." +
+           std::to_string(n % 256 == 0 ? 1 : n % 256);
 }
 
 void place_in_namespace(ProcessSpec& spec, const std::string& ns, const std::string& address) {

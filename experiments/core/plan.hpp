@@ -34,6 +34,9 @@ struct Capabilities {
     std::string peer_delay_flag;      // e.g. "--delay-ms"; empty: no delay injection
     std::string peer_object_flag;     // k, e.g. "--object-chunks"; empty: the peer's default
     std::string peer_slots_flag;      // m, e.g. "--slots"; empty: the peer's default
+    // --decade-local-address: its own source address towards DECADE servers, so that the
+    // servers' per-client slot cap (m) applies per peer, not to all of 127.0.0.1.
+    bool peer_decade_local_address = false;
     bool source_present = false;
     bool source_replay = false;        // --replay FILE
     bool source_loop = false;          // --loop
@@ -44,6 +47,7 @@ struct Capabilities {
     bool source_decade_server = false;  // --decade-server URL
     std::string source_object_flag;     // k
     std::string source_slots_flag;      // m
+    bool source_decade_local_address = false;
     bool decade_server_present = false;
     bool decade_server_egress = false;  // --egress-bps
     RateUnit decade_egress_unit = RateUnit::bit_per_s;
@@ -107,6 +111,11 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
 // stream settings (key frame every chunk) into the MPEG-TS `file`, for --replay: the
 // source then needs no encoder, which matters on a small machine.
 std::vector<std::string> clip_command(const Scenario& s, double seconds, const std::string& file);
+
+// A distinct loopback address for peer i (127.0.x.y; .0.1 is the usual one), used as the
+// source address of its DECADE connections. The source gets kSourceLoopback.
+std::string loopback_address(std::uint32_t peer);
+inline constexpr std::string_view kSourceLoopback = "127.0.0.2";
 
 // The channel every run uses.
 inline constexpr std::string_view kChannel = "testbed";

@@ -26,6 +26,7 @@ Options:
   --delay-ms FLOAT            one-way delay
   --object-chunks UINT        k
   --decade-slots UINT         m
+  --decade-local-address TEXT source address towards DECADE servers
 )";
 
 const char* kPeerHelpDecadeStub = R"(Options:
@@ -114,6 +115,8 @@ TEST(TestbedPlan, PeersGetBuInNativeModeAndTheirServerInDecadeMode) {
     EXPECT_TRUE(contains(decade.argv, "--decade-server", "http://127.0.0.1:7"));
     EXPECT_TRUE(contains(decade.argv, "--object-chunks", "1"));
     EXPECT_TRUE(contains(decade.argv, "--decade-slots", "6"));
+    EXPECT_TRUE(contains(decade.argv, "--decade-local-address", "127.0.0.3"));
+    EXPECT_EQ(loopback_address(300), "127.0.1.47");
     EXPECT_FALSE(has(native.argv, "--decade-slots"));  // k and m are DECADE settings
     EXPECT_FALSE(has(decade.argv, "--delay-ms"));
 }
