@@ -1,0 +1,140 @@
+// DECADE mode of the engine, sans IO (issue 7): the object format (bad input never
+// crashes), buffer maps that carry a range token for exactly the advertised window, and
+// a DECADE peer that answers native Requests with Busy (it uploads no media).
+#include <gtest/gtest.h>
+
+#include "common/core/chunk_signature.hpp"
+#include "common/core/peer_codec.hpp"
+#include "decade-module/core/token.hpp"
+#include "peer/core/decade_object.hpp"
+#include "peer/core/peer_engine.hpp"
+
+namespace p2pls::peer {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::shared_ptr<const wire::Chunk> chunk(std::uint64_t seq) {
+    auto c = std::make_shared<wire::Chunk>();
+    c->set_seq(seq);
+    c->set_payload(std::string(100, 'x'));
+    c->set_signature(std::string(64, 's'));
+    return c;
+}
+
+TEST(DecadeObject, RoundTripsChunksInOrder) {
+    const std::string bytes = encode_object({chunk(8), chunk(9), chunk(10)});
+    auto back = decode_object(bytes);
+    ASSERT_TRUE(back);
+    ASSERT_EQ(back->size(), 3u);
+    EXPECT_EQ((*back)[0].seq(), 8u);
+    EXPECT_EQ((*back)[2].seq(), 10u);
+}
+
+TEST(DecadeObject, BadInputIsAnErrorNeverACrash) {
+    const std::string good = encode_object({chunk(1), chunk(2)});
+    EXPECT_FALSE(decode_object(""));
+    EXPECT_FALSE(decode_object("\x00\x00"));
+    for (std::size_t cut = 1; cut < good.size(); cut += 7) {
+        EXPECT_FALSE(decode_object(good.substr(0, cut))) << cut;
+    }
+    std::string huge = good;
+    huge[0] = '\x7f';  // length prefix far beyond the bytes (and the cap)
+    EXPECT_FALSE(decode_object(huge));
+    std::string junk = good;
+    junk[4] = '\x07';  // a field tag of wire type 7: not a Chunk any more
+    EXPECT_FALSE(decode_object(junk));
+    EXPECT_FALSE(decode_object(good, 1));  // more chunks than an object may hold
+}
+
+class DecadeEngine : public ::testing::Test {
+  protected:
+    DecadeEngine() : key_(keypair_from_seed(KeySeed{})) {
+        config_.channel = "ch";
+        config_.peer_id = PeerId{"me"};
+        config_.public_key = key_.public_key;
+        config_.decade.enabled = true;
+        config_.decade.server = "http://home";
+        config_.decade.locker = "l-me";
+        config_.decade.secret.fill(7);
+        config_.decade.unix_offset_s = 1'800'000'000;
+    }
+
+    // Connects neighbour 1 (a native peer) and completes its Hello.
+    void hello(PeerEngine& e, TimePoint now) {
+        e.on_neighbor_connected(NeighborId{1}, "10.0.0.1:1", true, now);
+        wire::PeerMessage m;
+        auto* h = m.mutable_hello();
+        h->set_version(kWireVersion);
+        h->set_channel("ch");
+        h->set_peer_id("other");
+        h->set_mode(wire::native);
+        e.on_message(NeighborId{1}, m, now);
+    }
+
+    KeyPair key_;
+    EngineConfig config_;
+    TimePoint t0_ = TimePoint{} + 1h;
+};
+
+TEST_F(DecadeEngine, HelloSaysDecadeAndNativeRequestsGetBusy) {
+    PeerEngine e(config_, 1, t0_);
+    e.on_peer_list({}, ChunkSeq{100}, t0_);
+    hello(e, t0_);
+    bool hello_decade = false;
+    for (auto& a : e.take_actions()) {
+        if (auto* m = std::get_if<SendMessage>(&a); m && m->message.has_hello()) {
+            hello_decade = m->message.hello().mode() == wire::decade &&
+                           m->message.hello().decade_server() == "http://home";
+        }
+    }
+    EXPECT_TRUE(hello_decade);
+    wire::PeerMessage req;
+    req.mutable_request()->add_seqs(95);
+    e.on_message(NeighborId{1}, req, t0_);
+    bool busy = false;
+    for (auto& a : e.take_actions()) {
+        EXPECT_FALSE(std::holds_alternative<SendChunk>(a));
+        if (auto* m = std::get_if<SendMessage>(&a); m && m->message.has_busy()) {
+            busy = true;
+        }
+    }
+    EXPECT_TRUE(busy);
+    EXPECT_EQ(e.report(t0_).upload_media_bytes(), 0u);
+    EXPECT_EQ(e.report(t0_).mode(), "decade");
+}
+
+TEST_F(DecadeEngine, BufferMapCarriesARangeTokenForTheAdvertisedWindow) {
+    PeerEngine e(config_, 1, t0_);
+    e.on_peer_list({}, ChunkSeq{100}, t0_);
+    hello(e, t0_);
+    std::optional<wire::BufferMap> bm;
+    for (auto& a : e.take_actions()) {
+        if (auto* m = std::get_if<SendMessage>(&a); m && m->message.has_buffer_map()) {
+            bm = m->message.buffer_map();
+        }
+    }
+    ASSERT_TRUE(bm.has_value());
+    ASSERT_TRUE(bm->has_range_token());
+    const auto& rt = bm->range_token();
+    EXPECT_EQ(rt.server(), "http://home");
+    EXPECT_EQ(rt.locker(), "l-me");
+    EXPECT_EQ(rt.object_chunks(), 1u);
+    auto claims = decade::decode_token_unverified(rt.token());
+    ASSERT_TRUE(claims);
+    EXPECT_EQ(claims->locker, "l-me");
+    EXPECT_EQ(claims->ops, decade::op_bit(decade::Op::get));
+    EXPECT_EQ(claims->prefix, rt.name_prefix());
+    EXPECT_EQ(claims->seq_first, bm->base());
+    EXPECT_EQ(claims->seq_last, bm->base() + bm->window() - 1);
+    const auto unix_now =
+        config_.decade.unix_offset_s +
+        std::chrono::duration_cast<std::chrono::seconds>(t0_.time_since_epoch()).count();
+    EXPECT_GT(claims->expiry_s, unix_now);
+    EXPECT_LE(claims->expiry_s, unix_now + 11);
+    // Its locker holds nothing yet: the map shows nothing.
+    EXPECT_EQ(bm->bits(), std::string(bm->bits().size(), '\0'));
+}
+
+}  // namespace
+}  // namespace p2pls::peer
