@@ -1,5 +1,6 @@
 // decade-server: in-network storage for p2pls (DESIGN.md §3, "DECADE").
 // `decade-server [flags]` serves the DECADE API; `decade-server token ...` mints a token.
+#include <malloc.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
@@ -195,6 +196,11 @@ int main(int argc, char** argv) {
     if (sodium_init() < 0) {
         fail("libsodium failed to initialise");
     }
+    // Responses of up to max-object-bytes are allocated and freed all the time: keep them
+    // in the heap instead of fresh mmap()s, whose page faults and zeroing cost more than
+    // the copy itself for 1 MiB objects.
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     CLI::App app{
         "decade-server: DECADE in-network storage for p2pls. Lockers hold objects under\n"
         "tokens (HMAC-SHA256 capabilities); identical objects are stored once by content\n"

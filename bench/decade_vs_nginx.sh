@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# decade-server side by side with nginx (Debian nginx-light), issue 4 "Measure".
+#
+# The same objects — COUNT x 64 KiB and COUNT x 1 MiB — are stored in decade-server (memory
+# store, one locker) and written as files for nginx. wrk GETs them round-robin at the same
+# concurrency, alternating the two servers ROUNDS times per size; decade-server requests
+# carry a valid range token (Authorization: Bearer). Both servers run one worker thread
+# (nginx: worker_processes 1). Prints req/s, MB/s and server CPU-µs per request
+# (utime+stime from /proc/<pid>/stat) per run, the medians and the ratio decade/nginx.
+# Then the egress cap: decade-server with --egress-bps C under a saturating load, and the
+# delivered rate / C.
+#
+# Needs: nginx (apt-get install nginx-light), wrk, python3, and a built decade-server
+# (P2PLS_BIN_DIR, default build/ci/bin). Not part of the tests; run it on a quiet machine.
+set -euo pipefail
+
+BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/ci/bin}
+COUNT=${COUNT:-1000}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-5}
+THREADS=${THREADS:-1}
+CONNECTIONS=${CONNECTIONS:-16}
+EGRESS_BPS=${EGRESS_BPS:-400000000}   # 400 Mbit/s for the cap test
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+
+for tool in wrk python3; do
+    command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
+done
+[ -x "$NGINX" ] || { echo "missing nginx (apt-get install nginx-light)" >&2; exit 2; }
+[ -x "$BIN_DIR/decade-server" ] || { echo "no $BIN_DIR/decade-server: build it first" >&2; exit 2; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+clk_tck=$(getconf CLK_TCK)
+secret=$(python3 -c 'import os; print(os.urandom(32).hex())')
+
+started_pid=
+start_decade() {  # $1 = port file, extra flags after; sets started_pid
+    local port_file=$1; shift
+    "$BIN_DIR/decade-server" --listen 127.0.0.1:0 --port-file "$port_file" --log-level warn \
+        --accounts "$work/accounts.toml" --capacity 4294967296 --max-object-bytes 2097152 \
+        --slots 0 --max-connections 4096 "$@" &
+    started_pid=$!
+    pids+=("$started_pid")
+    for _ in $(seq 200); do [ -s "$port_file" ] && break; sleep 0.05; done
+}
+
+cat > "$work/accounts.toml" <<TOML
+[[locker]]
+id = "bench"
+secret = "$secret"
+quota_bytes = 4294967296
+TOML
+token_for() {  # $1 = prefix
+    "$BIN_DIR/decade-server" token --secret "$secret" --locker bench --ops get,put --prefix "$1" \
+        --first 0 --last $((COUNT - 1)) --ttl 86400
+}
+tok_small=$(token_for s-)
+tok_large=$(token_for l-)
+
+start_decade "$work/decade.port" --default-ttl 86400
+decade_pid=$started_pid
+decade_port=$(cat "$work/decade.port")
+
+# --- the objects: into decade-server (keep-alive PUTs) and as files for nginx ----------
+mkdir -p "$work/www"
+chmod 755 "$work" "$work/www"  # nginx workers run as an unprivileged user
+python3 - "$decade_port" "$COUNT" "$tok_small" "$tok_large" "$work/www" <<'PY'
+import http.client, os, sys
+port, count, tok_s, tok_l, www = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+conn = http.client.HTTPConnection("127.0.0.1", port)
+for prefix, size, tok in (("s-", 64 * 1024, tok_s), ("l-", 1024 * 1024, tok_l)):
+    for i in range(count):
+        body = os.urandom(size)
+        name = f"{prefix}{i}"
+        conn.request("PUT", f"/v1/lockers/bench/objects/{name}", body,
+                     {"Authorization": "Bearer " + tok, "X-Decade-TTL": "86400"})
+        r = conn.getresponse(); r.read()
+        if r.status != 201:
+            sys.exit(f"PUT {name}: {r.status}")
+        with open(os.path.join(www, name), "wb") as f:
+            f.write(body)
+PY
+
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+master_process on;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    keepalive_timeout 60;
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi;
+    uwsgi_temp_path $work/nginx/uwsgi;
+    scgi_temp_path $work/nginx/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $work/www;
+        location / { }
+    }
+}
+CONF
+"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.05; done
+sleep 0.3
+nginx_master=$(cat "$work/nginx/nginx.pid")
+nginx_pids="$nginx_master $(pgrep -P "$nginx_master" | tr '\n' ' ')"
+
+make_lua() {  # $1 = path prefix, $2 = token or empty
+    cat <<LUA
+local count = $COUNT
+local n = 0
+request = function()
+    n = n + 1
+    local path = "$1" .. ((n * 7919) % count)
+    local headers = {}
+    if "$2" ~= "" then headers["Authorization"] = "Bearer $2" end
+    return wrk.format("GET", path, headers)
+end
+LUA
+}
+make_lua "/v1/lockers/bench/objects/s-" "$tok_small" > "$work/decade_s.lua"
+make_lua "/v1/lockers/bench/objects/l-" "$tok_large" > "$work/decade_l.lua"
+make_lua "/s-" "" > "$work/nginx_s.lua"
+make_lua "/l-" "" > "$work/nginx_l.lua"
+
+# Runs wrk once; prints "req_s mb_s cpu_us_per_req".
+measure() {  # $1 = url, $2 = lua, $3 = object bytes, rest = server pids
+    local url=$1 lua=$2 bytes=$3; shift 3
+    local before after out rps errors
+    before=$(cpu_ticks "$@")
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$lua" "$url")
+    after=$(cpu_ticks "$@")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+    [ -z "$errors" ] || echo "  warning: $errors non-2xx answers" >&2
+    python3 -c "
+rps=$rps; ticks=$after-$before
+total=rps*$DURATION
+print(f'{rps:.0f} {rps*$bytes/1e6:.1f} {ticks*1e6/$clk_tck/max(total,1):.1f}')"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo "decade-server vs nginx: $COUNT objects per size, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS alternating rounds"
+for size in s l; do
+    bytes=$([ $size = s ] && echo 65536 || echo 1048576)
+    label=$([ $size = s ] && echo "64 KiB" || echo "1 MiB")
+    : > "$work/d_$size"; : > "$work/n_$size"
+    for r in $(seq "$ROUNDS"); do
+        d=$(measure "http://127.0.0.1:$decade_port" "$work/decade_$size.lua" "$bytes" "$decade_pid")
+        n=$(measure "http://127.0.0.1:$nginx_port" "$work/nginx_$size.lua" "$bytes" $nginx_pids)
+        echo "$d" >> "$work/d_$size"; echo "$n" >> "$work/n_$size"
+        printf '  %-6s round %d  decade %8s req/s %8s MB/s %7s CPU-us/req | nginx %8s req/s %8s MB/s %7s CPU-us/req\n' \
+            "$label" "$r" $d $n
+    done
+    dr=$(cut -d' ' -f1 "$work/d_$size" | median); nr=$(cut -d' ' -f1 "$work/n_$size" | median)
+    dm=$(cut -d' ' -f2 "$work/d_$size" | median); nm=$(cut -d' ' -f2 "$work/n_$size" | median)
+    dc=$(cut -d' ' -f3 "$work/d_$size" | median); nc=$(cut -d' ' -f3 "$work/n_$size" | median)
+    python3 -c "
+print(f'  $label median: decade {$dr:.0f} req/s {$dm:.1f} MB/s {$dc:.1f} CPU-us/req; nginx {$nr:.0f} req/s {$nm:.1f} MB/s {$nc:.1f} CPU-us/req')
+print(f'  $label ratio decade/nginx: req/s {$dr/$nr:.2f}, CPU-us/req {$dc/$nc:.2f}')"
+done
+
+# --- egress cap: delivered / C under a saturating load ----------------------------------
+kill "$decade_pid" 2>/dev/null || true
+start_decade "$work/capped.port" --default-ttl 86400 --egress-bps "$EGRESS_BPS"
+capped_port=$(cat "$work/capped.port")
+cap_objects=$(( COUNT < 100 ? COUNT : 100 ))
+python3 - "$capped_port" "$tok_small" "$cap_objects" <<'PY'
+import http.client, os, sys
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for i in range(int(sys.argv[3])):
+    conn.request("PUT", f"/v1/lockers/bench/objects/s-{i}", os.urandom(65536),
+                 {"Authorization": "Bearer " + sys.argv[2], "X-Decade-TTL": "86400"})
+    r = conn.getresponse(); r.read()
+PY
+COUNT_SAVE=$COUNT; COUNT=$cap_objects; make_lua "/v1/lockers/bench/objects/s-" "$tok_small" > "$work/capped.lua"; COUNT=$COUNT_SAVE
+cap_duration=$((DURATION * 2))
+out=$(wrk -t1 -c16 -d"${cap_duration}s" -s "$work/capped.lua" "http://127.0.0.1:$capped_port")
+rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+if grep -q Non-2xx <<<"$out"; then echo "  warning: non-2xx answers in the cap test" >&2; fi
+python3 -c "
+c=$EGRESS_BPS/8; got=$rps*65536
+print(f'egress cap C = {c/1e6:.1f} MB/s ({$EGRESS_BPS/1e6:.0f} Mbit/s): delivered {got/1e6:.1f} MB/s over {$cap_duration} s = {got/c:.3f} C')"
