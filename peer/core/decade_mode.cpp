@@ -179,15 +179,19 @@ void PeerEngine::decade_schedule(TimePoint now) {
             continue;
         }
         const Duration time_left = playback_.due(seq, now) - now;
-        // A holder on another server costs a server-to-server copy. Before the chunk is
-        // near its deadline, wait (a patience that differs per peer and object, so that
-        // peers on one server do not all copy it at once) for a holder on ours.
-        const Duration patience = config_.decade.fallback_margin +
-                                  Duration{static_cast<std::int64_t>(
-                                      (std::hash<std::string>{}(config_.peer_id.value()) ^
-                                       (o.value() * 0x9e3779b97f4a7c15ULL)) %
-                                      static_cast<std::uint64_t>(std::max<std::int64_t>(
-                                          config_.decade.cross_server_spread.count(), 1)))};
+        // A holder on another server costs a server-to-server copy. About one peer in
+        // cross_server_share (by a hash of peer and object: no coordination) copies a new
+        // object at once; the others wait for a holder on their own server until the chunk
+        // is within fallback_margin + a share of cross_server_spread of its deadline.
+        const std::uint64_t h =
+            std::hash<std::string>{}(config_.peer_id.value()) ^ (o.value() * 0x9e3779b97f4a7c15ULL);
+        const bool early = h % std::max<std::uint32_t>(config_.decade.cross_server_share, 1) == 0;
+        const auto spread = static_cast<std::uint64_t>(
+            std::max<std::int64_t>(config_.decade.cross_server_spread.count(), 1));
+        const Duration patience = early
+                                      ? Duration::max()
+                                      : config_.decade.fallback_margin +
+                                            Duration{static_cast<std::int64_t>((h >> 8) % spread)};
         const bool cross_ok = time_left < patience;
         // Holder: one whose locker holds it and whose token covers it, on our own server
         // first (the server links instead of copying), then the least loaded.

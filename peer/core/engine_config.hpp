@@ -30,10 +30,12 @@ struct DecadeConfig {
     Duration fetch_timeout = 8s;    // a request with no answer after this has failed
     Duration fallback_margin = 2s;  // a chunk due within this is fetched natively if missing
     Duration down_backoff = 3s;     // after a failed request, wait this before the next
-    // Holders on another server (a server-to-server copy) are used only within
-    // fallback_margin + a per-peer, per-object share of this of the deadline; before that
-    // the peer waits for a holder on its own server (whose Remote Get links, not copies).
-    Duration cross_server_spread = 6s;
+    // Holders on another server (a server-to-server copy): about one peer in
+    // cross_server_share copies a new object at once; the others wait for a holder on
+    // their own server (whose Remote Get links, not copies) until the chunk is due within
+    // fallback_margin + a per-peer, per-object share of cross_server_spread.
+    std::uint32_t cross_server_share = 6;
+    Duration cross_server_spread = 1500ms;
     std::uint32_t object_ttl_s = 120;  // TTL of what lands in our locker
     // Unix seconds at TimePoint{} (tokens carry wall-clock expiry; the core reads no clock):
     // unix_now = unix_offset_s + seconds(now.time_since_epoch()).

@@ -207,7 +207,14 @@ Summary flash_crowd(std::uint64_t seed, Options o, DecadeRun** keep = nullptr) {
 
 TEST(DecadeSim, FlashCrowdOfFiftyPlaysWithZeroPeerUpload) {
     DecadeRun* run = nullptr;
-    const Summary s = flash_crowd(42, Options{}, &run);
+    Options o;
+    if (const char* k = std::getenv("SIM_K")) {  // debugging aid: other k and m
+        o.k = static_cast<std::uint32_t>(std::atoi(k));
+    }
+    if (const char* m = std::getenv("SIM_M")) {
+        o.m = static_cast<std::uint32_t>(std::atoi(m));
+    }
+    const Summary s = flash_crowd(42, o, &run);
     std::unique_ptr<DecadeRun> owned(run);
 
     EXPECT_EQ(s.not_started, 0u);
