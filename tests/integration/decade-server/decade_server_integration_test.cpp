@@ -511,6 +511,63 @@ TEST_F(DecadeServerIT, EveryEndpointRefusesBadTokensWithoutData) {
     EXPECT_NE(created.body.find("\"secret\""), std::string::npos);
 }
 
+TEST_F(DecadeServerIT, MalformedRequestsAreRefusedAndTheServerStaysUp) {
+    DecadeProcess server(dir_, "a");
+    server.start(
+        {"--accounts", write_accounts(dir_, "acc.toml", {alice_}), "--max-object-bytes", "100000"});
+    const std::string all = token(alice_, decade::kAllOps);
+    auto post = [&](const std::string& path, std::string body, const std::string& type) {
+        curl::HttpRequest req;
+        req.method = "POST";
+        req.url = server.url() + path;
+        req.body = std::move(body);
+        req.headers = {{"Content-Type", type}, {"Authorization", "Bearer " + all}};
+        return raw_http(io_, req);
+    };
+    EXPECT_EQ(post("/v1/batch", "\xff\xff\xff garbage", "application/x-protobuf").status, 400);
+    decade_api::BatchRequest big;
+    for (int i = 0; i < 300; ++i) {
+        big.add_ops()->mutable_status()->set_locker("alice");
+    }
+    EXPECT_EQ(post("/v1/batch", big.SerializeAsString(), "application/x-protobuf").status, 400);
+    decade_api::BatchRequest empty_op;
+    empty_op.add_ops();
+    DecadeClient client(io_);
+    auto reply =
+        run_coro<decade::BatchReply>(io_, [&] { return client.batch(server.url(), empty_op); });
+    ASSERT_TRUE(reply.status.ok());
+    EXPECT_EQ(reply.response.results(0).status(), 400u);
+    EXPECT_EQ(
+        post("/v1/lockers/alice/remote-get", R"({"bogus_field": 1})", "application/json").status,
+        400);
+    EXPECT_EQ(post("/v1/lockers/alice/remote-get", "\x01\x02", "application/x-protobuf").status,
+              400);
+    // Over the object size cap: refused (413 from the core, or by the body limit).
+    auto too_big = run_coro<decade::CallStatus>(io_, [&] {
+        return client.put(server.url(), "alice", "o-1", std::string(100'001, 'x'), 60, all);
+    });
+    EXPECT_FALSE(too_big.ok());
+    EXPECT_EQ(too_big.http_status, 413u);
+    // Bad names, bad TTL, unknown routes and methods.
+    curl::HttpRequest req;
+    req.url = server.url() + "/v1/lockers/alice/objects/..";
+    req.headers = {{"Authorization", "Bearer " + all}};
+    EXPECT_GE(raw_http(io_, req).status, 400);
+    req.url = server.url() + "/v1/nothing";
+    EXPECT_EQ(raw_http(io_, req).status, 404);
+    req.method = "PATCH";
+    req.url = server.url() + "/v1/lockers/alice/objects/o-1";
+    EXPECT_EQ(raw_http(io_, req).status, 405);
+    req.method = "PUT";
+    req.body = "x";
+    req.headers.emplace_back("X-Decade-TTL", "-5");
+    EXPECT_EQ(raw_http(io_, req).status, 400);
+    // Still serving.
+    EXPECT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                    return client.put(server.url(), "alice", "o-2", "fine", 60, all);
+                }).ok());
+}
+
 TEST_F(DecadeServerIT, TokenSubcommandMintsAUsableToken) {
     DecadeProcess server(dir_, "a");
     server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_})});
