@@ -6,8 +6,13 @@
 #include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -24,6 +29,7 @@
 #include "decade-server/store/dir_store.hpp"
 #include "decade-server/store/memory_store.hpp"
 #include "p2pls/decade.pb.h"
+#include "tracker/curl/tracker_client.hpp"
 
 namespace {
 
@@ -285,7 +291,13 @@ int main(int argc, char** argv) {
     app.add_option("--fetch-timeout-ms", fetch_timeout_ms,
                    "server-to-server fetch timeout (Remote Get)")
         ->capture_default_str();
-    app.add_option("--region", region, "region label (reported in /metrics)");
+    app.add_option("--region", region,
+                   "region label (reported in /metrics and to the tracker, which assigns "
+                   "peers the nearest DECADE server)");
+    std::string tracker_url;
+    app.add_option("--tracker", tracker_url,
+                   "tracker base URL: register this server (url, region, load) at start and "
+                   "every 30 s (POST /v1/decade-servers)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->capture_default_str();
 
@@ -433,7 +445,39 @@ int main(int argc, char** argv) {
         bound.address().to_string(), bound.port(), store_dir.empty() ? "memory" : "dir",
         recovered.refs.size(), slots, egress_bps);
 
+    std::optional<tracker::TrackerClient> tracker_client;
+    bool stopping = false;
+    if (!tracker_url.empty()) {
+        tracker_client.emplace(io, tracker_url, "");
+        const std::string self_url = config.self_urls.front();
+        asio::co_spawn(
+            io,
+            [&, self_url]() -> asio::awaitable<void> {
+                asio::steady_timer timer(io);
+                bool told = false;
+                while (!stopping) {
+                    tracker_api::DecadeServerInfo info;
+                    info.set_url(self_url);
+                    info.set_region(region);
+                    info.set_load(static_cast<double>(server->open_connections()) /
+                                  static_cast<double>(max_connections));
+                    auto r = co_await tracker_client->register_decade_server(info);
+                    if (!r && !told) {
+                        spdlog::warn("tracker {}: registration failed (will retry)", tracker_url);
+                    } else if (r && !told) {
+                        spdlog::info("registered with tracker {} as {}", tracker_url, self_url);
+                    }
+                    told = told || r.has_value();
+                    timer.expires_after(std::chrono::seconds(told ? 30 : 2));
+                    boost::system::error_code ec;
+                    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                }
+            },
+            asio::detached);
+    }
+
     net::StopSignals signals(io, [&](int signal) {
+        stopping = true;
         spdlog::info("signal {}: stopping", signal);
         service->stop();
         server->stop();
