@@ -64,7 +64,8 @@ DecadeService::DecadeService(asio::io_context& io, ServerCore& core, ServiceOpti
       core_(core),
       options_(std::move(options)),
       egress_(io, options_.egress_bytes_per_s),
-      fetcher_(io, curl::ClientOptions{.max_connections_per_host = 8,
+      // At most 4 connections to a peer server: its default slot count (m) per client.
+      fetcher_(io, curl::ClientOptions{.max_connections_per_host = 4,
                                        .max_total_connections = 64,
                                        .local_address = options_.local_address,
                                        .user_agent = "p2pls-decade-server/0.1"}),

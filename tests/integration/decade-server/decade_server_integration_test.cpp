@@ -568,6 +568,43 @@ TEST_F(DecadeServerIT, MalformedRequestsAreRefusedAndTheServerStaysUp) {
                 }).ok());
 }
 
+TEST_F(DecadeServerIT, GranteeBoundTokenServesOnlyItsGrantee) {
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_})});
+    {
+        DecadeClient owner(io_);
+        ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                        return owner.put(server.url(), "alice", "o-1", "for peer-9 only", 60,
+                                         token(alice_, decade::kAllOps));
+                    }).ok());
+    }
+    decade::TokenClaims c{.locker = "alice",
+                          .ops = op_bit(Op::get),
+                          .prefix = "o-",
+                          .seq_first = 0,
+                          .seq_last = 9,
+                          .not_before_s = now_s() - 5,
+                          .expiry_s = now_s() + 60,
+                          .byte_budget = 0,
+                          .token_id = 99,
+                          .grantee = "peer-9"};
+    const std::string bound = *DecadeClient::generate_token(alice_.secret, c);
+    decade::ClientConfig as_grantee;
+    as_grantee.client_id = "peer-9";
+    DecadeClient grantee(io_, as_grantee);
+    auto got = run_coro<decade::GetReply>(
+        io_, [&] { return grantee.get(server.url(), "alice", "o-1", bound); });
+    ASSERT_TRUE(got.status.ok()) << got.status.reason;
+    EXPECT_EQ(got.data, "for peer-9 only");
+    decade::ClientConfig as_other;
+    as_other.client_id = "peer-8";
+    DecadeClient other(io_, as_other);
+    got = run_coro<decade::GetReply>(
+        io_, [&] { return other.get(server.url(), "alice", "o-1", bound); });
+    EXPECT_EQ(got.status.code, Errc::token_wrong_grantee);
+    EXPECT_TRUE(got.data.empty());
+}
+
 TEST_F(DecadeServerIT, TokenSubcommandMintsAUsableToken) {
     DecadeProcess server(dir_, "a");
     server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_})});
