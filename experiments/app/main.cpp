@@ -257,6 +257,25 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
     write_file(opt.out + "/scenario.toml", scenario_text);
     write_file(opt.out + "/schedule.csv", schedule_csv(scenario));
 
+    if (!opt.sim) {
+        // Run from a private copy of the executables: every run of the experiment uses the
+        // same build, even if the build folder is rebuilt meanwhile.
+        const std::string private_bin = opt.out + "/bin";
+        fs::create_directories(private_bin, ec);
+        for (const char* name : {"p2pls-tracker", "p2pls-source", "p2pls-peer", "decade-server"}) {
+            const fs::path from = fs::path(opt.bin_dir) / name;
+            if (fs::exists(from, ec)) {
+                fs::copy_file(from, fs::path(private_bin) / name,
+                              fs::copy_options::overwrite_existing, ec);
+                if (ec) {
+                    fail_line("cannot copy " + from.string() + " to " + private_bin + ": " +
+                              ec.message());
+                    return kExitUsage;
+                }
+            }
+        }
+        opt.bin_dir = private_bin;
+    }
     const std::string help_dir = opt.out + "/help";
     if (!opt.sim) {
         fs::create_directories(help_dir, ec);
