@@ -84,7 +84,8 @@ struct Session {
     FramedSocket framed;
     asio::steady_timer wake;  // cancelled to wake the writer
     std::deque<Item> queue;
-    bool closing = false;  // flush the queue, then close
+    std::size_t queued_bytes = 0;  // approximate, to bound what a non-reading peer costs
+    bool closing = false;          // flush the queue, then close
     bool closed = false;
 };
 
@@ -253,13 +254,37 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
         pump();
     }
 
+    // A neighbour that stops reading must not make us buffer without bound.
+    static std::size_t item_bytes(const Session::Item& item) {
+        if (const auto* chunk = std::get_if<std::shared_ptr<const wire::Chunk>>(&item)) {
+            return (*chunk)->payload().size() + 64;
+        }
+        return std::get<wire::PeerMessage>(item).ByteSizeLong() + 4;
+    }
+
     void enqueue(NeighborId to, Session::Item item) {
         const auto it = sessions.find(to);
         if (it == sessions.end() || it->second->closed) {
             return;
         }
-        it->second->queue.push_back(std::move(item));
-        it->second->wake.cancel();
+        const std::shared_ptr<Session> s = it->second;
+        s->queued_bytes += item_bytes(item);
+        if (s->queued_bytes > config.max_queued_bytes && !s->closing) {
+            spdlog::info("neighbour {}: closed: not reading (over {} bytes queued)", s->id.value(),
+                         config.max_queued_bytes);
+            if (engine) {
+                asio::post(io, [self = shared_from_this(), id = s->id] {
+                    if (self->engine) {
+                        self->engine->on_neighbor_lost(id, Errc::timeout, clock_now());
+                        self->pump();
+                    }
+                });
+            }
+            close(s);
+            return;
+        }
+        s->queue.push_back(std::move(item));
+        s->wake.cancel();
     }
 
     void arm_timer() {
@@ -388,6 +413,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             }
             Session::Item item = std::move(s->queue.front());
             s->queue.pop_front();
+            s->queued_bytes -= std::min(s->queued_bytes, item_bytes(item));
             boost::system::error_code ec;
             if (auto* chunk = std::get_if<std::shared_ptr<const wire::Chunk>>(&item)) {
                 wire::PeerMessage m;

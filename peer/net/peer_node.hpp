@@ -52,6 +52,9 @@ struct PeerNodeConfig {
     // is its own client to the servers' per-client slot cap. Empty: the system's choice.
     std::string decade_local_address;
 
+    // A neighbour with more than this queued for it (it stopped reading) is closed.
+    std::size_t max_queued_bytes = 8 * 1024 * 1024;
+
     // Origin mode only: channel facts the source announces to the tracker.
     std::uint64_t bitrate_bps = 500'000;
 

@@ -90,7 +90,15 @@ class Probe {
         return false;
     }
 
-  private:
+      // True when the connection was closed or reset within `deadline`, without reading
+    // anything (data the peer sent stays unread).
+    bool hung_up_within(std::chrono::milliseconds deadline) {
+        pollfd p{fd_, POLLRDHUP, 0};
+        return ::poll(&p, 1, static_cast<int>(deadline.count())) > 0 &&
+               (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+    }
+
+private:
     int fd_;
     bool connected_ = false;
 };
@@ -108,7 +116,8 @@ class PeerNodeTest : public ::testing::Test {
     void SetUp() override {
         PeerNodeConfig oc;
         oc.engine = engine_config(true, "origin");
-        oc.engine.upload_limit_bytes_per_s = 1'000'000;
+        oc.engine.upload_limit_bytes_per_s = 4'000'000;
+        oc.max_queued_bytes = 256 * 1024;
         origin_ = std::make_unique<PeerNode>(io_, oc);
         ASSERT_TRUE(origin_->start());
 
@@ -269,6 +278,31 @@ TEST_F(PeerNodeTest, ManyProbesInParallelDoNotGrowTheViewer) {
         probes.back()->send_bytes(std::string("\x00\x3f\xff\xff", 4) + std::string(1000, 'z'));
     }
     // The table is bounded (2M): most are refused; none of them breaks playback.
+    const auto before = viewer_report().chunks_due();
+    ASSERT_TRUE(eventually([&](const auto& r) { return r.chunks_due() >= before + 5; }));
+    EXPECT_EQ(viewer_report().chunks_missed(), 0u);
+}
+
+TEST_F(PeerNodeTest, ANeighbourThatStopsReadingIsClosedNotBufferedForever) {
+    ASSERT_TRUE(eventually([](const auto& r) { return r.chunks_due() >= 3; }));
+    const std::uint16_t port = on_io([this] { return origin_->listen_port(); });
+    Probe greedy(port);
+    ASSERT_TRUE(greedy.connected());
+    greedy.send_message(hello("probe"));
+    // Ask for everything the origin holds, again and again, and never read a byte.
+    bool closed = false;
+    const auto end = std::chrono::steady_clock::now() + 30s;
+    while (!closed && std::chrono::steady_clock::now() < end) {
+        wire::PeerMessage ask;
+        const std::uint64_t newest = seq_ - 1;
+        for (std::uint64_t s = newest > 30 ? newest - 30 : 1; s <= newest; ++s) {
+            ask.mutable_request()->add_seqs(s);
+        }
+        greedy.send_message(ask);
+        closed = greedy.hung_up_within(100ms);
+    }
+    EXPECT_TRUE(closed) << "the origin kept queueing for a peer that does not read";
+    // The viewer is served all along.
     const auto before = viewer_report().chunks_due();
     ASSERT_TRUE(eventually([&](const auto& r) { return r.chunks_due() >= before + 5; }));
     EXPECT_EQ(viewer_report().chunks_missed(), 0u);
