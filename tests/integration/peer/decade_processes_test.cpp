@@ -152,6 +152,30 @@ std::string http_get(const std::string& url) {
     return body;
 }
 
+// POST a JSON body -> HTTP status (0 on failure).
+long http_post_json(const std::string& url, const std::string& json) {
+    CURL* c = curl_easy_init();
+    if (c == nullptr) {
+        return 0;
+    }
+    std::string body;
+    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, json.c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &append);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+    return status;
+}
+
 // Value of an unlabelled Prometheus sample, or -1.
 double metric(const std::string& text, const std::string& name) {
     std::istringstream in(text);
@@ -232,18 +256,31 @@ class DecadeSwarm {
         std::this_thread::sleep_for(3s);  // a few chunks exist before the crowd (not an assertion)
     }
 
-    void add_peers(int count, int duration_s) {
+    // Peer i uses server i % 2, named with --decade-server; when `tracker_assigns`, every
+    // third peer names none and takes the tracker's nearest DECADE server instead.
+    void add_peers(int count, int duration_s, bool tracker_assigns = false) {
         for (int i = 0; i < count; ++i) {
             const std::string n = std::to_string(i);
-            peers.push_back(std::make_unique<Child>(
-                bin("p2pls-peer"),
-                std::vector<std::string>{
-                    "--tracker", tracker_url, "--channel", "dtest", "--peer-id", "dpeer-" + n,
-                    "--report", report_path(i).string(), "--duration", std::to_string(duration_s),
-                    "--mode", "decade", "--decade-server",
-                    server_urls[static_cast<std::size_t>(i % 2)], "--decade-local-address",
-                    "127.0.0." + std::to_string(10 + i)},
-                dir_ / ("peer" + n + ".log")));
+            std::vector<std::string> args{"--tracker",
+                                          tracker_url,
+                                          "--channel",
+                                          "dtest",
+                                          "--peer-id",
+                                          "dpeer-" + n,
+                                          "--report",
+                                          report_path(i).string(),
+                                          "--duration",
+                                          std::to_string(duration_s),
+                                          "--mode",
+                                          "decade",
+                                          "--decade-local-address",
+                                          "127.0.0." + std::to_string(10 + i)};
+            if (!tracker_assigns || i % 3 != 2) {
+                args.push_back("--decade-server");
+                args.push_back(server_urls[static_cast<std::size_t>(i % 2)]);
+            }
+            peers.push_back(std::make_unique<Child>(bin("p2pls-peer"), std::move(args),
+                                                    dir_ / ("peer" + n + ".log")));
             ASSERT_TRUE(peers.back()->started());
         }
     }
@@ -267,8 +304,15 @@ TEST(DecadeProcesses, TenDecadePeersPlayWithNoMediaOnTheirSocketsAndServersDedup
     if (::testing::Test::HasFatalFailure()) {
         return;
     }
+    // The tracker knows both servers: peers that name none get the nearest.
+    for (std::size_t i = 0; i < swarm.server_urls.size(); ++i) {
+        const std::string json =
+            "{\"url\":\"" + swarm.server_urls[i] + "\",\"region\":\"r" + std::to_string(i) + "\"}";
+        const long status = http_post_json(swarm.tracker_url + "/v1/decade-servers", json);
+        ASSERT_TRUE(status == 200 || status == 201) << "register DECADE server: " << status;
+    }
     constexpr int kPeers = 10;
-    swarm.add_peers(kPeers, 30);
+    swarm.add_peers(kPeers, 30, /*tracker_assigns=*/true);
     for (auto& p : swarm.peers) {
         const auto code = p->wait_exit(70s);
         ASSERT_TRUE(code.has_value()) << "a peer did not leave after --duration";
