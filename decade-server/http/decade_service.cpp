@@ -273,8 +273,19 @@ asio::awaitable<http::Response> DecadeService::handle_batch(http::Request& reque
         co_return error(request, 400, "batch_too_large",
                         "at most " + std::to_string(options_.max_batch_ops) + " operations");
     }
+    // Remote Gets wait on other servers: a few per batch, so that one batch cannot hold a
+    // slot for minutes.
+    const auto remote_gets =
+        std::count_if(batch.ops().begin(), batch.ops().end(),
+                      [](const decade_api::Operation& op) { return op.has_remote_get(); });
+    if (static_cast<std::size_t>(remote_gets) > options_.max_batch_remote_gets) {
+        co_return error(
+            request, 400, "batch_too_large",
+            "at most " + std::to_string(options_.max_batch_remote_gets) + " remote gets per batch");
+    }
     decade_api::BatchResponse response;
     std::map<std::string, std::uint64_t> egress_bytes;
+    std::uint64_t response_bytes = 0;
     for (auto& operation : *batch.mutable_ops()) {
         const UnixSeconds now = unix_now();
         OpResult r;
@@ -313,7 +324,14 @@ asio::awaitable<http::Response> DecadeService::handle_batch(http::Request& reque
                 r = error_result(400, "bad_request", "empty operation");
         }
         if (r.ok() && r.data) {
-            egress_bytes[r.locker] += r.data->size();
+            if (response_bytes + r.data->size() > options_.max_batch_response_bytes) {
+                // Bounded memory per response: the rest are refused, the caller re-asks.
+                r = error_result(413, "batch_response_too_large",
+                                 "the batch's objects exceed the response cap; ask again");
+            } else {
+                response_bytes += r.data->size();
+                egress_bytes[r.locker] += r.data->size();
+            }
         }
         fill(*response.add_results(), r);
     }

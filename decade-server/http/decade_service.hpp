@@ -32,6 +32,8 @@ struct ServiceOptions {
     std::uint64_t egress_bytes_per_s = 0;  // 0 = no cap
     std::chrono::milliseconds fetch_timeout{5'000};
     std::size_t max_batch_ops = 256;
+    std::size_t max_batch_remote_gets = 16;
+    std::uint64_t max_batch_response_bytes = 64ULL << 20;  // object bytes in one answer
     std::chrono::seconds sweep_every{1};
     std::string local_address;  // source address for server-to-server fetches
 };

@@ -530,6 +530,12 @@ TEST_F(DecadeServerIT, MalformedRequestsAreRefusedAndTheServerStaysUp) {
         big.add_ops()->mutable_status()->set_locker("alice");
     }
     EXPECT_EQ(post("/v1/batch", big.SerializeAsString(), "application/x-protobuf").status, 400);
+    decade_api::BatchRequest many_remote;
+    for (int i = 0; i < 17; ++i) {
+        many_remote.add_ops()->mutable_remote_get()->set_locker("alice");
+    }
+    EXPECT_EQ(post("/v1/batch", many_remote.SerializeAsString(), "application/x-protobuf").status,
+              400);
     decade_api::BatchRequest empty_op;
     empty_op.add_ops();
     DecadeClient client(io_);
