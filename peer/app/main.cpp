@@ -36,7 +36,7 @@ using namespace p2pls;
 int main(int argc, char** argv) {
     CLI::App app{"p2pls-peer: a headless P2P live-streaming peer (relay / test node)"};
     std::string tracker = "http://127.0.0.1:8200";
-    std::string channel = "default";
+    std::string channel = "live";
     std::string listen = "127.0.0.1:0";
     std::string report_path;
     std::string port_file;
