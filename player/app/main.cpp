@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "common/net/stop_signals.hpp"
+#include "peer/net/decade_cli.hpp"
 #include "player/core/join.hpp"
 #include "player/core/options.hpp"
 #include "player/net/player_node.hpp"
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
         "peer, plays the verified chunks with GStreamer (a window when a display exists,\n"
         "headless otherwise), optionally re-serves them as one MPEG-TS stream over HTTP for\n"
         "VLC/mpv/ffplay, shows a live status line and writes a QoE report.\n"
-        "Exit codes: 0 clean stop, 1 bad flag syntax, 2 bad flag value or unsupported mode,\n"
+        "Exit codes: 0 clean stop, 1 bad flag syntax, 2 bad flag value,\n"
         "3 unknown channel, 4 tracker unreachable for --join-timeout, 5 media error\n"
         "(missing GStreamer plugin, pipeline error), 6 cannot listen / write the report."};
     app.get_formatter()->column_width(34);
@@ -56,8 +57,11 @@ int main(int argc, char** argv) {
     app.add_option("--tracker", o.tracker_url, "Tracker base URL")->capture_default_str();
     app.add_option("--channel", o.channel, "Channel to watch")->capture_default_str();
     app.add_option("--mode", mode,
-                   "native (fetch from peers) or decade (in-network storage; not yet supported)")
+                   "native (fetch from peers) or decade (fetch from in-network storage through "
+                   "a DECADE server; the embedded peer uploads no media; see --decade-server)")
         ->capture_default_str();
+    p2pls::net::DecadeFlags decade_flags;  // the same DECADE flags as p2pls-peer's
+    p2pls::net::add_decade_flags(app, decade_flags, /*with_mode=*/false);
     app.add_option("--sink", sink,
                    "Where video goes: auto (a window with a display, else fake), window, fake "
                    "(headless: decode and count frames), file:PATH (headless, and record the "
@@ -103,6 +107,11 @@ int main(int argc, char** argv) {
         return fail(kExitConfig, why);
     }
     o.mode = *parsed_mode;
+    decade_flags.mode = mode;
+    if (p2pls::net::PeerNodeConfig probe;
+        auto problem = p2pls::net::apply_decade_flags(decade_flags, probe)) {
+        return fail(kExitConfig, *problem);
+    }
     const auto parsed_sink = parse_sink(sink, why);
     if (!parsed_sink) {
         return fail(kExitConfig, why);
@@ -138,6 +147,9 @@ int main(int argc, char** argv) {
         .options = o,
         .has_display = env_set("DISPLAY") || env_set("WAYLAND_DISPLAY"),
         .status_is_tty = isatty(STDOUT_FILENO) != 0,
+    };
+    config.configure_peer = [decade_flags](p2pls::net::PeerNodeConfig& peer) {
+        (void)p2pls::net::apply_decade_flags(decade_flags, peer);  // checked above
     };
     player::net::PlayerNode node(io, config);
     int exit_code = kExitOk;

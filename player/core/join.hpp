@@ -14,7 +14,7 @@ namespace p2pls::player {
 
 // Exit codes of p2pls-player (also in --help).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitConfig = 2;              // bad flags or values, unsupported mode
+inline constexpr int kExitConfig = 2;              // bad flags or values
 inline constexpr int kExitUnknownChannel = 3;      // the tracker has no such channel
 inline constexpr int kExitTrackerUnreachable = 4;  // no answer within --join-timeout
 inline constexpr int kExitMedia = 5;               // missing plugin, pipeline error

@@ -51,10 +51,6 @@ std::optional<int> PlayerNode::start(std::function<void(int)> on_exit, std::stri
     on_exit_ = std::move(on_exit);
     started_at_ = now();
 
-    if (o.mode == PlayerMode::decade) {
-        why = "--mode decade is not yet supported by this build (its peer runs native mode only)";
-        return kExitConfig;
-    }
     if (const auto bad = check_sink(o.sink, config_.has_display)) {
         why = *bad;
         return kExitConfig;
@@ -184,6 +180,11 @@ void PlayerNode::start_peer() {
     pc.engine.upload_limit_bytes_per_s = o.upload_limit_bytes_per_s;
     pc.listen = o.listen;
     pc.tracker_url = o.tracker_url;
+    // DECADE mode: media comes through the home server's locker; the peer uploads none.
+    pc.engine.decade.enabled = o.mode == PlayerMode::decade;
+    if (config_.configure_peer) {
+        config_.configure_peer(pc);
+    }
     pc.on_play = [this, alive = alive_](const wire::Chunk& chunk) {
         if (*alive) {
             on_play(std::make_shared<const std::string>(chunk.payload()), chunk.seq(), now());

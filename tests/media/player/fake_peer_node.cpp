@@ -62,7 +62,12 @@ struct PeerNode::Impl {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         r.set_chunks_due(played);
         r.set_download_media_bytes(bytes);
-        r.set_bytes_from_peers(bytes);
+        // DECADE mode: everything from storage, nothing sent on the peer's own sockets.
+        if (config.engine.decade.enabled) {
+            r.set_bytes_from_decade(bytes);
+        } else {
+            r.set_bytes_from_peers(bytes);
+        }
         r.set_neighbors(1);
         return r;
     }

@@ -171,6 +171,66 @@ TEST_F(PlayerE2E, PlaysALiveChannelWithoutMissesAndServesHttp) {
     EXPECT_GT(final_report.download_media_bytes(), 0u) << last;
 }
 
+// DECADE mode: the source puts its chunks into a locker on a decade-server and the player's
+// embedded peer fetches them from there; no media travels over the peers' own sockets.
+TEST_F(PlayerE2E, DecadeModePlaysFromStorage) {
+    const auto tracker = start_tracker();
+    const auto server_port_file = (dir_ / "decade.port").string();
+    auto& server = spawn("decade-server", {"--listen", "127.0.0.1:0", "--port-file",
+                                           server_port_file, "--dev-open", "--allow-any-peer"});
+    std::string server_port;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (server_port.empty() && std::chrono::steady_clock::now() < deadline && server.running()) {
+        std::ifstream in(server_port_file);
+        std::getline(in, server_port);
+        if (server_port.empty()) {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    ASSERT_FALSE(server_port.empty()) << server.output();
+    const auto server_url = "http://127.0.0.1:" + server_port;
+
+    // Each its own client address, so that neither uses up the other's slots on the server.
+    auto& source = spawn("p2pls-source",
+                         {"--tracker", tracker, "--channel", "live", "--listen", "127.0.0.1:0",
+                          "--key", (dir_ / "live.key").string(), "--mode", "decade",
+                          "--decade-server", server_url, "--decade-local-address", "127.0.0.2"});
+    ASSERT_TRUE(wait_for_channel("live", 20s)) << source.output();
+    const auto report = (dir_ / "qoe.jsonl").string();
+    auto& player = spawn("p2pls-player",
+                         {"--tracker", tracker, "--channel", "live", "--sink", "fake", "--duration",
+                          "15", "--report", report, "--join-timeout", "10", "--mode", "decade",
+                          "--decade-server", server_url, "--decade-local-address", "127.0.0.3"},
+                         kHeadless);
+    ASSERT_TRUE(player.wait_for_output("first frame decoded: startup delay", 30s))
+        << "player:\n"
+        << player.output() << "\nsource:\n"
+        << source.output() << "\ndecade-server:\n"
+        << server.output();
+    const auto code = player.wait_for(40s);
+    ASSERT_TRUE(code) << "player did not stop after --duration:\n" << player.output();
+    EXPECT_EQ(*code, 0) << player.output();
+    // The status line names the share fetched from storage.
+    EXPECT_NE(player.output().find("| decade "), std::string::npos) << player.output();
+
+    std::ifstream in(report);
+    std::string line;
+    std::string last;
+    while (std::getline(in, line)) {
+        if (!line.empty()) {
+            last = line;
+        }
+    }
+    report::QoeReport final_report;
+    ASSERT_FALSE(parse_json(last, final_report)) << last;
+    EXPECT_TRUE(final_report.final()) << last;
+    EXPECT_EQ(final_report.mode(), "decade") << last;
+    EXPECT_GT(final_report.startup_delay_s(), 0.0) << last;
+    EXPECT_GE(final_report.chunks_due(), 5u) << last;
+    EXPECT_GT(final_report.bytes_from_decade(), 0u) << last;
+    EXPECT_EQ(final_report.socket_media_bytes_sent(), 0u) << last;
+}
+
 TEST_F(PlayerE2E, SourceThatGoesAwayShowsAStallAndPlaybackResumes) {
     const auto tracker = start_tracker();
     auto& source = spawn("p2pls-source", {"--tracker", tracker, "--channel", "live", "--listen",
@@ -264,14 +324,17 @@ TEST_F(PlayerE2E, UnreachableTrackerRetriesVisiblyThenGivesUp) {
     EXPECT_NE(line.find("\"final\":true"), std::string::npos) << line;
 }
 
-TEST_F(PlayerE2E, BadFlagsAndUnsupportedModeExitWith2) {
+TEST_F(PlayerE2E, BadFlagsExitWith2) {
     struct Case {
         std::vector<std::string> args;
         std::string says;
     };
     const std::vector<Case> cases = {
         {{"--sink", "hologram"}, "--sink must be one of"},
-        {{"--mode", "decade"}, "not yet supported"},
+        {{"--decade-server", "http://127.0.0.1:1"}, "need --mode decade"},
+        {{"--mode", "decade", "--locker", "l1"}, "--locker and --locker-secret-file go together"},
+        {{"--mode", "decade", "--locker", "l1", "--locker-secret-file", "/nonexistent/s"},
+         "cannot read a 64-hex-character secret"},
         {{"--sink", "window"}, "needs a display"},
         {{"--mode", "carrier-pigeon"}, "--mode must be native or decade"},
         {{"--tracker", "ftp://x"}, "--tracker must be"},

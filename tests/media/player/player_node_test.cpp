@@ -13,6 +13,7 @@
 #include "common/http/http_server.hpp"
 #include "p2pls/report.pb.h"
 #include "p2pls/tracker.pb.h"
+#include "peer/net/peer_node.hpp"
 #include "player/core/join.hpp"
 #include "player/net/player_node.hpp"
 #include "process.hpp"
@@ -246,14 +247,67 @@ TEST_F(PlayerNodeTest, UnreachableTrackerGivesUpAfterTheJoinTimeout) {
     EXPECT_NE(messages.find("giving up"), std::string::npos) << messages;
 }
 
-TEST_F(PlayerNodeTest, StartupFailuresReturnAnExitCodeAtOnce) {
+TEST_F(PlayerNodeTest, DecadeModeConfiguresThePeerAndShowsTheStorageShare) {
     PlayerOptions o;
+    o.tracker_url = fake_tracker();
     o.mode = PlayerMode::decade;
-    net::PlayerNode node(io_, {.options = o, .status_out = status_, .message_out = messages_});
+    o.sink = {.kind = SinkKind::fake};
+    o.duration = 2500ms;
+    o.report_path = report_;
+    bool decade_enabled = false;
+    int configured = 0;
+    node_.emplace(io_, net::PlayerNodeConfig{
+                           .options = o,
+                           .status_out = status_,
+                           .message_out = messages_,
+                           .status_interval = 200ms,
+                           .configure_peer =
+                               [&](p2pls::net::PeerNodeConfig& pc) {
+                                   ++configured;
+                                   decade_enabled = pc.engine.decade.enabled;
+                                   pc.decade_local_address = "127.0.0.9";
+                               },
+                       });
+    std::optional<int> exit_code;
     std::string why;
-    EXPECT_EQ(node.start([](int) {}, why), kExitConfig);
-    EXPECT_NE(why.find("not yet supported"), std::string::npos);
+    ASSERT_FALSE(node_->start([&](int code) { exit_code = code; }, why)) << why;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!exit_code && std::chrono::steady_clock::now() < deadline) {
+        io_.run_for(10ms);
+    }
+    ASSERT_EQ(exit_code, kExitOk) << read_all(messages_);
+    EXPECT_EQ(configured, 1);
+    EXPECT_TRUE(decade_enabled);  // the player turns DECADE on before the hook runs
+    const auto snap = node_->snapshot();
+    ASSERT_TRUE(snap.decade_share);
+    EXPECT_DOUBLE_EQ(*snap.decade_share, 1.0);
+    const auto status = read_all(status_);
+    EXPECT_NE(status.find("| decade 100%"), std::string::npos) << status;
 
+    std::ifstream in(report_);
+    std::string line;
+    std::string last;
+    while (std::getline(in, line)) {
+        last = line;
+    }
+    report::QoeReport r;
+    ASSERT_FALSE(parse_json(last, r)) << last;
+    EXPECT_EQ(r.mode(), "decade");
+    EXPECT_GT(r.bytes_from_decade(), 0u);
+}
+
+TEST_F(PlayerNodeTest, NativeModeShowsNoStorageShare) {
+    PlayerOptions o;
+    o.tracker_url = fake_tracker();
+    o.sink = {.kind = SinkKind::fake};
+    o.duration = 1500ms;
+    ASSERT_EQ(run(o), kExitOk) << read_all(messages_);
+    EXPECT_FALSE(node_->snapshot().decade_share);
+    EXPECT_EQ(read_all(status_).find("| decade"), std::string::npos);
+}
+
+TEST_F(PlayerNodeTest, StartupFailuresReturnAnExitCodeAtOnce) {
+    std::string why;
     PlayerOptions bad_report;
     bad_report.sink = {.kind = SinkKind::fake};
     bad_report.report_path = "/nonexistent-dir/x/r.jsonl";
