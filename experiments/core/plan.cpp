@@ -39,14 +39,9 @@ std::string_view flag_text(std::string_view help, std::string_view flag) {
     return help.substr(pos, next - pos);
 }
 
-std::string number_text(double v) {
-    char buf[64];
-    if (v == std::floor(v) && std::fabs(v) < 1e15) {
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.3f", v);
-    }
-    return buf;
+// A delay flag's value: whole ms (the executables take an integer), clamped to 0..10000.
+long long delay_arg(double ms) {
+    return std::clamp(std::llround(ms), 0LL, 10'000LL);
 }
 
 std::string join(const std::string& dir, const std::string& name) {
@@ -144,6 +139,8 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.source_port_file = has_flag(source_help, "--port-file");
         c.source_decade_mode = decade_mode_in(source_help);
         c.source_decade_server = has_flag(source_help, "--decade-server");
+        c.source_delay_flag =
+            first_flag(source_help, {"--delay-ms", "--link-delay-ms", "--one-way-delay-ms"});
         c.source_object_flag =
             first_flag(source_help, {"--object-chunks", "--decade-object-chunks"});
         c.source_slots_flag = first_flag(source_help, {"--decade-slots", "--slots"});
@@ -321,6 +318,12 @@ ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
         p.argv.insert(p.argv.end(),
                       {"--upload-limit", rate_arg(s.source_upload_bps, caps.source_upload_unit)});
     }
+    // User-space link delay (no netem here): the source delays what it sends by the
+    // scenario's default one-way delay.
+    if (!caps.source_delay_flag.empty() && delay_arg(s.one_way_delay_ms) > 0) {
+        p.argv.insert(p.argv.end(),
+                      {caps.source_delay_flag, std::to_string(delay_arg(s.one_way_delay_ms))});
+    }
     return p;
 }
 
@@ -371,8 +374,8 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
     if (caps.peer_region && !region.empty()) {
         p.argv.insert(p.argv.end(), {"--region", region});
     }
-    if (!caps.peer_delay_flag.empty() && delay_ms > 0) {
-        p.argv.insert(p.argv.end(), {caps.peer_delay_flag, number_text(delay_ms)});
+    if (!caps.peer_delay_flag.empty() && delay_arg(delay_ms) > 0) {
+        p.argv.insert(p.argv.end(), {caps.peer_delay_flag, std::to_string(delay_arg(delay_ms))});
     }
     return p;
 }

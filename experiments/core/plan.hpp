@@ -45,6 +45,7 @@ struct Capabilities {
     bool source_port_file = false;      // --port-file
     bool source_decade_mode = false;    // --mode decade (puts objects, advertises range tokens)
     bool source_decade_server = false;  // --decade-server URL
+    std::string source_delay_flag;      // e.g. "--delay-ms"; empty: no delay injection
     std::string source_object_flag;     // k
     std::string source_slots_flag;      // m
     bool source_decade_local_address = false;
@@ -98,7 +99,8 @@ std::string tracker_config(const Scenario& s, const std::vector<std::string>& se
 ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const Capabilities& caps,
                                std::size_t server);
 // In DECADE mode the source stores into a locker on `decade_url` when it can (else it
-// serves natively, as the draft's source did, §7.2.4).
+// serves natively, as the draft's source did, §7.2.4). Its links get the scenario's
+// default one-way delay (network.one_way_delay_ms) when it has a delay flag.
 ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
                         const Capabilities& caps, const std::string& tracker_url,
                         const std::string& decade_url = "");

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     double duration_s = 0;
     int http_port = -1;
     std::uint32_t neighbors = 8;
+    std::uint32_t delay_ms = 0;
     app.add_option("--tracker", tracker, "Tracker base URL (empty: no tracker, use --bootstrap)")
         ->capture_default_str();
     app.add_option("--channel", channel, "Channel to join")->capture_default_str();
@@ -70,6 +71,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--bootstrap", bootstrap, "Neighbour host:port to try (repeatable)");
     app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+    app.add_option(
+           "--delay-ms", delay_ms,
+           "One-way delay added in user space to every message this node sends, ms (0-10000; "
+           "netem-free link emulation)")
+        ->check(CLI::Range(0, 10'000))
+        ->capture_default_str();
     net::DecadeFlags decade_flags;
     net::add_decade_flags(app, decade_flags);
     CLI11_PARSE(app, argc, argv);
@@ -95,6 +102,7 @@ int main(int argc, char** argv) {
     config.engine.target_neighbors = neighbors;
     config.engine.max_neighbors = 2 * neighbors;
     config.listen = listen;
+    config.send_delay = std::chrono::milliseconds(delay_ms);
     config.tracker_url = tracker;
     config.bootstrap = bootstrap;
     config.key_from_tracker = true;

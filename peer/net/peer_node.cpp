@@ -82,8 +82,13 @@ struct Session {
 
     NeighborId id;
     FramedSocket framed;
-    asio::steady_timer wake;  // cancelled to wake the writer
-    std::deque<Item> queue;
+    asio::steady_timer wake;  // cancelled to wake the writer, or armed to the head's due time
+    // FIFO of messages to write, each held until its due time (enqueue + send_delay).
+    struct Queued {
+        Item item;
+        std::chrono::steady_clock::time_point due{};
+    };
+    std::deque<Queued> queue;
     std::size_t queued_bytes = 0;  // approximate, to bound what a non-reading peer costs
     bool closing = false;          // flush the queue, then close
     bool closed = false;
@@ -283,7 +288,9 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             close(s);
             return;
         }
-        s->queue.push_back(std::move(item));
+        // Due times only grow (one delay for all), so the FIFO is also ordered by due time.
+        s->queue.push_back(
+            Session::Queued{std::move(item), std::chrono::steady_clock::now() + config.send_delay});
         s->wake.cancel();
     }
 
@@ -411,7 +418,14 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
                 co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
                 continue;
             }
-            Session::Item item = std::move(s->queue.front());
+            // User-space link delay: hold the head until its due time.
+            // A stopping node flushes at once so that stop() stays bounded whatever the delay.
+            if (!stopping && s->queue.front().due > std::chrono::steady_clock::now()) {
+                s->wake.expires_at(s->queue.front().due);
+                co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+                continue;
+            }
+            Session::Item item = std::move(s->queue.front().item);
             s->queue.pop_front();
             s->queued_bytes -= std::min(s->queued_bytes, item_bytes(item));
             boost::system::error_code ec;

@@ -52,6 +52,12 @@ struct PeerNodeConfig {
     // is its own client to the servers' per-client slot cap. Empty: the system's choice.
     std::string decade_local_address;
 
+    // User-space link emulation (this kernel has no netem): every message to a neighbour is
+    // held until enqueue time + send_delay before it is written, in order. With every node
+    // delaying its sends by d, each link has one-way delay d. DECADE HTTP calls are not
+    // delayed. 0: no delay.
+    std::chrono::milliseconds send_delay{0};
+
     // A neighbour with more than this queued for it (it stopped reading) is closed.
     std::size_t max_queued_bytes = 8 * 1024 * 1024;
 

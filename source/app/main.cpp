@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     std::string log_level = "info";
     std::string port_file;
     std::uint64_t first_seq = 0;
+    std::uint32_t delay_ms = 0;
 
     app.add_option("--channel", channel, "Channel name")->capture_default_str();
     app.add_option("--tracker", tracker,
@@ -102,6 +103,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--port-file", port_file,
                    "Write the bound peer port to this file (for --listen with port 0)");
+    app.add_option(
+           "--delay-ms", delay_ms,
+           "One-way delay added in user space to every message this node sends, ms (0-10000; "
+           "netem-free link emulation)")
+        ->check(CLI::Range(0, 10'000))
+        ->capture_default_str();
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
         ->capture_default_str();
@@ -198,6 +205,7 @@ int main(int argc, char** argv) {
     peer.engine.upload_burst_bytes =
         std::max<std::uint64_t>({peer.engine.upload_burst_bytes, 2 * chunk_bytes, *upload_bps});
     peer.key_from_tracker = false;
+    peer.send_delay = std::chrono::milliseconds(delay_ms);
     peer.listen = listen;
     peer.tracker_url = tracker;
     peer.bitrate_bps = std::uint64_t{encode.bitrate_kbps} * 1000;

@@ -165,6 +165,44 @@ TEST(TestbedPlan, SourceReplaysTheClipWhenItCan) {
     EXPECT_FALSE(has(live.argv, "--replay"));
 }
 
+// The scenario's one-way delay reaches the peers and the source as --delay-ms (whole
+// ms, the executables take an integer) only when their --help lists the flag.
+TEST(TestbedPlan, ScenarioDelayBecomesTheDelayFlagWhenHelpListsIt) {
+    const char* peer_help = R"(Options:
+  --tracker TEXT              Tracker URL
+  --delay-ms UINT:INT in [0 - 10000] [0]
+                              One-way delay added in user space to every message this node
+                              sends, ms (0-10000; netem-free link emulation)
+)";
+    const char* source_help = R"(Options:
+  --listen TEXT               host:port
+  --delay-ms UINT:INT in [0 - 10000] [0]
+                              One-way delay added in user space to every message this node
+                              sends, ms (0-10000; netem-free link emulation)
+)";
+    Scenario s = scenario();
+    s.one_way_delay_ms = 40;
+    const RunPaths paths{.bin_dir = "/b", .run_dir = "/o/n", .clip = ""};
+    const auto caps = detect_capabilities("t", source_help, peer_help, "");
+    EXPECT_EQ(caps.peer_delay_flag, "--delay-ms");
+    EXPECT_EQ(caps.source_delay_flag, "--delay-ms");
+    const auto source = source_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9");
+    EXPECT_TRUE(contains(source.argv, "--delay-ms", "40"));
+    const auto peer =
+        peer_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9", 1, 0, "", "", 12.6);
+    EXPECT_TRUE(contains(peer.argv, "--delay-ms", "13"));  // rounded to whole ms
+
+    // No flag in --help: nothing passed (the executable would reject it).
+    const auto bare = detect_capabilities("t", "  --listen TEXT\n", kPeerHelpNative, "");
+    EXPECT_TRUE(bare.source_delay_flag.empty());
+    EXPECT_FALSE(has(source_spec(s, Mode::native, paths, bare, "http://t").argv, "--delay-ms"));
+    EXPECT_FALSE(has(peer_spec(s, Mode::native, paths, bare, "http://t", 1, 0, "", "", 40).argv,
+                     "--delay-ms"));
+    // No delay in the scenario: no flag either.
+    s.one_way_delay_ms = 0;
+    EXPECT_FALSE(has(source_spec(s, Mode::native, paths, caps, "http://t").argv, "--delay-ms"));
+}
+
 TEST(TestbedPlan, TrackerConfigListsServersWithRegions) {
     const auto text = tracker_config(scenario(), {"http://127.0.0.1:1", "http://127.0.0.1:2"});
     EXPECT_NE(text.find("url = \"http://127.0.0.1:2\"\nregion = \"us\""), std::string::npos);

@@ -1,0 +1,295 @@
+// User-space link delay (issue 9; this kernel has no netem): a real p2pls-source started
+// with --delay-ms holds every message it sends for that long (p2pls-peer shares the same
+// PeerNode transport). A raw TCP client speaking the peer wire connects and sends Hello;
+// the node's Hello (sent on accept) and its BufferMap (sent on our Hello) must each
+// arrive no earlier than the delay after the event that caused them, in that order. Lower bounds
+// only: a behavioural check, not a timing performance assertion.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/core/frame_codec.hpp"
+#include "common/core/peer_codec.hpp"
+#include "p2pls/peer.pb.h"
+
+extern char** environ;
+
+namespace p2pls {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+fs::path bin(const std::string& name) {
+    const char* dir = std::getenv("P2PLS_BIN_DIR");
+    return fs::path(dir != nullptr ? dir : ".") / name;
+}
+
+// A child process, killed (SIGTERM, then SIGKILL) when the test ends.
+class Child {
+  public:
+    Child(const fs::path& exe, std::vector<std::string> args, const fs::path& log) {
+        args.insert(args.begin(), exe.string());
+        std::vector<char*> argv;
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
+        posix_spawn_file_actions_adddup2(&actions, 1, 2);
+        if (posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+            pid_ = -1;
+        }
+        posix_spawn_file_actions_destroy(&actions);
+    }
+    ~Child() { terminate(5s); }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    [[nodiscard]] bool started() const { return pid_ > 0; }
+
+    // Waits for exit up to `deadline`; returns the exit status, or nullopt.
+    std::optional<int> wait_exit(std::chrono::milliseconds deadline) {
+        const auto end = Clock::now() + deadline;
+        while (pid_ > 0) {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            }
+            if (Clock::now() > end) {
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+        return std::nullopt;
+    }
+
+    void terminate(std::chrono::milliseconds grace) {
+        if (pid_ <= 0) {
+            return;
+        }
+        ::kill(pid_, SIGTERM);
+        if (!wait_exit(grace)) {
+            ::kill(pid_, SIGKILL);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+            pid_ = -1;
+        }
+    }
+
+  private:
+    pid_t pid_ = -1;
+};
+
+std::optional<std::string> wait_for_file(const fs::path& path, std::chrono::milliseconds deadline) {
+    const auto end = Clock::now() + deadline;
+    while (Clock::now() < end) {
+        std::ifstream in(path);
+        std::string line;
+        if (in && std::getline(in, line) && !line.empty()) {
+            return line;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+}
+
+// A raw peer-wire client: blocking socket, poll deadlines, frames decoded as they come.
+class WireClient {
+  public:
+    explicit WireClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    }
+    ~WireClient() { ::close(fd_); }
+    WireClient(const WireClient&) = delete;
+    WireClient& operator=(const WireClient&) = delete;
+
+    [[nodiscard]] bool connected() const { return connected_; }
+
+    void send(const wire::PeerMessage& m) {
+        const std::string bytes = encode_peer_frame(m);
+        (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    }
+
+    // The next message within `deadline` (nullopt: none, closed, or bad framing).
+    std::optional<wire::PeerMessage> next(std::chrono::milliseconds deadline) {
+        const auto end = Clock::now() + deadline;
+        while (true) {
+            auto frame = decoder_.next();
+            if (!frame) {
+                return std::nullopt;
+            }
+            if (*frame) {
+                auto m = parse_peer_message(**frame);
+                if (!m) {
+                    return std::nullopt;
+                }
+                return std::move(*m);
+            }
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+            if (left <= 0ms) {
+                return std::nullopt;
+            }
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+                continue;
+            }
+            char buf[4096];
+            const auto n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) {
+                return std::nullopt;
+            }
+            decoder_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+        }
+    }
+
+  private:
+    int fd_;
+    bool connected_ = false;
+    FrameDecoder decoder_;
+};
+
+wire::PeerMessage hello(const std::string& channel) {
+    wire::PeerMessage m;
+    m.mutable_hello()->set_version(kWireVersion);
+    m.mutable_hello()->set_channel(channel);
+    m.mutable_hello()->set_peer_id("delay-prober");
+    return m;
+}
+
+fs::path temp_dir(const std::string& tag) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("p2pls-delay-" + tag + "-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    return dir;
+}
+
+// Starts `p2pls-source --delay-ms <delay>` (origin: it has the channel key, and the
+// tracker it announces to may be down) and returns its peer port (0: it did not come up).
+std::uint16_t start_source(std::optional<Child>& child, const fs::path& dir, int delay_ms) {
+    child.emplace(bin("p2pls-source"),
+                  std::vector<std::string>{"--channel",   "delay",
+                                           "--tracker",   "http://127.0.0.1:1",
+                                           "--listen",    "127.0.0.1:0",
+                                           "--port-file", (dir / "source.port").string(),
+                                           "--key",       (dir / "delay.key").string(),
+                                           "--width",     "160",
+                                           "--height",    "120",
+                                           "--fps",       "10",
+                                           "--bitrate",   "100",
+                                           "--delay-ms",  std::to_string(delay_ms)},
+                  dir / "source.log");
+    if (!child->started()) {
+        return 0;
+    }
+    const auto port = wait_for_file(dir / "source.port", 20s);
+    return port ? static_cast<std::uint16_t>(std::stoi(*port)) : 0;
+}
+
+TEST(PeerDelay, EveryMessageIsHeldForTheDelayAndOrderIsKept) {
+    constexpr auto kDelay = 200ms;
+    const fs::path dir = temp_dir("hello");
+    std::optional<Child> source;
+    const std::uint16_t port = start_source(source, dir, static_cast<int>(kDelay.count()));
+    ASSERT_NE(port, 0) << "p2pls-source did not start; see " << (dir / "source.log");
+
+    const auto connected_at = Clock::now();
+    WireClient client(port);
+    ASSERT_TRUE(client.connected());
+    client.send(hello("delay"));
+    const auto hello_sent_at = Clock::now();
+
+    // The node sends Hello on accept, then BufferMap on our Hello: both held, in order.
+    const auto first = client.next(5s);
+    const auto first_at = Clock::now();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_TRUE(first->has_hello()) << first->DebugString();
+    EXPECT_EQ(first->hello().channel(), "delay");
+    EXPECT_TRUE(first->hello().is_source());
+    EXPECT_GE(first_at - connected_at, kDelay);
+
+    // Have messages for chunks published meanwhile may come before the BufferMap; they
+    // are delayed too and keep their order (increasing seqs).
+    std::optional<wire::PeerMessage> next;
+    std::optional<std::uint64_t> last_have;
+    while ((next = client.next(5s)) && next->has_have()) {
+        EXPECT_GE(Clock::now() - connected_at, kDelay);
+        for (const auto seq : next->have().seqs()) {
+            if (last_have) {
+                EXPECT_GT(seq, *last_have);
+            }
+            last_have = seq;
+        }
+    }
+    const auto map_at = Clock::now();
+    ASSERT_TRUE(next.has_value());
+    EXPECT_TRUE(next->has_buffer_map()) << next->DebugString();
+    EXPECT_GE(map_at - hello_sent_at, kDelay);
+
+    source->terminate(5s);
+    fs::remove_all(dir);
+}
+
+TEST(PeerDelay, OutOfRangeDelayIsRejected) {
+    const fs::path dir = temp_dir("range");
+    Child peer(bin("p2pls-peer"), {"--tracker", "http://127.0.0.1:1", "--delay-ms", "10001"},
+               dir / "peer.log");
+    ASSERT_TRUE(peer.started());
+    const auto status = peer.wait_exit(10s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_NE(*status, 0);
+    std::ifstream in(dir / "peer.log");
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(log.find("--delay-ms"), std::string::npos) << log;
+    fs::remove_all(dir);
+}
+
+// Both executables the testbed starts document the flag in --help (the testbed reads its
+// capabilities from there).
+TEST(PeerDelay, PeerAndSourceHelpListTheDelayFlag) {
+    const fs::path dir = temp_dir("help");
+    for (const char* exe : {"p2pls-peer", "p2pls-source"}) {
+        const fs::path log = dir / (std::string(exe) + ".help");
+        Child child(bin(exe), {"--help"}, log);
+        ASSERT_TRUE(child.started()) << exe;
+        const auto status = child.wait_exit(10s);
+        ASSERT_TRUE(status.has_value()) << exe;
+        EXPECT_EQ(*status, 0) << exe;
+        std::ifstream in(log);
+        const std::string help((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+        EXPECT_NE(help.find("--delay-ms"), std::string::npos) << exe;
+        EXPECT_NE(help.find("netem-free link emulation"), std::string::npos) << exe;
+    }
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace p2pls
