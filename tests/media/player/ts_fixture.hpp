@@ -32,12 +32,15 @@ class Xvfb {
     Xvfb(const Xvfb&) = delete;
     Xvfb& operator=(const Xvfb&) = delete;
     [[nodiscard]] bool running() const;
-    // The X socket exists once the server accepts clients.
-    [[nodiscard]] bool ready() const;
+    // True once the server has said (through -displayfd) that it accepts clients. A socket
+    // file alone is not enough: a stale one from an earlier server may still be there.
+    [[nodiscard]] bool ready();
 
   private:
     std::string display_;
     int pid_ = -1;
+    int ready_fd_ = -1;  // read end of the -displayfd pipe
+    bool ready_ = false;
 };
 
 // Grabs the root window of `display` as grey pixels (GStreamer ximagesrc) and returns
