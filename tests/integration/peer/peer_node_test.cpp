@@ -90,7 +90,7 @@ class Probe {
         return false;
     }
 
-      // True when the connection was closed or reset within `deadline`, without reading
+    // True when the connection was closed or reset within `deadline`, without reading
     // anything (data the peer sent stays unread).
     bool hung_up_within(std::chrono::milliseconds deadline) {
         pollfd p{fd_, POLLRDHUP, 0};
@@ -98,7 +98,7 @@ class Probe {
                (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
     }
 
-private:
+  private:
     int fd_;
     bool connected_ = false;
 };

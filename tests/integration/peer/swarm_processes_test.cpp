@@ -1,8 +1,8 @@
 // Real processes over loopback: p2pls-tracker + p2pls-source + 10 p2pls-peer for 30 s.
 // Every peer starts, plays without a miss, and the reports add up: what all peers
 // uploaded is what all peers downloaded from peers.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
