@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 cmake --preset release
-cmake --build --preset release -j "$(nproc)"
+# Only what the demo runs: the test suites are the other command's job.
+cmake --build --preset release -j "$(nproc)" --target p2pls-testbed p2pls-tracker \
+    p2pls-source p2pls-peer decade-server p2pls-player
 
 bin=build/release/bin
 if [ -x "$bin/p2pls-testbed" ]; then
