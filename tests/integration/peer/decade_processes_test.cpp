@@ -133,7 +133,9 @@ std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
     return size * n;
 }
 
-// GET url -> body ("" on failure).
+// GET url -> body ("" on failure). From a source address of its own, as an operator's
+// scraper on another host would: the source's keep-alive connections from 127.0.0.1 may
+// hold every connection slot the server gives that address.
 std::string http_get(const std::string& url) {
     std::string body;
     CURL* c = curl_easy_init();
@@ -141,6 +143,7 @@ std::string http_get(const std::string& url) {
         return body;
     }
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_INTERFACE, "host!127.0.0.250");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &append);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
