@@ -79,6 +79,11 @@ struct EngineConfig {
     Duration request_timeout = 3s;      // a request older than this is late: ask another holder
     Duration urgent_window = 6s;        // chunks due within this are urgent (may go to the source)
     std::size_t max_request_seqs = 64;  // a Request / Have / Busy listing more seqs is bad input
+    // First fetchers (peer/core/first_fetch.hpp). Origin mode: peers asked to pull each
+    // new chunk at once (0 = half the upload budget's copies per chunk). Peers: a tier's
+    // wait before it may ask the source for a new chunk no neighbour holds.
+    std::uint32_t first_fetchers = 0;
+    Duration first_fetch_step = 500ms;
     std::uint32_t busy_retry_max_ms = 5000;  // cap on a neighbour's retry_after
 
     // --- playback ---

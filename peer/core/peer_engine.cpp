@@ -4,6 +4,7 @@
 
 #include "common/core/chunk_signature.hpp"
 #include "common/core/peer_codec.hpp"
+#include "peer/core/first_fetch.hpp"
 #include "peer/core/scheduler.hpp"
 
 namespace p2pls::peer {
@@ -29,6 +30,7 @@ PeerEngine::PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now)
       playback_(config_.chunk_duration, config_.chunks_in(config_.startup_buffer),
                 config_.skip_after, now),
       upload_(config_.upload_limit_bytes_per_s, config_.upload_burst_bytes, now),
+      peer_hash_(peer_hash(config_.peer_id.value())),
       next_tick_(now),
       next_buffer_map_(now + (config_.decade.enabled ? config_.decade.token_refresh
                                                      : config_.buffer_map_interval)),
@@ -252,6 +254,9 @@ void PeerEngine::on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint
         return;
     }
     n.map = std::move(*map);
+    if (n.is_source) {
+        source_first_fetch_ppm_ = std::min(bm.first_fetch_ppm(), kFirstFetchPpmMax);
+    }
     if (decade() && bm.has_range_token()) {
         decade_on_range_token(n, bm.range_token());
     }
@@ -443,6 +448,16 @@ void PeerEngine::send_buffer_map(NeighborId to) {
     bm->set_window(store_.bitmap().window());
     bm->set_bits(store_.bitmap().encode());
     bm->set_live_edge(live_edge_ ? live_edge_->value() : 0);
+    if (config_.origin) {
+        std::size_t pullers = 0;  // native peers: DECADE ones fetch from storage
+        for (const auto& [id, n] : table_.all()) {
+            pullers += n.established && !n.decade ? 1 : 0;
+        }
+        bm->set_first_fetch_ppm(first_fetch_ppm(
+            first_fetchers_per_chunk(config_.upload_limit_bytes_per_s, chunk_bytes_estimate_,
+                                     config_.chunk_duration, config_.first_fetchers),
+            pullers));
+    }
     if (decade()) {
         decade_fill_buffer_map(*bm, last_now_);
     }
@@ -718,6 +733,14 @@ void PeerEngine::run_scheduler(TimePoint now) {
         if (auto l = late.find(seq); l != late.end()) {
             need.late_from = l->second;
         }
+        if (!decade() && live_anchor_ && seq <= live_anchor_->first) {
+            const TimePoint published =
+                live_anchor_->second -
+                config_.chunk_duration * static_cast<std::int64_t>(live_anchor_->first - seq);
+            need.first_fetch =
+                now - published >= first_fetch_delay(peer_hash_, seq, source_first_fetch_ppm_,
+                                                     config_.first_fetch_step);
+        }
         input.needs.push_back(need);
     }
     for (auto& [id, n] : table_.all()) {
@@ -744,6 +767,9 @@ void PeerEngine::run_scheduler(TimePoint now) {
         h.rate_bytes_per_s = n.rate_bytes_per_s;
         h.queued_bytes = used * chunk_bytes_estimate_;
         input.holders.push_back(h);
+        if (n.is_source && !decade()) {
+            input.first_fetch_slot = !first_fetch_out_ || !n.in_flight.contains(*first_fetch_out_);
+        }
     }
     if (input.needs.empty()) {
         return;
@@ -757,6 +783,9 @@ void PeerEngine::run_scheduler(TimePoint now) {
         }
         n->in_flight[a.seq] = now;
         n->abandoned.erase(a.seq);
+        if (a.first_fetch) {
+            first_fetch_out_ = a.seq;
+        }
         requests[a.to].mutable_request()->add_seqs(a.seq.value());
     }
     for (auto& [id, m] : requests) {
@@ -776,6 +805,7 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
         return ok.error();
     }
     const ChunkSeq seq{chunk.seq()};
+    chunk_bytes_estimate_ = (chunk_bytes_estimate_ * 7 + chunk_frame_bytes(chunk)) / 8;
     if (seq >= store_.end() || !live_edge_) {
         store_.slide_to(seq - (config_.window - 1));
     }
@@ -790,7 +820,6 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
         return {};
     }
     announce_have(seq, std::nullopt);
-    (void)now;
     return {};
 }
 

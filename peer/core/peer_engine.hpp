@@ -174,6 +174,9 @@ class PeerEngine {
     std::map<std::string, TimePoint> pending_connects_;  // endpoint -> asked at
 
     std::uint64_t chunk_bytes_estimate_ = 64 * 1024;
+    std::uint64_t peer_hash_ = 0;               // of our peer id: our first-fetch tiers
+    std::uint32_t source_first_fetch_ppm_ = 0;  // the source's latest BufferMap says
+    std::optional<ChunkSeq> first_fetch_out_;   // our first fetch, while the source has it
     TimePoint next_tick_{};
     TimePoint next_buffer_map_{};
     TimePoint next_maintenance_{};

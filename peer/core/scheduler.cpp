@@ -42,10 +42,30 @@ std::vector<Assignment> schedule(const SchedulerInput& input) {
     });
 
     std::vector<HolderView> holders = input.holders;
+    bool first_fetch_slot = input.first_fetch_slot;
     std::vector<Assignment> out;
+    std::size_t counted = 0;  // assignments against max_assignments (not the first fetch)
     for (const Ranked& r : ranked) {
-        if (out.size() >= input.max_assignments) {
-            break;
+        // Urgent ones too: a newcomer's old chunks that no neighbour has yet, when the
+        // source's slots and Busy back-off would hold them (measured: startup and misses
+        // worse without).
+        const bool first_fetch = r.need->first_fetch && r.rarity == 0 && first_fetch_slot;
+        if (first_fetch) {
+            // Nobody else holds it (rarity 0), so only the source can be the holder.
+            for (const HolderView& h : holders) {
+                if (h.is_source && holds(h, *r.need)) {
+                    first_fetch_slot = false;
+                    out.push_back({h.id, r.need->seq, true});
+                    break;
+                }
+            }
+            continue;
+        }
+        if (counted >= input.max_assignments) {
+            if (!first_fetch_slot) {
+                break;
+            }
+            continue;
         }
         HolderView* best = nullptr;
         double best_finish = std::numeric_limits<double>::infinity();
@@ -74,7 +94,8 @@ std::vector<Assignment> schedule(const SchedulerInput& input) {
         if (best != nullptr) {
             --best->free_slots;
             best->queued_bytes += input.chunk_bytes;
-            out.push_back({best->id, r.need->seq});
+            out.push_back({best->id, r.need->seq, false});
+            ++counted;
         }
     }
     return out;

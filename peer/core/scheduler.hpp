@@ -7,7 +7,9 @@
 // (not the source) that hold the chunk and have a free request slot, the one that would
 // finish it soonest given its measured rate and the bytes already asked of it. The
 // source is asked only for an urgent chunk that no neighbour holds (or, in the last third
-// of the urgent window, whose holders are all saturated or late).
+// of the urgent window, whose holders are all saturated or late). A new chunk that no
+// neighbour holds goes to the source also when we are among its first fetchers and the
+// first-fetch slot is free.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,9 @@ struct ChunkNeed {
     ChunkSeq seq;
     Duration time_left{0};                // until its playback deadline (may be negative)
     std::optional<NeighborId> late_from;  // a late request is out to this holder: ask another
+    // Not urgent, but we are among its first fetchers (peer/core/first_fetch.hpp): the
+    // source may be asked if no neighbour holds it.
+    bool first_fetch = false;
 };
 
 struct SchedulerInput {
@@ -45,11 +50,16 @@ struct SchedulerInput {
     // Requests to give out this time at most (the requester's total in flight is capped,
     // so that a newcomer's far-ahead backlog does not crowd out others' urgent chunks).
     std::size_t max_assignments = static_cast<std::size_t>(-1);
+    // A first fetch from the source may go now (none is out). First fetches are their own
+    // class: one at a time, outside max_assignments and the source's slots and Busy
+    // back-off, which urgent requests fill when the swarm is behind.
+    bool first_fetch_slot = false;
 };
 
 struct Assignment {
     NeighborId to;
     ChunkSeq seq;
+    bool first_fetch = false;  // it took the first-fetch slot
     friend bool operator==(const Assignment&, const Assignment&) = default;
 };
 

@@ -1,6 +1,7 @@
 // Simulated swarms (DESIGN.md §7): real PeerEngines on the netsim network, deterministic
 // by seed. Stream 500 kbit/s in 1 s chunks; source upload 4x the rate; each peer 1.5x;
-// 40 ms one-way links. Set SIM_DEBUG=1 to print every peer's report.
+// 40 ms one-way links. Set SIM_DEBUG=1 to print every peer's report, SIM_SEED=N to run
+// the swarm scenarios on another seed (bench/swarm_seeds.sh sweeps them).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,9 +18,18 @@ using namespace std::chrono_literals;
 
 constexpr std::uint64_t kRateBytesPerS = 500'000 / 8;
 
+// The scenario's own seed unless SIM_SEED overrides it.
+std::uint64_t seed_or_env(std::uint64_t seed) {
+    if (const char* env = std::getenv("SIM_SEED"); env != nullptr && *env != '\0') {
+        return std::strtoull(env, nullptr, 10);
+    }
+    return seed;
+}
+
 class SwarmRun {
   public:
-    explicit SwarmRun(std::uint64_t seed) : sim(seed), net(sim), swarm(sim, net, SwarmConfig{}) {
+    explicit SwarmRun(std::uint64_t seed_)
+        : seed(seed_), sim(seed_), net(sim), swarm(sim, net, SwarmConfig{}) {
         swarm.on_disconnect = [this](Handle h, const peer::Disconnect& d) {
             ++reasons[d.detail.substr(0, d.detail.find_first_of("0123456789:"))];
             if (d.reason == Errc::signature_invalid) {
@@ -64,6 +74,57 @@ class SwarmRun {
 
     report::QoeReport report(Handle h) { return swarm.engine(h).report(sim.now()); }
 
+    // Runs for `d`; with SIM_TRACE set, prints how each chunk spread: seconds after it was
+    // published until the first peer, half, 90 % and all playing peers held it, against
+    // the earliest playback deadline among them.
+    void run_traced(const std::vector<Handle>& peers, Duration d) {
+        if (std::getenv("SIM_TRACE") == nullptr) {
+            sim.run_for(d);
+            return;
+        }
+        const Handle src = *swarm.source();
+        std::map<ChunkSeq, TimePoint> published;
+        std::map<ChunkSeq, std::vector<double>> got;  // seconds after publication
+        std::map<ChunkSeq, double> first_due;
+        std::map<std::pair<Handle, ChunkSeq>, bool> seen;
+        const TimePoint end = sim.now() + d;
+        while (sim.now() < end) {
+            sim.run_for(20ms);
+            if (const auto edge = swarm.engine(src).live_edge();
+                edge && !published.contains(*edge)) {
+                published[*edge] = sim.now();
+            }
+            for (Handle h : peers) {
+                const auto& e = swarm.engine(h);
+                if (!e.playback().started()) {
+                    continue;
+                }
+                for (const auto& [seq, at] : published) {
+                    if (seq < e.playback().playhead() || seen[{h, seq}]) {
+                        continue;
+                    }
+                    const double due = to_seconds(e.playback().due(seq, sim.now()) - at);
+                    first_due[seq] = first_due.contains(seq) ? std::min(first_due[seq], due) : due;
+                    if (e.store().has(seq)) {
+                        seen[{h, seq}] = true;
+                        got[seq].push_back(to_seconds(sim.now() - at));
+                    }
+                }
+            }
+        }
+        for (auto& [seq, times] : got) {
+            std::sort(times.begin(), times.end());
+            const auto at = [&](double q) {
+                return times[std::min(
+                    times.size() - 1,
+                    static_cast<std::size_t>(q * static_cast<double>(times.size())))];
+            };
+            std::printf("[trace] seq=%llu n=%zu first=%.2f p50=%.2f p90=%.2f last=%.2f due=%.2f\n",
+                        static_cast<unsigned long long>(seq.value()), times.size(), times.front(),
+                        at(0.5), at(0.9), times.back(), first_due[seq]);
+        }
+    }
+
     void debug_print(const std::vector<Handle>& peers) {
         if (std::getenv("SIM_DEBUG") == nullptr) {
             return;
@@ -76,11 +137,16 @@ class SwarmRun {
                 r.freezes(), r.stalled_s(), r.neighbors(), r.bytes_from_source(),
                 r.bytes_from_peers());
         }
+        const auto& src = swarm.engine(*swarm.source()).traffic();
+        std::printf("source served=%llu refused=%llu\n",
+                    static_cast<unsigned long long>(src.chunks_served),
+                    static_cast<unsigned long long>(src.requests_refused));
         for (const auto& [why, n] : reasons) {
             std::printf("disconnect %s: %d\n", why.c_str(), n);
         }
     }
 
+    std::uint64_t seed;
     Simulator sim;
     Network net;
     Swarm swarm;
@@ -90,6 +156,8 @@ class SwarmRun {
 
 struct Totals {
     std::uint64_t due = 0, missed = 0, freezes = 0, not_started = 0;
+    std::uint64_t duplicates = 0, refused = 0;  // chunks received twice, seqs answered Busy
+    double stalled_s = 0, max_startup_s = 0;
 };
 
 Totals totals(SwarmRun& run, const std::vector<Handle>& peers) {
@@ -99,19 +167,35 @@ Totals totals(SwarmRun& run, const std::vector<Handle>& peers) {
         t.due += r.chunks_due();
         t.missed += r.chunks_missed();
         t.freezes += r.freezes();
+        t.stalled_s += r.stalled_s();
         t.not_started += r.startup_delay_s() < 0 ? 1 : 0;
+        t.max_startup_s = std::max(t.max_startup_s, r.startup_delay_s());
+        t.duplicates += run.swarm.engine(h).traffic().chunks_duplicate;
+        t.refused += run.swarm.engine(h).traffic().requests_refused;
     }
     return t;
 }
 
+// One line per scenario, for the seed sweep to collect.
+void print_summary(const char* scenario, const SwarmRun& run, const Totals& t) {
+    std::printf(
+        "[swarm] %s seed=%llu due=%llu missed=%llu freezes=%llu stalled_s=%.1f "
+        "not_started=%llu max_startup_s=%.2f duplicates=%llu refused=%llu\n",
+        scenario, static_cast<unsigned long long>(run.seed), static_cast<unsigned long long>(t.due),
+        static_cast<unsigned long long>(t.missed), static_cast<unsigned long long>(t.freezes),
+        t.stalled_s, static_cast<unsigned long long>(t.not_started), t.max_startup_s,
+        static_cast<unsigned long long>(t.duplicates), static_cast<unsigned long long>(t.refused));
+}
+
 TEST(SwarmSim, FlashCrowdOfFiftyAllStartAndPlay) {
-    SwarmRun run(42);
+    SwarmRun run(seed_or_env(42));
     run.start_source();
     const auto peers = run.flash_crowd(50, 10s);
-    run.sim.run_for(80s);
+    run.run_traced(peers, 80s);
     run.debug_print(peers);
 
     const Totals t = totals(run, peers);
+    print_summary("flash", run, t);
     EXPECT_EQ(t.not_started, 0u);
     for (Handle h : peers) {
         const auto r = run.report(h);
@@ -121,8 +205,9 @@ TEST(SwarmSim, FlashCrowdOfFiftyAllStartAndPlay) {
     }
     EXPECT_LE(static_cast<double>(t.missed), 0.001 * static_cast<double>(t.due))
         << t.missed << " of " << t.due << " missed";
-    // Freezes: spec goal is none after startup; see the report for what is met.
-    EXPECT_LE(t.freezes, 50u) << "freezes across the swarm";
+    // Freezes: the goal is none after startup. Over ten seeds (bench/swarm_seeds.sh) the
+    // swarm freezes 13-43 times in all, nearly all early joiners while the crowd arrives.
+    EXPECT_LE(t.freezes, 30u) << "freezes across the swarm";
     // The peers carry the stream, not the source: most media comes from peers.
     std::uint64_t from_source = 0, from_peers = 0;
     for (Handle h : peers) {
@@ -151,7 +236,7 @@ TEST(SwarmSim, SameSeedSameRun) {
 }
 
 TEST(SwarmSim, FifthOfPeersLeaveAtOnceTheRestRecover) {
-    SwarmRun run(43);
+    SwarmRun run(seed_or_env(43));
     run.start_source();
     const auto peers = run.flash_crowd(50, 10s);
     run.sim.run_for(30s);
@@ -177,7 +262,7 @@ TEST(SwarmSim, FifthOfPeersLeaveAtOnceTheRestRecover) {
 }
 
 TEST(SwarmSim, SilentPeersDoNotStallTheSwarm) {
-    SwarmRun run(44);
+    SwarmRun run(seed_or_env(44));
     run.start_source();
     std::map<std::size_t, Behavior> silent;
     for (std::size_t i = 0; i < 50; i += 5) {
@@ -193,15 +278,17 @@ TEST(SwarmSim, SilentPeersDoNotStallTheSwarm) {
     }
     run.debug_print(honest);
     const Totals t = totals(run, honest);
+    print_summary("silent", run, t);
     EXPECT_EQ(t.not_started, 0u);
-    EXPECT_LE(static_cast<double>(t.missed), 0.05 * static_cast<double>(t.due))
+    // Over ten seeds the worst misses 0.95 %.
+    EXPECT_LE(static_cast<double>(t.missed), 0.02 * static_cast<double>(t.due))
         << t.missed << " of " << t.due << " missed";
     // Silent neighbours get dropped as too slow.
     EXPECT_GT(run.reasons["too slow (requests late again and again)"], 0);
 }
 
 TEST(SwarmSim, PollutingPeerIsDroppedAndItsChunksNeverPlayed) {
-    SwarmRun run(45);
+    SwarmRun run(seed_or_env(45));
     run.start_source();
     const auto peers = run.flash_crowd(30, 10s, {{3, Behavior::polluting}});
     run.sim.run_for(60s);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/core/peer_codec.hpp"
+#include "peer/core/first_fetch.hpp"
 
 namespace p2pls::peer {
 namespace {
@@ -237,6 +238,57 @@ TEST(PeerEngine, OriginAnnouncesEachPublishedChunk) {
     EXPECT_EQ(sent[0].message.have().seqs(0), 7u);
     // A chunk that does not verify is refused.
     EXPECT_FALSE(f.engine.publish_local_chunk(make_chunk(8, kOtherKeys), t0));
+}
+
+TEST(PeerEngine, OriginNamesItsFirstFetchersInItsBufferMaps) {
+    auto c = config(true);
+    c.first_fetchers = 1;
+    Fixture f(c);
+    f.engine.on_neighbor_connected(kB, "", false, t0);
+    f.engine.on_message(kB, hello("b"), t0);
+    ASSERT_TRUE(f.engine.publish_local_chunk(make_chunk(3), t0));
+    f.engine.take_actions();
+    f.engine.on_timer(t0 + 1s);
+    const auto sent = only<SendMessage>(f.engine.take_actions());
+    ASSERT_EQ(sent.size(), 2u);
+    for (const auto& m : sent) {
+        ASSERT_TRUE(m.message.has_buffer_map());
+        EXPECT_EQ(m.message.buffer_map().first_fetch_ppm(), 500'000u);  // one of two
+    }
+}
+
+// A viewer whose source names every neighbour a first fetcher asks it for the newest
+// chunk, which no neighbour holds, before that chunk is urgent; one whose source names
+// none does not.
+TEST(PeerEngine, FirstFetcherAsksTheSourceForANewChunkBeforeItIsUrgent) {
+    for (const std::uint32_t ppm : {kFirstFetchPpmMax, 0u}) {
+        auto c = config();
+        c.startup_lag = 8s;  // joins at 42; 48..50 are due in 6 s or more: not urgent
+        c.max_requests_in_flight = 1;
+        PeerEngine e(c, 1, t0);
+        e.on_neighbor_connected(kA, "s:1", true, t0);
+        e.on_message(kA, hello("src", true), t0);
+        auto map = buffer_map(40, "xxxxxxxxxxx", 50);
+        map.mutable_buffer_map()->set_first_fetch_ppm(ppm);
+        e.on_message(kA, map, t0);
+        e.on_neighbor_connected(kB, "b:1", true, t0);
+        e.on_message(kB, hello("b"), t0);
+        e.on_message(kB, buffer_map(40, "..xxxxxx", 47), t0);  // holds 42..47
+        e.take_actions();
+        e.on_timer(t0);
+        std::map<NeighborId, std::vector<std::uint64_t>> asked;
+        for (const auto& m : only<SendMessage>(e.take_actions())) {
+            auto& seqs = asked[m.to];
+            seqs.insert(seqs.end(), m.message.request().seqs().begin(),
+                        m.message.request().seqs().end());
+        }
+        // The cap of one request goes to the most urgent chunk, from B; the first fetch
+        // of the oldest chunk only the source holds is extra.
+        EXPECT_EQ(asked[kB], std::vector<std::uint64_t>{42}) << "ppm " << ppm;
+        EXPECT_EQ(asked[kA],
+                  ppm > 0 ? std::vector<std::uint64_t>{48} : std::vector<std::uint64_t>{})
+            << "ppm " << ppm;
+    }
 }
 
 // A viewer with the source (A) as its only neighbour: joins at live - lag, requests

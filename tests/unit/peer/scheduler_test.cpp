@@ -26,6 +26,9 @@ struct Scenario {
     std::string missing{};  // 'm' = we need it; default: all seqs
     Duration urgent = 3s;
     std::map<std::uint64_t, char> late_from = {};
+    std::string first_fetch = "";  // 'f' = we are among the seq's first fetchers
+    bool first_fetch_slot = true;
+    std::size_t max_assignments = static_cast<std::size_t>(-1);
 };
 
 // "A0 B1 S4": who is asked for which seq, in decision order.
@@ -37,6 +40,8 @@ std::string run(const Scenario& s) {
     SchedulerInput in;
     in.urgent_window = s.urgent;
     in.chunk_bytes = 50'000;
+    in.first_fetch_slot = s.first_fetch_slot;
+    in.max_assignments = s.max_assignments;
     for (std::size_t i = 0; i < s.holders.size(); ++i) {
         const Holder& h = s.holders[i];
         maps.emplace_back(64, ChunkSeq{0});
@@ -61,6 +66,7 @@ std::string run(const Scenario& s) {
             continue;
         }
         ChunkNeed need{ChunkSeq{k}, std::chrono::seconds(k + 1), std::nullopt};
+        need.first_fetch = k < s.first_fetch.size() && s.first_fetch[k] == 'f';
         if (auto it = s.late_from.find(k); it != s.late_from.end()) {
             need.late_from = NeighborId{static_cast<std::uint32_t>(it->second)};
         }
@@ -111,6 +117,43 @@ TEST(Scheduler, LateRequestGoesToAnotherHolder) {
 
 TEST(Scheduler, NeverAsksTheSameHolderTwiceForAChunkStillComing) {
     EXPECT_EQ(run({.holders = {{"A", "xx", 4, 1e6, "x."}, {"B", "xx", 4, 1}}}), "B0 A1");
+}
+
+TEST(Scheduler, FirstFetcherTakesANewChunkFromTheSourceBeforeItIsUrgent) {
+    // Seqs 3 and 4 are new: only the source holds them, neither is urgent. We are a first
+    // fetcher of both, but one first fetch goes out at a time: the oldest, ranked with
+    // the non-urgent chunks (rarest first).
+    EXPECT_EQ(run({.holders = {{"A", "xxx..", 4}, {"S", "xxxxx", 4}},
+                   .urgent = 1500ms,
+                   .first_fetch = "...ff"}),
+              "A0 S3 A1 A2");
+    // Not a first fetcher: the new chunks wait for a neighbour.
+    EXPECT_EQ(run({.holders = {{"A", "xxx..", 4}, {"S", "xxxxx", 4}}, .urgent = 1500ms}),
+              "A0 A1 A2");
+    // The slot is taken (a first fetch is out): nothing more goes to the source.
+    EXPECT_EQ(run({.holders = {{"A", "xxx..", 4}, {"S", "xxxxx", 4}},
+                   .urgent = 1500ms,
+                   .first_fetch = "...ff",
+                   .first_fetch_slot = false}),
+              "A0 A1 A2");
+}
+
+TEST(Scheduler, FirstFetchAsksANeighbourThatAlreadyHoldsIt) {
+    EXPECT_EQ(run({.holders = {{"A", "...x", 4}, {"S", "xxxx", 4}},
+                   .missing = "...m",
+                   .urgent = 1500ms,
+                   .first_fetch = "...f"}),
+              "A3");
+}
+
+TEST(Scheduler, FirstFetchPassesTheCapsThatUrgentRequestsFilled) {
+    // No request may go out (the requester's cap is reached) and the source's slots are
+    // full (0) after a Busy: the first fetch still goes, the urgent chunk waits.
+    EXPECT_EQ(run({.holders = {{"A", "x...", 0}, {"S", "xxxx", 0}},
+                   .urgent = 1500ms,
+                   .first_fetch = "...f",
+                   .max_assignments = 0}),
+              "S3");
 }
 
 TEST(Scheduler, NothingToDoWithoutHolders) {
