@@ -1,7 +1,8 @@
 // Simulated swarms (DESIGN.md §7): real PeerEngines on the netsim network, deterministic
 // by seed. Stream 500 kbit/s in 1 s chunks; source upload 4x the rate; each peer 1.5x;
 // 40 ms one-way links. Set SIM_DEBUG=1 to print every peer's report, SIM_SEED=N to run
-// the swarm scenarios on another seed (bench/swarm_seeds.sh sweeps them).
+// the swarm scenarios on another seed (bench/swarm_seeds.sh sweeps them), SIM_TRACE=1
+// to follow each chunk and each freeze (swarm_trace.hpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <map>
 
 #include "netsim/swarm.hpp"
+#include "swarm_trace.hpp"
 
 namespace p2pls::netsim {
 namespace {
@@ -68,62 +70,14 @@ class SwarmRun {
                 (*out)[i] = swarm.add_peer(c, links(kRateBytesPerS * 3 / 2), b);
             });
         }
-        sim.run_for(spread + 1us);
+        run_traced(spread + 1us);
         return *out;
     }
 
     report::QoeReport report(Handle h) { return swarm.engine(h).report(sim.now()); }
 
-    // Runs for `d`; with SIM_TRACE set, prints how each chunk spread: seconds after it was
-    // published until the first peer, half, 90 % and all playing peers held it, against
-    // the earliest playback deadline among them.
-    void run_traced(const std::vector<Handle>& peers, Duration d) {
-        if (std::getenv("SIM_TRACE") == nullptr) {
-            sim.run_for(d);
-            return;
-        }
-        const Handle src = *swarm.source();
-        std::map<ChunkSeq, TimePoint> published;
-        std::map<ChunkSeq, std::vector<double>> got;  // seconds after publication
-        std::map<ChunkSeq, double> first_due;
-        std::map<std::pair<Handle, ChunkSeq>, bool> seen;
-        const TimePoint end = sim.now() + d;
-        while (sim.now() < end) {
-            sim.run_for(20ms);
-            if (const auto edge = swarm.engine(src).live_edge();
-                edge && !published.contains(*edge)) {
-                published[*edge] = sim.now();
-            }
-            for (Handle h : peers) {
-                const auto& e = swarm.engine(h);
-                if (!e.playback().started()) {
-                    continue;
-                }
-                for (const auto& [seq, at] : published) {
-                    if (seq < e.playback().playhead() || seen[{h, seq}]) {
-                        continue;
-                    }
-                    const double due = to_seconds(e.playback().due(seq, sim.now()) - at);
-                    first_due[seq] = first_due.contains(seq) ? std::min(first_due[seq], due) : due;
-                    if (e.store().has(seq)) {
-                        seen[{h, seq}] = true;
-                        got[seq].push_back(to_seconds(sim.now() - at));
-                    }
-                }
-            }
-        }
-        for (auto& [seq, times] : got) {
-            std::sort(times.begin(), times.end());
-            const auto at = [&](double q) {
-                return times[std::min(
-                    times.size() - 1,
-                    static_cast<std::size_t>(q * static_cast<double>(times.size())))];
-            };
-            std::printf("[trace] seq=%llu n=%zu first=%.2f p50=%.2f p90=%.2f last=%.2f due=%.2f\n",
-                        static_cast<unsigned long long>(seq.value()), times.size(), times.front(),
-                        at(0.5), at(0.9), times.back(), first_due[seq]);
-        }
-    }
+    // Runs for `d`, traced when SIM_TRACE is set (swarm_trace.hpp).
+    void run_traced(Duration d) { trace.run(d); }
 
     void debug_print(const std::vector<Handle>& peers) {
         if (std::getenv("SIM_DEBUG") == nullptr) {
@@ -150,6 +104,7 @@ class SwarmRun {
     Simulator sim;
     Network net;
     Swarm swarm;
+    SwarmTrace trace{sim, swarm};
     std::map<std::string, int> reasons;
     std::map<Handle, int> bans_by;  // signature-failure disconnects decided by each node
 };
@@ -191,7 +146,8 @@ TEST(SwarmSim, FlashCrowdOfFiftyAllStartAndPlay) {
     SwarmRun run(seed_or_env(42));
     run.start_source();
     const auto peers = run.flash_crowd(50, 10s);
-    run.run_traced(peers, 80s);
+    run.run_traced(80s);
+    run.trace.print();
     run.debug_print(peers);
 
     const Totals t = totals(run, peers);
