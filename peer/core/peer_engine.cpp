@@ -669,6 +669,15 @@ void PeerEngine::run_scheduler(TimePoint now) {
                 }
             }
         }
+        // Nothing is played yet, so moving on costs nothing: a start point left twice
+        // the startup lag behind (its chunks never came, e.g. nobody near us fetched
+        // them) is given up for a fresh one.
+        const std::uint64_t lag = config_.chunks_in(config_.startup_lag);
+        if (*live_edge_ > playback_.playhead() + 2 * lag) {
+            const ChunkSeq fresh = *live_edge_ - lag;
+            playback_.rejoin(fresh);
+            store_.slide_to(std::max(store_.base(), fresh - config_.window / 2));
+        }
     }
     // Late requests: free the slot, remember who was asked, ask someone else.
     std::map<ChunkSeq, NeighborId> late;

@@ -291,6 +291,27 @@ TEST(PeerEngine, FirstFetcherAsksTheSourceForANewChunkBeforeItIsUrgent) {
     }
 }
 
+// Before startup nothing is played, so a start point whose chunks never come is given
+// up once the live edge is twice the startup lag ahead of it.
+TEST(PeerEngine, ViewerStuckBeforeStartupMovesToAFreshStartPoint) {
+    auto c = config();
+    c.startup_lag = 8s;
+    PeerEngine e(c, 1, t0);
+    e.on_neighbor_connected(kA, "s:1", true, t0);
+    e.on_message(kA, hello("src", true), t0);
+    e.on_message(kA, buffer_map(40, "xxxxxxxxxxx", 50), t0);
+    e.on_timer(t0);
+    ASSERT_EQ(e.playback().playhead(), ChunkSeq{42});
+    // Eight seconds on, the requests were never answered.
+    e.on_message(kA, buffer_map(40, std::string(19, 'x'), 58), t0 + 8s);
+    e.on_timer(t0 + 8s);
+    EXPECT_EQ(e.playback().playhead(), ChunkSeq{42}) << "not yet twice the lag behind";
+    e.on_message(kA, buffer_map(40, std::string(20, 'x'), 59), t0 + 9s);
+    e.on_timer(t0 + 9s);
+    EXPECT_EQ(e.playback().playhead(), ChunkSeq{51});
+    EXPECT_FALSE(e.playback().started());
+}
+
 // A viewer with the source (A) as its only neighbour: joins at live - lag, requests
 // urgent chunks from the source, verifies, stores and plays them.
 TEST(PeerEngine, ViewerJoinsFetchesFromSourceAndPlays) {
