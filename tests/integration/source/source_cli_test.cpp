@@ -7,7 +7,7 @@
 #include <fstream>
 #include <random>
 
-#include "tests/integration/source/child_process.hpp"
+#include "tests/support/child_process.hpp"
 
 namespace p2pls::testing {
 namespace {
@@ -117,7 +117,7 @@ TEST_F(SourceCli, MissingPluginNamesTheDebianPackage) {
                                      "127.0.0.1:0",
                                      "--tracker",
                                      ""};
-    const auto [code, out] = run(argv, 30s, env);
+    const auto [code, out] = run(argv, 30s, {.env = env});
     EXPECT_EQ(code, 3);
     EXPECT_NE(out.find("is missing: install the Debian package gstreamer1.0-plugins-"),
               std::string::npos)

@@ -1,11 +1,8 @@
 // p2pls-source against the real p2pls-tracker: the channel appears with the source's
 // public key, bitrate, chunk duration and a growing live edge, and disappears when the
 // source stops; with the tracker down the source keeps producing chunks.
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <filesystem>
 #include <fstream>
@@ -15,7 +12,7 @@
 
 #include "common/core/chunk_signature.hpp"
 #include "source/core/signed_chunk.hpp"
-#include "tests/integration/source/child_process.hpp"
+#include "tests/support/child_process.hpp"
 
 namespace p2pls::testing {
 namespace {
@@ -75,20 +72,6 @@ std::string base64(const std::string& bytes) {
     return out;
 }
 
-// A port that was free a moment ago (bound to port 0, then closed).
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
 class SourceTracker : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -101,15 +84,9 @@ class SourceTracker : public ::testing::Test {
 };
 
 TEST_F(SourceTracker, AnnouncesTheChannelAndLeavesOnStop) {
-    ChildProcess tracker({bin_path("p2pls-tracker"), "--listen", "127.0.0.1:0", "--port-file",
-                          (dir_ / "port").string(), "--interval", "1"});
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline && read_file(dir_ / "port").empty()) {
-        tracker.read_until([](const std::string&) { return false; }, 50ms);
-    }
-    const std::string port = read_file(dir_ / "port");
-    ASSERT_FALSE(port.empty()) << tracker.output();
-    const std::string base = "http://127.0.0.1:" + std::to_string(std::stoi(port));
+    ServerProcess tracker(bin_path("p2pls-tracker"), dir_ / "port");
+    ASSERT_TRUE(tracker.start({"--interval", "1"})) << tracker.output();
+    const std::string base = tracker.url();
 
     ChildProcess source({bin_path("p2pls-source"),
                          "--key",
@@ -143,7 +120,7 @@ TEST_F(SourceTracker, AnnouncesTheChannelAndLeavesOnStop) {
             info = body;
             break;
         }
-        source.read_until([](const std::string&) { return false; }, 200ms);
+        std::this_thread::sleep_for(200ms);
     }
     ASSERT_FALSE(info.empty()) << source.output();
     const auto seed = source::parse_key_file(read_file(dir_ / "k.key"));
@@ -163,22 +140,15 @@ TEST_F(SourceTracker, AnnouncesTheChannelAndLeavesOnStop) {
     ASSERT_EQ(source.wait(15s).value_or(-1), 0) << source.output();
     // The source said `stopped`: the channel is gone from the tracker.
     EXPECT_EQ(http_get(base + "/v1/channels/tv").first, 404);
-    tracker.signal(SIGTERM);
-    tracker.wait(10s);
+    tracker.stop();
 }
 
 // A real p2pls-peer joins through the tracker and downloads verified chunks from the
 // source over the peer wire protocol.
 TEST_F(SourceTracker, APeerFetchesChunksFromTheSource) {
-    ChildProcess tracker({bin_path("p2pls-tracker"), "--listen", "127.0.0.1:0", "--port-file",
-                          (dir_ / "port").string(), "--interval", "1"});
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline && read_file(dir_ / "port").empty()) {
-        tracker.read_until([](const std::string&) { return false; }, 50ms);
-    }
-    const std::string port = read_file(dir_ / "port");
-    ASSERT_FALSE(port.empty()) << tracker.output();
-    const std::string base = "http://127.0.0.1:" + std::to_string(std::stoi(port));
+    ServerProcess tracker(bin_path("p2pls-tracker"), dir_ / "port");
+    ASSERT_TRUE(tracker.start({"--interval", "1"})) << tracker.output();
+    const std::string base = tracker.url();
     ChildProcess source({bin_path("p2pls-source"), "--key", (dir_ / "k.key").string(), "--tracker",
                          base, "--listen", "127.0.0.1:0", "--channel", "tv", "--chunk-ms", "500",
                          "--width", "160", "--height", "90", "--fps", "20", "--bitrate", "200"});
@@ -189,8 +159,7 @@ TEST_F(SourceTracker, APeerFetchesChunksFromTheSource) {
     const auto until = std::chrono::steady_clock::now() + 40s;
     std::string last;
     while (!got_media && std::chrono::steady_clock::now() < until) {
-        peer.read_until([](const std::string&) { return false; }, 200ms);
-        source.read_until([](const std::string&) { return false; }, 50ms);
+        std::this_thread::sleep_for(250ms);
         std::istringstream lines(read_file(dir_ / "peer.jsonl"));
         for (std::string line; std::getline(lines, line);) {
             last = line;
@@ -207,22 +176,15 @@ TEST_F(SourceTracker, APeerFetchesChunksFromTheSource) {
     source.signal(SIGTERM);
     EXPECT_EQ(peer.wait(15s).value_or(-1), 0) << peer.output();
     EXPECT_EQ(source.wait(15s).value_or(-1), 0) << source.output();
-    tracker.signal(SIGTERM);
-    tracker.wait(10s);
+    tracker.stop();
 }
 
 // --upload-limit caps what the source sends to peers: the media bytes it served stay
 // within one bucket (burst) plus limit x time, far below what an uncapped source sends.
 TEST_F(SourceTracker, UploadLimitCapsWhatPeersGet) {
-    ChildProcess tracker({bin_path("p2pls-tracker"), "--listen", "127.0.0.1:0", "--port-file",
-                          (dir_ / "port").string(), "--interval", "1"});
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline && read_file(dir_ / "port").empty()) {
-        tracker.read_until([](const std::string&) { return false; }, 50ms);
-    }
-    const std::string port = read_file(dir_ / "port");
-    ASSERT_FALSE(port.empty()) << tracker.output();
-    const std::string base = "http://127.0.0.1:" + std::to_string(std::stoi(port));
+    ServerProcess tracker(bin_path("p2pls-tracker"), dir_ / "port");
+    ASSERT_TRUE(tracker.start({"--interval", "1"})) << tracker.output();
+    const std::string base = tracker.url();
     const auto started = std::chrono::steady_clock::now();
     ChildProcess source({bin_path("p2pls-source"), "--key", (dir_ / "k.key").string(), "--tracker",
                          base, "--listen", "127.0.0.1:0", "--channel", "tv", "--width", "320",
@@ -242,36 +204,30 @@ TEST_F(SourceTracker, UploadLimitCapsWhatPeersGet) {
     EXPECT_LE(served, 240'000 + 10'000 * elapsed + 200'000 /* one chunk in flight */) << out;
     peer.signal(SIGTERM);
     peer.wait(15s);
-    tracker.signal(SIGTERM);
-    tracker.wait(10s);
+    tracker.stop();
 }
 
 // The tracker is down when the source starts and comes up later: the source's retries
 // reach it and the channel appears, with no restart of the source.
 TEST_F(SourceTracker, AnnouncesOnceTheTrackerComesUp) {
-    const int port = free_port();
+    const int port = unused_port();
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
     ChildProcess source({bin_path("p2pls-source"), "--key", (dir_ / "k.key").string(), "--tracker",
                          base, "--listen", "127.0.0.1:0", "--channel", "late", "--width", "160",
                          "--height", "90"});
-    ASSERT_TRUE(source.read_until(
-        [](const std::string& out) { return out.find("[warning] tracker") != std::string::npos; },
-        20s))
-        << source.output();
+    ASSERT_TRUE(source.wait_for_output("[warning] tracker", 20s)) << source.output();
     ChildProcess tracker({bin_path("p2pls-tracker"), "--listen",
                           "127.0.0.1:" + std::to_string(port), "--interval", "1"});
     bool announced = false;
     const auto until = std::chrono::steady_clock::now() + 40s;
     while (!announced && std::chrono::steady_clock::now() < until) {
         announced = http_get(base + "/v1/channels/late").first == 200;
-        source.read_until([](const std::string&) { return false; }, 200ms);
-        tracker.read_until([](const std::string&) { return false; }, 50ms);
+        std::this_thread::sleep_for(250ms);
     }
     EXPECT_TRUE(announced) << source.output() << tracker.output();
     source.signal(SIGTERM);
     EXPECT_EQ(source.wait(15s).value_or(-1), 0) << source.output();
-    tracker.signal(SIGTERM);
-    tracker.wait(10s);
+    tracker.stop();
 }
 
 TEST_F(SourceTracker, TrackerDownKeepsProducing) {

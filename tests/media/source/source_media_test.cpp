@@ -12,8 +12,8 @@
 #include "common/core/chunk_signature.hpp"
 #include "p2pls/peer.pb.h"
 #include "source/core/signed_chunk.hpp"
-#include "tests/integration/source/child_process.hpp"
 #include "tests/media/source/decode_alone.hpp"
+#include "tests/support/child_process.hpp"
 
 namespace p2pls::testing {
 namespace {
@@ -235,10 +235,7 @@ TEST_F(SourceMedia, InputFileIsReencoded) {
 TEST_F(SourceMedia, SigintStopsCleanlyAndKeepsTheLastChunk) {
     ChildProcess child(argv({"--width", "160", "--height", "90"}));
     // Wait until two chunks are on disk, then interrupt.
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline && !fs::exists(dir_ / "rec" / "000001.ts")) {
-        child.read_until([](const std::string&) { return false; }, 100ms);
-    }
+    wait_until([&] { return fs::exists(dir_ / "rec" / "000001.ts"); }, 30s);
     ASSERT_TRUE(fs::exists(dir_ / "rec" / "000001.ts")) << child.output();
     child.signal(SIGINT);
     const auto code = child.wait(15s);
