@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include <boost/asio/io_context.hpp>
+#include <fstream>
 
 #include "common/curl/http_client.hpp"
 #include "decade-module/curl/decade_client.hpp"
@@ -33,7 +34,7 @@ Account make_account(std::string id, unsigned char fill) {
     return a;
 }
 
-std::string write_accounts(const ScratchDir& dir, const std::string& file,
+std::string write_accounts(const TempDir& dir, const std::string& file,
                            const std::vector<Account>& accounts, std::uint64_t quota = 1 << 24) {
     const auto path = dir.path() / file;
     std::ofstream out(path);
@@ -100,7 +101,7 @@ class DecadeServerIT : public ::testing::Test {
         }
     }
 
-    ScratchDir dir_;
+    TempDir dir_{"p2pls-decade"};
     Account alice_;
     Account bob_;
     asio::io_context io_;
@@ -615,8 +616,8 @@ TEST_F(DecadeServerIT, TokenSubcommandMintsAUsableToken) {
     DecadeProcess server(dir_, "a");
     server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_})});
     const auto minted =
-        run_decade(dir_, {"token", "--secret", alice_.hex, "--locker", "alice", "--ops", "get,put",
-                          "--prefix", "c-", "--first", "10", "--last", "20", "--ttl", "60"});
+        run_decade({"token", "--secret", alice_.hex, "--locker", "alice", "--ops", "get,put",
+                    "--prefix", "c-", "--first", "10", "--last", "20", "--ttl", "60"});
     ASSERT_EQ(minted.code, 0) << minted.err;
     std::string t = minted.out;
     while (!t.empty() && t.back() == '\n') {
@@ -631,9 +632,9 @@ TEST_F(DecadeServerIT, TokenSubcommandMintsAUsableToken) {
                   io_, [&] { return client.put(server.url(), "alice", "c-21", "x", 60, t); })
                   .http_status,
               403u);
-    const auto bad = run_decade(dir_, {"token", "--secret", "zz", "--locker", "alice"});
+    const auto bad = run_decade({"token", "--secret", "zz", "--locker", "alice"});
     EXPECT_EQ(bad.code, 2);
-    const auto help = run_decade(dir_, {"--help"});
+    const auto help = run_decade({"--help"});
     EXPECT_EQ(help.code, 0);
     EXPECT_NE(help.out.find("--egress-bps"), std::string::npos);
 }

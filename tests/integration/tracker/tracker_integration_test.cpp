@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <fstream>
 #include <optional>
 
 #include "common/core/proto_json.hpp"
@@ -298,7 +299,7 @@ TEST_F(TrackerIntegration, BadInputGets4xxJsonAndChangesNothing) {
 }
 
 TEST_F(TrackerIntegration, ExecutableFlagsAndCleanStop) {
-    const auto [code, err] = TrackerProcess::run(dir_, {"--interval", "zero"});
+    const auto [code, err] = TrackerProcess::run({"--interval", "zero"});
     EXPECT_NE(code, 0);
     EXPECT_NE(err.find("--interval"), std::string::npos) << err;
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
@@ -307,20 +308,20 @@ TEST_F(TrackerIntegration, ExecutableFlagsAndCleanStop) {
     std::ofstream(config) << "interval_s = 2\n[[decade_servers]]\nurl = \"http://127.0.0.1:8300\"\n"
                              "region = \"eu\"\nload = 0.5\n";
     const auto [bad_code, bad_err] =
-        TrackerProcess::run(dir_, {"--config", config.string(), "--listen", "nonsense"});
+        TrackerProcess::run({"--config", config.string(), "--listen", "nonsense"});
     EXPECT_NE(bad_code, 0);
     EXPECT_NE(bad_err.find("--listen"), std::string::npos) << bad_err;
 
     const auto unknown_key = dir_.path() / "unknown.toml";
     std::ofstream(unknown_key) << "intervall_s = 2\n";
-    const auto [key_code, key_err] = TrackerProcess::run(dir_, {"--config", unknown_key.string()});
+    const auto [key_code, key_err] = TrackerProcess::run({"--config", unknown_key.string()});
     EXPECT_EQ(key_code, 2);
     EXPECT_NE(key_err.find("intervall_s"), std::string::npos) << key_err;
 
     tracker_.start({"--config", config.string()});
     // A second tracker on the same port: a one-line error and a non-zero exit.
     const auto [busy_code, busy_err] =
-        TrackerProcess::run(dir_, {"--listen", "127.0.0.1:" + std::to_string(tracker_.port())});
+        TrackerProcess::run({"--listen", "127.0.0.1:" + std::to_string(tracker_.port())});
     EXPECT_NE(busy_code, 0);
     EXPECT_NE(busy_err.find("cannot listen"), std::string::npos) << busy_err;
     EXPECT_EQ(std::count(busy_err.begin(), busy_err.end(), '\n'), 1) << busy_err;
