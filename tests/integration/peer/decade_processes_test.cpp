@@ -4,15 +4,10 @@
 // once however many lockers hold it. A second run kills one server mid-stream: its peers
 // fall back to native fetching and keep playing.
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -25,92 +20,17 @@
 
 #include "common/core/proto_json.hpp"
 #include "p2pls/report.pb.h"
-
-extern char** environ;
+#include "tests/support/child_process.hpp"
 
 namespace p2pls {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-fs::path bin(const std::string& name) {
-    const char* dir = std::getenv("P2PLS_BIN_DIR");
-    return fs::path(dir != nullptr ? dir : ".") / name;
-}
-
-// A child process, killed (SIGTERM, then SIGKILL) when the test ends.
-class Child {
-  public:
-    Child(const fs::path& exe, std::vector<std::string> args, const fs::path& log) {
-        args.insert(args.begin(), exe.string());
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644);
-        posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        if (posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-            pid_ = -1;
-        }
-        posix_spawn_file_actions_destroy(&actions);
-    }
-    ~Child() { terminate(5s); }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    [[nodiscard]] bool started() const { return pid_ > 0; }
-
-    // Waits for exit up to `deadline`; returns the exit status, or nullopt.
-    std::optional<int> wait_exit(std::chrono::milliseconds deadline) {
-        const auto end = std::chrono::steady_clock::now() + deadline;
-        while (pid_ > 0) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-            if (std::chrono::steady_clock::now() > end) {
-                return std::nullopt;
-            }
-            std::this_thread::sleep_for(50ms);
-        }
-        return std::nullopt;
-    }
-
-    void terminate(std::chrono::milliseconds grace) {
-        if (pid_ <= 0) {
-            return;
-        }
-        ::kill(pid_, SIGTERM);
-        if (!wait_exit(grace)) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-            pid_ = -1;
-        }
-    }
-
-  private:
-    pid_t pid_ = -1;
-};
-
-std::optional<std::string> wait_for_file(const fs::path& path, std::chrono::milliseconds deadline) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-        std::ifstream in(path);
-        std::string line;
-        if (in && std::getline(in, line) && !line.empty()) {
-            return line;
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    return std::nullopt;
-}
+using testing::bin_path;
+using testing::ChildOptions;
+using testing::ChildProcess;
+using testing::ServerProcess;
 
 // The last line of a JSON-lines report, parsed.
 std::optional<report::QoeReport> last_report(const fs::path& path) {
@@ -210,52 +130,27 @@ class DecadeSwarm {
     }
 
     void start(const std::string& source_upload) {
-        tracker = std::make_unique<Child>(
-            bin("p2pls-tracker"),
-            std::vector<std::string>{"--listen", "127.0.0.1:0", "--port-file",
-                                     (dir_ / "tracker.port").string(), "--interval", "2"},
-            dir_ / "tracker.log");
-        ASSERT_TRUE(tracker->started());
-        const auto tracker_port = wait_for_file(dir_ / "tracker.port", 10s);
-        ASSERT_TRUE(tracker_port.has_value()) << "tracker did not start";
-        tracker_url = "http://127.0.0.1:" + *tracker_port;
+        tracker.emplace(bin_path("p2pls-tracker"), dir_ / "tracker.port",
+                        ChildOptions{.log_file = dir_ / "tracker.log"});
+        ASSERT_TRUE(tracker->start({"--interval", "2"})) << "tracker did not start";
+        tracker_url = tracker->url();
         for (int i = 0; i < 2; ++i) {
             const std::string n = std::to_string(i);
-            servers.push_back(std::make_unique<Child>(
-                bin("decade-server"),
-                std::vector<std::string>{"--listen", "127.0.0.1:0", "--port-file",
-                                         (dir_ / ("decade" + n + ".port")).string(), "--dev-open",
-                                         "--allow-any-peer", "--slots", "4", "--region", "r" + n},
-                dir_ / ("decade" + n + ".log")));
-            ASSERT_TRUE(servers.back()->started());
-            const auto port = wait_for_file(dir_ / ("decade" + n + ".port"), 10s);
-            ASSERT_TRUE(port.has_value()) << "decade-server " << i << " did not start";
-            server_urls.push_back("http://127.0.0.1:" + *port);
+            auto& server =
+                servers.emplace_back(bin_path("decade-server"), dir_ / ("decade" + n + ".port"),
+                                     ChildOptions{.log_file = dir_ / ("decade" + n + ".log")});
+            ASSERT_TRUE(server.start(
+                {"--dev-open", "--allow-any-peer", "--slots", "4", "--region", "r" + n}))
+                << "decade-server " << i << " did not start";
+            server_urls.push_back(server.url());
         }
-        source = std::make_unique<Child>(bin("p2pls-source"),
-                                         std::vector<std::string>{"--channel",
-                                                                  "dtest",
-                                                                  "--tracker",
-                                                                  tracker_url,
-                                                                  "--listen",
-                                                                  "127.0.0.1:0",
-                                                                  "--port-file",
-                                                                  (dir_ / "source.port").string(),
-                                                                  "--key",
-                                                                  (dir_ / "dtest.key").string(),
-                                                                  "--upload-limit",
-                                                                  source_upload,
-                                                                  "--bitrate",
-                                                                  "500",
-                                                                  "--mode",
-                                                                  "decade",
-                                                                  "--decade-server",
-                                                                  server_urls[0],
-                                                                  "--decade-local-address",
-                                                                  "127.0.0.2"},
-                                         dir_ / "source.log");
-        ASSERT_TRUE(source->started());
-        ASSERT_TRUE(wait_for_file(dir_ / "source.port", 20s).has_value()) << "source did not start";
+        source.emplace(bin_path("p2pls-source"), dir_ / "source.port",
+                       ChildOptions{.log_file = dir_ / "source.log"});
+        ASSERT_TRUE(source->start({"--channel", "dtest", "--tracker", tracker_url, "--key",
+                                   (dir_ / "dtest.key").string(), "--upload-limit", source_upload,
+                                   "--bitrate", "500", "--mode", "decade", "--decade-server",
+                                   server_urls[0], "--decade-local-address", "127.0.0.2"}))
+            << "source did not start";
         std::this_thread::sleep_for(3s);  // a few chunks exist before the crowd (not an assertion)
     }
 
@@ -264,7 +159,8 @@ class DecadeSwarm {
     void add_peers(int count, int duration_s, bool tracker_assigns = false) {
         for (int i = 0; i < count; ++i) {
             const std::string n = std::to_string(i);
-            std::vector<std::string> args{"--tracker",
+            std::vector<std::string> args{bin_path("p2pls-peer"),
+                                          "--tracker",
                                           tracker_url,
                                           "--channel",
                                           "dtest",
@@ -282,9 +178,9 @@ class DecadeSwarm {
                 args.push_back("--decade-server");
                 args.push_back(server_urls[static_cast<std::size_t>(i % 2)]);
             }
-            peers.push_back(std::make_unique<Child>(bin("p2pls-peer"), std::move(args),
-                                                    dir_ / ("peer" + n + ".log")));
-            ASSERT_TRUE(peers.back()->started());
+            peers.emplace_back(std::move(args),
+                               ChildOptions{.log_file = dir_ / ("peer" + n + ".log")});
+            ASSERT_TRUE(peers.back().started());
         }
     }
 
@@ -292,8 +188,9 @@ class DecadeSwarm {
         return dir_ / ("r" + std::to_string(i) + ".jsonl");
     }
 
-    std::unique_ptr<Child> tracker, source;
-    std::vector<std::unique_ptr<Child>> servers, peers;
+    std::optional<ServerProcess> tracker, source;
+    std::vector<ServerProcess> servers;
+    std::vector<ChildProcess> peers;
     std::vector<std::string> server_urls;
     std::string tracker_url;
 
@@ -317,7 +214,7 @@ TEST(DecadeProcesses, TenDecadePeersPlayWithNoMediaOnTheirSocketsAndServersDedup
     constexpr int kPeers = 10;
     swarm.add_peers(kPeers, 30, /*tracker_assigns=*/true);
     for (auto& p : swarm.peers) {
-        const auto code = p->wait_exit(70s);
+        const auto code = p.wait(70s);
         ASSERT_TRUE(code.has_value()) << "a peer did not leave after --duration";
         EXPECT_EQ(*code, 0);
     }
@@ -359,9 +256,9 @@ TEST(DecadeProcesses, ServerKilledMidStreamPeersFallBackAndKeepPlaying) {
     constexpr int kPeers = 6;
     swarm.add_peers(kPeers, 30);
     std::this_thread::sleep_for(12s);  // mid-stream (not an assertion)
-    swarm.servers[1]->terminate(1s);
+    swarm.servers[1].stop(SIGTERM, 1s);
     for (auto& p : swarm.peers) {
-        const auto code = p->wait_exit(70s);
+        const auto code = p.wait(70s);
         ASSERT_TRUE(code.has_value()) << "a peer did not leave after --duration";
         EXPECT_EQ(*code, 0);
     }

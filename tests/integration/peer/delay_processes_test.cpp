@@ -5,21 +5,15 @@
 // arrive no earlier than the delay after the event that caused them, in that order. Lower bounds
 // only: a behavioural check, not a timing performance assertion.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,8 +22,7 @@
 #include "common/core/frame_codec.hpp"
 #include "common/core/peer_codec.hpp"
 #include "p2pls/peer.pb.h"
-
-extern char** environ;
+#include "tests/support/child_process.hpp"
 
 namespace p2pls {
 namespace {
@@ -37,84 +30,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-fs::path bin(const std::string& name) {
-    const char* dir = std::getenv("P2PLS_BIN_DIR");
-    return fs::path(dir != nullptr ? dir : ".") / name;
-}
-
-// A child process, killed (SIGTERM, then SIGKILL) when the test ends.
-class Child {
-  public:
-    Child(const fs::path& exe, std::vector<std::string> args, const fs::path& log) {
-        args.insert(args.begin(), exe.string());
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644);
-        posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        if (posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-            pid_ = -1;
-        }
-        posix_spawn_file_actions_destroy(&actions);
-    }
-    ~Child() { terminate(5s); }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    [[nodiscard]] bool started() const { return pid_ > 0; }
-
-    // Waits for exit up to `deadline`; returns the exit status, or nullopt.
-    std::optional<int> wait_exit(std::chrono::milliseconds deadline) {
-        const auto end = Clock::now() + deadline;
-        while (pid_ > 0) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-            if (Clock::now() > end) {
-                return std::nullopt;
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        return std::nullopt;
-    }
-
-    void terminate(std::chrono::milliseconds grace) {
-        if (pid_ <= 0) {
-            return;
-        }
-        ::kill(pid_, SIGTERM);
-        if (!wait_exit(grace)) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-            pid_ = -1;
-        }
-    }
-
-  private:
-    pid_t pid_ = -1;
-};
-
-std::optional<std::string> wait_for_file(const fs::path& path, std::chrono::milliseconds deadline) {
-    const auto end = Clock::now() + deadline;
-    while (Clock::now() < end) {
-        std::ifstream in(path);
-        std::string line;
-        if (in && std::getline(in, line) && !line.empty()) {
-            return line;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
-}
+using testing::bin_path;
+using testing::ChildProcess;
+using testing::ServerProcess;
 
 // A raw peer-wire client: blocking socket, poll deadlines, frames decoded as they come.
 class WireClient {
@@ -193,30 +111,21 @@ fs::path temp_dir(const std::string& tag) {
 
 // Starts `p2pls-source --delay-ms <delay>` (origin: it has the channel key, and the
 // tracker it announces to may be down) and returns its peer port (0: it did not come up).
-std::uint16_t start_source(std::optional<Child>& child, const fs::path& dir, int delay_ms) {
-    child.emplace(bin("p2pls-source"),
-                  std::vector<std::string>{"--channel",   "delay",
-                                           "--tracker",   "http://127.0.0.1:1",
-                                           "--listen",    "127.0.0.1:0",
-                                           "--port-file", (dir / "source.port").string(),
-                                           "--key",       (dir / "delay.key").string(),
-                                           "--width",     "160",
-                                           "--height",    "120",
-                                           "--fps",       "10",
-                                           "--bitrate",   "100",
-                                           "--delay-ms",  std::to_string(delay_ms)},
-                  dir / "source.log");
-    if (!child->started()) {
-        return 0;
-    }
-    const auto port = wait_for_file(dir / "source.port", 20s);
-    return port ? static_cast<std::uint16_t>(std::stoi(*port)) : 0;
+std::uint16_t start_source(std::optional<ServerProcess>& source, const fs::path& dir,
+                           int delay_ms) {
+    source.emplace(bin_path("p2pls-source"), dir / "source.port",
+                   testing::ChildOptions{.log_file = dir / "source.log"});
+    const bool up =
+        source->start({"--channel", "delay", "--tracker", "http://127.0.0.1:1", "--key",
+                       (dir / "delay.key").string(), "--width", "160", "--height", "120", "--fps",
+                       "10", "--bitrate", "100", "--delay-ms", std::to_string(delay_ms)});
+    return up ? source->port() : 0;
 }
 
 TEST(PeerDelay, EveryMessageIsHeldForTheDelayAndOrderIsKept) {
     constexpr auto kDelay = 200ms;
     const fs::path dir = temp_dir("hello");
-    std::optional<Child> source;
+    std::optional<ServerProcess> source;
     const std::uint16_t port = start_source(source, dir, static_cast<int>(kDelay.count()));
     ASSERT_NE(port, 0) << "p2pls-source did not start; see " << (dir / "source.log");
 
@@ -253,20 +162,20 @@ TEST(PeerDelay, EveryMessageIsHeldForTheDelayAndOrderIsKept) {
     EXPECT_TRUE(next->has_buffer_map()) << next->DebugString();
     EXPECT_GE(map_at - hello_sent_at, kDelay);
 
-    source->terminate(5s);
+    source->stop(SIGTERM, 5s);
     fs::remove_all(dir);
 }
 
 TEST(PeerDelay, OutOfRangeDelayIsRejected) {
     const fs::path dir = temp_dir("range");
-    Child peer(bin("p2pls-peer"), {"--tracker", "http://127.0.0.1:1", "--delay-ms", "10001"},
-               dir / "peer.log");
+    ChildProcess peer(
+        {bin_path("p2pls-peer"), "--tracker", "http://127.0.0.1:1", "--delay-ms", "10001"},
+        {.log_file = dir / "peer.log"});
     ASSERT_TRUE(peer.started());
-    const auto status = peer.wait_exit(10s);
+    const auto status = peer.wait(10s);
     ASSERT_TRUE(status.has_value());
     EXPECT_NE(*status, 0);
-    std::ifstream in(dir / "peer.log");
-    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string log = peer.output();
     EXPECT_NE(log.find("--delay-ms"), std::string::npos) << log;
     fs::remove_all(dir);
 }
@@ -276,15 +185,13 @@ TEST(PeerDelay, OutOfRangeDelayIsRejected) {
 TEST(PeerDelay, PeerAndSourceHelpListTheDelayFlag) {
     const fs::path dir = temp_dir("help");
     for (const char* exe : {"p2pls-peer", "p2pls-source"}) {
-        const fs::path log = dir / (std::string(exe) + ".help");
-        Child child(bin(exe), {"--help"}, log);
+        ChildProcess child({bin_path(exe), "--help"},
+                           {.log_file = dir / (std::string(exe) + ".help")});
         ASSERT_TRUE(child.started()) << exe;
-        const auto status = child.wait_exit(10s);
+        const auto status = child.wait(10s);
         ASSERT_TRUE(status.has_value()) << exe;
         EXPECT_EQ(*status, 0) << exe;
-        std::ifstream in(log);
-        const std::string help((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
+        const std::string help = child.output();
         EXPECT_NE(help.find("--delay-ms"), std::string::npos) << exe;
         EXPECT_NE(help.find("netem-free link emulation"), std::string::npos) << exe;
     }

@@ -1,15 +1,10 @@
 // Real processes over loopback: p2pls-tracker + p2pls-source + 10 p2pls-peer for 30 s.
 // Every peer starts, plays without a miss, and the reports add up: what all peers
 // uploaded is what all peers downloaded from peers.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -19,92 +14,16 @@
 
 #include "common/core/proto_json.hpp"
 #include "p2pls/report.pb.h"
-
-extern char** environ;
+#include "tests/support/child_process.hpp"
 
 namespace p2pls {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-fs::path bin(const std::string& name) {
-    const char* dir = std::getenv("P2PLS_BIN_DIR");
-    return fs::path(dir != nullptr ? dir : ".") / name;
-}
-
-// A child process, killed (SIGTERM, then SIGKILL) when the test ends.
-class Child {
-  public:
-    Child(const fs::path& exe, std::vector<std::string> args, const fs::path& log) {
-        args.insert(args.begin(), exe.string());
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644);
-        posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        if (posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-            pid_ = -1;
-        }
-        posix_spawn_file_actions_destroy(&actions);
-    }
-    ~Child() { terminate(5s); }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    [[nodiscard]] bool started() const { return pid_ > 0; }
-
-    // Waits for exit up to `deadline`; returns the exit status, or nullopt.
-    std::optional<int> wait_exit(std::chrono::milliseconds deadline) {
-        const auto end = std::chrono::steady_clock::now() + deadline;
-        while (pid_ > 0) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-            if (std::chrono::steady_clock::now() > end) {
-                return std::nullopt;
-            }
-            std::this_thread::sleep_for(50ms);
-        }
-        return std::nullopt;
-    }
-
-    void terminate(std::chrono::milliseconds grace) {
-        if (pid_ <= 0) {
-            return;
-        }
-        ::kill(pid_, SIGTERM);
-        if (!wait_exit(grace)) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-            pid_ = -1;
-        }
-    }
-
-  private:
-    pid_t pid_ = -1;
-};
-
-std::optional<std::string> wait_for_file(const fs::path& path, std::chrono::milliseconds deadline) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-        std::ifstream in(path);
-        std::string line;
-        if (in && std::getline(in, line) && !line.empty()) {
-            return line;
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    return std::nullopt;
-}
+using testing::bin_path;
+using testing::ChildProcess;
+using testing::ServerProcess;
 
 // The last line of a JSON-lines report, parsed.
 std::optional<report::QoeReport> last_report(const fs::path& path) {
@@ -127,39 +46,33 @@ TEST(PeerProcesses, TenPeersThirtySecondsNoMissesAndTheBooksBalance) {
         fs::temp_directory_path() / ("p2pls-peer-swarm-" + std::to_string(::getpid()));
     fs::create_directories(dir);
 
-    Child tracker(bin("p2pls-tracker"),
-                  {"--listen", "127.0.0.1:0", "--port-file", (dir / "tracker.port").string(),
-                   "--interval", "2"},
-                  dir / "tracker.log");
-    ASSERT_TRUE(tracker.started());
-    const auto tracker_port = wait_for_file(dir / "tracker.port", 10s);
-    ASSERT_TRUE(tracker_port.has_value()) << "tracker did not start";
-    const std::string tracker_url = "http://127.0.0.1:" + *tracker_port;
+    ServerProcess tracker(bin_path("p2pls-tracker"), dir / "tracker.port",
+                          {.log_file = dir / "tracker.log"});
+    ASSERT_TRUE(tracker.start({"--interval", "2"})) << "tracker did not start";
+    const std::string tracker_url = tracker.url();
 
-    Child source(bin("p2pls-source"),
-                 {"--channel", "itest", "--tracker", tracker_url, "--listen", "127.0.0.1:0",
-                  "--port-file", (dir / "source.port").string(), "--key",
-                  (dir / "itest.key").string(), "--upload-limit", "250k", "--bitrate", "500"},
-                 dir / "source.log");
-    ASSERT_TRUE(source.started());
-    ASSERT_TRUE(wait_for_file(dir / "source.port", 20s).has_value()) << "source did not start";
+    ServerProcess source(bin_path("p2pls-source"), dir / "source.port",
+                         {.log_file = dir / "source.log"});
+    ASSERT_TRUE(
+        source.start({"--channel", "itest", "--tracker", tracker_url, "--key",
+                      (dir / "itest.key").string(), "--upload-limit", "250k", "--bitrate", "500"}))
+        << "source did not start";
     std::this_thread::sleep_for(3s);  // a few chunks exist before the crowd (not an assertion)
 
     constexpr int kPeers = 10;
-    std::vector<std::unique_ptr<Child>> peers;
+    std::vector<ChildProcess> peers;
     for (int i = 0; i < kPeers; ++i) {
         const std::string n = std::to_string(i);
-        peers.push_back(std::make_unique<Child>(
-            bin("p2pls-peer"),
-            std::vector<std::string>{"--tracker", tracker_url, "--channel", "itest", "--peer-id",
-                                     "itest-" + n, "--report",
+        peers.emplace_back(
+            std::vector<std::string>{bin_path("p2pls-peer"), "--tracker", tracker_url, "--channel",
+                                     "itest", "--peer-id", "itest-" + n, "--report",
                                      (dir / ("r" + n + ".jsonl")).string(), "--upload-limit", "750",
                                      "--duration", "30"},
-            dir / ("peer" + n + ".log")));
-        ASSERT_TRUE(peers.back()->started());
+            testing::ChildOptions{.log_file = dir / ("peer" + n + ".log")});
+        ASSERT_TRUE(peers.back().started());
     }
     for (auto& p : peers) {
-        const auto code = p->wait_exit(60s);
+        const auto code = p.wait(60s);
         ASSERT_TRUE(code.has_value()) << "a peer did not leave after --duration";
         EXPECT_EQ(*code, 0);
     }
@@ -184,8 +97,8 @@ TEST(PeerProcesses, TenPeersThirtySecondsNoMissesAndTheBooksBalance) {
     const double slack = 0.05 * static_cast<double>(std::max(uploaded, from_peers)) + 8 * 90'000.0;
     EXPECT_NEAR(static_cast<double>(uploaded), static_cast<double>(from_peers), slack);
 
-    source.terminate(5s);
-    tracker.terminate(5s);
+    source.stop(SIGTERM, 5s);
+    tracker.stop(SIGTERM, 5s);
     std::error_code ignored;
     if (!::testing::Test::HasFailure()) {
         fs::remove_all(dir, ignored);
