@@ -209,13 +209,32 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     }
 }
 
-Response make_response(const Request& request, Status status, std::string body,
-                       std::string_view content_type) {
+namespace {
+
+// Status, version, keep-alive and the common headers; the body comes next.
+Response response_for(const Request& request, Status status, std::string_view content_type) {
     Response res{status, request.version()};
     res.set(beast::http::field::server, "p2pls");
     res.set(beast::http::field::content_type, content_type);
     res.keep_alive(request.keep_alive());
+    return res;
+}
+
+}  // namespace
+
+Response make_response(const Request& request, Status status, std::string body,
+                       std::string_view content_type) {
+    Response res = response_for(request, status, content_type);
     res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+Response make_shared_response(const Request& request, Status status,
+                              std::shared_ptr<const std::string> bytes,
+                              std::string_view content_type) {
+    Response res = response_for(request, status, content_type);
+    res.body().share(std::move(bytes));
     res.prepare_payload();
     return res;
 }

@@ -25,10 +25,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/http/response_body.hpp"
+
 namespace p2pls::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
+// Response bodies are owned text or shared immutable bytes (response_body.hpp).
+using Response = boost::beast::http::response<ResponseBody>;
 using Status = boost::beast::http::status;
 
 struct ServerLimits {
@@ -103,6 +106,11 @@ class HttpServer {
 // A response with the request's HTTP version and keep-alive, and Content-Length set.
 Response make_response(const Request& request, Status status, std::string body,
                        std::string_view content_type);
+// The same, with `bytes` shared instead of copied (they must not change until the
+// response is written; a null pointer is an empty body).
+Response make_shared_response(const Request& request, Status status,
+                              std::shared_ptr<const std::string> bytes,
+                              std::string_view content_type);
 Response make_json_response(const Request& request, Status status, std::string json);
 // {"error": <code>, "detail": <detail>} (http_api::ErrorBody) with the given status.
 Response make_error_response(const Request& request, Status status, std::string_view error,

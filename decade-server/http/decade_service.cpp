@@ -110,8 +110,9 @@ http::Response DecadeService::respond(const http::Request& request, const OpResu
         return http::make_json_response(request, http::Status::ok, to_json(*result.locker_status));
     }
     if (result.data) {
-        return http::make_response(request, static_cast<http::Status>(result.status), *result.data,
-                                   "application/octet-stream");
+        // The stored bytes themselves go out, shared with the store: no copy per GET.
+        return http::make_shared_response(request, static_cast<http::Status>(result.status),
+                                          result.data, "application/octet-stream");
     }
     return http::make_response(request, static_cast<http::Status>(result.status), {}, {});
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <memory>
 #include <optional>
 
 #include "common/curl/http_client.hpp"
@@ -85,6 +86,48 @@ TEST_F(HttpTest, GetRoundTripWithHeadersAndKeepAlive) {
     // Same client port twice: the connection was kept alive and reused.
     EXPECT_EQ(bodies[0], bodies[1]);
     EXPECT_EQ(client.in_flight(), 0u);
+}
+
+TEST_F(HttpTest, SharedBodyArrivesByteIdenticalOverKeepAlive) {
+    std::string bytes(1 << 20, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        bytes[i] = static_cast<char>(i * 131 % 256);
+    }
+    auto stored = std::make_shared<const std::string>(bytes);
+    serve({},
+          [&stored](http::Request& req,
+                    const http::RequestContext&) -> asio::awaitable<http::Response> {
+              // The second answer holds the only reference: the response must keep it alive.
+              auto share = req.target() == "/last" ? std::move(stored) : stored;
+              co_return http::make_shared_response(req, http::Status::ok, std::move(share),
+                                                   "application/octet-stream");
+          });
+    curl::HttpClient client(io_);
+    std::vector<curl::HttpResponse> got;
+    bool done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            for (const char* path : {"/first", "/last"}) {
+                curl::HttpRequest request{.url = url(path)};
+                auto res = co_await client.request(std::move(request));
+                EXPECT_TRUE(res.has_value());
+                if (res) {
+                    got.push_back(std::move(*res));
+                }
+            }
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    EXPECT_EQ(stored, nullptr);
+    ASSERT_EQ(got.size(), 2u);
+    for (const auto& res : got) {
+        EXPECT_EQ(res.status, 200);
+        EXPECT_EQ(res.header("Content-Length").value_or(""), std::to_string(bytes.size()));
+        EXPECT_TRUE(res.body == bytes) << res.body.size() << " bytes";
+    }
+    EXPECT_EQ(server_->open_connections(), 1u);  // both over one kept-alive connection
 }
 
 TEST_F(HttpTest, OversizeBodyGets413WithJsonError) {

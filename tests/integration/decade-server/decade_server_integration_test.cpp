@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fstream>
 
 #include "common/curl/http_client.hpp"
@@ -259,6 +262,89 @@ TEST_F(DecadeServerIT, RemoteGetFromItselfLinksTheBlob) {
     EXPECT_EQ(metric(io_, a.url(), "decade_remote_get_links_total"), 1);
     EXPECT_EQ(metric(io_, a.url(), "decade_blobs"), 1);
     EXPECT_EQ(metric(io_, a.url(), "decade_logical_bytes"), 10'000);
+}
+
+// GET answers share the stored bytes instead of copying them (http::make_shared_response):
+// a 1 MiB object, an empty one, several answers of one blob in flight at once and an
+// overwrite must still give back exactly the bytes that were put, from either store.
+TEST_F(DecadeServerIT, LargeAndEmptyObjectsComeBackByteIdenticalFromEitherStore) {
+    const std::string all = token(alice_, decade::kAllOps);
+    const std::string big = payload(1 << 20, 'L');
+    const std::string other = payload(1 << 20, 'M');
+    for (const bool durable : {false, true}) {
+        SCOPED_TRACE(durable ? "directory store" : "memory store");
+        const std::string name = durable ? "dir" : "mem";
+        DecadeProcess server(dir_, name);
+        std::vector<std::string> args{"--accounts", write_accounts(dir_, name + ".toml", {alice_})};
+        if (durable) {
+            args.push_back("--store");
+            args.push_back((dir_.path() / "store").string());
+        }
+        server.start(args);
+        const std::string url = server.url();
+        DecadeClient client(io_);
+        ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                        return client.put(url, "alice", "o-1", big, 60, all);
+                    }).ok());
+        ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                        return client.put(url, "alice", "o-2", std::string(), 60, all);
+                    }).ok());
+
+        curl::HttpRequest req;
+        req.url = url + "/v1/lockers/alice/objects/o-1";
+        req.headers.emplace_back("Authorization", "Bearer " + all);
+        const auto got = raw_http(io_, req);
+        EXPECT_EQ(got.status, 200);
+        EXPECT_EQ(got.header("Content-Length").value_or(""), std::to_string(big.size()));
+        EXPECT_EQ(got.header("Content-Type").value_or(""), "application/octet-stream");
+        EXPECT_TRUE(got.body == big) << "1 MiB object differs (" << got.body.size() << " bytes)";
+
+        req.url = url + "/v1/lockers/alice/objects/o-2";
+        const auto empty = raw_http(io_, req);
+        EXPECT_EQ(empty.status, 200);
+        EXPECT_EQ(empty.header("Content-Length").value_or(""), "0");
+        EXPECT_TRUE(empty.body.empty());
+
+        // Eight answers of the same blob at once, over the client's connection slots.
+        std::vector<decade::GetReply> replies;
+        asio::co_spawn(
+            io_,
+            [&]() -> asio::awaitable<void> {
+                for (int i = 0; i < 8; ++i) {
+                    replies.push_back(co_await client.get(url, "alice", "o-1", all));
+                }
+            },
+            asio::detached);
+        std::size_t done = 0;
+        for (int i = 0; i < 8; ++i) {
+            asio::co_spawn(
+                io_,
+                [&]() -> asio::awaitable<void> {
+                    const auto r = co_await client.get(url, "alice", "o-1", all);
+                    EXPECT_TRUE(r.status.ok()) << r.status.reason;
+                    EXPECT_TRUE(r.data == big);
+                    ++done;
+                },
+                asio::detached);
+        }
+        io_.restart();
+        io_.run();
+        EXPECT_EQ(done, 8u);
+        ASSERT_EQ(replies.size(), 8u);
+        for (const auto& r : replies) {
+            EXPECT_TRUE(r.status.ok()) << r.status.reason;
+            EXPECT_TRUE(r.data == big);
+        }
+
+        // An overwrite serves the new bytes; the old blob is released, not reused.
+        ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
+                        return client.put(url, "alice", "o-1", other, 60, all);
+                    }).ok());
+        auto again =
+            run_coro<decade::GetReply>(io_, [&] { return client.get(url, "alice", "o-1", all); });
+        ASSERT_TRUE(again.status.ok()) << again.status.reason;
+        EXPECT_TRUE(again.data == other);
+    }
 }
 
 TEST_F(DecadeServerIT, ConnectionBeyondTheSlotsGets503AtOnce) {
