@@ -2,6 +2,7 @@
 // and a sentence for a person. It becomes an http_api::ErrorBody on the wire.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,9 +10,10 @@
 namespace p2pls::tracker {
 
 struct ApiError {
-    unsigned status = 400;  // HTTP status (4xx for the asker's mistakes, 503 when full)
-    std::string error;      // e.g. "bad_endpoint", "unknown_channel"
-    std::string detail;     // names the field and what was wrong with it
+    unsigned status = 400;            // HTTP status (4xx for the asker's mistakes, 503 when full)
+    std::string error;                // e.g. "bad_endpoint", "unknown_channel"
+    std::string detail;               // names the field and what was wrong with it
+    std::uint32_t retry_after_s = 0;  // a busy tracker's Retry-After (0: none said)
 };
 
 inline ApiError bad_request(std::string error, std::string detail) {

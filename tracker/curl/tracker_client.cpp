@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 #include <random>
 
 #include "common/core/proto_json.hpp"
@@ -94,7 +95,8 @@ struct TrackerClient::Impl {
             co_return ApiError{
                 static_cast<unsigned>(response.status),
                 error.error().empty() ? "http_" + std::to_string(response.status) : error.error(),
-                "tracker answered " + std::to_string(response.status) + ": " + detail};
+                "tracker answered " + std::to_string(response.status) + ": " + detail,
+                retry_after_s(response)};
         }
         T reply;
         if (auto why = parse_json(response.body, reply)) {
@@ -102,6 +104,17 @@ struct TrackerClient::Impl {
                                "tracker reply is not a valid " + reply.GetTypeName() + ": " + *why};
         }
         co_return reply;
+    }
+
+    // Retry-After in seconds (the delta form; an HTTP date is not worth parsing here).
+    static std::uint32_t retry_after_s(const curl::HttpResponse& response) {
+        const auto value = response.header("retry-after");
+        std::uint32_t s = 0;
+        if (!value) {
+            return 0;
+        }
+        const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), s);
+        return ec == std::errc{} && end == value->data() + value->size() ? s : 0;
     }
 
     std::chrono::milliseconds jitter(std::chrono::milliseconds d) {
@@ -155,6 +168,10 @@ struct TrackerClient::Impl {
                 } else {
                     next = self->jitter(backoff);
                     backoff = std::min(backoff * 2, self->options.max_backoff);
+                    // A busy tracker says when to come back: no sooner (nor later than the
+                    // backoff cap, whatever it says).
+                    const std::chrono::milliseconds asked = std::chrono::seconds(e.retry_after_s);
+                    next = std::max(next, std::min(asked, self->options.max_backoff));
                 }
             }
             if (self->stopping) {

@@ -8,7 +8,8 @@
 // The loop: start() announces `started` at once, then `heartbeat` every interval_s the
 // tracker returns. When the tracker cannot be reached, times out or answers 5xx, the
 // client calls on_error and retries with exponential backoff (initial_backoff doubling to
-// max_backoff, ±20 % jitter), then resumes the normal interval after the next success. A
+// max_backoff, ±20 % jitter; a 503's Retry-After, up to max_backoff, is waited out
+// first), then resumes the normal interval after the next success. A
 // 4xx (bad field, unknown channel, ...) goes to on_error with the ErrorBody's detail; the
 // loop then retries at the interval, or ends if `stop_on_client_error`. While the tracker
 // is away the caller keeps running with what it has: nothing blocks on the tracker.
