@@ -1,10 +1,7 @@
 // p2pls-testbed end to end with the real executables: the 5-peer, 15-second smoke
 // scenario runs and every peer reports; SIGINT and SIGKILL of the testbed leave no child.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,8 +14,7 @@
 #include <vector>
 
 #include "experiments/core/summary.hpp"
-
-extern char** environ;
+#include "tests/support/child_process.hpp"
 
 namespace p2pls::experiments {
 namespace {
@@ -26,69 +22,22 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "p2pls-testbed-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error("mkdtemp failed");
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
-
-std::string bin(const std::string& name) {
-    const char* dir = std::getenv("P2PLS_BIN_DIR");
-    return std::string(dir != nullptr ? dir : ".") + "/" + name;
-}
+using p2pls::testing::ChildProcess;
+using p2pls::testing::TempDir;
 
 std::string scenario(const std::string& name) {
     return std::string(P2PLS_SCENARIO_DIR) + "/" + name;
 }
 
-pid_t spawn_testbed(const std::vector<std::string>& args, const fs::path& output) {
-    std::vector<std::string> all = {bin("p2pls-testbed")};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-        throw std::runtime_error("cannot start p2pls-testbed");
-    }
-    return pid;
+// Output into <dir>/log, read after the run.
+ChildProcess spawn_testbed(std::vector<std::string> args, const fs::path& dir) {
+    args.insert(args.begin(), p2pls::testing::bin_path("p2pls-testbed"));
+    return ChildProcess(std::move(args), {.log_file = dir / "log"});
 }
 
-// Waits (bounded) for `pid` to exit; its exit code, 128 + signal, or -1 on timeout.
-int wait_exit(pid_t pid, std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-        int status = 0;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling waitpid
-    }
-    ::kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    return -1;
+// Its exit code, 128 + signal, or -1 when it did not end within `limit`.
+int wait_exit(ChildProcess& testbed, std::chrono::seconds limit) {
+    return testbed.wait(limit).value_or(-1);
 }
 
 struct ProcInfo {
@@ -137,13 +86,13 @@ bool alive(pid_t pid) {
 }
 
 // Starts the smoke scenario and returns once peers run, with the children seen so far.
-std::vector<ProcInfo> start_and_wait_for_peers(pid_t testbed) {
+std::vector<ProcInfo> start_and_wait_for_peers(ChildProcess& testbed) {
     std::map<pid_t, ProcInfo> seen;
     const auto deadline = Clock::now() + std::chrono::seconds(90);
     std::size_t peers = 0;
     while (Clock::now() < deadline && peers < 3) {
         peers = 0;
-        for (const auto& c : children_of(testbed)) {
+        for (const auto& c : children_of(testbed.pid())) {
             seen[c.pid] = c;
         }
         for (const auto& [pid, c] : seen) {
@@ -151,8 +100,7 @@ std::vector<ProcInfo> start_and_wait_for_peers(pid_t testbed) {
                 ++peers;
             }
         }
-        int status = 0;
-        if (waitpid(testbed, &status, WNOHANG) == testbed) {
+        if (!testbed.running()) {
             ADD_FAILURE() << "p2pls-testbed ended before its peers ran";
             break;
         }
@@ -224,13 +172,12 @@ std::map<std::string, std::map<std::string, std::string>> read_summary_csv(const
 }
 
 TEST(TestbedIntegration, SmokeScenarioRunsEndToEndAndEveryPeerReports) {
-    TempDir dir;
+    TempDir dir("p2pls-testbed");
     const fs::path out = dir.path() / "out";
-    const pid_t pid =
-        spawn_testbed({"run", scenario("smoke.toml"), "--out", out.string()}, dir.path() / "log");
-    const int code = wait_exit(pid, std::chrono::seconds(170));
-    std::ifstream log(dir.path() / "log");
-    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    auto testbed =
+        spawn_testbed({"run", scenario("smoke.toml"), "--out", out.string()}, dir.path());
+    const int code = wait_exit(testbed, std::chrono::seconds(170));
+    const std::string text = testbed.output();
     ASSERT_EQ(code, 0) << text;
     EXPECT_NE(text.find("startup delay p50"), std::string::npos) << text;  // the table
     ASSERT_TRUE(fs::exists(out / "summary.md"));
@@ -270,14 +217,13 @@ TEST(TestbedIntegration, SmokeScenarioRunsEndToEndAndEveryPeerReports) {
 }
 
 TEST(TestbedIntegration, SigintTearsDownEveryChild) {
-    TempDir dir;
-    const pid_t pid =
-        spawn_testbed({"run", scenario("smoke.toml"), "--out", (dir.path() / "out").string()},
-                      dir.path() / "log");
-    const auto children = start_and_wait_for_peers(pid);
+    TempDir dir("p2pls-testbed");
+    auto testbed = spawn_testbed(
+        {"run", scenario("smoke.toml"), "--out", (dir.path() / "out").string()}, dir.path());
+    const auto children = start_and_wait_for_peers(testbed);
     ASSERT_FALSE(children.empty());
-    ::kill(pid, SIGINT);
-    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(30)), 130);
+    testbed.signal(SIGINT);
+    EXPECT_EQ(wait_exit(testbed, std::chrono::seconds(30)), 130);
     expect_all_gone(children, std::chrono::seconds(5));
     // What it had is still summarised and plotted (the teardown's own commands are not
     // cut short by the signal).
@@ -286,24 +232,23 @@ TEST(TestbedIntegration, SigintTearsDownEveryChild) {
 }
 
 TEST(TestbedIntegration, SigkillOfTheTestbedKillsEveryChild) {
-    TempDir dir;
-    const pid_t pid =
-        spawn_testbed({"run", scenario("smoke.toml"), "--out", (dir.path() / "out").string()},
-                      dir.path() / "log");
-    const auto children = start_and_wait_for_peers(pid);
+    TempDir dir("p2pls-testbed");
+    auto testbed = spawn_testbed(
+        {"run", scenario("smoke.toml"), "--out", (dir.path() / "out").string()}, dir.path());
+    const auto children = start_and_wait_for_peers(testbed);
     ASSERT_FALSE(children.empty());
-    ::kill(pid, SIGKILL);
-    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 128 + SIGKILL);
+    testbed.signal(SIGKILL);
+    EXPECT_EQ(wait_exit(testbed, std::chrono::seconds(10)), 128 + SIGKILL);
     // PR_SET_PDEATHSIG: the kernel kills them; nothing of the testbed's survives.
     expect_all_gone(children, std::chrono::seconds(10));
 }
 
 TEST(TestbedIntegration, BadScenarioIsAOneLineErrorAndExit2) {
-    TempDir dir;
+    TempDir dir("p2pls-testbed");
     const fs::path bad = dir.path() / "bad.toml";
     std::ofstream(bad) << "name = \"x\"\n[peers]\ncount = -3\n";
-    const pid_t pid = spawn_testbed({"run", bad.string()}, dir.path() / "log");
-    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 2);
+    auto testbed = spawn_testbed({"run", bad.string()}, dir.path());
+    EXPECT_EQ(wait_exit(testbed, std::chrono::seconds(10)), 2);
     std::ifstream log(dir.path() / "log");
     std::string line;
     std::getline(log, line);
@@ -311,13 +256,12 @@ TEST(TestbedIntegration, BadScenarioIsAOneLineErrorAndExit2) {
 }
 
 TEST(TestbedIntegration, NetnsRunsPeersInNamespacesOrSaysWhy) {
-    TempDir dir;
+    TempDir dir("p2pls-testbed");
     const fs::path out = dir.path() / "out";
-    const pid_t pid = spawn_testbed(
-        {"run", scenario("smoke.toml"), "--netns", "--out", out.string()}, dir.path() / "log");
-    const int code = wait_exit(pid, std::chrono::seconds(170));
-    std::ifstream log(dir.path() / "log");
-    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    auto testbed = spawn_testbed({"run", scenario("smoke.toml"), "--netns", "--out", out.string()},
+                                 dir.path());
+    const int code = wait_exit(testbed, std::chrono::seconds(170));
+    const std::string text = testbed.output();
     if (geteuid() != 0) {
         EXPECT_EQ(code, 2);
         EXPECT_NE(text.find("needs root"), std::string::npos) << text;
@@ -332,7 +276,7 @@ TEST(TestbedIntegration, NetnsRunsPeersInNamespacesOrSaysWhy) {
     const std::string peer_text((std::istreambuf_iterator<char>(peer_log)),
                                 std::istreambuf_iterator<char>());
     EXPECT_EQ(peer_text.find("127.0.0.1"), std::string::npos) << peer_text;
-    const std::string tag = "p2tb" + std::to_string(pid % 100'000) + "-";
+    const std::string tag = "p2tb" + std::to_string(testbed.pid() % 100'000) + "-";
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator("/run/netns", ec)) {
         EXPECT_NE(entry.path().filename().string().rfind(tag, 0), 0u) << entry.path();
@@ -340,23 +284,21 @@ TEST(TestbedIntegration, NetnsRunsPeersInNamespacesOrSaysWhy) {
 }
 
 TEST(TestbedIntegration, CheckShowsBothSupplyTotalsWithoutRunning) {
-    TempDir dir;
-    const pid_t pid =
-        spawn_testbed({"check", scenario("draft-flash-crowd.toml")}, dir.path() / "log");
-    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 0);
-    std::ifstream log(dir.path() / "log");
-    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    TempDir dir("p2pls-testbed");
+    auto testbed = spawn_testbed({"check", scenario("draft-flash-crowd.toml")}, dir.path());
+    EXPECT_EQ(wait_exit(testbed, std::chrono::seconds(10)), 0);
+    const std::string text = testbed.output();
     EXPECT_NE(text.find("native N x Bu = 30 x 75000 B/s = 2250000 B/s"), std::string::npos) << text;
     EXPECT_NE(text.find("DECADE servers total = 2250000 B/s"), std::string::npos) << text;
     EXPECT_NE(text.find("30 session starts"), std::string::npos) << text;
 }
 
 TEST(TestbedIntegration, SimRunsTheScenarioOnTheSimulator) {
-    TempDir dir;
+    TempDir dir("p2pls-testbed");
     const fs::path out = dir.path() / "out";
-    const pid_t pid = spawn_testbed({"run", scenario("smoke.toml"), "--sim", "--out", out.string()},
-                                    dir.path() / "log");
-    EXPECT_EQ(wait_exit(pid, std::chrono::seconds(60)), 0);
+    auto testbed =
+        spawn_testbed({"run", scenario("smoke.toml"), "--sim", "--out", out.string()}, dir.path());
+    EXPECT_EQ(wait_exit(testbed, std::chrono::seconds(60)), 0);
     const auto rows = read_summary_csv(out / "summary.csv");
     ASSERT_EQ(rows.count("native"), 1u);
     EXPECT_EQ(rows.at("native").at("reported"), "5");

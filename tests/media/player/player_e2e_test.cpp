@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,7 +18,7 @@
 
 #include "common/core/proto_json.hpp"
 #include "p2pls/report.pb.h"
-#include "process.hpp"
+#include "tests/support/child_process.hpp"
 #include "ts_fixture.hpp"
 
 namespace p2pls::player {
@@ -25,6 +26,10 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using p2pls::testing::bin_path;
+using p2pls::testing::ChildOptions;
+using p2pls::testing::ChildProcess;
+using p2pls::testing::ServerProcess;
 
 // The HTTP status of GET `path` on 127.0.0.1:`port` (0 when nothing answers).
 int http_status(const std::string& port, const std::string& path) {
@@ -48,7 +53,7 @@ int http_status(const std::string& port, const std::string& path) {
 class PlayerE2E : public ::testing::Test {
   protected:
     void SetUp() override {
-        if (test::bin_dir().empty()) {
+        if (std::getenv("P2PLS_BIN_DIR") == nullptr) {
             GTEST_SKIP() << "P2PLS_BIN_DIR unset: run through ctest";
         }
         dir_ = fs::temp_directory_path() /
@@ -59,36 +64,28 @@ class PlayerE2E : public ::testing::Test {
     }
     void TearDown() override {
         processes_.clear();  // SIGTERM each
+        tracker_.reset();
         if (!HasFailure()) {
             fs::remove_all(dir_);
         }
     }
 
-    test::Process& spawn(const std::string& exe, std::vector<std::string> args,
-                         std::vector<std::string> env = {}) {
-        const auto log = (dir_ / (exe + std::to_string(processes_.size()) + ".log")).string();
-        processes_.push_back(std::make_unique<test::Process>(test::bin_dir() + "/" + exe,
-                                                             std::move(args), log, std::move(env)));
+    ChildProcess& spawn(const std::string& exe, std::vector<std::string> args,
+                        std::vector<std::string> env = {}) {
+        const auto log = dir_ / (exe + std::to_string(processes_.size()) + ".log");
+        args.insert(args.begin(), bin_path(exe));
+        processes_.push_back(std::make_unique<ChildProcess>(
+            std::move(args), ChildOptions{.env = std::move(env), .log_file = log}));
         return *processes_.back();
     }
 
     // Starts p2pls-tracker on a free port; returns its base URL.
     std::string start_tracker() {
-        const auto port_file = (dir_ / "tracker.port").string();
-        auto& t = spawn("p2pls-tracker",
-                        {"--listen", "127.0.0.1:0", "--port-file", port_file, "--interval", "1"});
-        const auto deadline = std::chrono::steady_clock::now() + 10s;
-        std::string port;
-        while (port.empty() && std::chrono::steady_clock::now() < deadline && t.running()) {
-            std::ifstream in(port_file);
-            std::getline(in, port);
-            if (port.empty()) {
-                std::this_thread::sleep_for(20ms);
-            }
-        }
-        EXPECT_FALSE(port.empty()) << t.output();
-        tracker_port_ = port;
-        return "http://127.0.0.1:" + port;
+        tracker_.emplace(bin_path("p2pls-tracker"), dir_ / "tracker.port",
+                         ChildOptions{.log_file = dir_ / "p2pls-tracker.log"});
+        EXPECT_TRUE(tracker_->start({"--interval", "1"})) << tracker_->output();
+        tracker_port_ = std::to_string(tracker_->port());
+        return tracker_->url();
     }
 
     // Waits until the tracker knows `channel` (the source has announced it).
@@ -105,7 +102,8 @@ class PlayerE2E : public ::testing::Test {
 
     fs::path dir_;
     std::string tracker_port_;
-    std::vector<std::unique_ptr<test::Process>> processes_;
+    std::optional<ServerProcess> tracker_;
+    std::vector<std::unique_ptr<ChildProcess>> processes_;
 };
 
 // The player's headless environment: no display, so --sink auto would be fake too.
@@ -145,7 +143,7 @@ TEST_F(PlayerE2E, PlaysALiveChannelWithoutMissesAndServesHttp) {
         EXPECT_NE(probe.output.find("h264"), std::string::npos) << probe.output;
     }
 
-    const auto code = player.wait_for(40s);
+    const auto code = player.wait(40s);
     ASSERT_TRUE(code) << "player did not stop after --duration:\n" << player.output();
     EXPECT_EQ(*code, 0) << player.output();
 
@@ -175,20 +173,10 @@ TEST_F(PlayerE2E, PlaysALiveChannelWithoutMissesAndServesHttp) {
 // embedded peer fetches them from there; no media travels over the peers' own sockets.
 TEST_F(PlayerE2E, DecadeModePlaysFromStorage) {
     const auto tracker = start_tracker();
-    const auto server_port_file = (dir_ / "decade.port").string();
-    auto& server = spawn("decade-server", {"--listen", "127.0.0.1:0", "--port-file",
-                                           server_port_file, "--dev-open", "--allow-any-peer"});
-    std::string server_port;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (server_port.empty() && std::chrono::steady_clock::now() < deadline && server.running()) {
-        std::ifstream in(server_port_file);
-        std::getline(in, server_port);
-        if (server_port.empty()) {
-            std::this_thread::sleep_for(20ms);
-        }
-    }
-    ASSERT_FALSE(server_port.empty()) << server.output();
-    const auto server_url = "http://127.0.0.1:" + server_port;
+    ServerProcess server(bin_path("decade-server"), dir_ / "decade.port",
+                         {.log_file = dir_ / "decade-server.log"});
+    ASSERT_TRUE(server.start({"--dev-open", "--allow-any-peer"})) << server.output();
+    const auto server_url = server.url();
 
     // Each its own client address, so that neither uses up the other's slots on the server.
     auto& source = spawn("p2pls-source",
@@ -207,7 +195,7 @@ TEST_F(PlayerE2E, DecadeModePlaysFromStorage) {
         << player.output() << "\nsource:\n"
         << source.output() << "\ndecade-server:\n"
         << server.output();
-    const auto code = player.wait_for(40s);
+    const auto code = player.wait(40s);
     ASSERT_TRUE(code) << "player did not stop after --duration:\n" << player.output();
     EXPECT_EQ(*code, 0) << player.output();
     // The status line names the share fetched from storage.
@@ -249,7 +237,7 @@ TEST_F(PlayerE2E, SourceThatGoesAwayShowsAStallAndPlaybackResumes) {
     EXPECT_TRUE(player.running());
     // It comes back: the player resumes by itself.
     EXPECT_TRUE(player.wait_for_output("chunks are flowing again", 20s)) << player.output();
-    EXPECT_EQ(player.terminate(), 0) << player.output();
+    EXPECT_EQ(player.stop(), 0) << player.output();
 }
 
 TEST_F(PlayerE2E, OpensAWindowThatRendersUnderXvfb) {
@@ -284,7 +272,7 @@ TEST_F(PlayerE2E, OpensAWindowThatRendersUnderXvfb) {
         std::this_thread::sleep_for(200ms);
     }
     EXPECT_GT(contrast, 20.0) << why << "\n" << player.output();
-    EXPECT_EQ(player.terminate(), 0) << player.output();
+    EXPECT_EQ(player.stop(), 0) << player.output();
 }
 
 TEST_F(PlayerE2E, UnknownChannelIsAClearErrorAndExitCode3) {
@@ -293,7 +281,7 @@ TEST_F(PlayerE2E, UnknownChannelIsAClearErrorAndExitCode3) {
         "p2pls-player",
         {"--tracker", tracker, "--channel", "nosuch", "--sink", "fake", "--join-timeout", "10"},
         kHeadless);
-    const auto code = player.wait_for(15s);
+    const auto code = player.wait(15s);
     ASSERT_TRUE(code) << player.output();
     EXPECT_EQ(*code, 3) << player.output();
     EXPECT_NE(player.output().find("has no channel 'nosuch'"), std::string::npos)
@@ -301,13 +289,13 @@ TEST_F(PlayerE2E, UnknownChannelIsAClearErrorAndExitCode3) {
 }
 
 TEST_F(PlayerE2E, UnreachableTrackerRetriesVisiblyThenGivesUp) {
-    const auto url = "http://127.0.0.1:" + std::to_string(test::unused_port());
+    const auto url = "http://127.0.0.1:" + std::to_string(p2pls::testing::unused_port());
     const auto started = std::chrono::steady_clock::now();
     auto& player = spawn("p2pls-player",
                          {"--tracker", url, "--channel", "live", "--sink", "fake", "--join-timeout",
                           "3", "--report", (dir_ / "r.jsonl").string()},
                          kHeadless);
-    const auto code = player.wait_for(20s);
+    const auto code = player.wait(20s);
     ASSERT_TRUE(code) << player.output();
     const auto took = std::chrono::steady_clock::now() - started;
     EXPECT_EQ(*code, 4) << player.output();
@@ -346,7 +334,7 @@ TEST_F(PlayerE2E, BadFlagsExitWith2) {
     for (const auto& c : cases) {
         auto args = c.args;
         auto& p = spawn("p2pls-player", args, kHeadless);
-        const auto code = p.wait_for(10s);
+        const auto code = p.wait(10s);
         ASSERT_TRUE(code) << c.says;
         EXPECT_EQ(*code, 2) << c.says << "\n" << p.output();
         EXPECT_NE(p.output().find(c.says), std::string::npos) << p.output();

@@ -16,7 +16,7 @@
 #include "peer/net/peer_node.hpp"
 #include "player/core/join.hpp"
 #include "player/net/player_node.hpp"
-#include "process.hpp"
+#include "tests/support/child_process.hpp"
 #include "ts_fixture.hpp"
 
 namespace p2pls::player {
@@ -236,7 +236,7 @@ TEST_F(PlayerNodeTest, BusyTrackerIsRetriedThenJoined) {
 
 TEST_F(PlayerNodeTest, UnreachableTrackerGivesUpAfterTheJoinTimeout) {
     PlayerOptions o;
-    o.tracker_url = "http://127.0.0.1:" + std::to_string(test::unused_port());
+    o.tracker_url = "http://127.0.0.1:" + std::to_string(p2pls::testing::unused_port());
     o.sink = {.kind = SinkKind::fake};
     o.join_timeout = 2s;
     const auto t0 = std::chrono::steady_clock::now();

@@ -3,10 +3,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -103,52 +100,17 @@ bool have_program(const std::string& name) {
     return run_command("command -v " + name + " >/dev/null").exit_code == 0;
 }
 
-Xvfb::Xvfb(std::string display) : display_(std::move(display)) {
-    int fds[2];
-    if (pipe(fds) != 0) {
-        return;
-    }
-    pid_ = fork();
-    if (pid_ == 0) {
-        // -noreset: an X server resets when its last client leaves, and a connection made
-        // during the reset fails; autovideosink's probing opens and closes the display just
-        // before the chosen sink connects for real.
-        close(fds[0]);
-        const std::string fd = std::to_string(fds[1]);
-        execlp("Xvfb", "Xvfb", display_.c_str(), "-screen", "0", "640x480x24", "-nolisten", "tcp",
-               "-noreset", "-displayfd", fd.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    close(fds[1]);
-    ready_fd_ = fds[0];
-    fcntl(ready_fd_, F_SETFL, O_NONBLOCK);
-}
+// -noreset: an X server resets when its last client leaves, and a connection made during
+// the reset fails; autovideosink's probing opens and closes the display just before the
+// chosen sink connects for real. -displayfd 1: the display number and a newline arrive on
+// stdout once it is listening.
+Xvfb::Xvfb(const std::string& display)
+    : server_({"Xvfb", display, "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset",
+               "-displayfd", "1"},
+              {.separate_stderr = true}) {}
 
-Xvfb::~Xvfb() {
-    if (pid_ > 0) {
-        kill(pid_, SIGTERM);
-        waitpid(pid_, nullptr, 0);
-    }
-    if (ready_fd_ >= 0) {
-        close(ready_fd_);
-    }
-}
-
-bool Xvfb::running() const {
-    return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
-}
-
-bool Xvfb::ready() {
-    // Xvfb writes its display number and a newline to -displayfd once it is listening.
-    char buf[32];
-    while (!ready_ && ready_fd_ >= 0) {
-        const auto n = read(ready_fd_, buf, sizeof buf);
-        if (n <= 0) {
-            break;
-        }
-        ready_ = std::find(buf, buf + n, '\n') != buf + n;
-    }
-    return ready_;
+bool Xvfb::ready() const {
+    return server_.output().find('\n') != std::string::npos;
 }
 
 double screen_contrast(const std::string& display, std::string& why) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "player/core/fanout.hpp"
+#include "tests/support/child_process.hpp"
 
 namespace p2pls::player::test {
 
@@ -24,23 +25,17 @@ CommandResult run_command(const std::string& command);
 bool have_program(const std::string& name);
 
 // A virtual X display (Debian `xvfb`) for window tests: started on `display` (":93"),
-// killed when destroyed.
+// stopped when destroyed.
 class Xvfb {
   public:
-    explicit Xvfb(std::string display);
-    ~Xvfb();
-    Xvfb(const Xvfb&) = delete;
-    Xvfb& operator=(const Xvfb&) = delete;
-    [[nodiscard]] bool running() const;
+    explicit Xvfb(const std::string& display);
+    [[nodiscard]] bool running() { return server_.running(); }
     // True once the server has said (through -displayfd) that it accepts clients. A socket
     // file alone is not enough: a stale one from an earlier server may still be there.
-    [[nodiscard]] bool ready();
+    [[nodiscard]] bool ready() const;
 
   private:
-    std::string display_;
-    int pid_ = -1;
-    int ready_fd_ = -1;  // read end of the -displayfd pipe
-    bool ready_ = false;
+    p2pls::testing::ChildProcess server_;
 };
 
 // Grabs the root window of `display` as grey pixels (GStreamer ximagesrc) and returns
