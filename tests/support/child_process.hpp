@@ -2,7 +2,8 @@
 // (a named log, or an anonymous memory file) rather than a pipe, so a chatty child never
 // blocks on a test that is busy elsewhere, and output() is current whenever it is asked.
 // Every wait has a deadline, and every child is reaped: the destructor stops it, and the
-// kernel kills it if the test binary itself dies (PR_SET_PDEATHSIG).
+// kernel kills it if the test binary itself dies (PR_SET_PDEATHSIG). That signal follows
+// the thread that started the child: start children from a thread that outlives them.
 #pragma once
 
 #include <signal.h>
