@@ -214,7 +214,9 @@ int main(int argc, char** argv) {
         fail("cannot listen on " + s.listen + ": " + e.what());
     }
     for (const auto& server : s.decade_servers) {
-        if (auto r = service->state().register_decade_server(server); !r) {
+        if (auto r = service->state().register_decade_server(server, TimePoint{},
+                                                             /*permanent=*/true);
+            !r) {
             fail("config: decade_servers: " + r.error().detail);
         }
     }

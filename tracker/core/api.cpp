@@ -125,7 +125,7 @@ ApiResponse handle_request(TrackerState& state, const ApiRequest& request, TimeP
         if (auto e = parse_body(state, request.body, server)) {
             return fail(state, *e);
         }
-        return reply(state, state.register_decade_server(server));
+        return reply(state, state.register_decade_server(server, now));
     }
     if (path.starts_with(kChannelsPrefix)) {
         std::string_view rest = path.substr(kChannelsPrefix.size());

@@ -21,6 +21,10 @@ struct TrackerConfig {
     std::size_t max_members_per_channel = 100'000;
     std::size_t max_members = 1'000'000;  // all channels together (≈ 300 MB at most)
     std::size_t max_decade_servers = 1'000;
+    // A DECADE server that registered over the API and has not re-registered for this
+    // long is forgotten (decade-server re-registers every 30 s). Servers from the config
+    // file stay.
+    std::chrono::seconds decade_server_ttl{90};
     // Largest request body accepted by the API (bytes).
     std::size_t max_body_bytes = 16 * 1024;
 };

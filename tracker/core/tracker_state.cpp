@@ -76,6 +76,12 @@ Duration TrackerState::ttl() const {
 
 TimePoint TrackerState::advance(TimePoint now) {
     latest_ = std::max(latest_, now);
+    // DECADE servers are soft state too: one that stopped re-registering is gone, and
+    // peers must not be sent to it.
+    const Duration server_ttl = config_.decade_server_ttl;
+    std::erase_if(decade_servers_, [&](const DecadeServer& s) {
+        return !s.permanent && latest_ - s.last_seen > server_ttl;
+    });
     return latest_;
 }
 
@@ -298,7 +304,8 @@ tracker_api::ChannelList TrackerState::channels(TimePoint now) {
 }
 
 Expected<tracker_api::DecadeServerInfo> TrackerState::register_decade_server(
-    const tracker_api::DecadeServerInfo& server) {
+    const tracker_api::DecadeServerInfo& server, TimePoint now, bool permanent) {
+    now = advance(now);
     if (server.url().empty()) {
         return bad_request("bad_url", "url is empty");
     }
@@ -312,15 +319,17 @@ Expected<tracker_api::DecadeServerInfo> TrackerState::register_decade_server(
         return bad_request("bad_load", "load must be a number in 0..1");
     }
     const auto it = std::find_if(decade_servers_.begin(), decade_servers_.end(),
-                                 [&](const auto& s) { return s.url() == server.url(); });
+                                 [&](const auto& s) { return s.info.url() == server.url(); });
     if (it != decade_servers_.end()) {
-        *it = server;
+        it->info = server;
+        it->last_seen = now;
+        it->permanent = it->permanent || permanent;
         return server;
     }
     if (decade_servers_.size() >= config_.max_decade_servers) {
         return ApiError{503, "tracker_full", "the tracker holds its maximum of DECADE servers"};
     }
-    decade_servers_.push_back(server);
+    decade_servers_.push_back({server, now, permanent});
     return server;
 }
 
@@ -328,7 +337,8 @@ const tracker_api::DecadeServerInfo* TrackerState::nearest_decade_server(
     std::string_view region) const {
     const tracker_api::DecadeServerInfo* best = nullptr;
     bool best_local = false;
-    for (const auto& s : decade_servers_) {
+    for (const auto& entry : decade_servers_) {
+        const tracker_api::DecadeServerInfo& s = entry.info;
         const bool local = !region.empty() && s.region() == region;
         const bool better =
             best == nullptr || (local && !best_local) ||

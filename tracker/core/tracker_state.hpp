@@ -82,13 +82,14 @@ class TrackerState {
     // GET /v1/channels: every channel, sorted by name.
     tracker_api::ChannelList channels(TimePoint now);
 
-    // POST /v1/decade-servers: adds the server, or updates the one with the same URL.
+    // POST /v1/decade-servers: adds the server, or updates the one with the same URL
+    // and renews it. `permanent` (servers from the config file): never forgotten.
     Expected<tracker_api::DecadeServerInfo> register_decade_server(
-        const tracker_api::DecadeServerInfo& server);
+        const tracker_api::DecadeServerInfo& server, TimePoint now, bool permanent = false);
 
     // The server a DECADE-mode peer in `region` should use: the least loaded server of
     // that region, else the least loaded of all (ties: smallest URL). nullopt when none.
-    // The pointer is valid until the next registration.
+    // The pointer is valid until the next call that passes a time (servers expire then).
     [[nodiscard]] const tracker_api::DecadeServerInfo* nearest_decade_server(
         std::string_view region) const;
 
@@ -139,7 +140,12 @@ class TrackerState {
     TrackerConfig config_;
     std::mt19937_64 rng_;
     ChannelMap channels_;
-    std::vector<tracker_api::DecadeServerInfo> decade_servers_;
+    struct DecadeServer {
+        tracker_api::DecadeServerInfo info;
+        TimePoint last_seen{};
+        bool permanent = false;
+    };
+    std::vector<DecadeServer> decade_servers_;
     TimePoint latest_{};
     // A channel left with no source and no member by the last announce: erased at the
     // start of the next call, so that the last AnnounceView could still point into it.

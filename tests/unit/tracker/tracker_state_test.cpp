@@ -228,7 +228,7 @@ TEST(TrackerState, NearestDecadeServerBySameRegionElseLeastLoaded) {
         s.set_url(url);
         s.set_region(region);
         s.set_load(load);
-        ASSERT_TRUE(h.state.register_decade_server(s));
+        ASSERT_TRUE(h.state.register_decade_server(s, h.now));
     };
     EXPECT_FALSE(h.state.nearest_decade_server("eu"));
     add("http://eu-1:8300", "eu", 0.9);
@@ -257,15 +257,38 @@ TEST(TrackerState, NearestDecadeServerBySameRegionElseLeastLoaded) {
     EXPECT_FALSE(h.peer("n1")->has_decade_server());
 }
 
+TEST(TrackerState, DecadeServersThatStopRegisteringAreForgotten) {
+    Harness h;
+    tracker_api::DecadeServerInfo s;
+    s.set_url("http://eu-1:8300");
+    s.set_region("eu");
+    ASSERT_TRUE(h.state.register_decade_server(s, h.now));
+    tracker_api::DecadeServerInfo fixed;
+    fixed.set_url("http://us-1:8300");
+    fixed.set_region("us");
+    ASSERT_TRUE(h.state.register_decade_server(fixed, h.now, /*permanent=*/true));
+    // Renewed at 60 s: still there at 140 s; gone after 150 s (90 s after the renewal).
+    h.now += 60s;
+    ASSERT_TRUE(h.state.register_decade_server(s, h.now));
+    h.now += 80s;
+    ASSERT_TRUE(h.source(tracker_api::started));
+    EXPECT_EQ(h.decade_peer("d1", "eu")->decade_server().url(), "http://eu-1:8300");
+    h.now += 11s;
+    ASSERT_TRUE(h.source(tracker_api::heartbeat));
+    // Its peers are sent to the server that remains (from the config file: permanent).
+    EXPECT_EQ(h.decade_peer("d2", "eu")->decade_server().url(), "http://us-1:8300");
+    EXPECT_EQ(h.state.nearest_decade_server("eu")->url(), "http://us-1:8300");
+}
+
 TEST(TrackerState, BadDecadeServerRegistrationsAreRejected) {
     Harness h;
     tracker_api::DecadeServerInfo s;
-    EXPECT_EQ(h.state.register_decade_server(s).error().error, "bad_url");
+    EXPECT_EQ(h.state.register_decade_server(s, h.now).error().error, "bad_url");
     s.set_url("http://ok:1");
     s.set_load(1.5);
-    EXPECT_EQ(h.state.register_decade_server(s).error().error, "bad_load");
+    EXPECT_EQ(h.state.register_decade_server(s, h.now).error().error, "bad_load");
     s.set_load(std::nan(""));
-    EXPECT_EQ(h.state.register_decade_server(s).error().error, "bad_load");
+    EXPECT_EQ(h.state.register_decade_server(s, h.now).error().error, "bad_load");
     EXPECT_FALSE(h.state.nearest_decade_server(""));
 }
 
