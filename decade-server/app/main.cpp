@@ -202,9 +202,10 @@ int main(int argc, char** argv) {
     if (sodium_init() < 0) {
         fail("libsodium failed to initialise");
     }
-    // Responses of up to max-object-bytes are allocated and freed all the time: keep them
-    // in the heap instead of fresh mmap()s, whose page faults and zeroing cost more than
-    // the copy itself for 1 MiB objects.
+    // Request bodies (PUTs) and directory-store reads of up to max-object-bytes are
+    // allocated and freed all the time (GET answers share the stored bytes, no copy): keep
+    // them in the heap instead of fresh mmap()s, whose page faults and zeroing cost more
+    // than the copy itself for 1 MiB objects.
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     CLI::App app{
