@@ -29,6 +29,10 @@ using asio::ip::tcp;
 
 namespace {
 
+// A DECADE peer gives up on storage and plays natively after this many failed locker
+// registrations (2 s apart), or this many tracker replies that name no DECADE server.
+constexpr int kRegisterAttemptsBeforeNative = 3;
+
 TimePoint clock_now() {
     return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
 }
@@ -114,6 +118,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
     // DECADE mode: the driver, and the tracker reply that came before the locker was ready.
     std::unique_ptr<DecadeDriver> decade;
     bool decade_preparing = false;
+    int decade_register_failures = 0;
     std::optional<tracker_api::AnnounceResponse> decade_pending_reply;
 
     // --- engine plumbing ---------------------------------------------------------------
@@ -213,12 +218,20 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
                 co_return;
             }
             if (!locker) {
+                decade_preparing = false;
+                if (++decade_register_failures >= kRegisterAttemptsBeforeNative) {
+                    play_natively("DECADE server " + server + " refused or did not answer " +
+                                  std::to_string(decade_register_failures) +
+                                  " locker registrations (" + locker.error().message() + ")");
+                    co_return;
+                }
                 spdlog::warn("DECADE server {}: cannot register a locker: {}; retrying", server,
                              locker.error().message());
                 asio::steady_timer wait(io, std::chrono::seconds(2));
                 co_await wait.async_wait(asio::use_awaitable);
-                decade_preparing = false;
-                prepare_decade();
+                if (!stopping && !engine) {
+                    prepare_decade();
+                }
                 co_return;
             }
             config.engine.decade.locker = locker->id;
@@ -226,12 +239,31 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             spdlog::info("DECADE: locker {} on {}", locker->id, server);
         }
         decade_preparing = false;
+        start_with_pending_reply();
+    }
+
+    // Creates the engine and hands it the tracker reply that came before it could exist.
+    void start_with_pending_reply() {
         create_engine(clock_now());
         if (engine && decade_pending_reply) {
             auto reply = std::move(*decade_pending_reply);
             decade_pending_reply.reset();
             on_tracker_reply(reply);
         }
+    }
+
+    // A DECADE peer that cannot get storage still plays: natively, for this session (the
+    // engine's mode is fixed once it runs), and says so to the tracker and the log.
+    void play_natively(const std::string& why) {
+        spdlog::warn("{}: playing natively instead", why);
+        config.engine.decade.enabled = false;
+        if (tracker) {
+            tracker->update([](tracker_api::AnnounceRequest& r) {
+                r.set_mode(wire::native);
+                r.clear_decade_server();
+            });
+        }
+        start_with_pending_reply();
     }
 
     asio::awaitable<void> decade_fetch(peer::DecadeFetch f) {
@@ -516,6 +548,13 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             create_engine(now);
             if (!engine) {
                 decade_pending_reply = reply;  // DECADE: the locker is not ready yet
+                if (config.engine.decade.server.empty() &&
+                    ++decade_register_failures >= kRegisterAttemptsBeforeNative) {
+                    // Nobody names a home server (no --decade-server, and the tracker
+                    // knows none): there is no storage to wait for.
+                    play_natively("the tracker named no DECADE server in " +
+                                  std::to_string(decade_register_failures) + " replies");
+                }
                 return;
             }
         }

@@ -282,5 +282,30 @@ TEST(DecadeProcesses, ServerKilledMidStreamPeersFallBackAndKeepPlaying) {
     }
 }
 
+TEST(DecadeProcesses, PeerWhoseServerNeverAnswersPlaysNatively) {
+    DecadeSwarm swarm("noserver");
+    swarm.start("1M");
+    if (::testing::Test::HasFatalFailure()) {
+        return;
+    }
+    const std::string dead = "http://127.0.0.1:" + std::to_string(testing::unused_port());
+    ChildProcess peer({bin_path("p2pls-peer"), "--tracker", swarm.tracker_url, "--channel", "dtest",
+                       "--peer-id", "orphan", "--report", swarm.report_path(0).string(),
+                       "--duration", "25", "--mode", "decade", "--decade-server", dead},
+                      ChildOptions{.log_file = swarm.report_path(0).string() + ".log"});
+    ASSERT_TRUE(peer.started());
+    const auto code = peer.wait(60s);
+    ASSERT_TRUE(code.has_value()) << "the peer did not leave after --duration";
+    EXPECT_EQ(*code, 0);
+    const auto r = last_report(swarm.report_path(0));
+    ASSERT_TRUE(r.has_value()) << "no report";
+    EXPECT_EQ(r->mode(), "native") << "it gave up on its DECADE server";
+    EXPECT_GE(r->startup_delay_s(), 0.0) << "never started";
+    EXPECT_GT(r->chunks_due(), 5u);
+    EXPECT_LE(r->chunks_missed(), r->chunks_due() / 5);
+    EXPECT_NE(peer.output().find("playing natively instead"), std::string::npos)
+        << peer.output().substr(0, 2000);
+}
+
 }  // namespace
 }  // namespace p2pls
