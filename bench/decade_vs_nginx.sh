@@ -10,6 +10,9 @@
 # Then the egress cap: decade-server with --egress-bps C under a saturating load, and the
 # delivered rate / C.
 #
+# BASELINE=/path/to/decade-server: another build (e.g. the one before a change) measured in
+# the same rounds, so that before and after are compared within one run.
+#
 # Needs: nginx (apt-get install nginx-light), wrk, python3, and a built decade-server
 # (P2PLS_BIN_DIR, default build/ci/bin). Not part of the tests; run it on a quiet machine.
 set -euo pipefail
@@ -22,12 +25,14 @@ THREADS=${THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-16}
 EGRESS_BPS=${EGRESS_BPS:-400000000}   # 400 Mbit/s for the cap test
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+BASELINE=${BASELINE:-}
 
 for tool in wrk python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
 [ -x "$NGINX" ] || { echo "missing nginx (apt-get install nginx-light)" >&2; exit 2; }
 [ -x "$BIN_DIR/decade-server" ] || { echo "no $BIN_DIR/decade-server: build it first" >&2; exit 2; }
+[ -z "$BASELINE" ] || [ -x "$BASELINE" ] || { echo "BASELINE $BASELINE is not executable" >&2; exit 2; }
 
 work=$(mktemp -d)
 pids=()
@@ -44,9 +49,9 @@ clk_tck=$(getconf CLK_TCK)
 secret=$(python3 -c 'import os; print(os.urandom(32).hex())')
 
 started_pid=
-start_decade() {  # $1 = port file, extra flags after; sets started_pid
-    local port_file=$1; shift
-    "$BIN_DIR/decade-server" --listen 127.0.0.1:0 --port-file "$port_file" --log-level warn \
+start_decade() {  # $1 = binary, $2 = port file, extra flags after; sets started_pid
+    local bin=$1 port_file=$2; shift 2
+    "$bin" --listen 127.0.0.1:0 --port-file "$port_file" --log-level warn \
         --accounts "$work/accounts.toml" --capacity 4294967296 --max-object-bytes 2097152 \
         --slots 0 --max-connections 4096 "$@" &
     started_pid=$!
@@ -67,26 +72,34 @@ token_for() {  # $1 = prefix
 tok_small=$(token_for s-)
 tok_large=$(token_for l-)
 
-start_decade "$work/decade.port" --default-ttl 86400
+start_decade "$BIN_DIR/decade-server" "$work/decade.port" --default-ttl 86400
 decade_pid=$started_pid
 decade_port=$(cat "$work/decade.port")
+ports=$decade_port
+if [ -n "$BASELINE" ]; then
+    start_decade "$BASELINE" "$work/baseline.port" --default-ttl 86400
+    baseline_pid=$started_pid
+    baseline_port=$(cat "$work/baseline.port")
+    ports="$ports,$baseline_port"
+fi
 
 # --- the objects: into decade-server (keep-alive PUTs) and as files for nginx ----------
 mkdir -p "$work/www"
 chmod 755 "$work" "$work/www"  # nginx workers run as an unprivileged user
-python3 - "$decade_port" "$COUNT" "$tok_small" "$tok_large" "$work/www" <<'PY'
+python3 - "$ports" "$COUNT" "$tok_small" "$tok_large" "$work/www" <<'PY'
 import http.client, os, sys
-port, count, tok_s, tok_l, www = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
-conn = http.client.HTTPConnection("127.0.0.1", port)
+ports, count, tok_s, tok_l, www = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+conns = [http.client.HTTPConnection("127.0.0.1", int(p)) for p in ports.split(",")]
 for prefix, size, tok in (("s-", 64 * 1024, tok_s), ("l-", 1024 * 1024, tok_l)):
     for i in range(count):
         body = os.urandom(size)
         name = f"{prefix}{i}"
-        conn.request("PUT", f"/v1/lockers/bench/objects/{name}", body,
-                     {"Authorization": "Bearer " + tok, "X-Decade-TTL": "86400"})
-        r = conn.getresponse(); r.read()
-        if r.status != 201:
-            sys.exit(f"PUT {name}: {r.status}")
+        for conn in conns:
+            conn.request("PUT", f"/v1/lockers/bench/objects/{name}", body,
+                         {"Authorization": "Bearer " + tok, "X-Decade-TTL": "86400"})
+            r = conn.getresponse(); r.read()
+            if r.status != 201:
+                sys.exit(f"PUT {name}: {r.status}")
         with open(os.path.join(www, name), "wb") as f:
             f.write(body)
 PY
@@ -165,8 +178,13 @@ echo "decade-server vs nginx: $COUNT objects per size, wrk -t$THREADS -c$CONNECT
 for size in s l; do
     bytes=$([ $size = s ] && echo 65536 || echo 1048576)
     label=$([ $size = s ] && echo "64 KiB" || echo "1 MiB")
-    : > "$work/d_$size"; : > "$work/n_$size"
+    : > "$work/d_$size"; : > "$work/n_$size"; : > "$work/b_$size"
     for r in $(seq "$ROUNDS"); do
+        if [ -n "$BASELINE" ]; then
+            b=$(measure "http://127.0.0.1:$baseline_port" "$work/decade_$size.lua" "$bytes" "$baseline_pid")
+            echo "$b" >> "$work/b_$size"
+            printf '  %-6s round %d  baseline %6s req/s %8s MB/s %7s CPU-us/req\n' "$label" "$r" $b
+        fi
         d=$(measure "http://127.0.0.1:$decade_port" "$work/decade_$size.lua" "$bytes" "$decade_pid")
         n=$(measure "http://127.0.0.1:$nginx_port" "$work/nginx_$size.lua" "$bytes" $nginx_pids)
         echo "$d" >> "$work/d_$size"; echo "$n" >> "$work/n_$size"
@@ -179,11 +197,16 @@ for size in s l; do
     python3 -c "
 print(f'  $label median: decade {$dr:.0f} req/s {$dm:.1f} MB/s {$dc:.1f} CPU-us/req; nginx {$nr:.0f} req/s {$nm:.1f} MB/s {$nc:.1f} CPU-us/req')
 print(f'  $label ratio decade/nginx: req/s {$dr/$nr:.2f}, CPU-us/req {$dc/$nc:.2f}')"
+    if [ -n "$BASELINE" ]; then
+        br=$(cut -d' ' -f1 "$work/b_$size" | median); bc=$(cut -d' ' -f3 "$work/b_$size" | median)
+        python3 -c "
+print(f'  $label baseline median {$br:.0f} req/s {$bc:.1f} CPU-us/req; ratio baseline/nginx: req/s {$br/$nr:.2f}, CPU-us/req {$bc/$nc:.2f}')"
+    fi
 done
 
 # --- egress cap: delivered / C under a saturating load ----------------------------------
-kill "$decade_pid" 2>/dev/null || true
-start_decade "$work/capped.port" --default-ttl 86400 --egress-bps "$EGRESS_BPS"
+kill "$decade_pid" ${baseline_pid:-} 2>/dev/null || true
+start_decade "$BIN_DIR/decade-server" "$work/capped.port" --default-ttl 86400 --egress-bps "$EGRESS_BPS"
 capped_port=$(cat "$work/capped.port")
 cap_objects=$(( COUNT < 100 ? COUNT : 100 ))
 python3 - "$capped_port" "$tok_small" "$cap_objects" <<'PY'
