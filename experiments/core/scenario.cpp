@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/core/byte_rate.hpp"
+
 namespace p2pls::experiments {
 
 std::string_view to_string(Mode mode) {
@@ -25,37 +27,6 @@ std::string_view to_string(Arrival arrival) {
             return "all-at-once";
     }
     return "?";
-}
-
-std::optional<std::uint64_t> parse_rate_bps(std::string_view text) {
-    if (text.empty() || text.size() > 32) {
-        return std::nullopt;
-    }
-    std::uint64_t multiplier = 1;
-    const char last = text.back();
-    if (last == 'k' || last == 'K') {
-        multiplier = 1'000;
-    } else if (last == 'M' || last == 'm') {
-        multiplier = 1'000'000;
-    } else if (last == 'G' || last == 'g') {
-        multiplier = 1'000'000'000;
-    }
-    if (multiplier != 1) {
-        text.remove_suffix(1);
-    }
-    // Decimal fractions are allowed with a suffix ("1.5M"); parsed as a double then
-    // checked to be whole bytes.
-    double value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc{} || ptr != end || !(value >= 0) || !std::isfinite(value)) {
-        return std::nullopt;
-    }
-    const double bytes = value * static_cast<double>(multiplier);
-    if (bytes > 1e15 || bytes != std::floor(bytes)) {
-        return std::nullopt;
-    }
-    return static_cast<std::uint64_t>(bytes);
 }
 
 namespace {
@@ -142,7 +113,7 @@ bool boolean(const toml::table& t, std::string_view where, std::string_view key,
     return *v;
 }
 
-// A rate: an integer (bytes/s) or a string with a k/M/G suffix ("250k").
+// A rate: an integer (bytes/s) or a byte-rate string ("250k", "4Mbit").
 std::uint64_t rate(const toml::table& t, std::string_view where, std::string_view key,
                    std::uint64_t fallback) {
     const auto* node = t.get(key);
@@ -153,12 +124,12 @@ std::uint64_t rate(const toml::table& t, std::string_view where, std::string_vie
         return static_cast<std::uint64_t>(*i);
     }
     if (const auto s = node->value_exact<std::string>()) {
-        if (const auto r = parse_rate_bps(*s)) {
+        if (const auto r = parse_byte_rate(*s)) {
             return *r;
         }
     }
-    invalid(path_of(where, key) +
-            " must be a rate in bytes/s: an integer or a string such as \"250k\" or \"2M\"");
+    invalid(path_of(where, key) + " must be a rate: an integer (bytes/s) or a string in " +
+            std::string(kByteRateHelp));
 }
 
 const toml::table* subtable(const toml::table& t, std::string_view where, std::string_view key) {

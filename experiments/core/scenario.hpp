@@ -112,9 +112,6 @@ std::variant<Scenario, ParseError> parse_scenario(std::string_view toml_text,
 // Checks the cross-field rules (also run by parse_scenario); nullopt when valid.
 std::optional<std::string> validate(const Scenario& scenario);
 
-// Parses a rate "500k", "2M", "1500000" (bytes/s, decimal suffixes); nullopt if invalid.
-std::optional<std::uint64_t> parse_rate_bps(std::string_view text);
-
 // Applies one sweep value to a copy of the scenario.
 Scenario with_sweep_value(const Scenario& scenario, double value);
 

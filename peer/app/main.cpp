@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "common/core/byte_rate.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/http/http_server.hpp"
 #include "common/net/stop_signals.hpp"
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
     std::string peer_id;
     std::string log_level = "info";
     std::vector<std::string> bootstrap;
-    std::uint64_t upload_kbps = 0;
+    std::string upload_limit = "0";
     double duration_s = 0;
     int http_port = -1;
     std::uint32_t neighbors = 8;
@@ -53,8 +54,9 @@ int main(int argc, char** argv) {
     app.add_option("--channel", channel, "Channel to join")->capture_default_str();
     app.add_option("--listen", listen, "host:port to accept neighbours on (port 0: any free port)")
         ->capture_default_str();
-    app.add_option("--upload-limit", upload_kbps,
-                   "Media upload cap in kbit/s (0: unlimited); beyond it requests get Busy")
+    app.add_option("--upload-limit", upload_limit,
+                   "Media upload cap, " + std::string(kByteRateHelp) +
+                       "; 0 = unlimited; beyond it requests get Busy")
         ->capture_default_str();
     app.add_option("--report", report_path,
                    "Write the QoE report here as JSON lines: one per second plus a final one "
@@ -95,10 +97,14 @@ int main(int argc, char** argv) {
         }
     }
 
+    const auto upload_bytes_per_s = parse_byte_rate(upload_limit);
+    if (!upload_bytes_per_s) {
+        fail("--upload-limit: not a rate in " + std::string(kByteRateHelp) + ": " + upload_limit);
+    }
     net::PeerNodeConfig config;
     config.engine.channel = channel;
     config.engine.peer_id = PeerId{peer_id};
-    config.engine.upload_limit_bytes_per_s = upload_kbps * 1000 / 8;
+    config.engine.upload_limit_bytes_per_s = *upload_bytes_per_s;
     config.engine.target_neighbors = neighbors;
     config.engine.max_neighbors = 2 * neighbors;
     config.listen = listen;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "common/core/byte_rate.hpp"
+
 namespace p2pls::player {
 
 namespace {
@@ -57,29 +59,13 @@ Result<PlayerMode> parse_mode(std::string_view text, std::string& why) {
 }
 
 Result<std::uint64_t> parse_rate_bytes_per_s(std::string_view text, std::string& why) {
-    struct Suffix {
-        std::string_view text;
-        double factor;
-    };
-    // Longest first so that "kbit" is not read as "k" followed by junk.
-    constexpr Suffix kSuffixes[] = {
-        {"kbit", 1000.0 / 8}, {"Mbit", 1e6 / 8}, {"k", 1e3}, {"M", 1e6}, {"K", 1e3}};
-    double factor = 1;
-    std::string_view number = text;
-    for (const auto& s : kSuffixes) {
-        if (text.size() > s.text.size() && text.ends_with(s.text)) {
-            factor = s.factor;
-            number = text.substr(0, text.size() - s.text.size());
-            break;
-        }
-    }
-    const auto value = parse_number(number);
-    if (!value || *value < 0 || *value * factor > 1e12) {
-        why = "--upload-limit must be a byte rate like 0, 250000, 500k, 2M or 4Mbit (got '" +
+    const auto rate = parse_byte_rate(text);
+    if (!rate) {
+        why = "--upload-limit must be a rate in " + std::string(kByteRateHelp) + " (got '" +
               std::string(text) + "')";
         return Errc::config_invalid;
     }
-    return static_cast<std::uint64_t>(std::llround(*value * factor));
+    return *rate;
 }
 
 Result<std::chrono::milliseconds> parse_seconds(std::string_view text, double min_s,

@@ -48,8 +48,8 @@ Result<SinkSpec> parse_sink(std::string_view text, std::string& why);
 // "native" | "decade".
 Result<PlayerMode> parse_mode(std::string_view text, std::string& why);
 
-// A byte rate: a number with an optional suffix k (x1000), M (x1e6), or the bit-rate forms
-// kbit / Mbit (divided by 8). "0" = unlimited. "500k" = 500,000 bytes/s.
+// --upload-limit: a byte rate (common/core/byte_rate.hpp); "0" = unlimited. `why` says
+// what the flag accepts.
 Result<std::uint64_t> parse_rate_bytes_per_s(std::string_view text, std::string& why);
 
 // Seconds as a decimal ("2.5"), at least `min_s`, at most one day.

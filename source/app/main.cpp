@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/core/byte_rate.hpp"
 #include "common/net/stop_signals.hpp"
 #include "peer/net/decade_cli.hpp"
 #include "peer/net/peer_node.hpp"
@@ -88,8 +89,8 @@ int main(int argc, char** argv) {
     app.add_option("--record", record_dir,
                    "Write every chunk to DIR as <seq>.ts, plus index.tsv and public_key.hex");
     app.add_option("--upload-limit", upload_limit,
-                   "Upload cap to peers, bytes/s, k/M suffixes (decimal); 0 = unlimited; over it "
-                   "peers get Busy")
+                   "Upload cap to peers, " + std::string(p2pls::kByteRateHelp) +
+                       "; 0 = unlimited; over it peers get Busy")
         ->capture_default_str();
     app.add_option("--duration", duration_s, "Stop after this many seconds (0 = run until stopped)")
         ->check(CLI::NonNegativeNumber);
@@ -130,7 +131,7 @@ int main(int argc, char** argv) {
     if (!validate(encode, why)) {
         return fail(snet::kExitConfig, why);
     }
-    const auto upload_bps = parse_rate(upload_limit);
+    const auto upload_bps = p2pls::parse_byte_rate(upload_limit);
     if (!upload_bps) {
         return fail(snet::kExitConfig, "--upload-limit: not a rate: " + upload_limit);
     }

@@ -1,49 +1,6 @@
 #include "source/core/options.hpp"
 
-#include <charconv>
-#include <cmath>
-
 namespace p2pls::source {
-
-Result<std::uint64_t> parse_rate(std::string_view text) {
-    if (text.empty()) {
-        return make_error_code(Errc::config_invalid);
-    }
-    double multiplier = 1;
-    switch (text.back()) {
-        case 'k':
-        case 'K':
-            multiplier = 1e3;
-            break;
-        case 'm':
-        case 'M':
-            multiplier = 1e6;
-            break;
-        case 'g':
-        case 'G':
-            multiplier = 1e9;
-            break;
-        default:
-            break;
-    }
-    if (multiplier != 1) {
-        text.remove_suffix(1);
-    }
-    if (text.empty() || text.front() == '-' || text.front() == '+') {
-        return make_error_code(Errc::config_invalid);
-    }
-    double value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
-        value < 0) {
-        return make_error_code(Errc::config_invalid);
-    }
-    const double bytes = value * multiplier;
-    if (bytes > 1e15) {
-        return make_error_code(Errc::config_invalid);
-    }
-    return static_cast<std::uint64_t>(std::llround(bytes));
-}
 
 Result<void> validate(const EncodeSettings& s, std::string& why) {
     auto fail = [&](std::string reason) -> Result<void> {

@@ -10,10 +10,6 @@
 
 namespace p2pls::source {
 
-// "250000", "500k", "2M", "1.5M" (decimal: k = 1000, M = 1000000); "0" = unlimited.
-// Used for --upload-limit (bytes/s). Rejects empty, negative, junk and overflow.
-Result<std::uint64_t> parse_rate(std::string_view text);
-
 // The encoder and chunker settings the source runs with.
 struct EncodeSettings {
     std::uint32_t width = 640;

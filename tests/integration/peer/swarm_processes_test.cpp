@@ -66,8 +66,8 @@ TEST(PeerProcesses, TenPeersThirtySecondsNoMissesAndTheBooksBalance) {
         peers.emplace_back(
             std::vector<std::string>{bin_path("p2pls-peer"), "--tracker", tracker_url, "--channel",
                                      "itest", "--peer-id", "itest-" + n, "--report",
-                                     (dir / ("r" + n + ".jsonl")).string(), "--upload-limit", "750",
-                                     "--duration", "30"},
+                                     (dir / ("r" + n + ".jsonl")).string(), "--upload-limit",
+                                     "750kbit", "--duration", "30"},
             testing::ChildOptions{.log_file = dir / ("peer" + n + ".log")});
         ASSERT_TRUE(peers.back().started());
     }

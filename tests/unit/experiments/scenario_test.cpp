@@ -68,16 +68,17 @@ region = "us"
     EXPECT_EQ(supply_of(s).decade_servers_bps, 9000u);
 }
 
-TEST(TestbedScenario, RatesAcceptSuffixes) {
-    EXPECT_EQ(parse_rate_bps("250k"), 250'000u);
-    EXPECT_EQ(parse_rate_bps("1.5M"), 1'500'000u);
-    EXPECT_EQ(parse_rate_bps("42"), 42u);
-    EXPECT_FALSE(parse_rate_bps(""));
-    EXPECT_FALSE(parse_rate_bps("k"));
-    EXPECT_FALSE(parse_rate_bps("-5"));
-    EXPECT_FALSE(parse_rate_bps("1.5"));
-    EXPECT_FALSE(parse_rate_bps("12x"));
-    EXPECT_FALSE(parse_rate_bps("1e300M"));
+TEST(TestbedScenario, RatesAreByteRatesOrIntegers) {
+    // The string syntax is common/core/byte_rate.hpp's (tested there).
+    const auto with_upload = [](const std::string& upload) {
+        return "name = \"t\"\nmodes = [\"native\"]\n[peers]\ncount = 2\nupload = " + upload + "\n";
+    };
+    EXPECT_EQ(ok(with_upload("\"4Mbit\"")).peer_upload_bps, 500'000u);
+    EXPECT_EQ(ok(with_upload("\"1.5M\"")).peer_upload_bps, 1'500'000u);
+    EXPECT_EQ(ok(with_upload("42")).peer_upload_bps, 42u);
+    const std::string e = error_of(with_upload("\"lots\""));
+    EXPECT_NE(e.find("peers.upload"), std::string::npos) << e;
+    EXPECT_NE(e.find("4Mbit"), std::string::npos) << e;
 }
 
 struct BadCase {

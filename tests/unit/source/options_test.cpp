@@ -8,20 +8,6 @@
 namespace p2pls::source {
 namespace {
 
-TEST(ParseRate, AcceptsPlainAndSuffixed) {
-    EXPECT_EQ(parse_rate("250000").value(), 250000u);
-    EXPECT_EQ(parse_rate("500k").value(), 500000u);
-    EXPECT_EQ(parse_rate("2M").value(), 2000000u);
-    EXPECT_EQ(parse_rate("1.5M").value(), 1500000u);
-    EXPECT_EQ(parse_rate("0").value(), 0u);
-}
-
-TEST(ParseRate, RejectsJunk) {
-    for (const char* bad : {"", "k", "-5", "+5", "12x", "1e30", "nan", "inf", "5 k", "0x10"}) {
-        EXPECT_FALSE(parse_rate(bad).has_value()) << bad;
-    }
-}
-
 TEST(EncodeSettings, ValidatesRanges) {
     std::string why;
     EXPECT_TRUE(validate(EncodeSettings{}, why).has_value());
