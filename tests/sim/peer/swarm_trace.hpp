@@ -90,11 +90,16 @@ class SwarmTrace {
             return;
         }
         for (const auto& [id, n] : e.neighbors().all()) {
+            // Seconds since the chunk was asked of it (-1: not asked / not given up on).
+            const auto ago = [&](const std::map<ChunkSeq, TimePoint>& m) {
+                const auto it = m.find(seq);
+                return it == m.end() ? -1.0 : to_seconds(sim_.now() - it->second);
+            };
             std::printf(
-                "   %s source=%d holds=%d asked=%d abandoned=%d busy_for=%.2f "
+                "   %s source=%d holds=%d asked=%.2f abandoned=%.2f busy_for=%.2f "
                 "rate=%.0f in_flight=%zu\n",
                 n.peer_id.value().c_str(), n.is_source ? 1 : 0, n.map && n.map->test(seq) ? 1 : 0,
-                n.in_flight.contains(seq) ? 1 : 0, n.abandoned.contains(seq) ? 1 : 0,
+                ago(n.in_flight), ago(n.abandoned),
                 std::max(0.0, to_seconds(n.busy_until - sim_.now())), n.rate_bytes_per_s,
                 n.in_flight.size());
         }
