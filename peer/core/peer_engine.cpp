@@ -454,7 +454,7 @@ void PeerEngine::send_buffer_map(NeighborId to) {
             pullers += n.established && !n.decade ? 1 : 0;
         }
         bm->set_first_fetch_ppm(first_fetch_ppm(
-            first_fetchers_per_chunk(config_.upload_limit_bytes_per_s, chunk_bytes_estimate_,
+            first_fetchers_per_chunk(config_.upload_limit_bytes_per_s, published_chunk_bytes_,
                                      config_.chunk_duration, config_.first_fetchers),
             pullers));
     }
@@ -814,7 +814,7 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
         return ok.error();
     }
     const ChunkSeq seq{chunk.seq()};
-    chunk_bytes_estimate_ = (chunk_bytes_estimate_ * 7 + chunk_frame_bytes(chunk)) / 8;
+    published_chunk_bytes_ = (published_chunk_bytes_ * 7 + chunk_frame_bytes(chunk)) / 8;
     if (seq >= store_.end() || !live_edge_) {
         store_.slide_to(seq - (config_.window - 1));
     }

@@ -174,6 +174,10 @@ class PeerEngine {
     std::map<std::string, TimePoint> pending_connects_;  // endpoint -> asked at
 
     std::uint64_t chunk_bytes_estimate_ = 64 * 1024;
+    // Origin mode: the size of the chunks we publish (for the first-fetcher count). Kept
+    // apart from chunk_bytes_estimate_, which paces Busy retries: DECADE k = 4 swarms in
+    // the simulator flip from 0 % to 48 % missed when those retries shorten by 2 %.
+    std::uint64_t published_chunk_bytes_ = 64 * 1024;
     std::uint64_t peer_hash_ = 0;               // of our peer id: our first-fetch tiers
     std::uint32_t source_first_fetch_ppm_ = 0;  // the source's latest BufferMap says
     std::optional<ChunkSeq> first_fetch_out_;   // our first fetch, while the source has it
