@@ -162,7 +162,7 @@ TEST(SwarmSim, FlashCrowdOfFiftyAllStartAndPlay) {
     EXPECT_LE(static_cast<double>(t.missed), 0.001 * static_cast<double>(t.due))
         << t.missed << " of " << t.due << " missed";
     // Freezes: the goal is none after startup. Over ten seeds (bench/swarm_seeds.sh) the
-    // swarm freezes 13-43 times in all, nearly all early joiners while the crowd arrives.
+    // swarm freezes 7-48 times in all, nearly all early joiners while the crowd arrives.
     EXPECT_LE(t.freezes, 30u) << "freezes across the swarm";
     // The peers carry the stream, not the source: most media comes from peers.
     std::uint64_t from_source = 0, from_peers = 0;
@@ -236,7 +236,7 @@ TEST(SwarmSim, SilentPeersDoNotStallTheSwarm) {
     const Totals t = totals(run, honest);
     print_summary("silent", run, t);
     EXPECT_EQ(t.not_started, 0u);
-    // Over ten seeds the worst misses 0.95 %.
+    // Over ten seeds the worst misses 1.01 %.
     EXPECT_LE(static_cast<double>(t.missed), 0.02 * static_cast<double>(t.due))
         << t.missed << " of " << t.due << " missed";
     // Silent neighbours get dropped as too slow.
