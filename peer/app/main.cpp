@@ -73,12 +73,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--bootstrap", bootstrap, "Neighbour host:port to try (repeatable)");
     app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
-    app.add_option(
-           "--delay-ms", delay_ms,
-           "One-way delay added in user space to every message this node sends, ms (0-10000; "
-           "netem-free link emulation)")
-        ->check(CLI::Range(0, 10'000))
-        ->capture_default_str();
+    net::add_delay_flag(app, delay_ms);
     net::DecadeFlags decade_flags;
     net::add_decade_flags(app, decade_flags);
     CLI11_PARSE(app, argc, argv);

@@ -2,6 +2,7 @@
 //   --mode native|decade   --decade-server URL   --locker ID --locker-secret-file F
 //   --object-chunks k      --decade-slots m      --decade-local-address A
 //   --decade-operator-key-file F
+// Also --delay-ms, the PeerNode's user-space link delay, which both take too.
 // Header-only so that each executable's CLI11 setup stays in its main.cpp.
 #pragma once
 
@@ -15,6 +16,16 @@
 #include "peer/net/peer_node.hpp"
 
 namespace p2pls::net {
+
+// --delay-ms into `delay_ms` (the testbed reads the flag's help to find it).
+inline void add_delay_flag(CLI::App& app, std::uint32_t& delay_ms) {
+    app.add_option(
+           "--delay-ms", delay_ms,
+           "One-way delay added in user space to every message this node sends, ms (0-10000; "
+           "netem-free link emulation)")
+        ->check(CLI::Range(0, 10'000))
+        ->capture_default_str();
+}
 
 struct DecadeFlags {
     std::string mode = "native";

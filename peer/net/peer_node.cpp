@@ -31,7 +31,7 @@ namespace {
 
 // A DECADE peer gives up on storage and plays natively after this many failed locker
 // registrations (2 s apart), or this many tracker replies that name no DECADE server.
-constexpr int kRegisterAttemptsBeforeNative = 3;
+constexpr int kDecadeSetupFailuresBeforeNative = 3;
 
 TimePoint clock_now() {
     return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
@@ -118,7 +118,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
     // DECADE mode: the driver, and the tracker reply that came before the locker was ready.
     std::unique_ptr<DecadeDriver> decade;
     bool decade_preparing = false;
-    int decade_register_failures = 0;
+    int decade_setup_failures = 0;  // failed registrations, or replies naming no server
     std::optional<tracker_api::AnnounceResponse> decade_pending_reply;
 
     // --- engine plumbing ---------------------------------------------------------------
@@ -219,9 +219,9 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             }
             if (!locker) {
                 decade_preparing = false;
-                if (++decade_register_failures >= kRegisterAttemptsBeforeNative) {
+                if (++decade_setup_failures >= kDecadeSetupFailuresBeforeNative) {
                     play_natively("DECADE server " + server + " refused or did not answer " +
-                                  std::to_string(decade_register_failures) +
+                                  std::to_string(decade_setup_failures) +
                                   " locker registrations (" + locker.error().message() + ")");
                     co_return;
                 }
@@ -549,11 +549,11 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             if (!engine) {
                 decade_pending_reply = reply;  // DECADE: the locker is not ready yet
                 if (config.engine.decade.server.empty() &&
-                    ++decade_register_failures >= kRegisterAttemptsBeforeNative) {
+                    ++decade_setup_failures >= kDecadeSetupFailuresBeforeNative) {
                     // Nobody names a home server (no --decade-server, and the tracker
                     // knows none): there is no storage to wait for.
                     play_natively("the tracker named no DECADE server in " +
-                                  std::to_string(decade_register_failures) + " replies");
+                                  std::to_string(decade_setup_failures) + " replies");
                 }
                 return;
             }

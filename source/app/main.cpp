@@ -104,12 +104,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--port-file", port_file,
                    "Write the bound peer port to this file (for --listen with port 0)");
-    app.add_option(
-           "--delay-ms", delay_ms,
-           "One-way delay added in user space to every message this node sends, ms (0-10000; "
-           "netem-free link emulation)")
-        ->check(CLI::Range(0, 10'000))
-        ->capture_default_str();
+    p2pls::net::add_delay_flag(app, delay_ms);
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
         ->capture_default_str();

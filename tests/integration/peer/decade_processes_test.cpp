@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/core/proto_json.hpp"
 #include "p2pls/report.pb.h"
+#include "tests/integration/peer/last_report.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace p2pls {
@@ -30,23 +30,8 @@ using namespace std::chrono_literals;
 using testing::bin_path;
 using testing::ChildOptions;
 using testing::ChildProcess;
+using testing::last_report;
 using testing::ServerProcess;
-
-// The last line of a JSON-lines report, parsed.
-std::optional<report::QoeReport> last_report(const fs::path& path) {
-    std::ifstream in(path);
-    std::string line, last;
-    while (std::getline(in, line)) {
-        if (!line.empty()) {
-            last = line;
-        }
-    }
-    report::QoeReport r;
-    if (last.empty() || parse_json(last, r).has_value()) {
-        return std::nullopt;
-    }
-    return r;
-}
 
 std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
     static_cast<std::string*>(out)->append(data, size * n);

@@ -62,47 +62,41 @@ tracker_api::AnnounceRequest announce() {
     return r;
 }
 
-// Runs the client against `tracker` for `d`; returns the statuses it reported.
-std::vector<int> run_for(asio::io_context& io, const BusyTracker& tracker,
-                         TrackerClientOptions options, std::chrono::milliseconds d) {
-    TrackerClient client(io, tracker.url(), "ch", options);
-    std::vector<int> statuses;
+struct Outcome {
+    int requests = 0;           // what the busy tracker received
+    std::vector<int> statuses;  // what the client reported to on_error
+};
+
+// A client with a 100 ms initial backoff (alone, 4-5 retries in 1.5 s) against a tracker
+// that answers every announce with 503 and `retry_after`, for 1.5 s.
+Outcome run_against(const std::string& retry_after, std::chrono::milliseconds max_backoff) {
+    asio::io_context io;
+    BusyTracker tracker(io, retry_after);
+    TrackerClientOptions o;
+    o.initial_backoff = 100ms;
+    o.max_backoff = max_backoff;
+    TrackerClient client(io, tracker.url(), "ch", o);
+    Outcome out;
     client.start(announce(), {},
-                 [&](const std::string&, int status) { statuses.push_back(status); });
-    io.run_for(d);
-    return statuses;
+                 [&](const std::string&, int status) { out.statuses.push_back(status); });
+    io.run_for(1500ms);
+    out.requests = tracker.requests();
+    return out;
 }
 
 TEST(TrackerClientRetry, WaitsAsLongAsABusyTrackerAsks) {
-    asio::io_context io;
-    BusyTracker tracker(io, "3");
-    TrackerClientOptions o;
-    o.initial_backoff = 100ms;  // alone, it would retry 4-5 times in 1.5 s
-    o.max_backoff = 10s;
-    const auto statuses = run_for(io, tracker, o, 1500ms);
-    EXPECT_EQ(tracker.requests(), 1);
-    ASSERT_EQ(statuses.size(), 1u);
-    EXPECT_EQ(statuses[0], 503);
+    const Outcome out = run_against("3", 10s);
+    EXPECT_EQ(out.requests, 1);
+    ASSERT_EQ(out.statuses.size(), 1u);
+    EXPECT_EQ(out.statuses[0], 503);
 }
 
 TEST(TrackerClientRetry, NeverWaitsLongerThanItsBackoffCap) {
-    asio::io_context io;
-    BusyTracker tracker(io, "100000");
-    TrackerClientOptions o;
-    o.initial_backoff = 100ms;
-    o.max_backoff = 300ms;
-    run_for(io, tracker, o, 1500ms);
-    EXPECT_GE(tracker.requests(), 3);
+    EXPECT_GE(run_against("100000", 300ms).requests, 3);
 }
 
 TEST(TrackerClientRetry, AMalformedRetryAfterMeansTheUsualBackoff) {
-    asio::io_context io;
-    BusyTracker tracker(io, "soon");
-    TrackerClientOptions o;
-    o.initial_backoff = 100ms;
-    o.max_backoff = 10s;
-    run_for(io, tracker, o, 1500ms);
-    EXPECT_GE(tracker.requests(), 3);
+    EXPECT_GE(run_against("soon", 10s).requests, 3);
 }
 
 }  // namespace
