@@ -29,7 +29,8 @@ awk '
     { for (i = 3; i <= NF; ++i) { split($i, kv, "="); v[kv[1]] = kv[2] }
       s = $2; due[s] += v["due"]; miss[s] += v["missed"]; frz[s] += v["freezes"];
       ns[s] += v["not_started"]; if (v["max_startup_s"] > ms[s]) ms[s] = v["max_startup_s"];
+      med[s] += v["median_startup_s"];
       if (v["missed"] / v["due"] > worst[s]) worst[s] = v["missed"] / v["due"]; n[s]++ }
     END { for (s in due)
-        printf "total %s runs=%d miss=%.3f%% worst_seed_miss=%.2f%% freezes=%d not_started=%d max_startup_s=%.2f\n",
-               s, n[s], 100 * miss[s] / due[s], 100 * worst[s], frz[s], ns[s], ms[s] }' "$out"
+        printf "total %s runs=%d miss=%.3f%% worst_seed_miss=%.2f%% freezes=%d not_started=%d mean_median_startup_s=%.2f max_startup_s=%.2f\n",
+               s, n[s], 100 * miss[s] / due[s], 100 * worst[s], frz[s], ns[s], med[s] / n[s], ms[s] }' "$out"

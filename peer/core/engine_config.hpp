@@ -85,6 +85,14 @@ struct EngineConfig {
     std::uint32_t first_fetchers = 0;
     Duration first_fetch_step = 500ms;
     std::uint32_t busy_retry_max_ms = 5000;  // cap on a neighbour's retry_after
+    // Requests marked due_soon (wire Request.due_soon): a playing peer's for chunks due
+    // within `due_soon`, and a peer not started after `startup_patience` its startup
+    // chunks'. A holder serves other requests only while a chunk's worth of budget would
+    // remain for these; the source serves them outside its spread (source_spread.hpp),
+    // whose demand window is `spread_window`.
+    Duration due_soon = 2s;
+    Duration startup_patience = 5s;
+    Duration spread_window = 500ms;
 
     // --- playback ---
     Duration startup_lag = 8s;     // join at live_edge - startup_lag

@@ -34,7 +34,11 @@ PeerEngine::PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now)
       next_tick_(now),
       next_buffer_map_(now + (config_.decade.enabled ? config_.decade.token_refresh
                                                      : config_.buffer_map_interval)),
-      next_maintenance_(now) {}
+      next_maintenance_(now) {
+    if (config_.origin && !upload_.unlimited()) {
+        spread_.emplace(config_.spread_window);
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Membership and connections
@@ -327,7 +331,7 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
             config_.upload_burst_bytes = 2 * bytes;
             upload_.set_rate(config_.upload_limit_bytes_per_s, config_.upload_burst_bytes, now);
         }
-        if (!upload_.try_consume(bytes, now)) {
+        if (!admit_upload(ChunkSeq{raw}, bytes, request.due_soon(), now)) {
             busy.mutable_busy()->add_seqs(raw);
             continue;
         }
@@ -344,6 +348,32 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
             std::clamp<std::int64_t>(wait.count(), 50, config_.busy_retry_max_ms)));
         send(id, std::move(busy));
     }
+}
+
+bool PeerEngine::admit_upload(ChunkSeq seq, std::uint64_t bytes, bool due_soon, TimePoint now) {
+    if (upload_.unlimited()) {
+        return true;
+    }
+    if (spread_) {
+        // The source: least-copied first, unless a stall is near.
+        spread_->note_requested(seq, now);
+        if (!due_soon && !spread_->least_copied(seq, now)) {
+            return false;
+        }
+    } else if (!due_soon && upload_.available(now) < 2 * bytes) {
+        // A peer: the last chunk's worth of budget is for requests marked due soon. In a
+        // flash crowd the newcomers' startup requests otherwise take the uplinks of the
+        // peers already playing, whose thin buffers then stall (50-peer swarm, ten seeds:
+        // 208 freezes without this and the source's spread, 1 with both).
+        return false;
+    }
+    if (!upload_.try_consume(bytes, now)) {
+        return false;
+    }
+    if (spread_) {
+        spread_->note_served(seq);
+    }
+    return true;
 }
 
 void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) {
@@ -784,7 +814,8 @@ void PeerEngine::run_scheduler(TimePoint now) {
         return;
     }
     const auto assignments = schedule(input);
-    std::map<NeighborId, wire::PeerMessage> requests;
+    // One Request per neighbour and due_soon marking.
+    std::map<std::pair<NeighborId, bool>, wire::PeerMessage> requests;
     for (const Assignment& a : assignments) {
         Neighbor* n = table_.find(a.to);
         if (decade() && fallback_seqs_.insert(a.seq).second) {
@@ -795,11 +826,22 @@ void PeerEngine::run_scheduler(TimePoint now) {
         if (a.first_fetch) {
             first_fetch_out_ = a.seq;
         }
-        requests[a.to].mutable_request()->add_seqs(a.seq.value());
+        const bool soon = due_soon(a.seq, now);
+        wire::Request* request = requests[{a.to, soon}].mutable_request();
+        request->add_seqs(a.seq.value());
+        request->set_due_soon(soon);
     }
-    for (auto& [id, m] : requests) {
-        send(id, std::move(m));
+    for (auto& [key, m] : requests) {
+        send(key.first, std::move(m));
     }
+}
+
+bool PeerEngine::due_soon(ChunkSeq seq, TimePoint now) const {
+    if (playback_.started()) {
+        return playback_.due(seq, now) - now < config_.due_soon;
+    }
+    return now - started_at_ >= config_.startup_patience &&
+           seq < playback_.playhead() + config_.chunks_in(config_.startup_buffer);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -817,6 +859,9 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
     published_chunk_bytes_ = (published_chunk_bytes_ * 7 + chunk_frame_bytes(chunk)) / 8;
     if (seq >= store_.end() || !live_edge_) {
         store_.slide_to(seq - (config_.window - 1));
+    }
+    if (spread_) {
+        spread_->forget_before(store_.base());
     }
     if (!store_.insert(std::make_shared<const wire::Chunk>(std::move(chunk)))) {
         return {};  // a republish or a chunk older than the window: nothing to do

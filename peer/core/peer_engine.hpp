@@ -42,6 +42,7 @@
 #include "peer/core/engine_config.hpp"
 #include "peer/core/neighbor_table.hpp"
 #include "peer/core/playback.hpp"
+#include "peer/core/source_spread.hpp"
 #include "peer/core/traffic.hpp"
 
 namespace p2pls::peer {
@@ -154,6 +155,11 @@ class PeerEngine {
     void maintain(TimePoint now);
     void refill(TimePoint now);
     void run_scheduler(TimePoint now);
+    // Whether a request for `seq` goes out marked due_soon (EngineConfig::due_soon).
+    [[nodiscard]] bool due_soon(ChunkSeq seq, TimePoint now) const;
+    // Whether our upload budget serves `bytes` for this request now (spread, reserve).
+    [[nodiscard]] bool admit_upload(ChunkSeq seq, std::uint64_t bytes, bool due_soon,
+                                    TimePoint now);
     [[nodiscard]] std::optional<ChunkSeq> expected_live_edge(TimePoint now) const;
 
     EngineConfig config_;
@@ -181,6 +187,7 @@ class PeerEngine {
     std::uint64_t peer_hash_ = 0;               // of our peer id: our first-fetch tiers
     std::uint32_t source_first_fetch_ppm_ = 0;  // the source's latest BufferMap says
     std::optional<ChunkSeq> first_fetch_out_;   // our first fetch, while the source has it
+    std::optional<SourceSpread> spread_;        // origin mode with an upload budget
     TimePoint next_tick_{};
     TimePoint next_buffer_map_{};
     TimePoint next_maintenance_{};

@@ -55,11 +55,12 @@ wire::PeerMessage buffer_map(std::uint64_t base, const std::string& held, std::u
     return m;
 }
 
-wire::PeerMessage request(std::vector<std::uint64_t> seqs) {
+wire::PeerMessage request(std::vector<std::uint64_t> seqs, bool due_soon = false) {
     wire::PeerMessage m;
     for (auto s : seqs) {
         m.mutable_request()->add_seqs(s);
     }
+    m.mutable_request()->set_due_soon(due_soon);
     return m;
 }
 
@@ -97,6 +98,15 @@ std::optional<Disconnect> disconnect_of(const std::vector<Action>& actions, Neig
         }
     }
     return std::nullopt;
+}
+
+// The seqs served in `actions`.
+std::vector<std::uint64_t> served(const std::vector<Action>& actions) {
+    std::vector<std::uint64_t> out;
+    for (const auto& c : only<SendChunk>(actions)) {
+        out.push_back(c.chunk->seq());
+    }
+    return out;
 }
 
 const NeighborId kA{1};
@@ -229,6 +239,31 @@ TEST(PeerEngine, OriginServesUnderItsBudgetAndAnswersBusyBeyond) {
     EXPECT_EQ(f.engine.traffic().chunks_served, 4u);
 }
 
+// With its budget short, the source serves the chunk asked for with the fewest copies
+// out; one that someone is about to stall on goes regardless.
+TEST(PeerEngine, OriginServesTheLeastCopiedChunkFirstUnlessAStallIsNear) {
+    auto c = config(true);
+    c.upload_limit_bytes_per_s = 1200;  // about one ~1 KB chunk per second
+    c.upload_burst_bytes = 1200;
+    c.spread_window = 2s;
+    Fixture f(c);
+    f.engine.on_neighbor_connected(kB, "", false, t0);
+    f.engine.on_message(kB, hello("b"), t0);
+    for (std::uint64_t s = 1; s <= 2; ++s) {
+        ASSERT_TRUE(f.engine.publish_local_chunk(make_chunk(s), t0));
+    }
+    f.engine.take_actions();
+    EXPECT_EQ(served(f.step(kA, request({1}))), std::vector<std::uint64_t>{1});
+    EXPECT_TRUE(served(f.step(kB, request({2}))).empty()) << "no budget left";
+    // A second on, A asks for 1 again: 2 was asked for and has no copy out, so 1 waits,
+    // unless A is about to stall on it.
+    EXPECT_TRUE(served(f.step(kA, request({1}), 1100ms)).empty());
+    EXPECT_EQ(served(f.step(kA, request({1}, true), 1100ms)), std::vector<std::uint64_t>{1});
+    EXPECT_TRUE(served(f.step(kB, request({2}), 1100ms)).empty()) << "no budget left";
+    EXPECT_EQ(served(f.step(kB, request({2}), 2200ms)), std::vector<std::uint64_t>{2});
+    EXPECT_EQ(f.engine.traffic().chunks_served, 3u);
+}
+
 TEST(PeerEngine, OriginAnnouncesEachPublishedChunk) {
     Fixture f(config(true));
     ASSERT_TRUE(f.engine.publish_local_chunk(make_chunk(7), t0));
@@ -339,6 +374,84 @@ TEST(PeerEngine, ViewerJoinsFetchesFromSourceAndPlays) {
     EXPECT_NEAR(r.startup_delay_s(), 0.1, 1e-9);
     EXPECT_GT(r.bytes_from_source(), 0u);
     EXPECT_EQ(r.bytes_from_peers(), 0u);
+}
+
+// A viewer's last chunk of upload budget is for neighbours about to stall: a request
+// not marked due soon must leave a chunk's worth behind.
+TEST(PeerEngine, ViewerKeepsItsLastChunkOfBudgetForRequestsDueSoon) {
+    auto c = config();
+    c.startup_lag = 3s;
+    c.upload_limit_bytes_per_s = 1000;
+    c.upload_burst_bytes = 2200;  // two ~1.1 KB chunks
+    PeerEngine e(c, 1, t0);
+    e.on_neighbor_connected(kA, "s:1", true, t0);
+    e.on_message(kA, hello("src", true), t0);
+    e.on_message(kA, buffer_map(40, "xxxxxxxxxxx", 50), t0);
+    e.on_timer(t0);  // asks the source for 47..49
+    for (std::uint64_t seq = 47; seq <= 49; ++seq) {
+        e.on_message(kA, chunk_message(make_chunk(seq)), t0);
+    }
+    ASSERT_TRUE(e.store().has(ChunkSeq{49}));
+    e.on_neighbor_connected(kB, "b:1", false, t0);
+    e.on_message(kB, hello("b"), t0);
+    e.take_actions();
+    const auto ask = [&](std::vector<std::uint64_t> seqs, bool due_soon) {
+        e.on_message(kB, request(std::move(seqs), due_soon), t0);
+        return served(e.take_actions());
+    };
+    EXPECT_EQ(ask({47}, false), std::vector<std::uint64_t>{47}) << "a full bucket";
+    EXPECT_TRUE(ask({48}, false).empty()) << "the last chunk's worth is kept";
+    EXPECT_EQ(ask({48}, true), std::vector<std::uint64_t>{48});
+    EXPECT_TRUE(ask({49}, true).empty()) << "the budget is spent";
+}
+
+// Which requests go out marked due soon: a playing viewer's for chunks due within
+// `due_soon`; before startup, none until `startup_patience` has passed, then those for
+// the startup chunks.
+TEST(PeerEngine, ViewerMarksRequestsDueSoon) {
+    auto c = config();
+    c.startup_lag = 3s;  // joins at 47; startup needs 47 and 48
+    PeerEngine e(c, 1, t0);
+    e.on_neighbor_connected(kA, "s:1", true, t0);
+    e.on_message(kA, hello("src", true), t0);
+    e.on_message(kA, buffer_map(40, "xxxxxxxxxxx", 50), t0);
+    e.take_actions();
+    // The requests out, seq -> marked due soon.
+    const auto requests_at = [&](Duration at) {
+        e.on_timer(t0 + at);
+        std::map<std::uint64_t, bool> out;
+        for (const auto& m : only<SendMessage>(e.take_actions())) {
+            for (auto seq : m.message.request().seqs()) {
+                out[seq] = m.message.request().due_soon();
+            }
+        }
+        return out;
+    };
+    EXPECT_EQ(requests_at(0s),
+              (std::map<std::uint64_t, bool>{{47, false}, {48, false}, {49, false}}));
+    // The source is busy; after five seconds without a start, the startup chunks are
+    // marked.
+    wire::PeerMessage busy;
+    for (std::uint64_t seq : {47, 48, 49}) {
+        busy.mutable_busy()->add_seqs(seq);
+    }
+    busy.mutable_busy()->set_retry_after_ms(100);
+    e.on_message(kA, busy, t0 + 4s);
+    EXPECT_EQ(requests_at(4900ms),
+              (std::map<std::uint64_t, bool>{{47, false}, {48, false}, {49, false}}));
+    e.on_message(kA, busy, t0 + 5s);
+    EXPECT_EQ(requests_at(5100ms),
+              (std::map<std::uint64_t, bool>{{47, true}, {48, true}, {49, false}}));
+    // Playing from 5.2 s: 49 is due at 7.2 s, 50 at 8.2 s; due soon from 5.2 s and 6.2 s.
+    for (std::uint64_t seq : {47, 48}) {
+        e.on_message(kA, chunk_message(make_chunk(seq)), t0 + 5200ms);
+    }
+    e.on_message(kA, busy, t0 + 5200ms);
+    ASSERT_TRUE(e.playback().started());
+    EXPECT_EQ(requests_at(5500ms), (std::map<std::uint64_t, bool>{{49, true}, {50, false}}));
+    busy.mutable_busy()->add_seqs(50);
+    e.on_message(kA, busy, t0 + 6s);
+    EXPECT_EQ(requests_at(6300ms), (std::map<std::uint64_t, bool>{{49, true}, {50, true}}));
 }
 
 TEST(PeerEngine, BadChunkIsNeverPlayedAndItsSenderIsBannedForGood) {
