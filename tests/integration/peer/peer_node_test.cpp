@@ -289,11 +289,13 @@ TEST_F(PeerNodeTest, ANeighbourThatStopsReadingIsClosedNotBufferedForever) {
     Probe greedy(port);
     ASSERT_TRUE(greedy.connected());
     greedy.send_message(hello("probe"));
-    // Ask for everything the origin holds, again and again, and never read a byte.
+    // Ask for everything the origin holds, again and again, and never read a byte. Marked
+    // due soon, so the origin's spread (source_spread.hpp) does not hold repeats back.
     bool closed = false;
     const auto end = std::chrono::steady_clock::now() + 30s;
     while (!closed && std::chrono::steady_clock::now() < end) {
         wire::PeerMessage ask;
+        ask.mutable_request()->set_due_soon(true);
         const std::uint64_t newest = seq_ - 1;
         for (std::uint64_t s = newest > 30 ? newest - 30 : 1; s <= newest; ++s) {
             ask.mutable_request()->add_seqs(s);
