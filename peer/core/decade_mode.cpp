@@ -192,7 +192,8 @@ void PeerEngine::decade_schedule(TimePoint now) {
                                       ? Duration::max()
                                       : config_.decade.fallback_margin +
                                             Duration{static_cast<std::int64_t>((h >> 8) % spread)};
-        const bool cross_ok = time_left < patience;
+        // While calm (a copy across servers was slow lately), only the early share copies.
+        const bool cross_ok = time_left < patience && (early || now >= cross_server_calm_until_);
         // Holder: one whose locker holds it and whose token covers it, on our own server
         // first (the server links instead of copying), then the least loaded.
         candidates.clear();
@@ -285,6 +286,7 @@ void PeerEngine::decade_schedule(TimePoint now) {
             op.set_remote_server(n->range_token->server());
             if (n->range_token->server() != config_.decade.server) {
                 ++decade_stats_.cross_server;
+                ++st.cross_server;
             }
             op.set_remote_locker(n->range_token->locker());
             op.set_remote_name(
@@ -313,6 +315,9 @@ void PeerEngine::decade_fail_fetch(std::uint64_t id, Errc code, Duration retry_a
     }
     for (ChunkSeq o : it->second.objects) {
         objects_in_flight_.erase(o);
+    }
+    if (code == Errc::timeout) {
+        cross_server_calm_until_ = now + config_.decade.cross_server_calm;
     }
     fetches_.erase(it);
     ++decade_stats_.failed_requests;
@@ -343,6 +348,14 @@ void PeerEngine::on_decade_fetched(std::uint64_t id, DecadeResult result, TimePo
     }
     FetchState st = std::move(it->second);
     fetches_.erase(it);
+    // Congestion at a server's uplink shows first as slow copies across servers. Every
+    // peer whose patience ran out then copied too, each copy slowed the next, requests
+    // timed out and were asked again: with k = 4 and m >= 2 the simulated swarm
+    // (decade_swarm_sim_test.cpp) missed 64-73 % of its chunks. Calming down to the early
+    // share lets the uplink drain and the server-local links take over.
+    if (st.cross_server > 0 && now - st.sent_at > config_.decade.fallback_margin) {
+        cross_server_calm_until_ = now + config_.decade.cross_server_calm;
+    }
     for (ChunkSeq o : st.objects) {
         objects_in_flight_.erase(o);
     }

@@ -36,6 +36,10 @@ struct DecadeConfig {
     // fallback_margin + a per-peer, per-object share of cross_server_spread.
     std::uint32_t cross_server_share = 6;
     Duration cross_server_spread = 1500ms;
+    // A copy from another server that took longer than fallback_margin, or a request
+    // that timed out, says a server's uplink is congested: for this long only the early
+    // share copies across servers. Without it, k = 4 swarms collapsed (decade_mode.cpp).
+    Duration cross_server_calm = 10s;
     std::uint32_t object_ttl_s = 120;  // TTL of what lands in our locker
     // Unix seconds at TimePoint{} (tokens carry wall-clock expiry; the core reads no clock):
     // unix_now = unix_offset_s + seconds(now.time_since_epoch()).

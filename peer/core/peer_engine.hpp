@@ -197,6 +197,7 @@ class PeerEngine {
     struct FetchState {
         std::vector<ChunkSeq> objects;  // first seq of each object, in op order
         std::vector<NeighborId> holders;
+        std::size_t cross_server = 0;  // ops that copy from another server
         TimePoint sent_at{};
     };
     struct PutState {
@@ -213,6 +214,7 @@ class PeerEngine {
     std::set<ChunkSeq> fallback_seqs_;  // seqs counted as fallbacks (once each)
     std::uint64_t next_decade_id_ = 1;
     TimePoint decade_blocked_until_{};
+    TimePoint cross_server_calm_until_{};  // EngineConfig::decade.cross_server_calm
     TimePoint last_now_{};  // time of the latest event (for tokens minted in send_buffer_map)
     struct CachedToken {
         wire::RangeToken token;
