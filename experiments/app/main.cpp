@@ -331,6 +331,12 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
             fail_line("--netns: " + why);
             return kExitUsage;
         }
+        if (lab->leftovers_removed() > 0) {
+            std::fprintf(stderr,
+                         "p2pls-testbed: --netns: removed %u namespaces and interfaces left "
+                         "by testbeds that were killed\n",
+                         lab->leftovers_removed());
+        }
     }
 
     const bool tty = isatty(2) != 0;

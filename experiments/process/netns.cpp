@@ -2,7 +2,13 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <string_view>
 
 #include "experiments/process/children.hpp"
 #include "experiments/process/files.hpp"
@@ -11,7 +17,78 @@ namespace p2pls::experiments {
 
 namespace {
 constexpr std::uint32_t kMaxPeers = 60'000;
+constexpr std::string_view kTagPrefix = "p2tb";
+constexpr unsigned kTagModulus = 100'000;
+
+// The tag number of one of our names: "p2tb" + digits, then "-<i>" (namespace), "br"
+// (bridge) or "h<i>" / "p<i>" (veth ends); nullopt for anything else.
+std::optional<unsigned> tag_number(std::string_view name) {
+    if (!name.starts_with(kTagPrefix)) {
+        return std::nullopt;
+    }
+    name.remove_prefix(kTagPrefix.size());
+    unsigned n = 0;
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+    const auto digits = static_cast<std::size_t>(end - name.data());
+    if (ec != std::errc{} || digits == 0 || digits > 5) {
+        return std::nullopt;
+    }
+    const std::string_view rest = name.substr(digits);
+    const auto all_digits = [](std::string_view s) {
+        return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    const bool ours =
+        rest == "br" || (rest.starts_with("-") && all_digits(rest.substr(1))) ||
+        ((rest.starts_with("h") || rest.starts_with("p")) && all_digits(rest.substr(1)));
+    return ours ? std::optional<unsigned>(n) : std::nullopt;
+}
+
+// Tag numbers of the other p2pls-testbed processes running now (their labs are live).
+std::set<unsigned> live_tags() {
+    std::set<unsigned> out;
+    const auto self = static_cast<unsigned long>(getpid());
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string name = entry.path().filename().string();
+        unsigned long pid = 0;
+        const auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), pid);
+        if (err != std::errc{} || end != name.data() + name.size() || pid == self) {
+            continue;
+        }
+        std::ifstream comm(entry.path() / "comm");
+        std::string command;
+        if (std::getline(comm, command) && command == "p2pls-testbed") {
+            out.insert(static_cast<unsigned>(pid % kTagModulus));
+        }
+    }
+    return out;
+}
+
+// Our names in `dir` (one entry per namespace or interface) whose testbed is gone.
+std::vector<std::string> stale_names(const char* dir, const std::set<unsigned>& live) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (const auto tag = tag_number(name); tag && !live.contains(*tag)) {
+            out.push_back(name);
+        }
+    }
+    return out;
+}
 }  // namespace
+
+void NetnsLab::remove_leftovers() {
+    const std::set<unsigned> live = live_tags();
+    std::string ignored;
+    // Namespaces first: deleting one deletes the veth pair it holds an end of.
+    for (const std::string& ns : stale_names("/run/netns", live)) {
+        leftovers_removed_ += run({"ip", "netns", "del", ns}, ignored) ? 1 : 0;
+    }
+    for (const std::string& link : stale_names("/sys/class/net", live)) {
+        leftovers_removed_ += run({"ip", "link", "del", link}, ignored) ? 1 : 0;
+    }
+}
 
 bool NetnsLab::run(const std::vector<std::string>& argv, std::string& why) const {
     // Not interruptible: a half-built or half-removed lab must not be left behind.
@@ -46,6 +123,7 @@ std::unique_ptr<NetnsLab> NetnsLab::create(std::uint32_t peers, std::uint64_t up
     lab->host_ = "10." + std::to_string(lab->subnet_) + ".0.1";
     lab->log_ = log_dir + "/netns-command.log";
     lab->peers_ = peers;
+    lab->remove_leftovers();
     const std::string prefix = "/16";
     if (!lab->run({"ip", "link", "add", lab->bridge_, "type", "bridge"}, why) ||
         !lab->run({"ip", "addr", "add", lab->host_ + prefix, "dev", lab->bridge_}, why) ||

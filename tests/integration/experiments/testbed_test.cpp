@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -255,18 +256,38 @@ TEST(TestbedIntegration, BadScenarioIsAOneLineErrorAndExit2) {
     EXPECT_NE(line.find("peers.count"), std::string::npos) << line;
 }
 
+// Runs a command through the shell; true when it exits 0.
+bool sh(const std::string& command) {
+    return std::system((command + " 2>/dev/null").c_str()) == 0;
+}
+
 TEST(TestbedIntegration, NetnsRunsPeersInNamespacesOrSaysWhy) {
     TempDir dir("p2pls-testbed");
     const fs::path out = dir.path() / "out";
+    // As if a testbed with tag 99999 had been killed mid-run: a namespace, its bridge and
+    // a veth pair never moved into a namespace. Plus a namespace that only looks alike.
+    const bool root = geteuid() == 0;
+    if (root) {
+        sh("ip netns add p2tb99999-0");
+        sh("ip link add p2tb99999br type bridge");
+        sh("ip link add p2tb99999h1 type veth peer name p2tb99999p1");
+        sh("ip netns add p2tbkeep");
+    }
     auto testbed = spawn_testbed({"run", scenario("smoke.toml"), "--netns", "--out", out.string()},
                                  dir.path());
     const int code = wait_exit(testbed, std::chrono::seconds(170));
     const std::string text = testbed.output();
-    if (geteuid() != 0) {
+    if (!root) {
         EXPECT_EQ(code, 2);
         EXPECT_NE(text.find("needs root"), std::string::npos) << text;
         return;
     }
+    EXPECT_FALSE(fs::exists("/run/netns/p2tb99999-0"));
+    EXPECT_FALSE(fs::exists("/sys/class/net/p2tb99999br"));
+    EXPECT_FALSE(fs::exists("/sys/class/net/p2tb99999h1"));
+    EXPECT_TRUE(fs::exists("/run/netns/p2tbkeep")) << "not a testbed name: left alone";
+    sh("ip netns del p2tbkeep");
+    EXPECT_NE(text.find("removed 3 namespaces and interfaces"), std::string::npos) << text;
     ASSERT_EQ(code, 0) << text;
     const auto rows = read_summary_csv(out / "summary.csv");
     ASSERT_EQ(rows.count("native"), 1u);
