@@ -136,5 +136,105 @@ TEST_F(DecadeEngine, BufferMapCarriesARangeTokenForTheAdvertisedWindow) {
     EXPECT_EQ(bm->bits(), std::string(bm->bits().size(), '\0'));
 }
 
+// Copies across servers calm down after a slow one (decade.cross_server_calm): a peer not
+// in the early share then waits for a holder on its own server. Same script twice: a
+// neighbour on another server holds 92..99; we ask it for the two startup chunks, the
+// answer comes after `answer_after`; half a second later chunk 94 is 1.5 s from its
+// deadline, inside fallback_margin (2 s). Answered fast, we copy 94 across at once;
+// answered slower than fallback_margin, we do not.
+TEST_F(DecadeEngine, CopiesAcrossServersCalmDownAfterASlowOne) {
+    config_.decade.cross_server_share = UINT32_MAX;  // we are not in the early share
+    config_.decade.cross_server_spread = Duration{1};
+    config_.startup_lag = 8s;  // live edge 100: we join at 92
+    const auto chunk_bytes = [this](std::uint64_t seq) {
+        auto c = std::make_shared<wire::Chunk>();
+        c->set_seq(seq);
+        c->set_duration_us(1'000'000);
+        c->set_payload(std::string(200, 'v'));
+        sign_chunk(key_.secret_key, "ch", *c);
+        return encode_object({c});
+    };
+    // The far neighbour's Hello and buffer map, with a range token for its locker.
+    const auto far_neighbour = [this](PeerEngine& e, TimePoint now) {
+        const NeighborId far{2};
+        e.on_neighbor_connected(far, "10.0.0.2:1", true, now);
+        wire::PeerMessage h;
+        h.mutable_hello()->set_version(kWireVersion);
+        h.mutable_hello()->set_channel("ch");
+        h.mutable_hello()->set_peer_id("far");
+        h.mutable_hello()->set_mode(wire::decade);
+        h.mutable_hello()->set_decade_server("http://far");
+        e.on_message(far, h, now);
+        decade::TokenClaims c;
+        c.locker = "l-far";
+        c.ops = decade::op_bit(decade::Op::get);
+        c.prefix = "ch-";
+        c.seq_first = 80;
+        c.seq_last = 140;
+        c.not_before_s = 0;
+        c.expiry_s = config_.decade.unix_offset_s + 7200 + 600;
+        decade::LockerSecret secret{};
+        secret.fill(3);
+        wire::PeerMessage m;
+        auto* bm = m.mutable_buffer_map();
+        ChunkBitmap bits(64, ChunkSeq{80});
+        for (std::uint64_t seq = 92; seq <= 99; ++seq) {
+            bits.set(ChunkSeq{seq});
+        }
+        bm->set_base(80);
+        bm->set_window(64);
+        bm->set_bits(bits.encode());
+        bm->set_live_edge(100);
+        auto* rt = bm->mutable_range_token();
+        rt->set_server("http://far");
+        rt->set_locker("l-far");
+        rt->set_token(*decade::generate_token(secret, c));
+        rt->set_object_chunks(1);
+        rt->set_name_prefix("ch-");
+        e.on_message(far, m, now);
+    };
+    // The objects the engine asks of the far server (by first seq).
+    const auto fetched = [](std::vector<Action> actions, std::vector<DecadeFetch>* out) {
+        std::vector<std::uint64_t> seqs;
+        for (auto& a : actions) {
+            if (auto* f = std::get_if<DecadeFetch>(&a)) {
+                for (const auto& op : f->ops) {
+                    EXPECT_EQ(op.remote_server(), "http://far");
+                    seqs.push_back(std::stoull(op.name().substr(op.name().rfind('-') + 1)));
+                }
+                out->push_back(*f);
+            }
+        }
+        return seqs;
+    };
+    for (const Duration answer_after : {Duration{500ms}, Duration{3s}}) {
+        PeerEngine e(config_, 1, t0_);
+        e.on_peer_list({}, ChunkSeq{100}, t0_);
+        far_neighbour(e, t0_);
+        e.take_actions();
+        e.on_timer(t0_);
+        std::vector<DecadeFetch> out;
+        ASSERT_EQ(fetched(e.take_actions(), &out), (std::vector<std::uint64_t>{92, 93}));
+        const TimePoint answered = t0_ + answer_after;
+        for (const DecadeFetch& f : out) {
+            DecadeResult r;
+            for (const auto& op : f.ops) {
+                const auto seq = std::stoull(op.name().substr(op.name().rfind('-') + 1));
+                r.objects.push_back({Errc::ok, chunk_bytes(seq)});
+            }
+            e.on_decade_fetched(f.id, std::move(r), answered);
+        }
+        ASSERT_TRUE(e.playback().started());
+        e.take_actions();
+        e.on_timer(answered + 500ms);
+        const auto next = fetched(e.take_actions(), &out);
+        if (answer_after < config_.decade.fallback_margin) {
+            EXPECT_EQ(next, std::vector<std::uint64_t>{94});
+        } else {
+            EXPECT_TRUE(next.empty()) << "copied " << next.size() << " across while calm";
+        }
+    }
+}
+
 }  // namespace
 }  // namespace p2pls::peer
