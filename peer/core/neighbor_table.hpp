@@ -38,8 +38,9 @@ struct Neighbor {
     // Its window, from its last buffer map plus Have deltas since.
     std::optional<ChunkBitmap> map;
     ChunkSeq live_edge;
-    TimePoint last_useful{};     // last time it held something we lacked, or sent us a chunk
-    TimePoint last_requested{};  // last time it asked us for chunks
+    std::optional<ChunkSeq> playhead;  // from its last buffer map, if it sent one
+    TimePoint last_useful{};           // last time it held something we lacked, or sent us a chunk
+    TimePoint last_requested{};        // last time it asked us for chunks
 
     // Requests: in flight (counted against max_in_flight) and abandoned (late, asked of
     // someone else too, still welcome if they arrive). A chunk not in either is unsolicited.

@@ -258,6 +258,8 @@ void PeerEngine::on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint
         return;
     }
     n.map = std::move(*map);
+    n.playhead =
+        bm.has_playhead() ? std::optional<ChunkSeq>(ChunkSeq{bm.playhead()}) : std::nullopt;
     if (n.is_source) {
         source_first_fetch_ppm_ = std::min(bm.first_fetch_ppm(), kFirstFetchPpmMax);
     }
@@ -331,7 +333,8 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
             config_.upload_burst_bytes = 2 * bytes;
             upload_.set_rate(config_.upload_limit_bytes_per_s, config_.upload_burst_bytes, now);
         }
-        if (!admit_upload(ChunkSeq{raw}, bytes, request.due_soon(), now)) {
+        if (!admit_upload(ChunkSeq{raw}, bytes,
+                          request.due_soon() && near_playhead(n, ChunkSeq{raw}), now)) {
             busy.mutable_busy()->add_seqs(raw);
             continue;
         }
@@ -348,6 +351,17 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
             std::clamp<std::int64_t>(wait.count(), 50, config_.busy_retry_max_ms)));
         send(id, std::move(busy));
     }
+}
+
+bool PeerEngine::near_playhead(const Neighbor& n, ChunkSeq seq) const {
+    // A due_soon claim is the requester's word: believe it for chunks within due_soon of
+    // the playhead it advertised, plus the chunks it may have played since that map.
+    if (!n.playhead) {
+        return true;  // no map yet, or a peer that does not say
+    }
+    const std::uint64_t slack =
+        config_.chunks_in(config_.due_soon) + config_.chunks_in(buffer_map_interval()) + 1;
+    return seq < *n.playhead + slack;
 }
 
 bool PeerEngine::admit_upload(ChunkSeq seq, std::uint64_t bytes, bool due_soon, TimePoint now) {
@@ -478,6 +492,9 @@ void PeerEngine::send_buffer_map(NeighborId to) {
     bm->set_window(store_.bitmap().window());
     bm->set_bits(store_.bitmap().encode());
     bm->set_live_edge(live_edge_ ? live_edge_->value() : 0);
+    if (!config_.origin) {
+        bm->set_playhead(playback_.playhead().value());
+    }
     if (config_.origin) {
         std::size_t pullers = 0;  // native peers: DECADE ones fetch from storage
         for (const auto& [id, n] : table_.all()) {

@@ -157,6 +157,8 @@ class PeerEngine {
     void run_scheduler(TimePoint now);
     // Whether a request for `seq` goes out marked due_soon (EngineConfig::due_soon).
     [[nodiscard]] bool due_soon(ChunkSeq seq, TimePoint now) const;
+    // Whether `seq` is near the playhead `n` advertised (its due_soon claim is believed).
+    [[nodiscard]] bool near_playhead(const Neighbor& n, ChunkSeq seq) const;
     // Whether our upload budget serves `bytes` for this request now (spread, reserve).
     [[nodiscard]] bool admit_upload(ChunkSeq seq, std::uint64_t bytes, bool due_soon,
                                     TimePoint now);

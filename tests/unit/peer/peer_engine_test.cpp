@@ -376,13 +376,13 @@ TEST(PeerEngine, ViewerJoinsFetchesFromSourceAndPlays) {
     EXPECT_EQ(r.bytes_from_peers(), 0u);
 }
 
-// A viewer's last chunk of upload budget is for neighbours about to stall: a request
-// not marked due soon must leave a chunk's worth behind.
-TEST(PeerEngine, ViewerKeepsItsLastChunkOfBudgetForRequestsDueSoon) {
+// A viewer holding 47..49 (from the source, A) with an upload cap of 1 KB/s and a burst
+// of two ~1.1 KB chunks, and a second neighbour B that asks it for chunks.
+PeerEngine viewer_with_reserve() {
     auto c = config();
     c.startup_lag = 3s;
     c.upload_limit_bytes_per_s = 1000;
-    c.upload_burst_bytes = 2200;  // two ~1.1 KB chunks
+    c.upload_burst_bytes = 2200;
     PeerEngine e(c, 1, t0);
     e.on_neighbor_connected(kA, "s:1", true, t0);
     e.on_message(kA, hello("src", true), t0);
@@ -391,18 +391,41 @@ TEST(PeerEngine, ViewerKeepsItsLastChunkOfBudgetForRequestsDueSoon) {
     for (std::uint64_t seq = 47; seq <= 49; ++seq) {
         e.on_message(kA, chunk_message(make_chunk(seq)), t0);
     }
-    ASSERT_TRUE(e.store().has(ChunkSeq{49}));
     e.on_neighbor_connected(kB, "b:1", false, t0);
     e.on_message(kB, hello("b"), t0);
     e.take_actions();
-    const auto ask = [&](std::vector<std::uint64_t> seqs, bool due_soon) {
-        e.on_message(kB, request(std::move(seqs), due_soon), t0);
-        return served(e.take_actions());
-    };
-    EXPECT_EQ(ask({47}, false), std::vector<std::uint64_t>{47}) << "a full bucket";
-    EXPECT_TRUE(ask({48}, false).empty()) << "the last chunk's worth is kept";
-    EXPECT_EQ(ask({48}, true), std::vector<std::uint64_t>{48});
-    EXPECT_TRUE(ask({49}, true).empty()) << "the budget is spent";
+    return e;
+}
+
+// The seqs `e` serves B for a request.
+std::vector<std::uint64_t> ask(PeerEngine& e, std::vector<std::uint64_t> seqs, bool due_soon) {
+    e.on_message(kB, request(std::move(seqs), due_soon), t0);
+    return served(e.take_actions());
+}
+
+// A viewer's last chunk of upload budget is for neighbours about to stall: a request
+// not marked due soon must leave a chunk's worth behind.
+TEST(PeerEngine, ViewerKeepsItsLastChunkOfBudgetForRequestsDueSoon) {
+    PeerEngine e = viewer_with_reserve();
+    ASSERT_TRUE(e.store().has(ChunkSeq{49}));
+    EXPECT_EQ(ask(e, {47}, false), std::vector<std::uint64_t>{47}) << "a full bucket";
+    EXPECT_TRUE(ask(e, {48}, false).empty()) << "the last chunk's worth is kept";
+    EXPECT_EQ(ask(e, {48}, true), std::vector<std::uint64_t>{48});
+    EXPECT_TRUE(ask(e, {49}, true).empty()) << "the budget is spent";
+}
+
+// The claim is checked against the playhead B advertised: far ahead of it, due soon is
+// not believed (B's map shows playhead 40; 47 is 7 chunks on).
+TEST(PeerEngine, DueSoonFarAheadOfTheRequestersPlayheadIsNotBelieved) {
+    PeerEngine e = viewer_with_reserve();
+    auto map = buffer_map(40, "x", 47);
+    map.mutable_buffer_map()->set_playhead(40);
+    e.on_message(kB, map, t0);
+    EXPECT_EQ(ask(e, {47}, false), std::vector<std::uint64_t>{47});
+    EXPECT_TRUE(ask(e, {48}, true).empty()) << "48 is not due soon for a peer at 40";
+    map.mutable_buffer_map()->set_playhead(46);
+    e.on_message(kB, map, t0);
+    EXPECT_EQ(ask(e, {48}, true), std::vector<std::uint64_t>{48});
 }
 
 // Which requests go out marked due soon: a playing viewer's for chunks due within
