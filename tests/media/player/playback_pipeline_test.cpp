@@ -106,14 +106,14 @@ TEST_F(PlaybackPipelineTest, FileSinkRecordsAStreamFfprobeDecodes) {
     if (!test::have_program("ffprobe")) {
         GTEST_SKIP() << "ffprobe absent (Debian package ffmpeg)";
     }
-    const auto probe = test::run_command(
-        "timeout 30 ffprobe -v error -select_streams v:0 -count_frames -show_entries "
-        "stream=codec_name,nb_read_frames -of csv=p=0 " +
-        path.string());
+    const auto [code, text] = p2pls::testing::run(
+        {"ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+         "stream=codec_name,nb_read_frames", "-of", "csv=p=0", path.string()},
+        std::chrono::seconds(30));
     std::filesystem::remove(path);
-    ASSERT_EQ(probe.exit_code, 0) << probe.output;
-    EXPECT_EQ(probe.output.rfind("h264,", 0), 0u) << probe.output;
-    EXPECT_GE(std::stoi(probe.output.substr(5)), 140) << probe.output;
+    ASSERT_EQ(code, 0) << text;
+    EXPECT_EQ(text.rfind("h264,", 0), 0u) << text;
+    EXPECT_GE(std::stoi(text.substr(5)), 140) << text;
 }
 
 TEST_F(PlaybackPipelineTest, GarbageIsSurvivedAndRealChunksStillDecode) {

@@ -135,12 +135,13 @@ TEST_F(PlayerE2E, PlaysALiveChannelWithoutMissesAndServesHttp) {
     ASSERT_TRUE(std::regex_search(out, m, std::regex(R"((http://127\.0\.0\.1:\d+/stream\.ts))")))
         << out;
     if (test::have_program("ffprobe")) {
-        const auto probe = test::run_command(
-            "timeout 20 ffprobe -v error -select_streams v:0 -show_entries "
-            "stream=codec_name:frame=pict_type -of csv=p=0 -read_intervals %+#30 " +
-            m[1].str());
-        EXPECT_EQ(probe.exit_code, 0) << probe.output;
-        EXPECT_NE(probe.output.find("h264"), std::string::npos) << probe.output;
+        const auto [code, text] =
+            p2pls::testing::run({"ffprobe", "-v", "error", "-select_streams", "v:0",
+                                 "-show_entries", "stream=codec_name:frame=pict_type", "-of",
+                                 "csv=p=0", "-read_intervals", "%+#30", m[1].str()},
+                                20s);
+        EXPECT_EQ(code, 0) << text;
+        EXPECT_NE(text.find("h264"), std::string::npos) << text;
     }
 
     const auto code = player.wait(40s);

@@ -198,8 +198,10 @@ TEST_F(PlayerNodeTest, StatsJsonServedOnTheHttpOutput) {
     std::string body;
     std::thread client([&] {
         std::this_thread::sleep_for(1500ms);
-        body =
-            test::run_command("curl -s http://127.0.0.1:" + std::to_string(port) + "/stats").output;
+        body = p2pls::testing::run(
+                   {"curl", "-s", "http://127.0.0.1:" + std::to_string(port) + "/stats"},
+                   std::chrono::seconds(10))
+                   .second;
     });
     while (!exit_code) {
         io_.run_for(10ms);

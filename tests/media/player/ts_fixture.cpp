@@ -3,16 +3,17 @@
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "player/gst/gst_ptr.hpp"
 #include "player/gst/playback_pipeline.hpp"
@@ -81,23 +82,18 @@ const std::vector<Payload>& ts_chunks(int seconds, std::string& why) {
     return chunks;
 }
 
-CommandResult run_command(const std::string& command) {
-    CommandResult result;
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
-    if (!pipe) {
-        return result;
-    }
-    std::array<char, 4096> buf{};
-    while (const auto n = std::fread(buf.data(), 1, buf.size(), pipe.get())) {
-        result.output.append(buf.data(), n);
-    }
-    const int status = pclose(pipe.release());
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
 bool have_program(const std::string& name) {
-    return run_command("command -v " + name + " >/dev/null").exit_code == 0;
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path != nullptr ? path : "";
+    while (!dirs.empty()) {
+        const auto colon = dirs.find(':');
+        const std::filesystem::path dir{std::string(dirs.substr(0, colon))};
+        if (!dir.empty() && access((dir / name).c_str(), X_OK) == 0) {
+            return true;
+        }
+        dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    }
+    return false;
 }
 
 // -noreset: an X server resets when its last client leaves, and a connection made during

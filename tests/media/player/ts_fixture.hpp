@@ -15,13 +15,8 @@ namespace p2pls::player::test {
 // Empty with `why` set when GStreamer cannot make it.
 const std::vector<Payload>& ts_chunks(int seconds, std::string& why);
 
-// Runs a shell command with a time bound, returning its exit code and its stdout+stderr.
-struct CommandResult {
-    int exit_code = -1;
-    std::string output;
-};
-CommandResult run_command(const std::string& command);
-
+// Whether `name` is an executable on PATH (optional tools such as ffprobe; run them with
+// p2pls::testing::run, no shell).
 bool have_program(const std::string& name);
 
 // A virtual X display (Debian `xvfb`) for window tests: started on `display` (":93"),

@@ -61,10 +61,12 @@ class TsServerTest : public ::testing::Test {
 };
 
 // ffprobe decoding the first 40 video frames it reads from the URL.
-std::string ffprobe_frames_command(const std::string& url) {
-    return "timeout 30 ffprobe -v error -select_streams v:0 -show_entries "
-           "stream=codec_name:frame=pict_type -of csv=p=0 -read_intervals %+#40 " +
-           url;
+// ffprobe on `url`: {exit code, the stream's codec and each frame's picture type}.
+std::pair<int, std::string> ffprobe_frames(const std::string& url) {
+    return p2pls::testing::run(
+        {"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=codec_name:frame=pict_type", "-of", "csv=p=0", "-read_intervals", "%+#40", url},
+        std::chrono::seconds(30));
 }
 
 int count_lines_starting(const std::string& text, const std::string& prefix) {
@@ -89,25 +91,24 @@ TEST_F(TsServerTest, TwoFfprobeClientsDecodeH264AtOnce) {
     }
     server_ = std::make_unique<http::TsServer>(io_, http::TsServerOptions{}, [] { return "{}"; });
     server_->start();
-    auto a = std::async(std::launch::async, test::run_command, ffprobe_frames_command(url()));
-    auto b = std::async(std::launch::async, test::run_command, ffprobe_frames_command(url()));
+    auto a = std::async(std::launch::async, ffprobe_frames, url());
+    auto b = std::async(std::launch::async, ffprobe_frames, url());
     const auto ready = [](auto& f) { return f.wait_for(0s) == std::future_status::ready; };
     // Chunks at 4x real time: ffprobe needs about two of them.
     play_until([&] { return ready(a) && ready(b); }, 250ms, 40s);
     ASSERT_TRUE(ready(a) && ready(b)) << "ffprobe did not finish";
     for (auto* f : {&a, &b}) {
-        const auto r = f->get();
-        EXPECT_EQ(r.exit_code, 0) << r.output;
-        EXPECT_NE(r.output.find("h264"), std::string::npos) << r.output;
+        const auto [code, text] = f->get();
+        EXPECT_EQ(code, 0) << text;
+        EXPECT_NE(text.find("h264"), std::string::npos) << text;
         // Frame lines are the picture types: I, P (B with other encoders).
-        const int frames = count_lines_starting(r.output, "I") +
-                           count_lines_starting(r.output, "P") +
-                           count_lines_starting(r.output, "B");
-        EXPECT_GE(frames, 20) << r.output;
+        const int frames = count_lines_starting(text, "I") + count_lines_starting(text, "P") +
+                           count_lines_starting(text, "B");
+        EXPECT_GE(frames, 20) << text;
         // It started at a chunk boundary: the very first frame is a key frame.
-        const auto first = r.output.find_first_of("IPB");
+        const auto first = text.find_first_of("IPB");
         ASSERT_NE(first, std::string::npos);
-        EXPECT_EQ(r.output[first], 'I') << r.output;
+        EXPECT_EQ(text[first], 'I') << text;
     }
 }
 
