@@ -74,7 +74,9 @@ void HttpServer::stop() {
 asio::awaitable<void> HttpServer::accept_loop() {
     const auto alive = alive_;
     while (*alive && !stopped_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+        // The peer's address comes with the accept (no getpeername per connection).
+        tcp::endpoint remote;
+        auto [ec, socket] = co_await acceptor_.async_accept(remote, use_tuple);
         if (!*alive || stopped_) {
             co_return;
         }
@@ -83,11 +85,6 @@ asio::awaitable<void> HttpServer::accept_loop() {
                 co_return;
             }
             continue;  // e.g. EMFILE: keep serving the connections we have
-        }
-        boost::system::error_code addr_ec;
-        const auto remote = socket.remote_endpoint(addr_ec);
-        if (addr_ec) {
-            continue;  // the client already left
         }
         const bool over_global = open_ >= limits_.max_connections;
         const bool over_client =
@@ -100,7 +97,7 @@ asio::awaitable<void> HttpServer::accept_loop() {
             }
             continue;
         }
-        asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+        asio::co_spawn(io_, serve(std::move(socket), remote), asio::detached);
     }
 }
 
@@ -127,11 +124,10 @@ asio::awaitable<void> HttpServer::refuse(tcp::socket socket) {
     }
 }
 
-asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
+asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote) {
     const auto alive = alive_;
     const std::uint64_t id = next_session_++;
-    boost::system::error_code ec;
-    const RequestContext context{socket.remote_endpoint(ec)};
+    const RequestContext context{remote};
     ++open_;
     ++per_client_[context.remote.address()];
 

@@ -84,7 +84,8 @@ class HttpServer {
     struct Session;
 
     boost::asio::awaitable<void> accept_loop();
-    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket,
+                                       boost::asio::ip::tcp::endpoint remote);
     boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket);
 
     boost::asio::io_context& io_;
