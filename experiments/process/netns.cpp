@@ -117,7 +117,7 @@ std::unique_ptr<NetnsLab> NetnsLab::create(std::uint32_t peers, std::uint64_t up
     std::unique_ptr<NetnsLab> lab(new NetnsLab());
     const auto pid = static_cast<unsigned>(getpid());
     // Interface names have at most 15 characters: "p2tb" + 5 digits + 'h'/'p' + 5 digits.
-    lab->tag_ = "p2tb" + std::to_string(pid % 100'000);
+    lab->tag_ = std::string(kTagPrefix) + std::to_string(pid % kTagModulus);
     lab->bridge_ = lab->tag_ + "br";
     lab->subnet_ = 64 + static_cast<int>(pid % 128);
     lab->host_ = "10." + std::to_string(lab->subnet_) + ".0.1";
