@@ -87,6 +87,9 @@ class HttpClient::Worker {
             curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
                               options_.max_connections_per_host);
         }
+        if (options_.max_idle_connections > 0) {
+            curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_idle_connections);
+        }
         if (options_.max_total_connections > 0) {
             curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                               options_.max_total_connections);

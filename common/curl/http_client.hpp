@@ -3,9 +3,10 @@
 // handed back to the caller's io_context with asio::post, so callers stay
 // single-threaded (STYLE.md, "Async code").
 //
-// Connection slots: `max_connections_per_host` bounds the keep-alive connections to any
-// one server (the draft's m slots, §4.2.1); requests beyond it wait inside libcurl for a
-// free connection instead of opening another.
+// Connection slots: `max_connections_per_host` bounds the connections to any one server
+// (the draft's m slots, §4.2.1); requests beyond it wait inside libcurl for a free
+// connection instead of opening another. `max_idle_connections` bounds the keep-alive
+// pool, so a client keeps open no more than it uses.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -46,6 +47,7 @@ struct HttpResponse {
 struct ClientOptions {
     long max_connections_per_host = 0;  // 0 = libcurl's default (no limit)
     long max_total_connections = 0;     // 0 = no limit
+    long max_idle_connections = 0;      // keep-alive pool size; 0 = libcurl's default
     // Source address for outgoing connections, e.g. "127.0.0.5": on one machine each
     // peer can appear to servers as its own client (per-client connection caps).
     std::string local_address{};

@@ -65,10 +65,80 @@ void HttpServer::stop() {
     stopped_ = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    for (auto& [id, socket] : sessions_) {
-        socket->cancel(ignored);
-        socket->shutdown(tcp::socket::shutdown_both, ignored);
+    for (auto& [id, session] : sessions_) {
+        session.socket->cancel(ignored);
+        session.socket->shutdown(tcp::socket::shutdown_both, ignored);
     }
+}
+
+// One of a client's request slots, held from the whole header until the response is
+// written (or the connection fails). Empty when the client's slots are all taken.
+class HttpServer::RequestSlot {
+  public:
+    RequestSlot(HttpServer& server, const asio::ip::address& client)
+        : server_(server), alive_(server.alive_), client_(client) {
+        const std::size_t cap = server_.limits_.max_requests_per_client;
+        auto& count = server_.requests_per_client_[client_];
+        if (cap != 0 && count >= cap) {
+            if (count == 0) {
+                server_.requests_per_client_.erase(client_);
+            }
+            return;
+        }
+        ++count;
+        ++server_.active_;
+        held_ = true;
+    }
+    ~RequestSlot() {
+        if (!held_ || !*alive_) {
+            return;  // a server that is gone keeps no books
+        }
+        --server_.active_;
+        if (auto it = server_.requests_per_client_.find(client_);
+            it != server_.requests_per_client_.end() && --it->second == 0) {
+            server_.requests_per_client_.erase(it);
+        }
+    }
+    RequestSlot(const RequestSlot&) = delete;
+    RequestSlot& operator=(const RequestSlot&) = delete;
+
+    explicit operator bool() const noexcept { return held_; }
+
+  private:
+    HttpServer& server_;
+    std::shared_ptr<bool> alive_;
+    asio::ip::address client_;
+    bool held_ = false;
+};
+
+void HttpServer::mark_idle(std::uint64_t id) {
+    auto& session = sessions_.at(id);
+    session.idle = idle_.insert(idle_.end(), id);
+}
+
+void HttpServer::mark_busy(std::uint64_t id) {
+    auto it = sessions_.find(id);
+    if (it != sessions_.end() && it->second.idle) {
+        idle_.erase(*it->second.idle);
+        it->second.idle.reset();
+    }
+}
+
+bool HttpServer::evict_oldest_idle() {
+    if (idle_.empty()) {
+        return false;
+    }
+    const std::uint64_t id = idle_.front();
+    idle_.pop_front();
+    auto& session = sessions_.at(id);
+    session.idle.reset();
+    session.evicted = true;
+    ++evicting_;
+    ++evicted_;
+    boost::system::error_code ignored;
+    session.socket->cancel(ignored);
+    session.socket->shutdown(tcp::socket::shutdown_both, ignored);
+    return true;
 }
 
 asio::awaitable<void> HttpServer::accept_loop() {
@@ -86,11 +156,9 @@ asio::awaitable<void> HttpServer::accept_loop() {
             }
             continue;  // e.g. EMFILE: keep serving the connections we have
         }
-        const bool over_global = open_ >= limits_.max_connections;
-        const bool over_client =
-            limits_.max_connections_per_client != 0 &&
-            per_client_[remote.address()] >= limits_.max_connections_per_client;
-        if (over_global || over_client) {
+        // Connections being evicted are as good as closed.
+        const bool full = open_ - evicting_ >= limits_.max_connections;
+        if (full && !evict_oldest_idle()) {
             ++refused_;
             if (refusing_ < kMaxRefusalsInFlight) {
                 asio::co_spawn(io_, refuse(std::move(socket)), asio::detached);
@@ -101,19 +169,48 @@ asio::awaitable<void> HttpServer::accept_loop() {
     }
 }
 
-asio::awaitable<void> HttpServer::refuse(tcp::socket socket) {
-    ++refusing_;
-    const auto alive = alive_;
-    Response res{Status::service_unavailable, 11};
-    res.set(beast::http::field::retry_after, std::to_string(limits_.busy_retry_after_s));
+namespace {
+
+// 503 + Retry-After with the error body every client of ours understands.
+Response busy_response(unsigned version, std::uint32_t retry_after_s, std::string_view why) {
+    Response res{Status::service_unavailable, version};
+    res.set(beast::http::field::server, "p2pls");
+    res.set(beast::http::field::retry_after, std::to_string(retry_after_s));
     res.set(beast::http::field::content_type, "application/json");
     http_api::ErrorBody body;
     body.set_error("busy");
-    body.set_detail("connection limit reached; retry after " +
-                    std::to_string(limits_.busy_retry_after_s) + " s");
+    body.set_detail(std::string(why) + "; retry after " + std::to_string(retry_after_s) + " s");
     res.body() = to_json(body);
     res.keep_alive(false);
     res.prepare_payload();
+    return res;
+}
+
+// The answer to a request that could not be read, when it deserves one; a timeout or a
+// closed connection gets nothing.
+std::optional<Response> read_failure_response(const boost::system::error_code& ec,
+                                              const Request& partial, const ServerLimits& limits) {
+    if (ec == beast::http::error::body_limit) {
+        return make_error_response(
+            partial, Status::payload_too_large, "body_too_large",
+            "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+    }
+    if (ec == beast::http::error::header_limit) {
+        return make_error_response(partial, Status::request_header_fields_too_large,
+                                   "header_too_large", "request header too large");
+    }
+    if (ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category()) {
+        return make_error_response(partial, Status::bad_request, "bad_http", ec.message());
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::refuse(tcp::socket socket) {
+    ++refusing_;
+    const auto alive = alive_;
+    Response res = busy_response(11, limits_.busy_retry_after_s, "connection limit reached");
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(std::chrono::seconds(2));
     co_await beast::http::async_write(stream, res, use_tuple);
@@ -129,44 +226,75 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote
     const std::uint64_t id = next_session_++;
     const RequestContext context{remote};
     ++open_;
-    ++per_client_[context.remote.address()];
 
     beast::tcp_stream stream(std::move(socket));
-    sessions_.emplace(id, &stream.socket());
+    sessions_.emplace(id, Session{.socket = &stream.socket()});
     beast::flat_buffer buffer;
     bool first = true;
 
     while (*alive && !stopped_) {
+        if (!first && buffer.size() == 0) {
+            // Between requests: idle, so evictable and holding no slot, until the first
+            // byte of the next request arrives.
+            mark_idle(id);
+            stream.expires_after(limits_.idle_timeout);
+            auto [idle_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+            if (!*alive) {
+                co_return;
+            }
+            mark_busy(id);
+            if (idle_ec) {
+                break;
+            }
+            buffer.commit(n);
+        }
+        first = false;
+
         beast::http::request_parser<beast::http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
         parser.body_limit(limits_.max_body_bytes);
-        stream.expires_after(first ? limits_.request_timeout : limits_.idle_timeout);
-        first = false;
-        auto [read_ec, n] = co_await beast::http::async_read(stream, buffer, parser, use_tuple);
+        stream.expires_after(limits_.request_timeout);
+        auto [header_ec, hn] =
+            co_await beast::http::async_read_header(stream, buffer, parser, use_tuple);
         if (!*alive) {
             co_return;
         }
-        if (read_ec) {
-            // Answer what can be answered; a timeout or a closed connection gets nothing.
-            std::optional<Response> error;
-            Request partial = parser.get();
-            if (read_ec == beast::http::error::body_limit) {
-                error = make_error_response(
-                    partial, Status::payload_too_large, "body_too_large",
-                    "request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
-            } else if (read_ec == beast::http::error::header_limit) {
-                error = make_error_response(partial, Status::request_header_fields_too_large,
-                                            "header_too_large", "request header too large");
-            } else if (read_ec.category() ==
-                       beast::http::make_error_code(beast::http::error::bad_target).category()) {
-                error = make_error_response(partial, Status::bad_request, "bad_http",
-                                            read_ec.message());
+        std::optional<Response> failure;
+        if (header_ec) {
+            failure = read_failure_response(header_ec, parser.get(), limits_);
+        }
+
+        // The slot is taken once the whole header is in: a client is limited by what it
+        // asks of the server at once, not by the connections it keeps.
+        std::optional<RequestSlot> slot;
+        if (!header_ec) {
+            slot.emplace(*this, context.remote.address());
+            if (!*slot) {
+                ++refused_;
+                failure = busy_response(parser.get().version(), limits_.busy_retry_after_s,
+                                        "request limit per client reached");
             }
-            if (error) {
-                error->keep_alive(false);
-                stream.expires_after(std::chrono::seconds(2));
-                co_await beast::http::async_write(stream, *error, use_tuple);
+        }
+        if (!failure && !header_ec && !parser.is_done()) {
+            auto [body_ec, bn] =
+                co_await beast::http::async_read(stream, buffer, parser, use_tuple);
+            if (!*alive) {
+                co_return;
             }
+            if (body_ec) {
+                failure = read_failure_response(body_ec, parser.get(), limits_);
+                if (!failure) {
+                    break;
+                }
+            }
+        }
+        if (failure) {
+            failure->keep_alive(false);
+            stream.expires_after(std::chrono::seconds(2));
+            co_await beast::http::async_write(stream, *failure, use_tuple);
+            break;
+        }
+        if (header_ec) {
             break;
         }
 
@@ -196,13 +324,14 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    sessions_.erase(id);
-    --open_;
-    if (auto it = per_client_.find(context.remote.address()); it != per_client_.end()) {
-        if (--it->second == 0) {
-            per_client_.erase(it);
+    mark_busy(id);
+    if (auto it = sessions_.find(id); it != sessions_.end()) {
+        if (it->second.evicted) {
+            --evicting_;
         }
+        sessions_.erase(it);
     }
+    --open_;
 }
 
 namespace {

@@ -4,8 +4,13 @@
 //
 // Resource control lives here, once: header and body size caps, a timeout for reading
 // a request and for idle keep-alive connections, a global connection cap and a cap per
-// client address. A connection over a cap is answered at once with 503 and Retry-After
-// and closed — never left to stall (DESIGN.md §3, "Connection slots").
+// client address on the requests being processed (the draft's m slots, §4.2.1, limit
+// concurrent transfers, as nginx's limit_conn does). An idle keep-alive connection holds
+// no slot: many clients behind one address (a NAT, a proxy, a source, a peer and a player
+// on one machine) share the m slots by what they are doing, not by what they keep open.
+// When every connection is taken, the oldest idle keep-alive connections are closed to
+// make room; a new connection is refused only when none is idle. Whatever is over a cap
+// is answered at once with 503 and Retry-After — never left to stall.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,9 +49,11 @@ struct ServerLimits {
     std::chrono::milliseconds idle_timeout{30'000};
     // Time allowed to write one response (a slow reader is dropped after it).
     std::chrono::milliseconds write_timeout{30'000};
-    std::size_t max_connections = 1024;          // all clients together
-    std::size_t max_connections_per_client = 0;  // per remote address; 0 = no cap
-    std::uint32_t busy_retry_after_s = 1;        // Retry-After on a 503 for a full server
+    std::size_t max_connections = 1024;  // open connections, all clients together
+    // Requests being processed per remote address (whole header read, response not yet
+    // written); 0 = no cap. Idle keep-alive connections do not count.
+    std::size_t max_requests_per_client = 0;
+    std::uint32_t busy_retry_after_s = 1;  // Retry-After on a 503 for a full server
 };
 
 struct RequestContext {
@@ -76,30 +84,49 @@ class HttpServer {
     void stop();
 
     [[nodiscard]] std::size_t open_connections() const noexcept { return open_; }
-    // Connections answered with 503 because a cap was reached.
+    // Requests being processed now, all clients together.
+    [[nodiscard]] std::size_t active_requests() const noexcept { return active_; }
+    // Connections and requests answered with 503 because a cap was reached.
     [[nodiscard]] std::uint64_t refused_connections() const noexcept { return refused_; }
+    // Idle keep-alive connections closed to make room for a new connection.
+    [[nodiscard]] std::uint64_t evicted_connections() const noexcept { return evicted_; }
     [[nodiscard]] const ServerLimits& limits() const noexcept { return limits_; }
 
   private:
-    struct Session;
+    // What the server knows of one open connection. `idle` is its place in idle_ while it
+    // waits, between requests, for the first byte of the next one.
+    struct Session {
+        boost::asio::ip::tcp::socket* socket = nullptr;
+        std::optional<std::list<std::uint64_t>::iterator> idle{};
+        bool evicted = false;
+    };
+    class RequestSlot;
 
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket,
                                        boost::asio::ip::tcp::endpoint remote);
     boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket);
+    // Closes the connection idle the longest; false when none is idle.
+    bool evict_oldest_idle();
+    void mark_idle(std::uint64_t id);
+    void mark_busy(std::uint64_t id);
 
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::acceptor acceptor_;
     ServerLimits limits_;
     Handler handler_;
     std::size_t open_ = 0;
+    std::size_t evicting_ = 0;  // evicted connections whose coroutine has not ended yet
+    std::size_t active_ = 0;
     std::size_t refusing_ = 0;
     std::uint64_t refused_ = 0;
+    std::uint64_t evicted_ = 0;
     std::uint64_t next_session_ = 0;
     bool stopped_ = false;
-    std::map<boost::asio::ip::address, std::size_t> per_client_;
-    std::unordered_map<std::uint64_t, boost::asio::ip::tcp::socket*> sessions_;
-    std::shared_ptr<bool> alive_;  // lets coroutines notice that the server is gone
+    std::map<boost::asio::ip::address, std::size_t> requests_per_client_;
+    std::unordered_map<std::uint64_t, Session> sessions_;
+    std::list<std::uint64_t> idle_;  // idle connections, the longest idle first
+    std::shared_ptr<bool> alive_;    // lets coroutines notice that the server is gone
 };
 
 // --- building responses -------------------------------------------------------------

@@ -91,8 +91,9 @@ CallStatus status_from_http(unsigned http_status, std::string_view body,
 DecadeClient::DecadeClient(asio::io_context& io, ClientConfig config)
     : io_(io), config_(std::move(config)) {
     curl::ClientOptions options;
-    options.max_connections_per_host =
-        static_cast<long>(std::max<std::size_t>(config_.slots_per_server, 1));
+    const auto slots = static_cast<long>(std::max<std::size_t>(config_.slots_per_server, 1));
+    options.max_connections_per_host = slots;
+    options.max_idle_connections = slots;
     options.local_address = config_.local_address;
     options.user_agent = "p2pls-decade-module/0.1";
     http_ = std::make_unique<curl::HttpClient>(io_, options);

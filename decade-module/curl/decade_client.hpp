@@ -2,9 +2,11 @@
 // remove, status, batch and remote_get against DECADE servers, and generate_token (local,
 // no round trip). Results are delivered on the caller's io_context as coroutines.
 //
-// Connection slots (draft §4.2.1): at most `slots_per_server` (m) keep-alive connections
-// to any one server; more concurrent calls queue for a free connection. get_many() packs
-// many gets into at most m batch requests so that the slots are used fully.
+// Connection slots (draft §4.2.1): at most `slots_per_server` (m) connections to any one
+// server, so at most m requests in progress there (what the server's slot cap counts);
+// more concurrent calls queue for a free connection. The keep-alive pool holds at most m
+// connections in all. get_many() packs many gets into at most m batch requests so that
+// the slots are used fully.
 //
 // A call never throws for a network or server problem: every reply carries a CallStatus.
 // A 503 from a server whose slots are full is "busy, retry after N s" (status.busy()),

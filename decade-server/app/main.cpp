@@ -260,9 +260,11 @@ int main(int argc, char** argv) {
                    "quota of lockers registered without one, bytes")
         ->capture_default_str();
     app.add_option("--slots", slots,
-                   "m: concurrent connections per client address; more get 503 (0 = no cap)")
+                   "m: requests in progress per client address; more get 503 (idle keep-alive "
+                   "connections hold none; 0 = no cap)")
         ->capture_default_str();
-    app.add_option("--max-connections", max_connections, "concurrent connections in all")
+    app.add_option("--max-connections", max_connections,
+                   "open connections in all (when full, the oldest idle one is closed)")
         ->capture_default_str()
         ->check(CLI::Range(1, 1'000'000));
     app.add_option("--egress-bps", egress_bps,
@@ -386,7 +388,7 @@ int main(int argc, char** argv) {
     http::ServerLimits limits;
     limits.max_body_bytes = config.max_object_bytes + 64 * 1024;
     limits.max_connections = max_connections;
-    limits.max_connections_per_client = slots;
+    limits.max_requests_per_client = slots;
     limits.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
     limits.request_timeout = std::chrono::milliseconds(request_timeout_ms);
 

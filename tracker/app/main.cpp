@@ -81,8 +81,8 @@ void load_config(const std::string& path, Settings& s) {
             s.tracker.max_members = integer<std::size_t>(node, k, 1, 100'000'000);
         } else if (k == "max_connections") {
             s.limits.max_connections = integer<std::size_t>(node, k, 1, 1'000'000);
-        } else if (k == "max_connections_per_client") {
-            s.limits.max_connections_per_client = integer<std::size_t>(node, k, 0, 1'000'000);
+        } else if (k == "max_requests_per_client") {
+            s.limits.max_requests_per_client = integer<std::size_t>(node, k, 0, 1'000'000);
         } else if (k == "decade_servers") {
             const auto* array = node.as_array();
             if (array == nullptr) {
@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
     app.add_option("--config", config_path,
                    "TOML file: listen, interval_s, seed, log_level, default_peers, max_peers, "
                    "max_channels, max_members_per_channel, max_members, max_connections, "
-                   "max_connections_per_client, [[decade_servers]] url/region/load")
+                   "max_requests_per_client, [[decade_servers]] url/region/load")
         ->check(CLI::ExistingFile);
     auto* listen_opt = app.add_option("--listen", listen,
                                       "address:port to serve on (default 127.0.0.1:8200; "

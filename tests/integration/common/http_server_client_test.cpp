@@ -146,33 +146,151 @@ TEST_F(HttpTest, OversizeBodyGets413WithJsonError) {
     EXPECT_NE((*got)->body.find("\"error\":\"body_too_large\""), std::string::npos);
 }
 
-TEST_F(HttpTest, ConnectionOverPerClientCapGets503AtOnce) {
-    serve({.max_connections_per_client = 2, .busy_retry_after_s = 3}, echo_handler());
-    // Two idle connections take both slots of 127.0.0.1.
-    tcp::socket a(io_), b(io_);
+// One request over a raw connection: the whole response (the server's Content-Length),
+// or what came before the connection ended.
+asio::awaitable<std::string> raw_exchange(tcp::socket& socket, std::string target) {
+    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n";
+    co_await asio::async_write(socket, asio::buffer(request), asio::as_tuple(asio::use_awaitable));
+    std::string reply;
+    char buf[4096];
+    for (;;) {
+        const auto head_end = reply.find("\r\n\r\n");
+        if (head_end != std::string::npos) {
+            const auto cl = reply.find("Content-Length: ");
+            const std::size_t length =
+                cl == std::string::npos ? 0 : std::stoul(reply.substr(cl + 16));
+            if (reply.size() >= head_end + 4 + length) {
+                co_return reply;
+            }
+        }
+        auto [ec, n] =
+            co_await socket.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            co_return reply;
+        }
+        reply.append(buf, n);
+    }
+}
+
+// A handler whose "/hold" requests wait until `release` is set (polled every 5 ms).
+http::Handler holding_handler(asio::io_context& io, const bool& release) {
+    return [&io, &release](http::Request& req,
+                           const http::RequestContext&) -> asio::awaitable<http::Response> {
+        while (req.target() == "/hold" && !release) {
+            asio::steady_timer timer(io, 5ms);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        co_return http::make_json_response(req, http::Status::ok, "{}");
+    };
+}
+
+// The draft's m slots limit concurrent transfers: a client that keeps m keep-alive
+// connections open and idle (a source and a peer on one address, say) leaves the slots
+// free for a second client on the same address.
+TEST_F(HttpTest, IdleKeepAliveConnectionsHoldNoSlot) {
+    serve({.max_requests_per_client = 2}, echo_handler());
+    tcp::socket a(io_), b(io_), fresh(io_);
     a.connect(server_->local_endpoint());
     b.connect(server_->local_endpoint());
+    fresh.connect(server_->local_endpoint());  // open, nothing sent yet
+    std::string ra, rb;
     bool done = false;
-    while (server_->open_connections() < 2) {
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            ra = co_await raw_exchange(a, "/first");
+            rb = co_await raw_exchange(b, "/first");
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    ASSERT_TRUE(ra.starts_with("HTTP/1.1 200")) << ra;
+    ASSERT_TRUE(rb.starts_with("HTTP/1.1 200")) << rb;
+    ASSERT_EQ(server_->open_connections(), 3u);  // a and b idle, kept alive
+
+    curl::HttpClient client(io_);
+    int ok = 0;
+    done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 3; ++i) {
+                curl::HttpRequest request{.url = url("/second-client")};
+                auto res = co_await client.request(std::move(request));
+                ok += (res && res->status == 200) ? 1 : 0;
+            }
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    EXPECT_EQ(ok, 3);
+    EXPECT_EQ(server_->refused_connections(), 0u);
+    // And the idle connections still work.
+    done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            ra = co_await raw_exchange(a, "/again");
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    EXPECT_TRUE(ra.starts_with("HTTP/1.1 200")) << ra;
+}
+
+// Requests in progress are what the cap counts: the (m+1)-th at once gets 503 with
+// Retry-After, and a slot is free again as soon as a response is written.
+TEST_F(HttpTest, RequestOverPerClientCapGets503AtOnce) {
+    bool release = false;
+    serve({.max_requests_per_client = 2, .busy_retry_after_s = 3}, holding_handler(io_, release));
+    tcp::socket a(io_), b(io_), c(io_);
+    for (auto* s : {&a, &b, &c}) {
+        s->connect(server_->local_endpoint());
+    }
+    std::string ra, rb, rc;
+    int finished = 0;
+    for (auto [socket, reply] : {std::pair{&a, &ra}, std::pair{&b, &rb}}) {
+        asio::co_spawn(
+            io_,
+            [&, socket, reply]() -> asio::awaitable<void> {
+                *reply = co_await raw_exchange(*socket, "/hold");
+                ++finished;
+            },
+            asio::detached);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (server_->active_requests() < 2 && std::chrono::steady_clock::now() < deadline) {
         io_.run_for(5ms);
     }
+    ASSERT_EQ(server_->active_requests(), 2u);
+    bool done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            rc = co_await raw_exchange(c, "/third");
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    EXPECT_TRUE(rc.starts_with("HTTP/1.1 503")) << rc;
+    EXPECT_NE(rc.find("Retry-After: 3"), std::string::npos) << rc;
+    EXPECT_NE(rc.find("\"error\":\"busy\""), std::string::npos) << rc;
+    EXPECT_EQ(server_->refused_connections(), 1u);
+    EXPECT_EQ(finished, 0);  // the held requests are unharmed
+
+    release = true;
+    const bool both = [&] {
+        const auto until = std::chrono::steady_clock::now() + 5s;
+        while (finished < 2 && std::chrono::steady_clock::now() < until) {
+            io_.run_for(5ms);
+        }
+        return finished == 2;
+    }();
+    ASSERT_TRUE(both);
+    EXPECT_TRUE(ra.starts_with("HTTP/1.1 200")) << ra;
+    EXPECT_EQ(server_->active_requests(), 0u);
     curl::HttpClient client(io_);
     std::optional<Result<curl::HttpResponse>> got;
-    client.async_request({.url = url("/x")}, [&](Result<curl::HttpResponse> r) {
-        got = std::move(r);
-        done = true;
-    });
-    run_until(done);
-    ASSERT_TRUE(got->has_value());
-    EXPECT_EQ((*got)->status, 503);
-    EXPECT_EQ((*got)->header("retry-after").value_or(""), "3");
-    EXPECT_EQ(server_->refused_connections(), 1u);
-
-    // A freed slot is usable again.
-    a.close();
-    while (server_->open_connections() > 1) {
-        io_.run_for(5ms);
-    }
     done = false;
     client.async_request({.url = url("/x")}, [&](Result<curl::HttpResponse> r) {
         got = std::move(r);
@@ -181,6 +299,91 @@ TEST_F(HttpTest, ConnectionOverPerClientCapGets503AtOnce) {
     run_until(done);
     ASSERT_TRUE(got->has_value());
     EXPECT_EQ((*got)->status, 200);
+}
+
+// A full server makes room by closing the connection idle the longest; only when no
+// connection is idle is a newcomer refused.
+TEST_F(HttpTest, FullServerClosesTheOldestIdleConnectionFirst) {
+    bool release = false;
+    serve({.max_connections = 2, .busy_retry_after_s = 2}, holding_handler(io_, release));
+    tcp::socket oldest(io_), newer(io_);
+    oldest.connect(server_->local_endpoint());
+    newer.connect(server_->local_endpoint());
+    std::string r1, r2;
+    bool done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            r1 = co_await raw_exchange(oldest, "/a");
+            r2 = co_await raw_exchange(newer, "/b");
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    ASSERT_TRUE(r1.starts_with("HTTP/1.1 200")) << r1;
+    ASSERT_TRUE(r2.starts_with("HTTP/1.1 200")) << r2;
+
+    // A third client: the oldest idle connection goes, the newcomer is served.
+    tcp::socket third(io_);
+    third.connect(server_->local_endpoint());
+    std::string r3;
+    done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            r3 = co_await raw_exchange(third, "/c");
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    EXPECT_TRUE(r3.starts_with("HTTP/1.1 200")) << r3;
+    EXPECT_EQ(server_->evicted_connections(), 1u);
+    EXPECT_EQ(server_->refused_connections(), 0u);
+    bool closed = false;
+    boost::system::error_code read_ec;
+    char byte = 0;
+    oldest.async_read_some(asio::buffer(&byte, 1), [&](boost::system::error_code ec, std::size_t) {
+        read_ec = ec;
+        closed = true;
+    });
+    run_until(closed);
+    EXPECT_EQ(read_ec, asio::error::eof);  // the oldest was closed, not the newer one
+
+    // Both connections busy now (held requests): nothing idle to close, so a fourth
+    // connection is refused with 503 at once.
+    std::string held_newer, held_third;
+    asio::co_spawn(
+        io_, [&]() -> asio::awaitable<void> { held_newer = co_await raw_exchange(newer, "/hold"); },
+        asio::detached);
+    asio::co_spawn(
+        io_, [&]() -> asio::awaitable<void> { held_third = co_await raw_exchange(third, "/hold"); },
+        asio::detached);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (server_->active_requests() < 2 && std::chrono::steady_clock::now() < deadline) {
+        io_.run_for(5ms);
+    }
+    ASSERT_EQ(server_->active_requests(), 2u);
+    tcp::socket fourth(io_);
+    fourth.connect(server_->local_endpoint());
+    std::string r4;
+    done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            r4 = co_await raw_exchange(fourth, "/d");
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    EXPECT_TRUE(r4.starts_with("HTTP/1.1 503")) << r4;
+    EXPECT_NE(r4.find("Retry-After: 2"), std::string::npos) << r4;
+    release = true;
+    while ((held_newer.empty() || held_third.empty()) &&
+           std::chrono::steady_clock::now() < deadline + 5s) {
+        io_.run_for(5ms);
+    }
+    EXPECT_TRUE(held_newer.starts_with("HTTP/1.1 200")) << held_newer;
+    EXPECT_TRUE(held_third.starts_with("HTTP/1.1 200")) << held_third;
 }
 
 TEST_F(HttpTest, SilentClientIsDisconnectedAfterRequestTimeout) {

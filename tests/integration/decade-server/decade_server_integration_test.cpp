@@ -9,9 +9,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fstream>
+#include <memory>
 
 #include "common/curl/http_client.hpp"
 #include "decade-module/curl/decade_client.hpp"
+#include "p2pls/decade.pb.h"
 #include "tests/integration/decade-server/decade_process.hpp"
 
 namespace p2pls::testing {
@@ -347,24 +349,100 @@ TEST_F(DecadeServerIT, LargeAndEmptyObjectsComeBackByteIdenticalFromEitherStore)
     }
 }
 
-TEST_F(DecadeServerIT, ConnectionBeyondTheSlotsGets503AtOnce) {
+// The draft's m slots limit transfers, not connections: a client keeping m idle
+// keep-alive connections (a source and a peer on one address) leaves the slots to a
+// second client on the same address, which registers a locker, puts and gets.
+TEST_F(DecadeServerIT, IdleConnectionsLeaveTheSlotsToASecondClientOnTheSameAddress) {
     DecadeProcess server(dir_, "a");
-    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_}), "--slots", "2"});
+    server.start({"--dev-open", "--slots", "2"});
     RawConnection one(server.port(), "127.0.0.1");
     RawConnection two(server.port(), "127.0.0.1");
     ASSERT_TRUE(one.connected() && two.connected());
-    // Make sure both are accepted and counted before the third arrives.
     const std::string get_metrics = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_TRUE(one.send(get_metrics));
     ASSERT_NE(one.read_some(std::chrono::seconds(5), 100).find("200 OK"), std::string::npos);
     ASSERT_TRUE(two.send(get_metrics));
     ASSERT_NE(two.read_some(std::chrono::seconds(5), 100).find("200 OK"), std::string::npos);
 
-    RawConnection three(server.port(), "127.0.0.1");
-    ASSERT_TRUE(three.connected());
-    three.send(get_metrics);
+    curl::HttpRequest reg;
+    reg.method = "POST";
+    reg.url = server.url() + "/v1/lockers";
+    reg.headers = {{"Content-Type", "application/x-protobuf"},
+                   {"Accept", "application/x-protobuf"}};
+    reg.body = decade_api::RegisterLockerRequest{}.SerializeAsString();
+    const auto registered = raw_http(io_, reg);
+    ASSERT_EQ(registered.status, 201) << registered.body;
+    decade_api::RegisterLockerResponse locker;
+    ASSERT_TRUE(locker.ParseFromString(registered.body));
+    ASSERT_EQ(locker.secret().size(), 32u);
+    Account mine{locker.locker(), {}, {}};
+    std::copy(locker.secret().begin(), locker.secret().end(), mine.secret.begin());
+
+    DecadeClient client(io_);
+    const std::string all = token(mine, decade::kAllOps);
+    const std::string bytes = payload(50'000, 'n');
+    const auto put = run_coro<decade::CallStatus>(
+        io_, [&] { return client.put(server.url(), mine.id, "o-1", bytes, 60, all); });
+    ASSERT_TRUE(put.ok()) << put.http_status << " " << put.reason;
+    const auto got = run_coro<decade::GetReply>(
+        io_, [&] { return client.get(server.url(), mine.id, "o-1", all); });
+    ASSERT_TRUE(got.status.ok()) << got.status.http_status << " " << got.status.reason;
+    EXPECT_TRUE(got.data == bytes);
+    EXPECT_EQ(metric(io_, server.url(), "decade_refused_connections"), 0);
+}
+
+// m requests in progress from one address take its slots: the next request from there
+// gets 503 + Retry-After at once, another address is served, and the module reads the
+// refusal as "busy, retry after", not as a failure. The slots are held by Remote Gets
+// waiting on a peer server that accepts and never answers.
+TEST_F(DecadeServerIT, RequestBeyondTheSlotsGets503AtOnce) {
+    const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(silent, 16), 0);  // the kernel completes connects; nobody answers
+    socklen_t len = sizeof addr;
+    ::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len);
+    const std::string silent_url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+    DecadeProcess server(dir_, "a");
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_}), "--slots", "2",
+                  "--allow-any-peer"});
+    std::vector<std::unique_ptr<RawConnection>> holders;
+    for (const char* name : {"o-5", "o-6"}) {
+        decade_api::RemoteGetOp op;
+        op.set_locker("alice");
+        op.set_name(name);
+        op.set_token(token(alice_, decade::kAllOps));
+        op.set_ttl_s(60);
+        op.set_remote_server(silent_url);
+        op.set_remote_locker("bob");
+        op.set_remote_name(name);
+        op.set_remote_token("t");
+        const std::string body = op.SerializeAsString();
+        holders.push_back(std::make_unique<RawConnection>(server.port(), "127.0.0.1"));
+        ASSERT_TRUE(
+            holders.back()->send("POST /v1/lockers/alice/remote-get HTTP/1.1\r\nHost: x\r\n"
+                                 "Content-Type: application/x-protobuf\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body));
+    }
+    // Polled: the two Remote Gets are taken in a moment; until then a third still passes.
+    const std::string get_metrics = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::string answer;
+    const bool refused = wait_until(
+        [&] {
+            RawConnection third(server.port(), "127.0.0.1");
+            third.send(get_metrics);
+            answer = third.read_some(std::chrono::seconds(5), 12);
+            return answer.find("503") != std::string::npos;
+        },
+        std::chrono::seconds(5));
+    ASSERT_TRUE(refused) << answer;
+    RawConnection third(server.port(), "127.0.0.1");
+    ASSERT_TRUE(third.send(get_metrics));
     const auto start = std::chrono::steady_clock::now();
-    const std::string answer = three.read_some(std::chrono::seconds(5));
+    answer = third.read_some(std::chrono::seconds(5));
     EXPECT_NE(answer.find("503"), std::string::npos) << answer;
     EXPECT_NE(answer.find("Retry-After"), std::string::npos) << answer;
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
@@ -374,15 +452,14 @@ TEST_F(DecadeServerIT, ConnectionBeyondTheSlotsGets503AtOnce) {
     ASSERT_TRUE(other.send(get_metrics));
     EXPECT_NE(other.read_some(std::chrono::seconds(5), 100).find("200 OK"), std::string::npos);
 
-    // The module sees the refusal as "busy, retry after", not as a failure.
-    decade::ClientConfig one_slot;
-    one_slot.slots_per_server = 1;
-    DecadeClient client(io_, one_slot);
+    DecadeClient client(io_);
     auto got = run_coro<decade::GetReply>(io_, [&] {
         return client.get(server.url(), "alice", "o-1", token(alice_, decade::kAllOps));
     });
     EXPECT_TRUE(got.status.busy()) << got.status.http_status << " " << got.status.reason;
     EXPECT_GE(got.status.retry_after.count(), 1);
+    holders.clear();
+    ::close(silent);
 }
 
 TEST_F(DecadeServerIT, ObjectsExpireByTtl) {
