@@ -8,9 +8,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +121,15 @@ int main(int argc, char** argv) {
     if (tracker.empty()) {
         fail("--bootstrap without --tracker needs the channel key: not supported by p2pls-peer");
     }
+    // --require-decade: no storage, no play; the exit code says so.
+    int exit_code = 0;
+    std::function<void()> leave_now;
+    if (config.require_decade) {
+        config.on_decade_unavailable = [&](const std::string&) {
+            exit_code = 1;
+            asio::post(io, [&] { leave_now(); });
+        };
+    }
 
     net::PeerNode node(io, config);
     if (!node.start()) {
@@ -175,6 +186,7 @@ int main(int argc, char** argv) {
             io.stop();
         });
     };
+    leave_now = leave;
     net::StopSignals signals(io, [&](int) { leave(); });
     asio::steady_timer duration_timer(io);
     if (duration_s > 0) {
@@ -187,5 +199,5 @@ int main(int argc, char** argv) {
         });
     }
     io.run();
-    return 0;
+    return exit_code;
 }

@@ -1,7 +1,7 @@
-// Command-line flags of DECADE mode (issue 7), shared by p2pls-peer and p2pls-source:
+// Command-line flags of DECADE mode, shared by p2pls-peer, p2pls-player and p2pls-source:
 //   --mode native|decade   --decade-server URL   --locker ID --locker-secret-file F
 //   --object-chunks k      --decade-slots m      --decade-local-address A
-//   --decade-operator-key-file F
+//   --decade-operator-key-file F                 --require-decade
 // Also --delay-ms, the PeerNode's user-space link delay, which both take too.
 // Header-only so that each executable's CLI11 setup stays in its main.cpp.
 #pragma once
@@ -36,6 +36,7 @@ struct DecadeFlags {
     std::string local_address;
     std::uint32_t object_chunks = 1;
     std::uint32_t slots = 4;
+    bool require_decade = false;
 };
 
 // `with_mode`: false when the executable has its own --mode (then set f.mode yourself).
@@ -64,6 +65,9 @@ inline void add_decade_flags(CLI::App& app, DecadeFlags& f, bool with_mode = tru
                    "DECADE mode: m, concurrent requests to the home server")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
+    app.add_flag("--require-decade", f.require_decade,
+                 "DECADE mode: exit with an error when no DECADE storage can be had, instead "
+                 "of playing natively (and uploading media)");
 }
 
 namespace detail {
@@ -85,8 +89,8 @@ inline std::optional<std::string> read_trimmed(const std::string& path) {
 // Fills the DECADE part of `config`; returns an error message for bad flags.
 inline std::optional<std::string> apply_decade_flags(const DecadeFlags& f, PeerNodeConfig& config) {
     if (f.mode != "decade") {
-        if (!f.server.empty() || !f.locker.empty()) {
-            return "--decade-server / --locker need --mode decade";
+        if (!f.server.empty() || !f.locker.empty() || f.require_decade) {
+            return "--decade-server / --locker / --require-decade need --mode decade";
         }
         return std::nullopt;
     }
@@ -96,6 +100,7 @@ inline std::optional<std::string> apply_decade_flags(const DecadeFlags& f, PeerN
     d.object_chunks = f.object_chunks;
     d.slots = f.slots;
     config.decade_local_address = f.local_address;
+    config.require_decade = f.require_decade;
     if (!f.locker.empty() || !f.secret_file.empty()) {
         if (f.locker.empty() || f.secret_file.empty()) {
             return "--locker and --locker-secret-file go together";

@@ -1,8 +1,12 @@
 #include "peer/net/decade_driver.hpp"
 
+#include <charconv>
+
+#include "common/core/proto_json.hpp"
 #include "common/curl/http_client.hpp"
 #include "decade-module/core/requests.hpp"
 #include "p2pls/decade.pb.h"
+#include "p2pls/http.pb.h"
 
 namespace p2pls::net {
 namespace {
@@ -34,8 +38,8 @@ void DecadeDriver::cancel_all() {
     http_->cancel_all();
 }
 
-boost::asio::awaitable<Result<RegisteredLocker>> DecadeDriver::register_locker(
-    std::string server, std::string operator_key) {
+boost::asio::awaitable<LockerRegistration> DecadeDriver::register_locker(std::string server,
+                                                                         std::string operator_key) {
     curl::HttpRequest req;
     req.method = "POST";
     req.url = server + "/v1/lockers";
@@ -46,21 +50,45 @@ boost::asio::awaitable<Result<RegisteredLocker>> DecadeDriver::register_locker(
     }
     req.body = decade_api::RegisterLockerRequest{}.SerializeAsString();
     auto res = co_await http_->request(std::move(req));
+    LockerRegistration out;
     if (!res) {
-        co_return res.error();
+        out.refusal = "no answer: " + res.error().message();
+        co_return out;
     }
     if (res->status != 201 && res->status != 200) {
-        co_return make_error_code(res->status == 401 || res->status == 403 ? Errc::token_bad_mac
-                                                                           : Errc::unavailable);
+        out.refusal = "HTTP " + std::to_string(res->status);
+        // The server's error body says why; shown as it came, within reason.
+        if (http_api::ErrorBody body; !parse_json(res->body, body)) {
+            out.refusal += " " + body.error().substr(0, 64);
+            if (!body.detail().empty()) {
+                out.refusal += ": " + body.detail().substr(0, 200);
+            }
+        }
+        if (auto after = res->header("retry-after")) {
+            std::uint32_t s = 0;
+            const auto [p, ec] = std::from_chars(after->data(), after->data() + after->size(), s);
+            if (ec == std::errc{} && s <= 3600) {
+                out.retry_after = std::chrono::seconds(s);
+            }
+        }
+        // The text goes to logs and a terminal's status line: printable ASCII only.
+        for (char& c : out.refusal) {
+            if (c < 0x20 || c > 0x7e) {
+                c = '?';
+            }
+        }
+        co_return out;
     }
-    decade_api::RegisterLockerResponse out;
-    if (!out.ParseFromString(res->body) || out.secret().size() != 32 || out.locker().empty()) {
-        co_return make_error_code(Errc::message_malformed);
+    decade_api::RegisterLockerResponse reply;
+    if (!reply.ParseFromString(res->body) || reply.secret().size() != 32 ||
+        reply.locker().empty()) {
+        out.refusal = "malformed registration reply";
+        co_return out;
     }
-    RegisteredLocker l;
-    l.id = out.locker();
-    std::copy(out.secret().begin(), out.secret().end(), l.secret.begin());
-    co_return l;
+    RegisteredLocker& l = out.locker.emplace();
+    l.id = reply.locker();
+    std::copy(reply.secret().begin(), reply.secret().end(), l.secret.begin());
+    co_return out;
 }
 
 boost::asio::awaitable<peer::DecadeResult> DecadeDriver::fetch(std::string home,

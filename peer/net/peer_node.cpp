@@ -118,7 +118,8 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
     // DECADE mode: the driver, and the tracker reply that came before the locker was ready.
     std::unique_ptr<DecadeDriver> decade;
     bool decade_preparing = false;
-    int decade_setup_failures = 0;  // failed registrations, or replies naming no server
+    int decade_setup_failures = 0;   // failed registrations, or replies naming no server
+    std::string decade_unavailable;  // why a DECADE peer plays natively; empty while it need not
     std::optional<tracker_api::AnnounceResponse> decade_pending_reply;
 
     // --- engine plumbing ---------------------------------------------------------------
@@ -213,30 +214,33 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
         auto self = shared_from_this();
         if (config.engine.decade.locker.empty()) {
             const std::string server = config.engine.decade.server;
-            auto locker = co_await decade->register_locker(server, config.decade_operator_key);
+            auto reg = co_await decade->register_locker(server, config.decade_operator_key);
             if (stopping) {
                 co_return;
             }
-            if (!locker) {
+            if (!reg.locker) {
                 decade_preparing = false;
                 if (++decade_setup_failures >= kDecadeSetupFailuresBeforeNative) {
                     play_natively("DECADE server " + server + " refused or did not answer " +
                                   std::to_string(decade_setup_failures) +
-                                  " locker registrations (" + locker.error().message() + ")");
+                                  " locker registrations (last: " + reg.refusal + ")");
                     co_return;
                 }
                 spdlog::warn("DECADE server {}: cannot register a locker: {}; retrying", server,
-                             locker.error().message());
-                asio::steady_timer wait(io, std::chrono::seconds(2));
+                             reg.refusal);
+                // A busy server says when to come back; otherwise a short pause.
+                asio::steady_timer wait(
+                    io, std::max<std::chrono::seconds>(reg.retry_after, std::chrono::seconds(2)));
                 co_await wait.async_wait(asio::use_awaitable);
                 if (!stopping && !engine) {
                     prepare_decade();
                 }
                 co_return;
             }
-            config.engine.decade.locker = locker->id;
-            config.engine.decade.secret = locker->secret;
-            spdlog::info("DECADE: locker {} on {}", locker->id, server);
+            const RegisteredLocker& locker = *reg.locker;
+            config.engine.decade.locker = locker.id;
+            config.engine.decade.secret = locker.secret;
+            spdlog::info("DECADE: locker {} on {}", locker.id, server);
         }
         decade_preparing = false;
         start_with_pending_reply();
@@ -254,7 +258,17 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
 
     // A DECADE peer that cannot get storage still plays: natively, for this session (the
     // engine's mode is fixed once it runs), and says so to the tracker and the log.
+    // With require_decade it gives up instead: a viewer who asked for storage only would
+    // rather stop than upload media.
     void play_natively(const std::string& why) {
+        decade_unavailable = why;
+        if (config.on_decade_unavailable) {
+            config.on_decade_unavailable(why);
+        }
+        if (config.require_decade) {
+            spdlog::error("{}: giving up (DECADE storage is required)", why);
+            return;
+        }
         spdlog::warn("{}: playing natively instead", why);
         config.engine.decade.enabled = false;
         if (tracker) {
@@ -591,6 +605,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             media_out += s->framed.counters().media_bytes_out;
         }
         r.set_socket_media_bytes_sent(media_out);
+        r.set_decade_unavailable(decade_unavailable);
         return r;
     }
 

@@ -43,7 +43,7 @@ struct PeerNodeConfig {
     // Extra neighbours to try, "host:port" each (tests, or a deployment without tracker).
     std::vector<std::string> bootstrap;
 
-    // DECADE mode (engine.decade.enabled; issue 7): the home server is engine.decade.server,
+    // DECADE mode (engine.decade.enabled): the home server is engine.decade.server,
     // or the tracker's nearest DECADE server when empty; the locker is engine.decade.locker
     // and .secret, or one registered on the home server at start (POST /v1/lockers, with
     // `decade_operator_key` as Bearer unless the server is dev-open).
@@ -51,6 +51,12 @@ struct PeerNodeConfig {
     // Source address of DECADE connections ("127.0.0.5"), so that on one machine each peer
     // is its own client to the servers' per-client slot cap. Empty: the system's choice.
     std::string decade_local_address;
+    // A DECADE peer that cannot get storage (no locker after a few tries, or no server
+    // named) plays natively and says why in its report (`decade_unavailable`); with
+    // require_decade it does nothing more instead. Either way on_decade_unavailable runs
+    // once with the reason (an executable with require_decade exits on it).
+    bool require_decade = false;
+    std::function<void(const std::string& why)> on_decade_unavailable;
 
     // User-space link emulation (this kernel has no netem): every message to a neighbour is
     // held until enqueue time + send_delay before it is written, in order. With every node
@@ -94,7 +100,7 @@ class PeerNode {
 
     // QoE report now (same content as the --report lines).
     [[nodiscard]] report::QoeReport report() const;
-    // Where playback stands, for a player's status line (added for the player, issue 8):
+    // Where playback stands, for a player's status line:
     // the next chunk to play, the media held contiguously from it, the live-edge estimate.
     struct PlaybackView {
         bool started = false;                    // playback has begun

@@ -19,6 +19,7 @@ inline constexpr int kExitUnknownChannel = 3;      // the tracker has no such ch
 inline constexpr int kExitTrackerUnreachable = 4;  // no answer within --join-timeout
 inline constexpr int kExitMedia = 5;               // missing plugin, pipeline error
 inline constexpr int kExitIo = 6;                  // cannot listen, cannot write the report
+inline constexpr int kExitNoDecade = 7;            // --require-decade, and no storage to be had
 
 enum class JoinStep {
     joined,           // the tracker knows the channel: start the peer

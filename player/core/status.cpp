@@ -39,7 +39,9 @@ std::string format_status(const StatusSnapshot& s) {
     out += " | down " + format_rate(s.download_bytes_per_s);
     out += " | up " + format_rate(s.upload_bytes_per_s);
     out += " | nbrs " + std::to_string(s.neighbors);
-    if (s.decade_share) {
+    if (s.decade_unavailable) {
+        out += " | decade OFF (" + *s.decade_unavailable + ")";
+    } else if (s.decade_share) {
         out += " | decade " + fixed(*s.decade_share * 100, 0) + "%";
     }
     out += " | frames " + std::to_string(s.frames_decoded);
@@ -62,6 +64,11 @@ void apply_report(const report::QoeReport& r, bool decade, StatusSnapshot& s) {
                        : static_cast<double>(r.bytes_from_decade()) / static_cast<double>(media);
     } else {
         s.decade_share.reset();
+    }
+    if (decade && !r.decade_unavailable().empty()) {
+        s.decade_unavailable = r.decade_unavailable();
+    } else {
+        s.decade_unavailable.reset();
     }
 }
 

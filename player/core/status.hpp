@@ -26,6 +26,8 @@ struct StatusSnapshot {
     double upload_bytes_per_s = 0;        // media on our own uplink
     std::uint32_t neighbors = 0;
     std::optional<double> decade_share;  // DECADE mode: share of media bytes from storage
+    // DECADE mode without storage: why (the server's answer); the peer plays natively.
+    std::optional<std::string> decade_unavailable;
     std::uint64_t frames_decoded = 0;
     std::optional<std::size_t> http_clients;  // set when --http-out is on
 };
@@ -39,7 +41,8 @@ std::string format_status(const StatusSnapshot& s);
 std::string format_rate(double bytes_per_s);
 
 // Figures a QoE report carries, copied into a snapshot (startup, rates and the rest are
-// filled by the caller). `decade` adds the storage share.
+// filled by the caller). `decade` adds the storage share, and why storage could not be
+// had when the peer plays natively instead.
 void apply_report(const report::QoeReport& r, bool decade, StatusSnapshot& s);
 
 // Bytes per second from a growing byte counter sampled now and then: the rate over the

@@ -32,6 +32,24 @@ std::string json_number(std::optional<double> v) {
     return buf;
 }
 
+// A JSON string literal: quotes, backslashes and control bytes escaped.
+std::string json_string(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out + '"';
+}
+
 }  // namespace
 
 PlayerNode::PlayerNode(asio::io_context& io, PlayerNodeConfig config)
@@ -185,6 +203,20 @@ void PlayerNode::start_peer() {
     if (config_.configure_peer) {
         config_.configure_peer(pc);
     }
+    pc.on_decade_unavailable = [this, alive = alive_,
+                                required = pc.require_decade](const std::string& why) {
+        if (!*alive) {
+            return;
+        }
+        if (required) {
+            message("no DECADE storage: " + why + "; exiting (--require-decade)");
+            stop(kExitNoDecade);
+        } else {
+            message("no DECADE storage: " + why +
+                    "; playing natively (this viewer uploads media; --require-decade exits "
+                    "instead)");
+        }
+    };
     pc.on_play = [this, alive = alive_](const wire::Chunk& chunk) {
         if (*alive) {
             on_play(std::make_shared<const std::string>(chunk.payload()), chunk.seq(), now());
@@ -200,7 +232,8 @@ void PlayerNode::start_peer() {
                                                  : -1.0);
         write_report_line(to_json(copy));
     };
-    peer_ = std::make_unique<p2pls::net::PeerNode>(io_, std::move(pc));
+    peer_ = config_.make_peer ? config_.make_peer(io_, std::move(pc))
+                              : make_peer_node(io_, std::move(pc));
     if (const auto r = peer_->start(); !r) {
         message("cannot start the peer on " + o.listen + ": " + r.error().message());
         peer_.reset();
@@ -363,7 +396,10 @@ std::string PlayerNode::stats_json() const {
     out += ",\"frames_decoded\":" + std::to_string(s.frames_decoded);
     out += ",\"chunks_played\":" + std::to_string(chunks_played_);
     out += ",\"http_clients\":" + std::to_string(s.http_clients.value_or(0));
-    out += ",\"status\":\"" + format_status(s) + "\"}";
+    out += ",\"decade_share\":" + json_number(s.decade_share);
+    out += ",\"decade_unavailable\":" +
+           (s.decade_unavailable ? json_string(*s.decade_unavailable) : std::string("null"));
+    out += ",\"status\":" + json_string(format_status(s)) + "}";
     out += ",\"peer\":" + (peer_ ? peer_->stats_json() : std::string("null")) + "}";
     return out;
 }

@@ -1,7 +1,7 @@
 // The running player: asks the tracker about the channel (player/core/join.hpp), then
-// runs an embedded PeerNode (peer/net/peer_node.hpp) whose played chunks go to the
-// GStreamer pipeline (player/gst) and to the local HTTP output (player/http); shows the
-// status line and writes the QoE report.
+// runs an embedded peer (a PeerNode, behind player/net/embedded_peer.hpp) whose played chunks go to
+// the GStreamer pipeline (player/gst) and to the local HTTP output (player/http); shows the status
+// line and writes the QoE report.
 //
 // Startup delay is measured from start() to the first frame the decoder produced (the
 // pipeline's probe), and replaces the peer's "first chunk played" figure in the report.
@@ -24,11 +24,8 @@
 #include "player/core/fanout.hpp"
 #include "player/core/options.hpp"
 #include "player/core/status.hpp"
+#include "player/net/embedded_peer.hpp"
 
-namespace p2pls::net {
-class PeerNode;
-struct PeerNodeConfig;
-}  // namespace p2pls::net
 namespace p2pls::tracker {
 class TrackerClient;
 }
@@ -54,6 +51,9 @@ struct PlayerNodeConfig {
     // flags). Empty: nothing more. options.mode decade without it still runs the peer in
     // DECADE mode, with the tracker's nearest server and a registered locker.
     std::function<void(p2pls::net::PeerNodeConfig&)> configure_peer{};
+    // Makes the embedded peer from the configuration built above. Empty: the real
+    // PeerNode (make_peer_node); tests inject a stand-in.
+    PeerFactory make_peer{};
 };
 
 class PlayerNode {
@@ -93,7 +93,7 @@ class PlayerNode {
     std::unique_ptr<gst::PlaybackPipeline> pipeline_;
     std::unique_ptr<http::TsServer> server_;
     std::unique_ptr<tracker::TrackerClient> tracker_;
-    std::unique_ptr<p2pls::net::PeerNode> peer_;
+    std::unique_ptr<EmbeddedPeer> peer_;
     std::unique_ptr<FILE, int (*)(FILE*)> report_{nullptr, fclose};
 
     boost::asio::steady_timer status_timer_;

@@ -18,6 +18,7 @@
 
 #include "common/core/proto_json.hpp"
 #include "p2pls/report.pb.h"
+#include "player/core/join.hpp"
 #include "tests/support/child_process.hpp"
 #include "ts_fixture.hpp"
 
@@ -218,6 +219,59 @@ TEST_F(PlayerE2E, DecadeModePlaysFromStorage) {
     EXPECT_GE(final_report.chunks_due(), 5u) << last;
     EXPECT_GT(final_report.bytes_from_decade(), 0u) << last;
     EXPECT_EQ(final_report.socket_media_bytes_sent(), 0u) << last;
+}
+
+// A DECADE viewer whose server refuses it a locker says why — in its messages, its
+// status line and its report — and plays natively; with --require-decade it exits with
+// code 7 instead of uploading media.
+TEST_F(PlayerE2E, DecadeViewerWithoutStorageSaysWhyAndRequireDecadeExits) {
+    const auto tracker = start_tracker();
+    // Not dev-open, and no operator key given: every locker registration is refused.
+    ServerProcess server(bin_path("decade-server"), dir_ / "decade.port",
+                         {.log_file = dir_ / "decade-server.log"});
+    ASSERT_TRUE(server.start({"--operator-key", "only-the-operator-knows"})) << server.output();
+    auto& source = spawn("p2pls-source", {"--tracker", tracker, "--channel", "live", "--listen",
+                                          "127.0.0.1:0", "--key", (dir_ / "live.key").string()});
+    ASSERT_TRUE(wait_for_channel("live", 20s)) << source.output();
+
+    auto& strict =
+        spawn("p2pls-player",
+              {"--tracker", tracker, "--channel", "live", "--sink", "fake", "--join-timeout", "10",
+               "--mode", "decade", "--decade-server", server.url(), "--require-decade"},
+              kHeadless);
+    const auto code = strict.wait(40s);
+    ASSERT_TRUE(code) << "--require-decade did not exit:\n" << strict.output();
+    EXPECT_EQ(*code, kExitNoDecade) << strict.output();
+    EXPECT_NE(strict.output().find("no DECADE storage: DECADE server " + server.url()),
+              std::string::npos)
+        << strict.output();
+    EXPECT_NE(strict.output().find("HTTP 40"), std::string::npos)
+        << "the server's answer is not shown:\n"
+        << strict.output();
+
+    const auto report = (dir_ / "qoe.jsonl").string();
+    auto& lenient = spawn("p2pls-player",
+                          {"--tracker", tracker, "--channel", "live", "--sink", "fake",
+                           "--duration", "14", "--report", report, "--join-timeout", "10", "--mode",
+                           "decade", "--decade-server", server.url()},
+                          kHeadless);
+    ASSERT_TRUE(lenient.wait_for_output("playing natively (this viewer uploads media", 30s))
+        << lenient.output();
+    ASSERT_TRUE(lenient.wait_for_output("| decade OFF (", 20s)) << lenient.output();
+    const auto lenient_code = lenient.wait(40s);
+    ASSERT_TRUE(lenient_code) << lenient.output();
+    EXPECT_EQ(*lenient_code, 0) << lenient.output();
+    std::ifstream in(report);
+    std::string line, last;
+    while (std::getline(in, line)) {
+        if (!line.empty()) {
+            last = line;
+        }
+    }
+    report::QoeReport final_report;
+    ASSERT_FALSE(parse_json(last, final_report)) << last;
+    EXPECT_NE(final_report.decade_unavailable().find("HTTP 40"), std::string::npos) << last;
+    EXPECT_GT(final_report.bytes_from_source() + final_report.bytes_from_peers(), 0u) << last;
 }
 
 TEST_F(PlayerE2E, SourceThatGoesAwayShowsAStallAndPlaybackResumes) {

@@ -1,5 +1,6 @@
 // The player's orchestration in-process: a fake tracker (common/http) and a stand-in
-// PeerNode (fake_peer_node.cpp) around the real pipeline, HTTP output and report writer.
+// embedded peer (tests/support/fake_embedded_peer.hpp, injected through
+// PlayerNodeConfig::make_peer) around the real pipeline, HTTP output and report writer.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +10,9 @@
 #include <fstream>
 #include <thread>
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
 #include "common/core/proto_json.hpp"
 #include "common/http/http_server.hpp"
 #include "p2pls/report.pb.h"
@@ -17,6 +21,7 @@
 #include "player/core/join.hpp"
 #include "player/net/player_node.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/fake_embedded_peer.hpp"
 #include "ts_fixture.hpp"
 
 namespace p2pls::player {
@@ -25,6 +30,14 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+
+// The stand-in peer: six chunks of the test media, one every 500 ms.
+net::PeerFactory fake_peer() {
+    std::string why;
+    const auto& chunks = test::ts_chunks(6, why);
+    EXPECT_FALSE(chunks.empty()) << why;
+    return p2pls::testing::FakeEmbeddedPeer::factory({chunks.begin(), chunks.end()});
+}
 
 std::string read_all(FILE* f) {
     std::fflush(f);
@@ -89,7 +102,8 @@ class PlayerNodeTest : public ::testing::Test {
                                                  .status_is_tty = tty,
                                                  .status_out = status_,
                                                  .message_out = messages_,
-                                                 .status_interval = 200ms});
+                                                 .status_interval = 200ms,
+                                                 .make_peer = fake_peer()});
         std::optional<int> exit_code;
         std::string why;
         if (const auto failed = node_->start([&](int code) { exit_code = code; }, why)) {
@@ -186,7 +200,8 @@ TEST_F(PlayerNodeTest, StatsJsonServedOnTheHttpOutput) {
     node_.emplace(io_, net::PlayerNodeConfig{.options = o,
                                              .status_out = status_,
                                              .message_out = messages_,
-                                             .status_interval = 200ms});
+                                             .status_interval = 200ms,
+                                             .make_peer = fake_peer()});
     std::optional<int> exit_code;
     std::string why;
     ASSERT_FALSE(node_->start([&](int code) { exit_code = code; }, why)) << why;
@@ -195,24 +210,35 @@ TEST_F(PlayerNodeTest, StatsJsonServedOnTheHttpOutput) {
     const auto at = messages.find("127.0.0.1:");
     ASSERT_NE(at, std::string::npos) << messages;
     const int port = std::stoi(messages.substr(at + 10));
+    if (!test::have_program("curl")) {
+        GTEST_SKIP() << "curl absent";
+    }
+    // Asked while playing: polled until a chunk has played (the fake plays one at once).
     std::string body;
     std::thread client([&] {
-        std::this_thread::sleep_for(1500ms);
-        body = p2pls::testing::run(
-                   {"curl", "-s", "http://127.0.0.1:" + std::to_string(port) + "/stats"},
-                   std::chrono::seconds(10))
-                   .second;
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            body = p2pls::testing::run(
+                       {"curl", "-s", "http://127.0.0.1:" + std::to_string(port) + "/stats"},
+                       std::chrono::seconds(10))
+                       .second;
+            if (body.find("\"chunks_played\":0,") == std::string::npos &&
+                body.find("\"chunks_played\":") != std::string::npos) {
+                return;
+            }
+            std::this_thread::sleep_for(100ms);  // polling
+        }
     });
     while (!exit_code) {
         io_.run_for(10ms);
     }
     client.join();
-    if (!test::have_program("curl")) {
-        GTEST_SKIP() << "curl absent";
-    }
     EXPECT_NE(body.find("\"player\":{"), std::string::npos) << body;
     EXPECT_NE(body.find("\"frames_decoded\":"), std::string::npos) << body;
     EXPECT_NE(body.find("\"peer\":{\"fake\":true}"), std::string::npos) << body;
+    // Valid JSON as a whole (the status text is escaped, not pasted in).
+    google::protobuf::Struct parsed;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(body, &parsed).ok()) << body;
 }
 
 TEST_F(PlayerNodeTest, UnknownChannelStopsWithItsExitCode) {
@@ -269,6 +295,7 @@ TEST_F(PlayerNodeTest, DecadeModeConfiguresThePeerAndShowsTheStorageShare) {
                                    decade_enabled = pc.engine.decade.enabled;
                                    pc.decade_local_address = "127.0.0.9";
                                },
+                           .make_peer = fake_peer(),
                        });
     std::optional<int> exit_code;
     std::string why;

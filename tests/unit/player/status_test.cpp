@@ -70,6 +70,26 @@ TEST(Status, ReportFiguresCopied) {
     apply_report(r, true, s);
     ASSERT_TRUE(s.decade_share);
     EXPECT_DOUBLE_EQ(*s.decade_share, 0.25);
+    EXPECT_FALSE(s.decade_unavailable);
+}
+
+// A DECADE viewer that got no storage says why, instead of a storage share that would
+// only ever read 0 %.
+TEST(Status, DecadeWithoutStorageShowsWhyInsteadOfTheShare) {
+    report::QoeReport r;
+    r.set_bytes_from_peers(300);
+    r.set_decade_unavailable("HTTP 503 busy: request limit per client reached");
+    StatusSnapshot s;
+    apply_report(r, true, s);
+    ASSERT_TRUE(s.decade_unavailable);
+    const auto line = format_status(s);
+    EXPECT_NE(line.find("decade OFF (HTTP 503 busy: request limit per client reached)"),
+              std::string::npos)
+        << line;
+    EXPECT_EQ(line.find("decade 0%"), std::string::npos) << line;
+    // Native mode never shows it.
+    apply_report(r, false, s);
+    EXPECT_FALSE(s.decade_unavailable);
 }
 
 TEST(Status, RateMeterOverTheLastSpan) {
