@@ -1,4 +1,4 @@
-// DECADE micro-benchmarks (issue 4 "Measure"): token verification per second (goal
+// DECADE micro-benchmarks: token verification per second (goal
 // >= 500k/s on one core), store put/get through the server core, batch encode/decode.
 #include <benchmark/benchmark.h>
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# decade-server side by side with nginx (Debian nginx-light), issue 4 "Measure".
+# decade-server side by side with nginx (Debian nginx-light): the static file server an operator already runs.
 #
 # The same objects — COUNT x 64 KiB and COUNT x 1 MiB — are stored in decade-server (memory
 # store, one locker) and written as files for nginx. wrk GETs them round-robin at the same
@@ -14,10 +14,10 @@
 # the same rounds, so that before and after are compared within one run.
 #
 # Needs: nginx (apt-get install nginx-light), wrk, python3, and a built decade-server
-# (P2PLS_BIN_DIR, default build/ci/bin). Not part of the tests; run it on a quiet machine.
+# (P2PLS_BIN_DIR, default build/release/bin). Not part of the tests; run it on a quiet machine.
 set -euo pipefail
 
-BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/ci/bin}
+BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/release/bin}
 COUNT=${COUNT:-1000}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}

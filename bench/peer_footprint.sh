@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# CPU and memory of one p2pls-peer watching a 500 kbit/s channel (issue 6's measure:
+# CPU and memory of one p2pls-peer watching a 500 kbit/s channel (what a viewer's machine pays:
 # goal <= 1 % of a core and <= 8 MB). Starts a tracker, a source (test pattern) and
 # PEERS peers on loopback; measures the first peer over SECONDS after a warm-up.
 #
-#   bench/peer_footprint.sh [BUILD_DIR] [SECONDS] [PEERS]    (default: build/ci 60 3)
+#   bench/peer_footprint.sh [BUILD_DIR] [SECONDS] [PEERS]    (default: build/release 60 3)
 #
 # CPU is the peer's user + system time over the window, as a share of one core. Memory
 # is read from /proc at the end: RSS, PSS (shared pages split among the processes that
@@ -11,7 +11,7 @@
 # pages are split and PSS falls towards private; the source's encoder is not counted.
 set -euo pipefail
 
-build=${1:-build/ci}
+build=${1:-build/release}
 seconds=${2:-60}
 peers=${3:-3}
 bin="$build/bin"

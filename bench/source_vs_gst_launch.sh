@@ -3,13 +3,13 @@
 # --replay mode; chunk size/duration statistics. A report, not a test: run it by hand.
 #
 # Usage: bench/source_vs_gst_launch.sh [BIN_DIR] [SECONDS] [ROUNDS]
-#   BIN_DIR  folder with p2pls-source (default build/ci/bin)
+#   BIN_DIR  folder with p2pls-source (default build/release/bin)
 #   SECONDS  measured window per run (default 20; the first 2 s of each run are skipped)
 #   ROUNDS   alternating source / gst-launch rounds (default 3)
 # CPU = utime + stime from /proc/<pid>/stat over the window, as a share of one core.
 set -euo pipefail
 
-bin_dir=${1:-build/ci/bin}
+bin_dir=${1:-build/release/bin}
 window=${2:-20}
 rounds=${3:-3}
 width=640 height=360 fps=25 bitrate=500 chunk_ms=1000

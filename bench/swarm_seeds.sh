@@ -2,12 +2,12 @@
 # Runs the simulated 50-peer swarms (tests/sim/peer) over many seeds and sums them up:
 # a scheduler change is judged on the spread over seeds, not on the test's one seed.
 #
-#   bench/swarm_seeds.sh [BUILD_DIR] [SEEDS...]     (default: build/ci, seeds 1..8 42 44)
+#   bench/swarm_seeds.sh [BUILD_DIR] [SEEDS...]     (default: build/release, seeds 1..8 42 44)
 #
 # Prints one line per scenario and seed, then totals per scenario.
 set -euo pipefail
 
-build=${1:-build/ci}
+build=${1:-build/release}
 shift || true
 seeds=("$@")
 if [[ ${#seeds[@]} -eq 0 ]]; then

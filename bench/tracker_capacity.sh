@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Capacity of p2pls-tracker (issue 3): fills a real tracker process with 10,000 members in
+# Capacity of p2pls-tracker: fills a real tracker process with 10,000 members in
 # one channel and 1,000 channels of 10 members over HTTP keep-alive, checks the counts with
 # GET /v1/channels, and prints the resident memory (VmRSS) per member.
-# Needs python3 and a built p2pls-tracker (P2PLS_BIN_DIR, default build/ci/bin).
+# Needs python3 and a built p2pls-tracker (P2PLS_BIN_DIR, default build/release/bin).
 set -euo pipefail
-BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/ci/bin}
+BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/release/bin}
 work=$(mktemp -d)
 "$BIN_DIR/p2pls-tracker" --listen 127.0.0.1:0 --port-file "$work/port" --interval 3600 \
     --log-level warn &

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# p2pls-tracker side by side with opentracker (Debian package), issue 3 "Measure".
+# p2pls-tracker side by side with opentracker (Debian package): the tracker an operator would otherwise run.
 #
 # Both run on loopback with the same swarm: CHANNELS channels (torrents) of MEMBERS members
 # each, PEERS peers per reply. wrk drives announces (heartbeats of the existing members,
@@ -11,10 +11,10 @@
 # then medians and the ratios p2pls / opentracker.
 #
 # Needs: opentracker, wrk, curl (apt-get install opentracker wrk curl) and a built
-# p2pls-tracker (P2PLS_BIN_DIR, default build/ci/bin). Not part of the tests.
+# p2pls-tracker (P2PLS_BIN_DIR, default build/release/bin). Not part of the tests.
 set -euo pipefail
 
-BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/ci/bin}
+BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/release/bin}
 CHANNELS=${CHANNELS:-100}
 MEMBERS=${MEMBERS:-100}
 PEERS=${PEERS:-20}
