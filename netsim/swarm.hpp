@@ -68,7 +68,7 @@ class Swarm {
     // Observer of every Disconnect an engine decides (tests log or count reasons).
     std::function<void(Handle, const peer::Disconnect&)> on_disconnect;
 
-    // DECADE mode (issue 7): DecadeFetch / DecadePut actions go to this handler
+    // DECADE mode: DecadeFetch / DecadePut actions go to this handler
     // (netsim/sim_decade.hpp); without one they are dropped (the engine times them out).
     std::function<void(Handle, peer::Action&)> on_decade_action;
     // Runs `fn` on a live node's engine now, then performs the actions it produced.

@@ -1,4 +1,4 @@
-// Real processes over loopback in DECADE mode (issue 7): p2pls-tracker + 2 decade-servers
+// Real processes over loopback in DECADE mode: p2pls-tracker + 2 decade-servers
 // + p2pls-source --mode decade + 10 p2pls-peer --mode decade for 30 s. Every peer plays,
 // no peer writes a media byte to its own sockets, and each server stores every object
 // once however many lockers hold it. A second run kills one server mid-stream: its peers

@@ -1,4 +1,4 @@
-// User-space link delay (issue 9; this kernel has no netem): a real p2pls-source started
+// User-space link delay (this kernel has no netem): a real p2pls-source started
 // with --delay-ms holds every message it sends for that long (p2pls-peer shares the same
 // PeerNode transport). A raw TCP client speaking the peer wire connects and sends Hello;
 // the node's Hello (sent on accept) and its BufferMap (sent on our Hello) must each

@@ -1,4 +1,4 @@
-// DECADE-mode swarms on netsim (issue 7): real PeerEngines in DECADE mode, a DECADE-mode
+// DECADE-mode swarms on netsim: real PeerEngines in DECADE mode, a DECADE-mode
 // source, and simulated DECADE servers (netsim/sim_decade.hpp) with an egress cap and m
 // slots per client. Same stream and links as tests/sim/peer/swarm_sim_test.cpp: 500 kbit/s
 // in 1 s chunks, source budget 4x the rate, peers' uplinks 1.5x the rate, 40 ms one way.
@@ -383,8 +383,8 @@ TEST(DecadeSim, MixedSwarmNativeAndDecadePeersAllPlay) {
     EXPECT_LE(static_cast<double>(missed), 0.01 * static_cast<double>(due));
 }
 
-// DECADE vs native on the same seed, and DECADE with other k and m (issue 7, "Measure").
-// Prints a table; runs only with SIM_MEASURE=1 (about a minute).
+// DECADE vs native on the same seed, and DECADE with other k and m, for the figures in
+// docs/architecture.md. Prints a table; runs only with SIM_MEASURE=1 (about a minute).
 TEST(DecadeSim, Measure) {
     if (std::getenv("SIM_MEASURE") == nullptr) {
         GTEST_SKIP() << "set SIM_MEASURE=1";

@@ -1,4 +1,4 @@
-// DECADE mode of the engine, sans IO (issue 7): the object format (bad input never
+// DECADE mode of the engine, sans IO: the object format (bad input never
 // crashes), buffer maps that carry a range token for exactly the advertised window, and
 // a DECADE peer that answers native Requests with Busy (it uploads no media).
 #include <gtest/gtest.h>
