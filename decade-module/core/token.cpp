@@ -395,47 +395,38 @@ Result<TokenClaims> verify_token(std::string_view token, const SecretLookup& loo
     return std::move(c);
 }
 
-unsigned token_error_status(Errc code) {
+std::optional<HttpErrc> token_http_errc(Errc code) {
     switch (code) {
         case Errc::token_malformed:
+            return HttpErrc::token_malformed;
         case Errc::token_bad_mac:
+            return HttpErrc::token_bad_mac;
         case Errc::token_expired:
+            return HttpErrc::token_expired;
         case Errc::token_not_yet_valid:
-            return 401;
+            return HttpErrc::token_not_yet_valid;
         case Errc::token_wrong_locker:
+            return HttpErrc::token_wrong_locker;
         case Errc::token_wrong_op:
+            return HttpErrc::token_wrong_op;
         case Errc::token_out_of_scope:
+            return HttpErrc::token_out_of_scope;
         case Errc::token_budget_exhausted:
+            return HttpErrc::token_budget_exhausted;
         case Errc::token_wrong_grantee:
-            return 403;
+            return HttpErrc::token_wrong_grantee;
         default:
-            return 0;
+            return std::nullopt;
     }
 }
 
+unsigned token_error_status(Errc code) {
+    const auto http = token_http_errc(code);
+    return http ? http_status(*http) : 0;
+}
+
 std::string_view token_error_reason(Errc code) {
-    switch (code) {
-        case Errc::token_malformed:
-            return "token_malformed";
-        case Errc::token_bad_mac:
-            return "token_bad_mac";
-        case Errc::token_expired:
-            return "token_expired";
-        case Errc::token_not_yet_valid:
-            return "token_not_yet_valid";
-        case Errc::token_wrong_locker:
-            return "token_wrong_locker";
-        case Errc::token_wrong_op:
-            return "token_wrong_op";
-        case Errc::token_out_of_scope:
-            return "token_out_of_scope";
-        case Errc::token_budget_exhausted:
-            return "token_budget_exhausted";
-        case Errc::token_wrong_grantee:
-            return "token_wrong_grantee";
-        default:
-            return "token_invalid";
-    }
+    return wire_code(token_http_errc(code).value_or(HttpErrc::token_invalid));
 }
 
 void to_proto(const TokenClaims& c, decade_api::TokenClaims& out) {

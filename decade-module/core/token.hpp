@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "common/core/errc.hpp"
+#include "common/core/http_error.hpp"
 #include "common/core/time.hpp"
 
 namespace p2pls::decade_api {
@@ -118,10 +119,13 @@ Result<TokenClaims> verify_token(std::string_view token, const SecretLookup& loo
                                  const TokenRequest& request, UnixSeconds now,
                                  std::int64_t skew_s = kDefaultSkewS);
 
-// HTTP status for a token error: 401 for malformed/bad MAC/expired/not yet valid, 403 for
-// the rest; 0 if `code` is not a token error.
+// The HTTP error of a token error (common/core/http_error.hpp holds its status and wire
+// code: 401 for malformed / bad MAC / expired / not yet valid, 403 for the rest); nullopt
+// if `code` is not a token error.
+std::optional<HttpErrc> token_http_errc(Errc code);
+// Its HTTP status; 0 if `code` is not a token error.
 unsigned token_error_status(Errc code);
-// Short machine-readable reason, e.g. "token_expired".
+// Its wire code, e.g. "token_expired" ("token_invalid" if `code` is not a token error).
 std::string_view token_error_reason(Errc code);
 
 // Conversions to the protobuf form (for JSON display by tools).

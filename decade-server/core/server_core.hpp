@@ -1,8 +1,13 @@
-// The DECADE server's logic (DESIGN.md §3 "DECADE", draft §3): lockers, object
-// references with TTLs, quotas, per-locker stats and the handling of Put / Get / Delete /
-// Status / Remote Get as plain functions from a request to a result. No I/O: bytes live
-// behind the BlobStore interface, time is passed in, and a Remote Get that needs another
-// server comes back as a RemoteFetch action for the adapter to perform.
+// The DECADE server's state and operations (DESIGN.md §3 "DECADE", draft §3): lockers,
+// object references with TTLs, quotas, per-locker stats and Put / Get / Delete / Status /
+// Remote Get as plain functions from a request to a result. No I/O: bytes live behind the
+// BlobStore interface, time is passed in, and a Remote Get that needs another server comes
+// back as a RemoteFetch for the caller to perform. decade-server/core/api.hpp puts the
+// HTTP routes in front of it.
+//
+// One class, its methods kept by idea in their own files: server_core.cpp (construction,
+// sweep, metrics), lockers.cpp, authorize.cpp, blob_refs.cpp (content-addressed
+// references), object_ops.cpp (put / get / delete / status), remote_get.cpp.
 //
 // Every object access checks its token with decade::verify_token first — before the
 // object's existence is revealed — so a bad token always gets 401/403 and no data.
@@ -25,6 +30,7 @@
 #include "decade-module/core/token.hpp"
 #include "decade-server/core/blob_store.hpp"
 #include "decade-server/core/content_hash.hpp"
+#include "decade-server/core/op_result.hpp"
 
 namespace p2pls::decade_api {
 class LockerStatus;
@@ -50,25 +56,6 @@ struct ServerConfig {
     std::vector<std::string> peer_servers;
     bool allow_any_peer = false;
     std::vector<std::string> self_urls;
-};
-
-// Who asks, as the HTTP adapter saw it.
-struct Caller {
-    std::string_view token;      // from "Authorization: Bearer"
-    std::string_view client_id;  // X-Decade-Client header, else the remote IP address
-};
-
-// Result of one operation: an HTTP status of its own, an error code string for errors
-// ("token_expired", "quota_exceeded", ...), the object for gets, the status for status.
-struct OpResult {
-    unsigned status = 200;
-    std::string error;   // empty on success
-    std::string detail;  // for a person
-    Blob data;           // get / remote get
-    std::shared_ptr<decade_api::LockerStatus> locker_status;
-    std::string locker;  // locker the bytes are accounted to (for egress sharing)
-
-    [[nodiscard]] bool ok() const noexcept { return status < 300; }
 };
 
 // A Remote Get that must fetch from another server: GET `url` with `token` as bearer.
@@ -141,6 +128,8 @@ class ServerCore {
     [[nodiscard]] std::uint64_t blob_bytes() const noexcept { return blob_bytes_; }
     [[nodiscard]] std::size_t blob_count() const noexcept { return blobs_.size(); }
     [[nodiscard]] std::uint64_t logical_bytes() const noexcept { return logical_bytes_; }
+    // References held by all lockers (expired ones count until the sweep drops them).
+    [[nodiscard]] std::size_t reference_count() const noexcept;
     [[nodiscard]] const ServerConfig& config() const noexcept { return config_; }
     // Prometheus text for GET /metrics (gauges refreshed on each call).
     std::string render_metrics();
@@ -171,11 +160,12 @@ class ServerCore {
         std::uint32_t refs = 0;
     };
 
-    // Checks the token for one access; on failure fills `result` with 401/403.
+    // Checks the token for one access; on failure fills `result` with 401/403 (the
+    // remote_token_* codes when `remote`: the remote token of a linking Remote Get).
     std::optional<decade::TokenClaims> authorize(const Caller& caller, std::string_view locker,
                                                  decade::Op op, std::string_view name,
                                                  std::uint64_t bytes, UnixSeconds now,
-                                                 OpResult& result);
+                                                 OpResult& result, bool remote = false);
     void account(Locker& locker, const decade::TokenClaims& claims, std::uint64_t bytes);
     // A live (unexpired) reference, or nullptr.
     const ObjectRef* find_live(const Locker& locker, std::string_view name, UnixSeconds now) const;
@@ -184,6 +174,8 @@ class ServerCore {
                           const BlobHash& hash, std::uint32_t ttl_s, UnixSeconds now);
     void drop_ref(Locker& locker, std::map<std::string, ObjectRef, std::less<>>::iterator it);
     void release_blob(const BlobHash& hash);
+    // The bytes of `hash` went bad: every reference to them is dropped.
+    void forget_blob(const BlobHash& hash);
     bool is_self(std::string_view url) const;
     bool peer_allowed(std::string_view url) const;
     OpResult count(OpResult result, std::string_view op);
@@ -199,8 +191,6 @@ class ServerCore {
     MetricsRegistry metrics_;
 };
 
-// Helpers shared with the adapters.
-OpResult error_result(unsigned status, std::string_view error, std::string_view detail);
 // "http://Host:Port/" -> "http://host:port" (lower-case scheme and host, no trailing
 // slash); empty when it is not an http:// URL with a host.
 std::string normalize_server_url(std::string_view url);

@@ -322,12 +322,12 @@ asio::awaitable<http::Response> DecadeService::handle_batch(http::Request& reque
                 break;
             }
             default:
-                r = error_result(400, "bad_request", "empty operation");
+                r = error_result(HttpErrc::bad_request, "empty operation");
         }
         if (r.ok() && r.data) {
             if (response_bytes + r.data->size() > options_.max_batch_response_bytes) {
                 // Bounded memory per response: the rest are refused, the caller re-asks.
-                r = error_result(413, "batch_response_too_large",
+                r = error_result(HttpErrc::batch_response_too_large,
                                  "the batch's objects exceed the response cap; ask again");
             } else {
                 response_bytes += r.data->size();

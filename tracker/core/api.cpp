@@ -3,7 +3,6 @@
 #include <google/protobuf/arena.h>
 
 #include "common/core/proto_json.hpp"
-#include "p2pls/http.pb.h"
 #include "tracker/core/fast_json.hpp"
 
 namespace p2pls::tracker {
@@ -12,15 +11,19 @@ namespace {
 constexpr std::string_view kChannelsPrefix = "/v1/channels/";
 constexpr std::string_view kAnnounceSuffix = "/announce";
 
-ApiResponse fail(TrackerState& state, const ApiError& error) {
+ApiResponse fail(TrackerState& state, const HttpError& error) {
     state.count_error(error.error);
-    return ApiResponse{error.status, "application/json", error_json(error), {}};
+    // Details may quote the asker's bytes (protobuf's parse errors do): keep printable
+    // ASCII only, so that the body is valid UTF-8 JSON whatever was sent, and cap it.
+    HttpError printable = error;
+    printable.detail = printable_detail(error.detail);
+    return ApiResponse{error.status, "application/json", error_json(printable), {}};
 }
 
 ApiResponse method_not_allowed(TrackerState& state, std::string_view method, std::string allow) {
     auto r = fail(
-        state, ApiError{405, "method_not_allowed",
-                        std::string(method.substr(0, 16)) + " is not allowed here; use " + allow});
+        state, HttpError(HttpErrc::method_not_allowed,
+                         std::string(method.substr(0, 16)) + " is not allowed here; use " + allow));
     r.allow = std::move(allow);
     return r;
 }
@@ -35,16 +38,16 @@ ApiResponse reply(TrackerState& state, const Expected<T>& result) {
 
 // Parses a JSON body into `out`, or says why it cannot: "bad_json" for anything the JSON
 // mapping refuses (syntax, unknown field, wrong type), with protobuf's own explanation.
-std::optional<ApiError> parse_body(const TrackerState& state, std::string_view body,
-                                   google::protobuf::Message& out) {
+std::optional<HttpError> parse_body(const TrackerState& state, std::string_view body,
+                                    google::protobuf::Message& out) {
     if (body.size() > state.config().max_body_bytes) {
-        return ApiError{413, "body_too_large",
-                        "request body of " + std::to_string(body.size()) + " bytes exceeds " +
-                            std::to_string(state.config().max_body_bytes)};
+        return HttpError(HttpErrc::body_too_large,
+                         "request body of " + std::to_string(body.size()) + " bytes exceeds " +
+                             std::to_string(state.config().max_body_bytes));
     }
     if (auto why = parse_json(body, out)) {
-        return bad_request("bad_json",
-                           "body is not a valid " + out.GetTypeName() + " JSON object: " + *why);
+        return HttpError(HttpErrc::bad_json,
+                         "body is not a valid " + out.GetTypeName() + " JSON object: " + *why);
     }
     return std::nullopt;
 }
@@ -81,21 +84,6 @@ ApiResponse announce(TrackerState& state, std::string_view channel, const ApiReq
 }
 
 }  // namespace
-
-std::string error_json(const ApiError& error) {
-    // Details may quote the asker's bytes (protobuf's parse errors do): keep printable
-    // ASCII only, so that the body is valid UTF-8 JSON whatever was sent, and cap it.
-    std::string detail = error.detail.substr(0, 300);
-    for (auto& c : detail) {
-        if (c < 0x20 || c > 0x7e) {
-            c = '?';
-        }
-    }
-    http_api::ErrorBody body;
-    body.set_error(error.error);
-    body.set_detail(detail);
-    return to_json(body);
-}
 
 ApiResponse handle_request(TrackerState& state, const ApiRequest& request, TimePoint now) {
     std::string_view path = request.target;
@@ -143,7 +131,7 @@ ApiResponse handle_request(TrackerState& state, const ApiRequest& request, TimeP
             return reply(state, state.channel_info(rest, now));
         }
     }
-    return fail(state, ApiError{404, "not_found", "no such resource; see GET /v1/channels"});
+    return fail(state, HttpError(HttpErrc::not_found, "no such resource; see GET /v1/channels"));
 }
 
 }  // namespace p2pls::tracker

@@ -35,7 +35,4 @@ struct ApiResponse {
 
 ApiResponse handle_request(TrackerState& state, const ApiRequest& request, TimePoint now);
 
-// The JSON body of an error (http_api::ErrorBody).
-std::string error_json(const ApiError& error);
-
 }  // namespace p2pls::tracker

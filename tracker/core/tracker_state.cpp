@@ -35,21 +35,22 @@ std::string reachable_endpoint(const std::string& announced, const HostPort& hp,
            std::to_string(hp.port);
 }
 
-std::optional<ApiError> check_source_fields(const tracker_api::AnnounceRequest& r) {
+std::optional<HttpError> check_source_fields(const tracker_api::AnnounceRequest& r) {
     if (r.is_source()) {
         if (r.event() == tracker_api::stopped) {
             return std::nullopt;
         }
         if (r.bitrate_bps() == 0 || r.bitrate_bps() > kMaxBitrateBps) {
-            return bad_request("bad_bitrate", "bitrate_bps must be 1..100000000000 for a source");
+            return HttpError(HttpErrc::bad_bitrate,
+                             "bitrate_bps must be 1..100000000000 for a source");
         }
         if (r.chunk_ms() != 0 && (r.chunk_ms() < kMinChunkMs || r.chunk_ms() > kMaxChunkMs)) {
-            return bad_request("bad_chunk_ms", "chunk_ms must be 10..60000 (0 = 1000)");
+            return HttpError(HttpErrc::bad_chunk_ms, "chunk_ms must be 10..60000 (0 = 1000)");
         }
         if (r.public_key().size() != kPublicKeyBytes) {
-            return bad_request("bad_public_key",
-                               "public_key must be a 32-byte Ed25519 key (base64 in JSON), got " +
-                                   std::to_string(r.public_key().size()) + " bytes");
+            return HttpError(HttpErrc::bad_public_key,
+                             "public_key must be a 32-byte Ed25519 key (base64 in JSON), got " +
+                                 std::to_string(r.public_key().size()) + " bytes");
         }
         return std::nullopt;
     }
@@ -59,8 +60,8 @@ std::optional<ApiError> check_source_fields(const tracker_api::AnnounceRequest& 
                         : r.live_edge() != 0      ? "live_edge"
                                                   : nullptr;
     if (field != nullptr) {
-        return bad_request("source_only_field",
-                           std::string(field) + " may only be sent with is_source=true");
+        return HttpError(HttpErrc::source_only_field,
+                         std::string(field) + " may only be sent with is_source=true");
     }
     return std::nullopt;
 }
@@ -136,10 +137,10 @@ void TrackerState::erase_pending() {
     }
 }
 
-std::optional<ApiError> TrackerState::announce_view(std::string_view channel_name,
-                                                    const tracker_api::AnnounceRequest& r,
-                                                    TimePoint now, std::string_view remote_host,
-                                                    AnnounceView& view) {
+std::optional<HttpError> TrackerState::announce_view(std::string_view channel_name,
+                                                     const tracker_api::AnnounceRequest& r,
+                                                     TimePoint now, std::string_view remote_host,
+                                                     AnnounceView& view) {
     erase_pending();
     // 1. Every field, before touching any state.
     if (auto e = check_channel_name(channel_name)) {
@@ -147,13 +148,13 @@ std::optional<ApiError> TrackerState::announce_view(std::string_view channel_nam
     }
     if (r.event() != tracker_api::started && r.event() != tracker_api::heartbeat &&
         r.event() != tracker_api::stopped) {
-        return bad_request("bad_event", "event must be started, heartbeat or stopped");
+        return HttpError(HttpErrc::bad_event, "event must be started, heartbeat or stopped");
     }
     if (auto e = check_peer_id(r.peer_id(), "peer_id")) {
         return *e;
     }
     if (!wire::Mode_IsValid(r.mode())) {
-        return bad_request("bad_mode", "mode must be native or decade");
+        return HttpError(HttpErrc::bad_mode, "mode must be native or decade");
     }
     std::string endpoint;
     if (r.event() != tracker_api::stopped || !r.endpoint().empty()) {
@@ -187,27 +188,27 @@ std::optional<ApiError> TrackerState::announce_view(std::string_view channel_nam
     }
     if (it == channels_.end()) {
         if (!r.is_source() || r.event() == tracker_api::stopped) {
-            return ApiError{404, "unknown_channel",
-                            "no channel \"" + std::string(channel_name) +
-                                "\": its source has not announced it (or it expired)"};
+            return HttpError(HttpErrc::unknown_channel,
+                             "no channel \"" + std::string(channel_name) +
+                                 "\": its source has not announced it (or it expired)");
         }
         if (channels_.size() >= config_.max_channels) {
-            return ApiError{503, "tracker_full", "the tracker holds its maximum of channels"};
+            return HttpError(HttpErrc::tracker_full, "the tracker holds its maximum of channels");
         }
     } else if (r.is_source()) {
         const auto& src = it->second.source;
         if (src && src->peer_id != r.peer_id()) {
-            return ApiError{409, "source_conflict",
-                            "channel \"" + std::string(channel_name) +
-                                "\" already has a live source with another peer_id"};
+            return HttpError(HttpErrc::source_conflict,
+                             "channel \"" + std::string(channel_name) +
+                                 "\" already has a live source with another peer_id");
         }
     } else if (r.event() != tracker_api::stopped &&
                it->second.members.find(r.peer_id()) == nullptr) {
         if (it->second.members.size() >= config_.max_members_per_channel) {
-            return ApiError{503, "channel_full", "the channel holds its maximum of members"};
+            return HttpError(HttpErrc::channel_full, "the channel holds its maximum of members");
         }
         if (total_members_ >= config_.max_members) {
-            return ApiError{503, "tracker_full", "the tracker holds its maximum of members"};
+            return HttpError(HttpErrc::tracker_full, "the tracker holds its maximum of members");
         }
     }
 
@@ -291,7 +292,7 @@ Expected<tracker_api::ChannelInfo> TrackerState::channel_info(std::string_view n
             return make_info(it->first, it->second);
         }
     }
-    return ApiError{404, "unknown_channel", "no channel \"" + std::string(name) + "\""};
+    return HttpError(HttpErrc::unknown_channel, "no channel \"" + std::string(name) + "\"");
 }
 
 tracker_api::ChannelList TrackerState::channels(TimePoint now) {
@@ -307,7 +308,7 @@ Expected<tracker_api::DecadeServerInfo> TrackerState::register_decade_server(
     const tracker_api::DecadeServerInfo& server, TimePoint now, bool permanent) {
     now = advance(now);
     if (server.url().empty()) {
-        return bad_request("bad_url", "url is empty");
+        return HttpError(HttpErrc::bad_url, "url is empty");
     }
     if (auto e = check_url(server.url(), "url")) {
         return *e;
@@ -316,7 +317,7 @@ Expected<tracker_api::DecadeServerInfo> TrackerState::register_decade_server(
         return *e;
     }
     if (!std::isfinite(server.load()) || server.load() < 0.0 || server.load() > 1.0) {
-        return bad_request("bad_load", "load must be a number in 0..1");
+        return HttpError(HttpErrc::bad_load, "load must be a number in 0..1");
     }
     const auto it = std::find_if(decade_servers_.begin(), decade_servers_.end(),
                                  [&](const auto& s) { return s.info.url() == server.url(); });
@@ -327,7 +328,7 @@ Expected<tracker_api::DecadeServerInfo> TrackerState::register_decade_server(
         return server;
     }
     if (decade_servers_.size() >= config_.max_decade_servers) {
-        return ApiError{503, "tracker_full", "the tracker holds its maximum of DECADE servers"};
+        return HttpError(HttpErrc::tracker_full, "the tracker holds its maximum of DECADE servers");
     }
     decade_servers_.push_back({server, now, permanent});
     return server;

@@ -7,7 +7,7 @@
 //   - `now` never moves backwards in effect: an older `now` is treated as the newest seen.
 //   - A member (or a channel's source) is live while now < last_seen + expiry_intervals ×
 //     interval; at that instant exactly it is gone, whether or not a sweep has run.
-//   - A rejected request (any ApiError) changes nothing.
+//   - A rejected request (any HttpError) changes nothing.
 #pragma once
 
 #include <array>
@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/core/http_error.hpp"
 #include "common/core/time.hpp"
 #include "p2pls/tracker.pb.h"
-#include "tracker/core/api_error.hpp"
 #include "tracker/core/config.hpp"
 #include "tracker/core/member_set.hpp"
 
@@ -68,10 +68,10 @@ class TrackerState {
 
     // The same without building a message (the HTTP hot path): fills `view`, valid
     // until the next call on this state. nullopt on success.
-    std::optional<ApiError> announce_view(std::string_view channel,
-                                          const tracker_api::AnnounceRequest& request,
-                                          TimePoint now, std::string_view remote_host,
-                                          AnnounceView& view);
+    std::optional<HttpError> announce_view(std::string_view channel,
+                                           const tracker_api::AnnounceRequest& request,
+                                           TimePoint now, std::string_view remote_host,
+                                           AnnounceView& view);
 
     // The message an AnnounceView stands for.
     static tracker_api::AnnounceResponse to_message(const AnnounceView& view);

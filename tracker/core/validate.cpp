@@ -35,8 +35,8 @@ std::string field_str(std::string_view field) {
 
 Expected<HostPort> parse_host_port(std::string_view text, std::string_view field) {
     const auto fail = [&](std::string why) {
-        return bad_request("bad_endpoint",
-                           field_str(field) + " " + quote(text) + ": " + std::move(why));
+        return HttpError(HttpErrc::bad_endpoint,
+                         field_str(field) + " " + quote(text) + ": " + std::move(why));
     };
     if (text.empty()) {
         return fail("missing; expected \"host:port\"");
@@ -90,38 +90,41 @@ Expected<HostPort> parse_host_port(std::string_view text, std::string_view field
     return HostPort{std::string(host), static_cast<std::uint16_t>(value)};
 }
 
-std::optional<ApiError> check_channel_name(std::string_view name) {
+std::optional<HttpError> check_channel_name(std::string_view name) {
     if (name.empty() || name.size() > kMaxChannelName) {
-        return bad_request("bad_channel", "channel name must be 1..64 characters");
+        return HttpError(HttpErrc::bad_channel, "channel name must be 1..64 characters");
     }
     for (const char c : name) {
         if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
-            return bad_request("bad_channel", "channel name " + quote(name) +
-                                                  " may only hold letters, digits, '.', '_', '-'");
+            return HttpError(
+                HttpErrc::bad_channel,
+                "channel name " + quote(name) + " may only hold letters, digits, '.', '_', '-'");
         }
     }
     return std::nullopt;
 }
 
-std::optional<ApiError> check_peer_id(std::string_view id, std::string_view field) {
+std::optional<HttpError> check_peer_id(std::string_view id, std::string_view field) {
     if (id.empty()) {
-        return bad_request("bad_peer_id", field_str(field) + " is empty");
+        return HttpError(HttpErrc::bad_peer_id, field_str(field) + " is empty");
     }
     if (id.size() > kMaxPeerId) {
-        return bad_request("bad_peer_id", field_str(field) + " is longer than 128 bytes");
+        return HttpError(HttpErrc::bad_peer_id, field_str(field) + " is longer than 128 bytes");
     }
     for (const char c : id) {
         if (!is_printable_no_space(c)) {
-            return bad_request("bad_peer_id", field_str(field) + " " + quote(id) +
-                                                  " may only hold printable ASCII without spaces");
+            return HttpError(HttpErrc::bad_peer_id,
+                             field_str(field) + " " + quote(id) +
+                                 " may only hold printable ASCII without spaces");
         }
     }
     return std::nullopt;
 }
 
-std::optional<ApiError> check_url(std::string_view url, std::string_view field) {
+std::optional<HttpError> check_url(std::string_view url, std::string_view field) {
     const auto fail = [&](std::string why) {
-        return bad_request("bad_url", field_str(field) + " " + quote(url) + ": " + std::move(why));
+        return HttpError(HttpErrc::bad_url,
+                         field_str(field) + " " + quote(url) + ": " + std::move(why));
     };
     if (url.size() > kMaxUrl) {
         return fail("longer than 512 bytes");
@@ -158,14 +161,15 @@ std::optional<ApiError> check_url(std::string_view url, std::string_view field) 
     return std::nullopt;
 }
 
-std::optional<ApiError> check_region(std::string_view region, std::string_view field) {
+std::optional<HttpError> check_region(std::string_view region, std::string_view field) {
     if (region.size() > kMaxRegion) {
-        return bad_request("bad_region", field_str(field) + " is longer than 64 bytes");
+        return HttpError(HttpErrc::bad_region, field_str(field) + " is longer than 64 bytes");
     }
     for (const char c : region) {
         if (!is_printable_no_space(c)) {
-            return bad_request("bad_region", field_str(field) + " " + quote(region) +
-                                                 " may only hold printable ASCII without spaces");
+            return HttpError(HttpErrc::bad_region,
+                             field_str(field) + " " + quote(region) +
+                                 " may only hold printable ASCII without spaces");
         }
     }
     return std::nullopt;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "tracker/core/api_error.hpp"
+#include "common/core/http_error.hpp"
 
 namespace p2pls::tracker {
 
@@ -29,15 +29,15 @@ struct HostPort {
 Expected<HostPort> parse_host_port(std::string_view text, std::string_view field);
 
 // Channel names travel in URL paths: 1..64 of [A-Za-z0-9._-].
-std::optional<ApiError> check_channel_name(std::string_view name);
+std::optional<HttpError> check_channel_name(std::string_view name);
 
 // Peer ids: 1..128 printable ASCII characters, no spaces.
-std::optional<ApiError> check_peer_id(std::string_view id, std::string_view field);
+std::optional<HttpError> check_peer_id(std::string_view id, std::string_view field);
 
 // DECADE server URLs: "http://" or "https://" followed by a host[:port][/path], ≤ 512 bytes.
-std::optional<ApiError> check_url(std::string_view url, std::string_view field);
+std::optional<HttpError> check_url(std::string_view url, std::string_view field);
 
 // Regions: ≤ 64 printable ASCII characters (empty = unknown).
-std::optional<ApiError> check_region(std::string_view region, std::string_view field);
+std::optional<HttpError> check_region(std::string_view region, std::string_view field);
 
 }  // namespace p2pls::tracker

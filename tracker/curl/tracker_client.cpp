@@ -54,7 +54,7 @@ struct TrackerClient::Impl {
     std::uint64_t ok = 0;
     std::uint32_t interval_s = 0;
 
-    // One HTTP exchange with a JSON reply of type T; every failure becomes an ApiError
+    // One HTTP exchange with a JSON reply of type T; every failure becomes an HttpError
     // (status 0 for transport problems) with a readable detail.
     curl::HttpRequest make_request(std::string method, const std::string& target, std::string body,
                                    std::chrono::milliseconds timeout) const {
@@ -80,8 +80,8 @@ struct TrackerClient::Impl {
     asio::awaitable<Expected<T>> call(curl::HttpRequest req) {
         auto result = co_await http.request(std::move(req));
         if (!result) {
-            co_return ApiError{0, "transport",
-                               "tracker " + url + " unreachable: " + result.error().message()};
+            co_return HttpError(HttpErrc::transport,
+                                "tracker " + url + " unreachable: " + result.error().message());
         }
         const auto& response = *result;
         if (response.status != 200) {
@@ -92,16 +92,16 @@ struct TrackerClient::Impl {
             } else {
                 detail = response.body.substr(0, 200);
             }
-            co_return ApiError{
+            co_return HttpError::received(
                 static_cast<unsigned>(response.status),
                 error.error().empty() ? "http_" + std::to_string(response.status) : error.error(),
                 "tracker answered " + std::to_string(response.status) + ": " + detail,
-                retry_after_s(response)};
+                retry_after_s(response));
         }
         T reply;
         if (auto why = parse_json(response.body, reply)) {
-            co_return ApiError{0, "bad_reply",
-                               "tracker reply is not a valid " + reply.GetTypeName() + ": " + *why};
+            co_return HttpError(HttpErrc::bad_reply, "tracker reply is not a valid " +
+                                                         reply.GetTypeName() + ": " + *why);
         }
         co_return reply;
     }
@@ -152,7 +152,7 @@ struct TrackerClient::Impl {
                     self->on_reply(*reply);
                 }
             } else {
-                const ApiError& e = reply.error();
+                const HttpError& e = reply.error();
                 const bool client_error = e.status >= 400 && e.status < 500;
                 if (e.status != 0) {
                     self->joined = true;  // it heard us

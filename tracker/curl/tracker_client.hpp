@@ -35,7 +35,7 @@
 #include <string>
 
 #include "p2pls/tracker.pb.h"
-#include "tracker/core/api_error.hpp"
+#include "common/core/http_error.hpp"
 
 namespace p2pls::tracker {
 

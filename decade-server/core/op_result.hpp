@@ -1,0 +1,49 @@
+// What one DECADE operation asks and answers, before any HTTP framing: who asks (Caller),
+// and the result (OpResult) — a success status with the object or the locker's status,
+// or an error made from a typed HttpErrc (common/core/http_error.hpp maps it to its HTTP
+// status and wire code).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/core/http_error.hpp"
+#include "decade-server/core/content_hash.hpp"
+
+namespace p2pls::decade_api {
+class LockerStatus;
+}  // namespace p2pls::decade_api
+
+namespace p2pls::decade_server {
+
+// Who asks, as the HTTP adapter saw it.
+struct Caller {
+    std::string_view token;      // from "Authorization: Bearer"
+    std::string_view client_id;  // X-Decade-Client header, else the remote IP address
+};
+
+// Result of one operation: an HTTP status of its own, an error code string for errors
+// ("token_expired", "quota_exceeded", ...), the object for gets, the status for status.
+struct OpResult {
+    unsigned status = 200;
+    std::string error;   // wire code (kHttpErrors); empty on success
+    std::string detail;  // for a person
+    Blob data;           // get / remote get
+    std::shared_ptr<decade_api::LockerStatus> locker_status;
+    std::string locker;  // locker the bytes are accounted to (for egress sharing)
+
+    [[nodiscard]] bool ok() const noexcept { return status < 300; }
+    // The error as the one HTTP error type (only valid when !ok()).
+    [[nodiscard]] HttpError http_error() const {
+        return HttpError::received(status, error, detail);
+    }
+};
+
+// A failed operation: status and wire code from the table.
+OpResult error_result(HttpErrc code, std::string_view detail);
+OpResult error_result(const HttpError& error);
+// A success with no body (201 Created, 204 No Content).
+OpResult status_result(unsigned status);
+
+}  // namespace p2pls::decade_server

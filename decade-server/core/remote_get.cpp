@@ -1,0 +1,155 @@
+// Remote Get (draft §3): the object of another locker lands in the asker's locker, linked
+// when it is on this server, fetched server to server otherwise.
+#include <algorithm>
+
+#include "decade-module/core/object_name.hpp"
+#include "decade-module/core/requests.hpp"
+#include "decade-server/core/server_core.hpp"
+#include "p2pls/decade.pb.h"
+
+namespace p2pls::decade_server {
+
+using decade::Op;
+
+bool ServerCore::is_self(std::string_view url) const {
+    return std::find(config_.self_urls.begin(), config_.self_urls.end(), url) !=
+           config_.self_urls.end();
+}
+
+bool ServerCore::peer_allowed(std::string_view url) const {
+    return config_.allow_any_peer ||
+           std::find(config_.peer_servers.begin(), config_.peer_servers.end(), url) !=
+               config_.peer_servers.end();
+}
+
+RemoteGetStep ServerCore::begin_remote_get(const Caller& caller, const decade_api::RemoteGetOp& op,
+                                           UnixSeconds now) {
+    const std::string_view name = op.name().empty() ? op.remote_name() : op.name();
+    OpResult result;
+    // The asker must be allowed to put into its own locker; the size is not known yet,
+    // so the budget is checked again with it in finish_remote_get.
+    const auto claims = authorize(caller, op.locker(), Op::put, name, 0, now, result);
+    if (!claims) {
+        return count(std::move(result), "remote_get");
+    }
+    if (!decade::is_valid_object_name(name) || !decade::is_valid_locker_id(op.remote_locker()) ||
+        !decade::is_valid_object_name(op.remote_name())) {
+        return count(error_result(HttpErrc::bad_request, "invalid remote locker or object name"),
+                     "remote_get");
+    }
+    if (op.ttl_s() > config_.max_ttl_s) {
+        return count(error_result(HttpErrc::bad_ttl, "TTL above the server's maximum"),
+                     "remote_get");
+    }
+    const std::string server = normalize_server_url(op.remote_server());
+    if (server.empty()) {
+        return count(error_result(HttpErrc::bad_request, "remote_server must be http://host:port"),
+                     "remote_get");
+    }
+    if (is_self(server)) {
+        // Same server: check the remote token as a get on the remote locker, then link.
+        const auto rl = lockers_.find(op.remote_locker());
+        const ObjectRef* ref =
+            rl == lockers_.end() ? nullptr : find_live(rl->second, op.remote_name(), now);
+        const Caller remote_caller{op.remote_token(), caller.client_id};
+        OpResult remote_result;
+        const auto remote_claims =
+            authorize(remote_caller, op.remote_locker(), Op::get, op.remote_name(),
+                      ref ? ref->size : 0, now, remote_result, /*remote=*/true);
+        if (!remote_claims) {
+            return count(std::move(remote_result), "remote_get");
+        }
+        if (ref == nullptr) {
+            return count(error_result(HttpErrc::not_found, "no such remote object"), "remote_get");
+        }
+        const ObjectRef linked = *ref;
+        OpResult again;
+        const auto put_claims =
+            authorize(caller, op.locker(), Op::put, name, linked.size, now, again);
+        if (!put_claims) {
+            return count(std::move(again), "remote_get");
+        }
+        auto blob = store_.get_blob(linked.hash, linked.size);
+        if (!blob) {
+            return count(error_result(HttpErrc::not_found, "remote object lost"), "remote_get");
+        }
+        Locker& asker = lockers_.find(op.locker())->second;
+        const std::uint32_t ttl = op.ttl_s() == 0 ? config_.default_ttl_s : op.ttl_s();
+        result = store_object(asker, name, *blob, linked.hash, ttl, now);
+        if (!result.ok()) {
+            return count(std::move(result), "remote_get");
+        }
+        Locker& owner = lockers_.find(op.remote_locker())->second;
+        account(owner, *remote_claims, linked.size);
+        owner.bytes_served += linked.size;
+        account(asker, *put_claims, linked.size);
+        metrics_.counter("decade_remote_get_links_total", "Remote Gets served by linking").inc();
+        result.status = 200;
+        result.data = std::move(*blob);
+        return count(std::move(result), "remote_get");
+    }
+    if (!peer_allowed(server)) {
+        return count(error_result(HttpErrc::remote_not_allowed,
+                                  "remote_server is not a configured peer server"),
+                     "remote_get");
+    }
+    RemoteFetch fetch;
+    fetch.url = server + decade::object_target(op.remote_locker(), op.remote_name());
+    fetch.token = op.remote_token();
+    fetch.max_bytes = config_.max_object_bytes;
+    return fetch;
+}
+
+OpResult ServerCore::finish_remote_get(const Caller& caller, const decade_api::RemoteGetOp& op,
+                                       const FetchOutcome& fetched, UnixSeconds now) {
+    const std::string_view name = op.name().empty() ? op.remote_name() : op.name();
+    if (fetched.http_status != 200) {
+        metrics_.counter("decade_remote_fetch_failures_total", "Server-to-server fetches failed")
+            .inc();
+        if (fetched.http_status == 404) {
+            return count(error_result(HttpErrc::not_found, "remote object not found"),
+                         "remote_get");
+        }
+        if (fetched.http_status == 401 || fetched.http_status == 403) {
+            return count(
+                error_result(HttpErrc::remote_refused, "the remote server refused the token"),
+                "remote_get");
+        }
+        if (fetched.http_status == 503) {
+            return count(error_result(HttpErrc::remote_busy, "the remote server is busy"),
+                         "remote_get");
+        }
+        return count(error_result(HttpErrc::remote_failed,
+                                  fetched.http_status == 0
+                                      ? fetched.failure
+                                      : "remote answered " + std::to_string(fetched.http_status)),
+                     "remote_get");
+    }
+    if (fetched.body.size() > config_.max_object_bytes) {
+        return count(error_result(HttpErrc::remote_failed, "remote object above the size cap"),
+                     "remote_get");
+    }
+    OpResult result;
+    const auto claims =
+        authorize(caller, op.locker(), Op::put, name, fetched.body.size(), now, result);
+    if (!claims) {
+        return count(std::move(result), "remote_get");
+    }
+    Locker& asker = lockers_.find(op.locker())->second;
+    const BlobHash hash = hash_content(fetched.body);
+    auto blob = std::make_shared<const std::string>(fetched.body);
+    const std::uint32_t ttl = op.ttl_s() == 0 ? config_.default_ttl_s : op.ttl_s();
+    result = store_object(asker, name, blob, hash, ttl, now);
+    if (!result.ok()) {
+        return count(std::move(result), "remote_get");
+    }
+    account(asker, *claims, blob->size());
+    asker.bytes_stored += blob->size();
+    metrics_.counter("decade_remote_fetch_bytes_total", "Bytes fetched from other servers")
+        .inc(static_cast<double>(blob->size()));
+    result.status = 200;
+    result.data = std::move(blob);
+    return count(std::move(result), "remote_get");
+}
+
+}  // namespace p2pls::decade_server
