@@ -1,16 +1,8 @@
-// The DECADE server's HTTP face (DESIGN.md §3 "DECADE"): routes Beast requests to the
-// pure ServerCore, performs the server-to-server fetches of Remote Get with the libcurl
-// client, paces object bytes through the egress gate, and sweeps expired objects.
-//
-//   PUT    /v1/lockers/{l}/objects/{name}   Put_Object (X-Decade-TTL: seconds)
-//   GET    /v1/lockers/{l}/objects/{name}   Get_Object
-//   DELETE /v1/lockers/{l}/objects/{name}   Delete_Object
-//   POST   /v1/lockers/{l}/remote-get       Remote Get (body: decade_api::RemoteGetOp)
-//   GET    /v1/lockers/{l}/status           Status_Query (JSON; protobuf on Accept)
-//   POST   /v1/batch                        BatchRequest -> BatchResponse (protobuf)
-//   POST   /v1/lockers                      register a locker (operator key or dev-open)
-//   GET    /metrics                         Prometheus text
-// Errors are JSON http_api::ErrorBody; no error carries object bytes.
+// The DECADE server's HTTP face (DESIGN.md §3 "DECADE"): a read-handle-write loop around
+// the pure decade-server/core/api.hpp. It converts Beast requests and responses, performs
+// the effects the core asks for — Remote Get's server-to-server fetches (libcurl) and the
+// egress cap on object bytes — and sweeps expired objects every second. The routes and
+// their errors are listed in api.hpp.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -21,6 +13,7 @@
 
 #include "common/curl/http_client.hpp"
 #include "common/http/http_server.hpp"
+#include "decade-server/core/api.hpp"
 #include "decade-server/core/server_core.hpp"
 #include "decade-server/http/egress_gate.hpp"
 
@@ -54,25 +47,16 @@ class DecadeService {
     void attach(const http::HttpServer* server) { server_ = server; }
 
   private:
-    boost::asio::awaitable<http::Response> handle_object(http::Request& request,
-                                                         const Caller& caller,
-                                                         std::string_view locker,
-                                                         std::string_view name);
-    boost::asio::awaitable<http::Response> handle_remote_get(http::Request& request,
-                                                             const Caller& caller,
-                                                             std::string_view locker);
-    boost::asio::awaitable<http::Response> handle_batch(http::Request& request,
-                                                        std::string_view client_id);
-    http::Response handle_register(http::Request& request);
-    boost::asio::awaitable<OpResult> remote_get(const Caller& caller,
-                                                const decade_api::RemoteGetOp& op);
-    http::Response respond(const http::Request& request, const OpResult& result);
-    std::string metrics_text();
+    // GET of another server's object for a Remote Get.
+    boost::asio::awaitable<FetchOutcome> fetch(const RemoteFetch& fetch);
+    // The transport's gauges, set on the core's registry before /metrics renders.
+    void refresh_metrics(MetricsRegistry& metrics);
     void arm_sweep();
 
     boost::asio::io_context& io_;
     ServerCore& core_;
     ServiceOptions options_;
+    ApiConfig api_;
     EgressGate egress_;
     curl::HttpClient fetcher_;
     boost::asio::steady_timer sweep_timer_;

@@ -1,0 +1,265 @@
+// Routes and single operations of the DECADE API; POST /v1/batch is in batch.cpp.
+#include "decade-server/core/api.hpp"
+
+#include <sodium.h>
+
+#include <charconv>
+
+#include "common/core/proto_json.hpp"
+#include "decade-module/core/object_name.hpp"
+#include "decade-module/core/requests.hpp"
+#include "decade-server/core/api_internal.hpp"
+
+namespace p2pls::decade_server {
+namespace {
+
+constexpr std::string_view kMetricsType = "text/plain; version=0.0.4";
+
+// "/v1/lockers/a/status?x=1" -> {"v1", "lockers", "a", "status"}; empty segments dropped,
+// percent-escapes left as they are.
+std::vector<std::string_view> path_segments(std::string_view target) {
+    std::vector<std::string_view> out;
+    target = target.substr(0, target.find('?'));
+    while (!target.empty()) {
+        const auto slash = target.find('/');
+        const auto segment = target.substr(0, slash);
+        if (!segment.empty()) {
+            out.push_back(segment);
+        }
+        if (slash == std::string_view::npos) {
+            break;
+        }
+        target.remove_prefix(slash + 1);
+    }
+    return out;
+}
+
+std::string_view bearer(std::string_view authorization) {
+    constexpr std::string_view kPrefix = "Bearer ";
+    if (authorization.size() <= kPrefix.size() ||
+        authorization.substr(0, kPrefix.size()) != kPrefix) {
+        return {};
+    }
+    return authorization.substr(kPrefix.size());
+}
+
+bool is_protobuf(std::string_view content_type) {
+    return content_type.find(decade::kProtobufType) != std::string_view::npos;
+}
+
+ApiResponse method_not_allowed(std::string detail) {
+    return error_response(HttpErrc::method_not_allowed, std::move(detail));
+}
+
+// A finished operation as a response; object bytes are charged to `egress_locker`.
+ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string_view egress_locker) {
+    if (!result.ok()) {
+        return error_response(result.http_error());
+    }
+    ApiResponse out;
+    out.status = result.status;
+    if (result.locker_status) {
+        out.status = 200;
+        if (wants_protobuf) {
+            out.content_type = std::string(decade::kProtobufType);
+            out.body = result.locker_status->SerializeAsString();
+        } else {
+            out.content_type = "application/json";
+            out.body = to_json(*result.locker_status);
+        }
+        return out;
+    }
+    if (result.data) {
+        // The stored bytes themselves go out, shared with the store: no copy per GET.
+        out.content_type = "application/octet-stream";
+        out.shared_body = result.data;
+        out.egress.push_back({std::string(egress_locker), result.data->size()});
+    }
+    return out;
+}
+
+ApiResponse handle_object(ServerCore& core, ApiRequest& request, const Caller& caller,
+                          std::string_view locker, std::string_view name, UnixSeconds now) {
+    if (request.method == "GET") {
+        const OpResult r = core.get(caller, locker, name, now);
+        return respond(r, false, r.locker);
+    }
+    if (request.method == "PUT") {
+        std::optional<std::uint32_t> ttl;
+        const std::string_view text = request.ttl;
+        if (!text.empty()) {
+            std::uint32_t v = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc{} || end != text.data() + text.size()) {
+                return error_response(HttpErrc::bad_ttl, "X-Decade-TTL must be seconds");
+            }
+            ttl = v;
+        }
+        return respond(core.put(caller, locker, name, std::move(request.body), ttl, now), false,
+                       {});
+    }
+    if (request.method == "DELETE") {
+        return respond(core.remove(caller, locker, name, now), false, {});
+    }
+    return method_not_allowed("use GET, PUT or DELETE");
+}
+
+ApiStep handle_remote_get(ServerCore& core, const ApiRequest& request, const Caller& caller,
+                          std::string_view locker, UnixSeconds now) {
+    auto pending = std::make_shared<PendingRequest>();
+    decade_api::RemoteGetOp& op = pending->op;
+    if (is_protobuf(request.content_type)) {
+        if (!op.ParseFromString(request.body)) {
+            return error_response(HttpErrc::bad_body, "body is not a RemoteGetOp");
+        }
+    } else if (auto problem = parse_json(request.body, op)) {
+        return error_response(HttpErrc::bad_json, *problem);
+    }
+    if (op.locker().empty()) {
+        op.set_locker(std::string(locker));
+    }
+    if (op.locker() != locker) {
+        return error_response(HttpErrc::bad_request, "body locker differs from the path");
+    }
+    if (op.token().empty()) {
+        op.set_token(std::string(caller.token));
+    }
+    pending->client_id = std::string(caller.client_id);
+    RemoteGetStep step = core.begin_remote_get({op.token(), pending->client_id}, op, now);
+    if (auto* fetch = std::get_if<RemoteFetch>(&step)) {
+        return FetchAndResume{std::move(*fetch), std::move(pending)};
+    }
+    return respond(std::get<OpResult>(step), false, op.locker());
+}
+
+ApiResponse handle_register(ServerCore& core, const ApiConfig& config, const ApiRequest& request) {
+    const std::string_view key = bearer(request.authorization);
+    const std::string& expected = config.operator_key;
+    const bool authorised =
+        config.dev_open || (!expected.empty() && key.size() == expected.size() &&
+                            sodium_memcmp(key.data(), expected.data(), key.size()) == 0);
+    if (!authorised) {
+        return error_response(HttpErrc::operator_key_required,
+                              "registering a locker needs the operator key");
+    }
+    const bool protobuf = is_protobuf(request.content_type);
+    decade_api::RegisterLockerRequest body;
+    if (protobuf) {
+        if (!body.ParseFromString(request.body)) {
+            return error_response(HttpErrc::bad_body, "body is not a RegisterLockerRequest");
+        }
+    } else if (!request.body.empty()) {
+        if (auto problem = parse_json(request.body, body)) {
+            return error_response(HttpErrc::bad_json, *problem);
+        }
+    }
+    if (!config.random_bytes) {
+        return error_response(HttpErrc::store_failed, "no randomness to draw a locker secret");
+    }
+    unsigned char id_bytes[9];
+    config.random_bytes(id_bytes, sizeof id_bytes);
+    char hex[sizeof id_bytes * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, id_bytes, sizeof id_bytes);
+    decade::LockerSecret secret;
+    config.random_bytes(secret.data(), secret.size());
+    decade_api::RegisterLockerResponse out;
+    const OpResult r = core.register_locker(body, std::string("l-") + hex, secret, out);
+    if (!r.ok()) {
+        return error_response(r.http_error());
+    }
+    ApiResponse reply;
+    reply.status = 201;
+    if (protobuf) {
+        reply.content_type = std::string(decade::kProtobufType);
+        reply.body = out.SerializeAsString();
+    } else {
+        reply.content_type = "application/json";
+        reply.body = to_json(out);
+    }
+    return reply;
+}
+
+}  // namespace
+
+ApiResponse error_response(const HttpError& error) {
+    ApiResponse out;
+    out.status = error.status;
+    out.content_type = "application/json";
+    out.body = error_json(error);
+    return out;
+}
+
+ApiStep handle_request(ServerCore& core, const ApiConfig& config, ApiRequest request,
+                       UnixSeconds now) {
+    const auto path = path_segments(request.target);
+    const std::string_view method = request.method;
+    std::string client_id(request.client);
+    if (client_id.empty() || client_id.size() > decade::kMaxGranteeBytes) {
+        client_id = std::string(request.remote_address);
+    }
+    const Caller caller{bearer(request.authorization), client_id};
+
+    if (path.size() == 1 && path[0] == "metrics") {
+        if (method != "GET") {
+            return method_not_allowed("use GET");
+        }
+        if (config.refresh_metrics) {
+            config.refresh_metrics(core.metrics());
+        }
+        ApiResponse out;
+        out.content_type = std::string(kMetricsType);
+        out.body = core.render_metrics();
+        return out;
+    }
+    if (path.size() < 2 || path[0] != "v1") {
+        return error_response(HttpErrc::no_route, "no such endpoint");
+    }
+    if (path.size() == 2 && path[1] == "batch") {
+        if (method != "POST") {
+            return method_not_allowed("use POST");
+        }
+        return start_batch(core, config, std::move(request.body), std::move(client_id), now);
+    }
+    if (path[1] != "lockers") {
+        return error_response(HttpErrc::no_route, "no such endpoint");
+    }
+    if (path.size() == 2) {
+        if (method != "POST") {
+            return method_not_allowed("use POST");
+        }
+        return handle_register(core, config, request);
+    }
+    const std::string_view locker = path[2];
+    if (path.size() == 5 && path[3] == "objects") {
+        return handle_object(core, request, caller, locker, path[4], now);
+    }
+    if (path.size() == 4 && path[3] == "status") {
+        if (method != "GET") {
+            return method_not_allowed("use GET");
+        }
+        return respond(core.status(caller, locker, now), is_protobuf(request.accept), {});
+    }
+    if (path.size() == 4 && path[3] == "remote-get") {
+        if (method != "POST") {
+            return method_not_allowed("use POST");
+        }
+        return handle_remote_get(core, request, caller, locker, now);
+    }
+    return error_response(HttpErrc::no_route, "no such endpoint");
+}
+
+ApiStep resume(ServerCore& core, const ApiConfig& config, FetchAndResume step, FetchOutcome fetched,
+               UnixSeconds now) {
+    std::shared_ptr<PendingRequest> pending = std::move(step.pending);
+    if (pending == nullptr) {
+        return error_response(HttpErrc::bad_request, "nothing to resume");
+    }
+    if (pending->batch) {
+        return resume_batch(core, config, std::move(pending), std::move(fetched), now);
+    }
+    const decade_api::RemoteGetOp& op = pending->op;
+    const OpResult r = core.finish_remote_get({op.token(), pending->client_id}, op, fetched, now);
+    return respond(r, false, op.locker());
+}
+
+}  // namespace p2pls::decade_server
