@@ -1,8 +1,8 @@
 #include "netsim/sim_decade.hpp"
 
 #include <algorithm>
-#include <set>
 
+#include "decade-module/core/requests.hpp"
 #include "decade-module/core/token.hpp"
 #include "p2pls/decade.pb.h"
 
@@ -18,6 +18,30 @@ constexpr Duration kSweepInterval = std::chrono::seconds(5);
 constexpr Duration kBusyRetryAfter = std::chrono::seconds(1);
 constexpr std::uint64_t kStreamBase = std::uint64_t{1} << 48;
 
+// The simulated servers hold whatever a run stores: storage caps are not what the
+// simulator measures (the network is).
+constexpr std::uint64_t kUnlimitedBytes = std::uint64_t{1} << 60;
+
+decade_server::ServerConfig server_config(const std::string& url, std::int64_t skew_s) {
+    decade_server::ServerConfig c;
+    c.capacity_bytes = kUnlimitedBytes;
+    c.default_quota_bytes = kUnlimitedBytes;
+    c.token_skew_s = skew_s;
+    c.allow_any_peer = true;  // the simulated servers fetch from one another
+    c.self_urls = {url};
+    return c;
+}
+
+// What the engine hears for an op, read as the DECADE module's client reads an answer.
+Errc errc_of(const decade_server::OpResult& r) {
+    return decade::errc_for_answer(r.status, r.error);
+}
+
+// The client id the core sees (the address a real server would see).
+std::string client_id(NodeId node) {
+    return "sim-" + std::to_string(node);
+}
+
 }  // namespace
 
 SimDecade::SimDecade(Simulator& sim, Network& net, Swarm& swarm, std::int64_t unix_offset_s)
@@ -30,9 +54,11 @@ void SimDecade::add_server(const std::string& url, NodeLinks links, std::size_t 
                            std::int64_t skew_s) {
     auto s = std::make_unique<Server>();
     s->url = url;
+    s->normalized_url = decade_server::normalize_server_url(url);
     s->node = net_.add_node(links);
     s->slots = slots_per_client;
-    s->skew_s = skew_s;
+    s->store = std::make_unique<decade_server::MemoryStore>();
+    s->core = std::make_unique<decade_server::ServerCore>(server_config(url, skew_s), *s->store);
     servers_.push_back(std::move(s));
 }
 
@@ -44,10 +70,11 @@ SimDecadeLocker SimDecade::register_locker(const std::string& url) {
         b = static_cast<unsigned char>(sim_.rng()() & 0xff);
     }
     if (s != nullptr) {
-        decade::LockerSecret secret{};
-        std::copy(l.secret.begin(), l.secret.end(), secret.begin());
-        s->lockers.erase(l.id);
-        s->lockers.emplace(l.id, LockerKey(secret));
+        decade_server::LockerRecord record;
+        record.id = l.id;
+        std::copy(l.secret.begin(), l.secret.end(), record.secret.begin());
+        record.quota_bytes = kUnlimitedBytes;
+        (void)s->core->add_locker(record);
     }
     return l;
 }
@@ -74,44 +101,39 @@ std::uint64_t SimDecade::bytes_sent(const std::string& url) const {
 
 std::size_t SimDecade::references(const std::string& url) const {
     const Server* s = find(url);
-    std::size_t n = 0;
-    if (s != nullptr) {
-        for (const auto& [l, objs] : s->objects) {
-            n += objs.size();
-        }
-    }
-    return n;
+    return s == nullptr ? 0 : s->core->reference_count();
 }
 
 std::size_t SimDecade::blobs(const std::string& url) const {
     const Server* s = find(url);
-    std::set<const std::string*> distinct;
-    if (s != nullptr) {
-        for (const auto& [l, objs] : s->objects) {
-            for (const auto& [name, o] : objs) {
-                distinct.insert(o.data.get());
-            }
-        }
-    }
-    return distinct.size();
+    return s == nullptr ? 0 : s->core->blob_count();
 }
 
-SimDecade::Server* SimDecade::find(const std::string& url) {
-    for (auto& s : servers_) {
-        if (s->url == url) {
-            return s.get();
-        }
-    }
-    return nullptr;
-}
-
-const SimDecade::Server* SimDecade::find(const std::string& url) const {
+SimDecade::Server* SimDecade::find(const std::string& url) const {
     for (const auto& s : servers_) {
         if (s->url == url) {
             return s.get();
         }
     }
     return nullptr;
+}
+
+SimDecade::Server* SimDecade::find_remote(std::string_view remote_server) const {
+    const std::string url = decade_server::normalize_server_url(remote_server);
+    for (const auto& s : servers_) {
+        if (!url.empty() && s->normalized_url == url) {
+            return s.get();
+        }
+    }
+    return nullptr;
+}
+
+void SimDecade::count_refusal(Server& s, const decade_server::OpResult& r) {
+    if (r.status == 401 || r.status == 403) {
+        ++s.stats.token_refusals;
+    } else if (r.status == 404) {
+        ++s.stats.not_found;
+    }
 }
 
 std::int64_t SimDecade::unix_now() const {
@@ -123,50 +145,24 @@ std::uint64_t SimDecade::stream(NodeId a, NodeId b, std::uint64_t slot) const {
     return kStreamBase + ((static_cast<std::uint64_t>(a) << 20 | b) << 6) + slot % 64;
 }
 
-Errc SimDecade::check(const Server& s, std::string_view token, std::string_view locker,
-                      std::uint8_t op, std::string_view name, std::uint64_t bytes) const {
-    const decade::SecretLookup lookup = [&s](std::string_view l) -> const LockerKey* {
-        const auto it = s.lockers.find(std::string(l));
-        return it == s.lockers.end() ? nullptr : &it->second;
-    };
-    decade::TokenRequest req;
-    req.locker = locker;
-    req.op = static_cast<decade::Op>(op);
-    req.object_name = name;
-    req.bytes = bytes;
-    const auto r = decade::verify_token(token, lookup, req, unix_now(), s.skew_s);
-    return r ? Errc::ok : static_cast<Errc>(r.error().value());
-}
-
 Result<std::shared_ptr<const std::string>> SimDecade::get(const std::string& url,
                                                           const std::string& locker,
                                                           const std::string& name,
                                                           const std::string& token) const {
-    const Server* s = find(url);
+    Server* s = find(url);
     if (s == nullptr || !s->alive) {
         return make_error_code(Errc::unavailable);
     }
-    if (const Errc e = check(*s, token, locker, decade::op_bit(decade::Op::get), name, 0);
-        e != Errc::ok) {
-        return make_error_code(e);
+    const decade_server::OpResult r = s->core->get({token, ""}, locker, name, unix_now());
+    if (!r.ok()) {
+        return make_error_code(errc_of(r));
     }
-    const auto l = s->objects.find(locker);
-    if (l == s->objects.end()) {
-        return make_error_code(Errc::not_found);
-    }
-    const auto o = l->second.find(name);
-    if (o == l->second.end() || o->second.expires <= sim_.now()) {
-        return make_error_code(Errc::not_found);
-    }
-    return o->second.data;
+    return r.data;
 }
 
 void SimDecade::sweep() {
-    const TimePoint now = sim_.now();
     for (auto& s : servers_) {
-        for (auto& [l, objs] : s->objects) {
-            std::erase_if(objs, [&](const auto& e) { return e.second.expires <= now; });
-        }
+        s->core->sweep(unix_now());
     }
     sim_.after(kSweepInterval, [this] { sweep(); });
 }
@@ -275,62 +271,60 @@ void SimDecade::fetch(Handle h, peer::DecadeFetch f) {
                 e.on_decade_fetched(done_id, std::move(*result), sim_.now());
             });
         };
-        const TimePoint now = sim_.now();
+        const std::int64_t now = unix_now();
+        const auto client = std::make_shared<const std::string>(client_id(swarm_.net_node(h)));
         for (std::size_t i = 0; i < fp->ops.size(); ++i) {
             const decade_api::RemoteGetOp& op = fp->ops[i];
             ++s->stats.ops;
             peer::DecadeObjectResult& out = state->results[i];
-            if (Errc e = check(*s, op.token(), op.locker(), decade::op_bit(decade::Op::put),
-                               op.name(), 0);
-                e != Errc::ok) {
-                ++s->stats.token_refusals;
-                out.code = e;
-                finish();
-                continue;
-            }
-            Server* r = find(op.remote_server());
-            if (r == nullptr || !r->alive) {
-                out.code = Errc::unavailable;
-                finish();
-                continue;
-            }
-            if (Errc e = check(*r, op.remote_token(), op.remote_locker(),
-                               decade::op_bit(decade::Op::get), op.remote_name(), 0);
-                e != Errc::ok) {
-                ++s->stats.token_refusals;
-                out.code = e;
-                finish();
-                continue;
-            }
-            std::shared_ptr<const std::string> data;
-            if (auto l = r->objects.find(op.remote_locker()); l != r->objects.end()) {
-                if (auto o = l->second.find(op.remote_name());
-                    o != l->second.end() && o->second.expires > now) {
-                    data = o->second.data;
+            const decade_server::Caller asker{op.token(), *client};
+            decade_server::RemoteGetStep step = s->core->begin_remote_get(asker, op, now);
+            if (auto* done = std::get_if<decade_server::OpResult>(&step)) {
+                // Refused, or linked: the object was on this server.
+                if (done->ok()) {
+                    ++s->stats.links;
+                    out.data = *done->data;
+                } else {
+                    count_refusal(*s, *done);
+                    out.code = errc_of(*done);
                 }
-            }
-            if (!data) {
-                ++s->stats.not_found;
-                out.code = Errc::not_found;
                 finish();
                 continue;
             }
-            const TimePoint expires = now + std::chrono::seconds(op.ttl_s());
-            const std::string locker = op.locker(), name = op.name();
-            if (r == s) {
-                ++s->stats.links;
-                s->objects[locker][name] = Object{data, expires};
-                out.data = *data;
+            const auto& fetch = std::get<decade_server::RemoteFetch>(step);
+            Server* r = find_remote(op.remote_server());
+            if (r == nullptr || !r->alive) {
+                const decade_server::FetchOutcome nobody{0, {}, "remote server unreachable"};
+                out.code = errc_of(s->core->finish_remote_get(asker, op, nobody, now));
                 finish();
                 continue;
             }
-            // Server to server: the bytes cross the remote's uplink and our downlink.
+            // The remote server answers its GET at once; the bytes then cross its uplink.
+            const std::string self = s->url;
+            decade_server::OpResult got =
+                r->core->get({fetch.token, self}, op.remote_locker(), op.remote_name(), now);
+            if (!got.ok()) {
+                count_refusal(*s, got);
+                const decade_server::FetchOutcome refused{got.status, {}, {}};
+                out.code = errc_of(s->core->finish_remote_get(asker, op, refused, now));
+                finish();
+                continue;
+            }
+            const auto data = got.data;
             s->stats.s2s_bytes_in += data->size();
             net_.transmit(r->node, s->node, stream(r->node, s->node, fp->id + i),
                           data->size() + kHttpOverheadBytes,
-                          [s, state, i, data, locker, name, expires, finish] {
-                              s->objects[locker][name] = Object{data, expires};
-                              state->results[i].data = *data;
+                          [this, s, fp, client, state, i, data, finish] {
+                              const decade_api::RemoteGetOp& arrived = fp->ops[i];
+                              const decade_server::FetchOutcome fetched{200, *data, {}};
+                              const decade_server::OpResult stored = s->core->finish_remote_get(
+                                  {arrived.token(), *client}, arrived, fetched, unix_now());
+                              if (stored.ok()) {
+                                  state->results[i].data = *stored.data;
+                              } else {
+                                  count_refusal(*s, stored);
+                                  state->results[i].code = errc_of(stored);
+                              }
                               finish();
                           });
         }
@@ -360,15 +354,14 @@ void SimDecade::put(Handle h, peer::DecadePut p) {
             if (s->alive) {
                 ++s->stats.requests;
                 ++s->stats.ops;
-                code = check(*s, pp->token, locker, decade::op_bit(decade::Op::put), pp->name,
-                             pp->data->size());
-                if (code == Errc::ok) {
-                    s->objects[locker][pp->name] =
-                        Object{pp->data, sim_.now() + std::chrono::seconds(pp->ttl_s)};
+                const std::string client = client_id(swarm_.net_node(h));
+                const decade_server::OpResult r = s->core->put(
+                    {pp->token, client}, locker, pp->name, *pp->data, pp->ttl_s, unix_now());
+                code = errc_of(r);
+                if (r.ok()) {
                     s->stats.data_bytes_in += pp->data->size();
-                }
-                if (code != Errc::ok) {
-                    ++s->stats.token_refusals;
+                } else {
+                    count_refusal(*s, r);
                 }
             }
             reply(*s, h, st, kHttpOverheadBytes, [this, pid, code](peer::PeerEngine& e) {

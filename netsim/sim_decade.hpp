@@ -1,15 +1,17 @@
-// Simulated DECADE servers for DECADE-mode swarms (issue 7; DESIGN.md §3 "DECADE"). Each
-// server is a node on the simulated network with its own links (its uplink rate is its
-// egress cap) and answers the engines' DecadeFetch (Remote Get, one op or a batch) and
-// DecadePut actions the way decade-server does, in virtual time:
+// Simulated DECADE servers for DECADE-mode swarms (DESIGN.md §3 "DECADE"). Each server
+// is a node on the simulated network with its own links (its uplink rate is its egress
+// cap) and runs the real decade-server core — ServerCore over a MemoryStore — in virtual
+// time, so the simulation cannot drift from the server. What the simulator adds is the
+// network around it:
 //  - a request travels client -> server; beyond `slots_per_client` requests in service
 //    for one client the server answers 503 with Retry-After (draft §4.2.1);
-//  - every op checks the tokens with the real decade::verify_token (the asker's put
-//    token for its locker, the holder's range token for the remote object);
-//  - a Remote Get whose object is on the same server links it (no bytes move); from
-//    another server the bytes move server to server (remote uplink -> local downlink);
-//  - the answer (object bytes + per-op overhead) travels server -> client;
-//  - objects are stored once per server (lockers share the bytes) and expire by TTL.
+//  - the core answers the engines' DecadeFetch (Remote Get, one op or a batch) and
+//    DecadePut actions: tokens, linking on the same server, quotas, TTLs, one stored blob
+//    per content hash;
+//  - a Remote Get from another server asks that server's core for the object at once, and
+//    its bytes then cross the remote uplink and the local downlink before the local core
+//    stores them (the request leg of that fetch is not modelled);
+//  - the answer (object bytes + per-op overhead) travels server -> client.
 // A server that is down refuses connections: requests fail after one round trip.
 #pragma once
 
@@ -19,11 +21,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include "common/core/errc.hpp"
 #include "decade-module/core/token.hpp"
+#include "decade-server/core/server_core.hpp"
+#include "decade-server/store/memory_store.hpp"
 #include "netsim/network.hpp"
 #include "netsim/simulator.hpp"
 #include "netsim/swarm.hpp"
@@ -50,15 +53,10 @@ struct SimDecadeStats {
 
 class SimDecade {
   public:
-    // What decade::SecretLookup hands to verify_token (the locker's secret or its keyed
-    // form, whichever the module uses), built from the secret.
-    using LockerKey = std::remove_cv_t<
-        std::remove_pointer_t<std::invoke_result_t<decade::SecretLookup, std::string_view>>>;
-
     // Unix seconds at TimePoint{} (as EngineConfig::decade.unix_offset_s).
     SimDecade(Simulator& sim, Network& net, Swarm& swarm, std::int64_t unix_offset_s);
 
-    // Adds a server reachable as `url`. `skew_s`: token expiry allowance.
+    // Adds a server reachable as `url` (an http:// URL). `skew_s`: token expiry allowance.
     void add_server(const std::string& url, NodeLinks links, std::size_t slots_per_client = 4,
                     std::int64_t skew_s = 1);
     // Registers a locker on a server (dev-open POST /v1/lockers); its secret comes from
@@ -80,18 +78,14 @@ class SimDecade {
                                                                  const std::string& token) const;
 
   private:
-    struct Object {
-        std::shared_ptr<const std::string> data;
-        TimePoint expires{};
-    };
     struct Server {
         std::string url;
+        std::string normalized_url;  // as the core compares remote_server
         NodeId node = 0;
         std::size_t slots = 4;
-        std::int64_t skew_s = 1;
         bool alive = true;
-        std::map<std::string, LockerKey> lockers;
-        std::map<std::string, std::map<std::string, Object>> objects;  // locker -> name -> obj
+        std::unique_ptr<decade_server::MemoryStore> store;
+        std::unique_ptr<decade_server::ServerCore> core;
         std::map<Handle, std::size_t> in_service;
         SimDecadeStats stats;
     };
@@ -103,12 +97,12 @@ class SimDecade {
     void reply(Server& s, Handle h, std::uint64_t stream, std::uint64_t bytes,
                std::function<void(peer::PeerEngine&)> fn);
     void refuse(Handle h, const std::string& url, std::function<void(peer::PeerEngine&)> fn);
-    [[nodiscard]] Errc check(const Server& s, std::string_view token, std::string_view locker,
-                             std::uint8_t op, std::string_view name, std::uint64_t bytes) const;
+    // Counts a refused op in the server's stats.
+    static void count_refusal(Server& s, const decade_server::OpResult& r);
+    [[nodiscard]] Server* find_remote(std::string_view remote_server) const;
     [[nodiscard]] std::int64_t unix_now() const;
     void sweep();
-    Server* find(const std::string& url);
-    [[nodiscard]] const Server* find(const std::string& url) const;
+    [[nodiscard]] Server* find(const std::string& url) const;
     [[nodiscard]] std::uint64_t stream(NodeId a, NodeId b, std::uint64_t slot) const;
 
     Simulator& sim_;

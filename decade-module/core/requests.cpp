@@ -90,4 +90,45 @@ RequestSpec make_batch(const decade_api::BatchRequest& batch) {
     return spec;
 }
 
+Errc errc_for_answer(unsigned http_status, std::string_view reason) {
+    static const std::pair<std::string_view, Errc> kTokenReasons[] = {
+        {"token_malformed", Errc::token_malformed},
+        {"token_bad_mac", Errc::token_bad_mac},
+        {"token_expired", Errc::token_expired},
+        {"token_not_yet_valid", Errc::token_not_yet_valid},
+        {"token_wrong_locker", Errc::token_wrong_locker},
+        {"token_wrong_op", Errc::token_wrong_op},
+        {"token_out_of_scope", Errc::token_out_of_scope},
+        {"token_budget_exhausted", Errc::token_budget_exhausted},
+        {"token_wrong_grantee", Errc::token_wrong_grantee},
+    };
+    if (http_status >= 200 && http_status < 300) {
+        return Errc::ok;
+    }
+    if (http_status == 503 && reason.find("remote") == std::string_view::npos) {
+        return Errc::busy;  // the server's own slots
+    }
+    for (const auto& [name, code] : kTokenReasons) {
+        if (reason == name) {
+            return code;
+        }
+    }
+    if (http_status == 404) {
+        return Errc::not_found;
+    }
+    if (http_status == 507) {
+        return Errc::quota_exceeded;
+    }
+    if (http_status == 401 || http_status == 403) {
+        return Errc::token_bad_mac;  // refused without a reason we know
+    }
+    if (http_status >= 400 && http_status < 500) {
+        return Errc::bad_request;
+    }
+    if (http_status == 503) {
+        return Errc::busy;  // a remote server's
+    }
+    return Errc::unavailable;
+}
+
 }  // namespace p2pls::decade

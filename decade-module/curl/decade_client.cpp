@@ -20,30 +20,6 @@ struct DecadeClient::Raw {
     std::string body;
 };
 
-namespace {
-
-Errc errc_for_reason(std::string_view reason) {
-    static const std::pair<std::string_view, Errc> kTokenReasons[] = {
-        {"token_malformed", Errc::token_malformed},
-        {"token_bad_mac", Errc::token_bad_mac},
-        {"token_expired", Errc::token_expired},
-        {"token_not_yet_valid", Errc::token_not_yet_valid},
-        {"token_wrong_locker", Errc::token_wrong_locker},
-        {"token_wrong_op", Errc::token_wrong_op},
-        {"token_out_of_scope", Errc::token_out_of_scope},
-        {"token_budget_exhausted", Errc::token_budget_exhausted},
-        {"token_wrong_grantee", Errc::token_wrong_grantee},
-    };
-    for (const auto& [name, code] : kTokenReasons) {
-        if (reason == name) {
-            return code;
-        }
-    }
-    return Errc::ok;
-}
-
-}  // namespace
-
 CallStatus status_from_http(unsigned http_status, std::string_view body,
                             std::string_view retry_after) {
     CallStatus s;
@@ -66,21 +42,9 @@ CallStatus status_from_http(unsigned http_status, std::string_view body,
         s.retry_after = std::chrono::seconds(seconds);
         return s;
     }
-    if (const Errc token = errc_for_reason(s.reason); token != Errc::ok) {
-        s.code = token;
-    } else if (http_status == 404) {
-        s.code = Errc::not_found;
-    } else if (http_status == 507) {
-        s.code = Errc::quota_exceeded;
-    } else if (http_status == 401 || http_status == 403) {
-        s.code = Errc::token_bad_mac;  // refused without a reason we know
-    } else if (http_status >= 400 && http_status < 500) {
-        s.code = Errc::bad_request;
-    } else if (http_status == 503) {
-        s.code = Errc::busy;
+    s.code = errc_for_answer(http_status, s.reason);
+    if (s.code == Errc::busy) {
         s.retry_after = std::chrono::seconds(1);
-    } else {
-        s.code = Errc::unavailable;
     }
     if (s.reason.empty()) {
         s.reason = "http_" + std::to_string(http_status);
