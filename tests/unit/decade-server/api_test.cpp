@@ -1,0 +1,602 @@
+// The DECADE API as a pure function: every route with good and bad input, the batch and
+// Remote Get continuations, and the egress charges — no socket.
+#include "decade-server/core/api.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/core/proto_json.hpp"
+#include "decade-module/core/requests.hpp"
+#include "decade-module/core/token.hpp"
+#include "decade-server/store/memory_store.hpp"
+#include "p2pls/decade.pb.h"
+#include "p2pls/http.pb.h"
+
+namespace p2pls::decade_server {
+namespace {
+
+using decade::Op;
+using decade::op_bit;
+
+constexpr UnixSeconds kNow = 1'700'000'000;
+constexpr std::string_view kSelf = "http://127.0.0.1:8300";
+constexpr std::string_view kPeer = "http://10.0.0.2:8300";
+
+decade::LockerSecret secret_of(unsigned char fill) {
+    decade::LockerSecret s;
+    s.fill(fill);
+    return s;
+}
+
+std::string token(std::string_view locker, std::uint8_t ops, UnixSeconds expiry = kNow + 3600,
+                  std::string prefix = "o-") {
+    decade::TokenClaims c{.locker = std::string(locker),
+                          .ops = ops,
+                          .prefix = std::move(prefix),
+                          .seq_first = 0,
+                          .seq_last = 99,
+                          .not_before_s = kNow - 1,
+                          .expiry_s = expiry,
+                          .byte_budget = 0,
+                          .token_id = 7,
+                          .grantee = ""};
+    return decade::generate_token(secret_of(locker == "alice" ? 1 : 2), c).value();
+}
+
+struct Api {
+    Api() : core(server_config(), store) {
+        EXPECT_TRUE(core.add_locker({"alice", secret_of(1), 10'000, 1}));
+        EXPECT_TRUE(core.add_locker({"bob", secret_of(2), 10'000, 3}));
+        config.operator_key = "operator-key";
+        config.max_batch_ops = 8;
+        config.max_batch_remote_gets = 2;
+        config.max_batch_response_bytes = 100;
+        config.random_bytes = [this](unsigned char* out, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) {
+                out[i] = static_cast<unsigned char>(next_random++);
+            }
+        };
+    }
+
+    static ServerConfig server_config() {
+        ServerConfig c;
+        c.capacity_bytes = 100'000;
+        c.max_object_bytes = 800;
+        c.default_ttl_s = 60;
+        c.max_ttl_s = 3600;
+        c.token_skew_s = 0;
+        c.peer_servers = {std::string(kPeer)};
+        c.self_urls = {std::string(kSelf)};
+        return c;
+    }
+
+    ApiStep step(std::string_view method, std::string_view target, std::string body = {},
+                 std::string_view bearer = {}) {
+        auth = bearer.empty() ? std::string() : "Bearer " + std::string(bearer);
+        ApiRequest r;
+        r.method = method;
+        r.target = target;
+        r.body = std::move(body);
+        r.authorization = auth;
+        r.content_type = content_type;
+        r.accept = accept;
+        r.ttl = ttl;
+        r.remote_address = "192.0.2.7";
+        return handle_request(core, config, std::move(r), now);
+    }
+    // A request that must complete without a fetch.
+    ApiResponse call(std::string_view method, std::string_view target, std::string body = {},
+                     std::string_view bearer = {}) {
+        ApiStep s = step(method, target, std::move(body), bearer);
+        EXPECT_TRUE(std::holds_alternative<ApiResponse>(s)) << method << " " << target;
+        return std::holds_alternative<ApiResponse>(s) ? std::get<ApiResponse>(std::move(s))
+                                                      : ApiResponse{};
+    }
+
+    MemoryStore store;
+    ServerCore core;
+    ApiConfig config;
+    UnixSeconds now = kNow;
+    std::string auth;
+    std::string content_type;
+    std::string accept;
+    std::string ttl;
+    unsigned next_random = 0;
+};
+
+// The error code of an error response, checking that it is an ErrorBody with the status
+// the shared table gives that code.
+std::string error_of(const ApiResponse& r) {
+    EXPECT_EQ(r.content_type, "application/json");
+    http_api::ErrorBody body;
+    EXPECT_EQ(parse_json(r.body, body), std::nullopt) << r.body;
+    const auto code = http_errc_from_wire(body.error());
+    EXPECT_TRUE(code.has_value()) << body.error();
+    if (code) {
+        EXPECT_EQ(http_status(*code), r.status) << body.error();
+    }
+    EXPECT_FALSE(body.detail().empty()) << body.error();
+    return body.error();
+}
+
+std::string object(std::string_view locker, std::string_view name) {
+    return decade::object_target(locker, name);
+}
+
+decade_api::RemoteGetOp remote_op(std::string_view server, std::string_view remote_locker,
+                                  std::string_view remote_name, std::string name = "o-20") {
+    decade_api::RemoteGetOp op;
+    op.set_locker("alice");
+    op.set_name(std::move(name));
+    op.set_token(token("alice", op_bit(Op::put)));
+    op.set_remote_server(std::string(server));
+    op.set_remote_locker(std::string(remote_locker));
+    op.set_remote_name(std::string(remote_name));
+    op.set_remote_token(token(remote_locker, op_bit(Op::get)));
+    return op;
+}
+
+TEST(DecadeApi, PutGetDeleteAnObject) {
+    Api api;
+    const std::string t = token("alice", decade::kAllOps);
+    api.ttl = "30";
+    const ApiResponse put = api.call("PUT", object("alice", "o-1"), "hello", t);
+    EXPECT_EQ(put.status, 201u);
+    EXPECT_TRUE(put.body.empty());
+    EXPECT_TRUE(put.egress.empty());
+    api.ttl.clear();
+
+    const ApiResponse got = api.call("GET", object("alice", "o-1"), {}, t);
+    ASSERT_EQ(got.status, 200u);
+    EXPECT_EQ(got.content_type, "application/octet-stream");
+    ASSERT_TRUE(got.shared_body);
+    EXPECT_EQ(*got.shared_body, "hello");
+    EXPECT_TRUE(got.body.empty());  // the stored bytes go out, not a copy
+    ASSERT_EQ(got.egress.size(), 1u);
+    EXPECT_EQ(got.egress[0].locker, "alice");
+    EXPECT_EQ(got.egress[0].bytes, 5u);
+
+    // The TTL header was honoured: gone after 30 s.
+    api.now = kNow + 31;
+    EXPECT_EQ(error_of(api.call("GET", object("alice", "o-1"), {}, t)), "not_found");
+    api.now = kNow;
+
+    EXPECT_EQ(api.call("DELETE", object("alice", "o-1"), {}, t).status, 204u);
+    const ApiResponse gone = api.call("GET", object("alice", "o-1"), {}, t);
+    EXPECT_EQ(gone.status, 404u);
+    EXPECT_EQ(error_of(gone), "not_found");
+    EXPECT_TRUE(gone.egress.empty());
+    EXPECT_FALSE(gone.shared_body);
+}
+
+TEST(DecadeApi, ObjectRequestsRefusedAndNoBytesLeak) {
+    Api api;
+    const std::string t = token("alice", decade::kAllOps);
+    ASSERT_EQ(api.call("PUT", object("alice", "o-1"), "secret!", t).status, 201u);
+    const std::string expired = token("alice", decade::kAllOps, kNow - 1);
+    const std::string get_only = token("alice", op_bit(Op::get));
+    struct Case {
+        const char* what;
+        std::string method;
+        std::string target;
+        std::string token;
+        std::string body;
+        std::string ttl;
+        unsigned status;
+        std::string error;
+    };
+    const Case cases[] = {
+        {"no token", "GET", object("alice", "o-1"), "", "", "", 401, "token_malformed"},
+        {"garbage token", "GET", object("alice", "o-1"), "not-a-token", "", "", 401,
+         "token_malformed"},
+        {"expired token", "GET", object("alice", "o-1"), expired, "", "", 401, "token_expired"},
+        {"unknown locker", "GET", object("nobody", "o-1"), t, "", "", 403, "token_wrong_locker"},
+        {"other's locker", "GET", object("bob", "o-1"), t, "", "", 403, "token_wrong_locker"},
+        {"out of scope", "GET", object("alice", "x-1"), t, "", "", 403, "token_out_of_scope"},
+        {"wrong op", "PUT", object("alice", "o-2"), get_only, "x", "", 403, "token_wrong_op"},
+        {"oversized", "PUT", object("alice", "o-2"), t, std::string(801, 'x'), "", 413,
+         "too_large"},
+        {"ttl not a number", "PUT", object("alice", "o-2"), t, "x", "soon", 400, "bad_ttl"},
+        {"ttl with junk", "PUT", object("alice", "o-2"), t, "x", "10s", 400, "bad_ttl"},
+        {"ttl too long", "PUT", object("alice", "o-2"), t, "x", "3601", 400, "bad_ttl"},
+        {"wrong method", "POST", object("alice", "o-1"), t, "", "", 405, "method_not_allowed"},
+    };
+    for (const auto& c : cases) {
+        api.ttl = c.ttl;
+        const ApiResponse r = api.call(c.method, c.target, c.body, c.token);
+        EXPECT_EQ(r.status, c.status) << c.what;
+        EXPECT_EQ(error_of(r), c.error) << c.what;
+        EXPECT_EQ(r.body.find("secret!"), std::string::npos) << c.what;
+        EXPECT_FALSE(r.shared_body) << c.what;
+        EXPECT_TRUE(r.egress.empty()) << c.what;
+    }
+    // None of the refused puts stored anything.
+    EXPECT_EQ(api.core.locker_info("alice")->objects, 1u);
+}
+
+TEST(DecadeApi, RoutesAndMethods) {
+    Api api;
+    for (const char* target :
+         {"/", "/v2/batch", "/v1", "/v1/objects", "/v1/lockers/a/b/c/d/e",
+          "/v1/lockers/alice/objects", "/v1/lockers/alice/nothing", "/metrics/x"}) {
+        const ApiResponse r = api.call("GET", target);
+        EXPECT_EQ(r.status, 404u) << target;
+        EXPECT_EQ(error_of(r), "no_route") << target;
+    }
+    struct Case {
+        const char* method;
+        const char* target;
+    };
+    for (const Case c :
+         {Case{"POST", "/metrics"}, Case{"GET", "/v1/batch"}, Case{"PUT", "/v1/lockers"},
+          Case{"POST", "/v1/lockers/alice/status"}, Case{"GET", "/v1/lockers/alice/remote-get"},
+          Case{"BREW", "/v1/lockers/alice/objects/o-1"}}) {
+        const ApiResponse r = api.call(c.method, c.target);
+        EXPECT_EQ(r.status, 405u) << c.method << " " << c.target;
+        EXPECT_EQ(error_of(r), "method_not_allowed") << c.method << " " << c.target;
+    }
+}
+
+TEST(DecadeApi, StatusAsJsonOrProtobuf) {
+    Api api;
+    const std::string t = token("alice", decade::kAllOps);
+    ASSERT_EQ(api.call("PUT", object("alice", "o-1"), "abc", t).status, 201u);
+    const ApiResponse json = api.call("GET", "/v1/lockers/alice/status", {}, t);
+    ASSERT_EQ(json.status, 200u);
+    EXPECT_EQ(json.content_type, "application/json");
+    decade_api::LockerStatus status;
+    ASSERT_EQ(parse_json(json.body, status), std::nullopt) << json.body;
+    EXPECT_EQ(status.locker(), "alice");
+    EXPECT_EQ(status.bytes_used(), 3u);
+    ASSERT_EQ(status.objects_size(), 1);
+    EXPECT_EQ(status.objects(0).name(), "o-1");
+
+    api.accept = std::string(decade::kProtobufType);
+    const ApiResponse proto = api.call("GET", "/v1/lockers/alice/status", {}, t);
+    ASSERT_EQ(proto.status, 200u);
+    EXPECT_EQ(proto.content_type, decade::kProtobufType);
+    decade_api::LockerStatus parsed;
+    ASSERT_TRUE(parsed.ParseFromString(proto.body));
+    EXPECT_EQ(parsed.bytes_used(), 3u);
+
+    const ApiResponse refused =
+        api.call("GET", "/v1/lockers/alice/status", {}, token("alice", op_bit(Op::get)));
+    EXPECT_EQ(refused.status, 403u);
+    EXPECT_EQ(error_of(refused), "token_wrong_op");
+}
+
+TEST(DecadeApi, RegisterNeedsTheOperatorKeyAndAWellFormedBody) {
+    Api api;
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers", "{}")), "operator_key_required");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers", "{}", "operator-kez")),
+              "operator_key_required");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers", "{}", "operator-key-longer")),
+              "operator_key_required");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers", "{\"quota\":1}", "operator-key")),
+              "bad_json");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers", "{\"quota_bytes\":\"x\"}", "operator-key")),
+              "bad_json");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers", "{\"quota_bytes\":100001}", "operator-key")),
+              "bad_request");  // above the server's capacity
+
+    api.next_random = 0;
+    const ApiResponse made =
+        api.call("POST", "/v1/lockers", "{\"quota_bytes\":500}", "operator-key");
+    ASSERT_EQ(made.status, 201u) << made.body;
+    EXPECT_EQ(made.content_type, "application/json");
+    decade_api::RegisterLockerResponse reply;
+    ASSERT_EQ(parse_json(made.body, reply), std::nullopt);
+    // The id and secret come from the injected randomness: 9 bytes for the id, then 32.
+    EXPECT_EQ(reply.locker(), "l-000102030405060708");
+    ASSERT_EQ(reply.secret().size(), 32u);
+    EXPECT_EQ(static_cast<unsigned char>(reply.secret()[0]), 9u);
+    EXPECT_EQ(api.core.locker_info(reply.locker())->record.quota_bytes, 500u);
+
+    // Protobuf in, protobuf out; a body that is not the message is refused.
+    api.content_type = std::string(decade::kProtobufType);
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers", "\xff\xff\xff", "operator-key")),
+              "bad_body");
+    decade_api::RegisterLockerRequest req;
+    req.set_bandwidth_share(5);
+    const ApiResponse proto =
+        api.call("POST", "/v1/lockers", req.SerializeAsString(), "operator-key");
+    ASSERT_EQ(proto.status, 201u);
+    EXPECT_EQ(proto.content_type, decade::kProtobufType);
+    ASSERT_TRUE(reply.ParseFromString(proto.body));
+    EXPECT_EQ(api.core.bandwidth_share(reply.locker()), 5u);
+
+    // dev-open registers without a key.
+    api.config.dev_open = true;
+    api.content_type.clear();
+    EXPECT_EQ(api.call("POST", "/v1/lockers", {}).status, 201u);
+}
+
+TEST(DecadeApi, RemoteGetFromItselfLinksAndChargesTheAsker) {
+    Api api;
+    ASSERT_EQ(api.call("PUT", object("bob", "o-5"), "shared", token("bob", decade::kAllOps)).status,
+              201u);
+    const auto op = remote_op(kSelf, "bob", "o-5");
+    const ApiResponse r = api.call("POST", "/v1/lockers/alice/remote-get", to_json(op));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    ASSERT_TRUE(r.shared_body);
+    EXPECT_EQ(*r.shared_body, "shared");
+    ASSERT_EQ(r.egress.size(), 1u);
+    EXPECT_EQ(r.egress[0].locker, "alice");
+    EXPECT_EQ(api.core.blob_count(), 1u);  // linked, not copied
+
+    // The op's token may come from the Authorization header instead.
+    auto no_token = remote_op(kSelf, "bob", "o-5", "o-21");
+    no_token.clear_token();
+    no_token.clear_locker();  // and the locker from the path
+    api.content_type = std::string(decade::kProtobufType);
+    EXPECT_EQ(api.call("POST", "/v1/lockers/alice/remote-get", no_token.SerializeAsString(),
+                       token("alice", op_bit(Op::put)))
+                  .status,
+              200u);
+    EXPECT_EQ(api.core.locker_info("alice")->objects, 2u);
+}
+
+TEST(DecadeApi, RemoteGetRefusals) {
+    Api api;
+    ASSERT_EQ(api.call("PUT", object("bob", "o-5"), "shared", token("bob", decade::kAllOps)).status,
+              201u);
+    auto op = remote_op(kSelf, "bob", "o-5");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers/bob/remote-get", to_json(op))), "bad_request");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers/alice/remote-get", "{\"nope\":1}")),
+              "bad_json");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers/alice/remote-get", "")), "bad_json");
+    api.content_type = std::string(decade::kProtobufType);
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers/alice/remote-get", "\x0a\xff")), "bad_body");
+    api.content_type.clear();
+
+    auto bad_remote_token = op;
+    bad_remote_token.set_remote_token(token("bob", op_bit(Op::get), kNow - 1));
+    const ApiResponse expired =
+        api.call("POST", "/v1/lockers/alice/remote-get", to_json(bad_remote_token));
+    EXPECT_EQ(expired.status, 401u);
+    EXPECT_EQ(error_of(expired), "remote_token_expired");
+
+    auto no_put = op;
+    no_put.set_token(token("alice", op_bit(Op::get)));
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers/alice/remote-get", to_json(no_put))),
+              "token_wrong_op");
+
+    auto stranger = remote_op("http://10.9.9.9:1", "bob", "o-5");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers/alice/remote-get", to_json(stranger))),
+              "remote_not_allowed");
+    auto missing = remote_op(kSelf, "bob", "o-6");
+    EXPECT_EQ(error_of(api.call("POST", "/v1/lockers/alice/remote-get", to_json(missing))),
+              "not_found");
+    EXPECT_EQ(api.core.locker_info("alice")->objects, 0u);
+}
+
+TEST(DecadeApi, RemoteGetFromAnotherServerIsAFetchThenResume) {
+    Api api;
+    const auto op = remote_op(kPeer, "carol", "o-9");
+    ApiStep s = api.step("POST", "/v1/lockers/alice/remote-get", to_json(op));
+    ASSERT_TRUE(std::holds_alternative<FetchAndResume>(s));
+    auto& pending = std::get<FetchAndResume>(s);
+    EXPECT_EQ(pending.fetch.url, std::string(kPeer) + "/v1/lockers/carol/objects/o-9");
+    EXPECT_EQ(pending.fetch.token, op.remote_token());
+    EXPECT_EQ(pending.fetch.max_bytes, 800u);
+
+    api.now = kNow + 2;
+    s = resume(api.core, api.config, std::move(pending), {200, "fetched", ""}, api.now);
+    ASSERT_TRUE(std::holds_alternative<ApiResponse>(s));
+    const auto& done = std::get<ApiResponse>(s);
+    ASSERT_EQ(done.status, 200u);
+    EXPECT_EQ(*done.shared_body, "fetched");
+    ASSERT_EQ(done.egress.size(), 1u);
+    EXPECT_EQ(done.egress[0].locker, "alice");
+    EXPECT_EQ(done.egress[0].bytes, 7u);
+
+    // What the remote said decides the answer.
+    struct Case {
+        FetchOutcome fetched;
+        unsigned status;
+        const char* error;
+    };
+    for (const auto& c :
+         {Case{{404, "", ""}, 404, "not_found"}, Case{{401, "", ""}, 403, "remote_refused"},
+          Case{{503, "", ""}, 503, "remote_busy"}, Case{{500, "", ""}, 502, "remote_failed"},
+          Case{{0, "", "connect refused"}, 502, "remote_failed"},
+          Case{{200, std::string(801, 'x'), ""}, 502, "remote_failed"}}) {
+        ApiStep again = api.step("POST", "/v1/lockers/alice/remote-get", to_json(op));
+        ASSERT_TRUE(std::holds_alternative<FetchAndResume>(again));
+        again = resume(api.core, api.config, std::get<FetchAndResume>(std::move(again)), c.fetched,
+                       api.now);
+        const auto& r = std::get<ApiResponse>(again);
+        EXPECT_EQ(r.status, c.status) << c.error;
+        EXPECT_EQ(error_of(r), c.error);
+        EXPECT_TRUE(r.egress.empty());
+    }
+    // Resuming nothing is an error, not a crash.
+    EXPECT_EQ(std::get<ApiResponse>(resume(api.core, api.config, {}, {}, api.now)).status, 400u);
+}
+
+decade_api::BatchResponse batch_of(const ApiResponse& r) {
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.content_type, decade::kProtobufType);
+    decade_api::BatchResponse out;
+    EXPECT_TRUE(out.ParseFromString(r.body));
+    return out;
+}
+
+TEST(DecadeApi, BatchRunsMixedOpsInOrder) {
+    Api api;
+    const std::string a = token("alice", decade::kAllOps);
+    const std::string b = token("bob", decade::kAllOps);
+    decade_api::BatchRequest batch;
+    auto* put = batch.add_ops()->mutable_put();
+    put->set_locker("alice");
+    put->set_name("o-1");
+    put->set_data("one");
+    put->set_token(a);
+    auto* put_b = batch.add_ops()->mutable_put();
+    put_b->set_locker("bob");
+    put_b->set_name("o-2");
+    put_b->set_data("bobs");
+    put_b->set_token(b);
+    auto* get = batch.add_ops()->mutable_get();
+    get->set_locker("alice");
+    get->set_name("o-1");
+    get->set_token(a);
+    auto* get_b = batch.add_ops()->mutable_get();
+    get_b->set_locker("bob");
+    get_b->set_name("o-2");
+    get_b->set_token(b);
+    auto* refused = batch.add_ops()->mutable_get();
+    refused->set_locker("bob");
+    refused->set_name("o-2");
+    refused->set_token(a);
+    auto* status = batch.add_ops()->mutable_status();
+    status->set_locker("alice");
+    status->set_token(a);
+    batch.add_ops();  // empty
+    auto* del = batch.add_ops()->mutable_del();
+    del->set_locker("alice");
+    del->set_name("o-1");
+    del->set_token(a);
+
+    const ApiResponse r = api.call("POST", "/v1/batch", batch.SerializeAsString());
+    const auto out = batch_of(r);
+    ASSERT_EQ(out.results_size(), 8);
+    EXPECT_EQ(out.results(0).status(), 201u);
+    EXPECT_EQ(out.results(1).status(), 201u);
+    EXPECT_EQ(out.results(2).status(), 200u);
+    EXPECT_EQ(out.results(2).data(), "one");
+    EXPECT_EQ(out.results(3).data(), "bobs");
+    EXPECT_EQ(out.results(4).status(), 403u);
+    EXPECT_EQ(out.results(4).error(), "token_wrong_locker");
+    EXPECT_TRUE(out.results(4).data().empty());
+    EXPECT_EQ(out.results(5).status(), 200u);
+    EXPECT_EQ(out.results(5).locker_status().bytes_used(), 3u);
+    EXPECT_EQ(out.results(6).status(), 400u);
+    EXPECT_EQ(out.results(6).error(), "bad_request");
+    EXPECT_EQ(out.results(7).status(), 204u);
+    // Object bytes are charged per locker, in locker order.
+    ASSERT_EQ(r.egress.size(), 2u);
+    EXPECT_EQ(r.egress[0].locker, "alice");
+    EXPECT_EQ(r.egress[0].bytes, 3u);
+    EXPECT_EQ(r.egress[1].locker, "bob");
+    EXPECT_EQ(r.egress[1].bytes, 4u);
+}
+
+TEST(DecadeApi, BatchLimits) {
+    Api api;
+    EXPECT_EQ(error_of(api.call("POST", "/v1/batch", "\x0a\x05xx")), "bad_body");
+
+    decade_api::BatchRequest many;
+    for (int i = 0; i < 9; ++i) {
+        many.add_ops()->mutable_status()->set_locker("alice");
+    }
+    const ApiResponse too_many = api.call("POST", "/v1/batch", many.SerializeAsString());
+    EXPECT_EQ(too_many.status, 400u);
+    EXPECT_EQ(error_of(too_many), "batch_too_large");
+
+    decade_api::BatchRequest remotes;
+    for (int i = 0; i < 3; ++i) {
+        *remotes.add_ops()->mutable_remote_get() = remote_op(kPeer, "carol", "o-9");
+    }
+    EXPECT_EQ(error_of(api.call("POST", "/v1/batch", remotes.SerializeAsString())),
+              "batch_too_large");
+
+    // Past the response byte cap (100), later objects are refused, earlier ones kept.
+    const std::string a = token("alice", decade::kAllOps);
+    ASSERT_EQ(api.call("PUT", object("alice", "o-1"), std::string(60, 'x'), a).status, 201u);
+    decade_api::BatchRequest big;
+    for (int i = 0; i < 3; ++i) {
+        auto* g = big.add_ops()->mutable_get();
+        g->set_locker("alice");
+        g->set_name("o-1");
+        g->set_token(a);
+    }
+    const ApiResponse capped = api.call("POST", "/v1/batch", big.SerializeAsString());
+    const auto out = batch_of(capped);
+    ASSERT_EQ(out.results_size(), 3);
+    EXPECT_EQ(out.results(0).status(), 200u);
+    EXPECT_EQ(out.results(1).status(), 413u);
+    EXPECT_EQ(out.results(1).error(), "batch_response_too_large");
+    EXPECT_TRUE(out.results(1).data().empty());
+    EXPECT_EQ(out.results(2).status(), 413u);
+    ASSERT_EQ(capped.egress.size(), 1u);
+    EXPECT_EQ(capped.egress[0].bytes, 60u);  // only what is sent is charged
+}
+
+TEST(DecadeApi, BatchSuspendsOnEachRemoteFetchAndKeepsOrder) {
+    Api api;
+    api.config.max_batch_remote_gets = 3;
+    const std::string b = token("bob", decade::kAllOps);
+    ASSERT_EQ(api.call("PUT", object("bob", "o-5"), "local", b).status, 201u);
+    decade_api::BatchRequest batch;
+    *batch.add_ops()->mutable_remote_get() = remote_op(kPeer, "carol", "o-9", "o-30");
+    *batch.add_ops()->mutable_remote_get() = remote_op(kSelf, "bob", "o-5", "o-31");
+    *batch.add_ops()->mutable_remote_get() = remote_op(kPeer, "carol", "o-10", "o-32");
+
+    ApiStep s = api.step("POST", "/v1/batch", batch.SerializeAsString());
+    ASSERT_TRUE(std::holds_alternative<FetchAndResume>(s));
+    EXPECT_EQ(std::get<FetchAndResume>(s).fetch.url,
+              std::string(kPeer) + "/v1/lockers/carol/objects/o-9");
+    s = resume(api.core, api.config, std::get<FetchAndResume>(std::move(s)), {200, "far", ""},
+               api.now);
+    // The linked op ran without a fetch; the next fetch is the third op's.
+    ASSERT_TRUE(std::holds_alternative<FetchAndResume>(s)) << std::get<ApiResponse>(s).body;
+    EXPECT_EQ(std::get<FetchAndResume>(s).fetch.url,
+              std::string(kPeer) + "/v1/lockers/carol/objects/o-10");
+    s = resume(api.core, api.config, std::get<FetchAndResume>(std::move(s)), {404, "", ""},
+               api.now);
+    ASSERT_TRUE(std::holds_alternative<ApiResponse>(s));
+    const auto& r = std::get<ApiResponse>(s);
+    const auto out = batch_of(r);
+    ASSERT_EQ(out.results_size(), 3);
+    EXPECT_EQ(out.results(0).data(), "far");
+    EXPECT_EQ(out.results(1).data(), "local");
+    EXPECT_EQ(out.results(2).status(), 404u);
+    ASSERT_EQ(r.egress.size(), 1u);
+    EXPECT_EQ(r.egress[0].locker, "alice");  // remote gets charge the asker's locker
+    EXPECT_EQ(r.egress[0].bytes, 8u);
+    EXPECT_EQ(api.core.locker_info("alice")->objects, 2u);
+}
+
+TEST(DecadeApi, MetricsIncludeTheAdaptersGauges) {
+    Api api;
+    api.config.refresh_metrics = [](MetricsRegistry& m) {
+        m.gauge("decade_open_connections", "Open client connections").set(3);
+    };
+    (void)api.call("GET", object("alice", "o-1"), {}, "bad");
+    const ApiResponse r = api.call("GET", "/metrics?x=1");
+    ASSERT_EQ(r.status, 200u);
+    EXPECT_EQ(r.content_type, "text/plain; version=0.0.4");
+    EXPECT_NE(r.body.find("decade_open_connections 3"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("decade_requests_total{op=\"get\",status=\"401\"} 1"), std::string::npos)
+        << r.body;
+}
+
+TEST(DecadeApi, GranteeIsTheClientHeaderElseTheRemoteAddress) {
+    Api api;
+    decade::TokenClaims c{.locker = "alice",
+                          .ops = decade::kAllOps,
+                          .prefix = "o-",
+                          .seq_first = 0,
+                          .seq_last = 99,
+                          .not_before_s = kNow - 1,
+                          .expiry_s = kNow + 3600,
+                          .byte_budget = 0,
+                          .token_id = 8,
+                          .grantee = "192.0.2.7"};
+    const std::string bound = decade::generate_token(secret_of(1), c).value();
+    EXPECT_EQ(api.call("PUT", object("alice", "o-1"), "x", bound).status, 201u);
+    ApiRequest r;
+    r.method = "GET";
+    const std::string target = object("alice", "o-1");
+    r.target = target;
+    const std::string auth = "Bearer " + bound;
+    r.authorization = auth;
+    r.client = "someone-else";
+    r.remote_address = "192.0.2.7";
+    const auto other = std::get<ApiResponse>(handle_request(api.core, api.config, r, kNow));
+    EXPECT_EQ(other.status, 403u);
+    EXPECT_EQ(error_of(other), "token_wrong_grantee");
+}
+
+}  // namespace
+}  // namespace p2pls::decade_server
