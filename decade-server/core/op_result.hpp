@@ -42,7 +42,6 @@ struct OpResult {
 
 // A failed operation: status and wire code from the table.
 OpResult error_result(HttpErrc code, std::string_view detail);
-OpResult error_result(const HttpError& error);
 // A success with no body (201 Created, 204 No Content).
 OpResult status_result(unsigned status);
 

@@ -15,14 +15,6 @@ OpResult error_result(HttpErrc code, std::string_view detail) {
     return r;
 }
 
-OpResult error_result(const HttpError& error) {
-    OpResult r;
-    r.status = error.status;
-    r.error = error.error;
-    r.detail = error.detail;
-    return r;
-}
-
 OpResult status_result(unsigned status) {
     OpResult r;
     r.status = status;
