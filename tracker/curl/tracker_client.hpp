@@ -34,8 +34,8 @@
 #include <optional>
 #include <string>
 
-#include "p2pls/tracker.pb.h"
 #include "common/core/http_error.hpp"
+#include "p2pls/tracker.pb.h"
 
 namespace p2pls::tracker {
 
