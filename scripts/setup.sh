@@ -22,6 +22,8 @@ packages=(
   ffmpeg gnuplot-nox
   # the player's window test: a virtual X display and GStreamer's X video sink
   xvfb gstreamer1.0-x
+  # the docs tests: the README's commands (curl, xxd) in namespaces (unshare, nsenter, ip)
+  curl xxd util-linux iproute2
 )
 
 missing=()
