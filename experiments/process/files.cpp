@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/posix/fd.hpp"
+
 namespace p2pls::experiments {
 
 std::optional<std::string> read_tail(const std::string& path, std::size_t max_bytes) {
@@ -79,21 +81,7 @@ std::optional<std::uint16_t> read_port_file(const std::string& path) {
 
 namespace {
 
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    [[nodiscard]] int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
+using posix::Fd;
 
 bool wait_fd(int fd, short events, std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
