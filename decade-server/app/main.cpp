@@ -23,6 +23,7 @@
 
 #include "common/core/proto_json.hpp"
 #include "common/net/stop_signals.hpp"
+#include "common/posix/atomic_file.hpp"
 #include "decade-module/core/object_name.hpp"
 #include "decade-module/core/token.hpp"
 #include "decade-server/http/decade_service.hpp"
@@ -147,15 +148,7 @@ asio::ip::tcp::endpoint parse_listen(const std::string& text) {
 }
 
 void write_port_file(const std::string& path, unsigned short port) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp);
-        out << port << "\n";
-        if (!out) {
-            fail("cannot write --port-file " + path);
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (!posix::write_port_file(path, port)) {
         fail("cannot write --port-file " + path);
     }
 }

@@ -9,10 +9,10 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "common/posix/atomic_file.hpp"
 #include "common/posix/fd.hpp"
 
 namespace p2pls::experiments {
@@ -38,17 +38,7 @@ std::optional<std::string> read_tail(const std::string& path, std::size_t max_by
 }
 
 bool write_file(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out) {
-            return false;
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    return !ec;
+    return posix::write_file_atomically(path, text).has_value();
 }
 
 std::string last_log_line(const std::string& path) {

@@ -21,6 +21,7 @@
 #include "common/core/proto_json.hpp"
 #include "common/http/http_server.hpp"
 #include "common/net/stop_signals.hpp"
+#include "common/posix/atomic_file.hpp"
 #include "peer/net/decade_cli.hpp"
 #include "peer/net/peer_node.hpp"
 
@@ -136,9 +137,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (!port_file.empty()) {
-        std::ofstream out(port_file, std::ios::trunc);
-        out << node.listen_port() << '\n';
-        if (!out) {
+        if (!posix::write_port_file(port_file, node.listen_port())) {
             fail("cannot write --port-file " + port_file);
         }
     }

@@ -8,11 +8,11 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "common/core/byte_rate.hpp"
 #include "common/net/stop_signals.hpp"
+#include "common/posix/atomic_file.hpp"
 #include "peer/net/decade_cli.hpp"
 #include "peer/net/peer_node.hpp"
 #include "source/core/options.hpp"
@@ -216,9 +216,7 @@ int main(int argc, char** argv) {
     spdlog::info("serving peers on port {}{}", peer_node.listen_port(),
                  tracker.empty() ? " (no tracker)" : ", announcing to " + tracker);
     if (!port_file.empty()) {
-        std::ofstream out(port_file, std::ios::trunc);
-        out << peer_node.listen_port() << '\n';
-        if (!out) {
+        if (!posix::write_port_file(port_file, peer_node.listen_port())) {
             return fail(snet::kExitConfig, "cannot write --port-file " + port_file);
         }
     }

@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <random>
@@ -14,6 +13,7 @@
 #include <string>
 
 #include "common/net/stop_signals.hpp"
+#include "common/posix/atomic_file.hpp"
 #include "tracker/core/validate.hpp"
 #include "tracker/http/tracker_service.hpp"
 
@@ -222,16 +222,7 @@ int main(int argc, char** argv) {
     }
     const auto bound = service->local_endpoint();
     if (!s.port_file.empty()) {
-        // Write then rename, so that a reader never sees a half-written port.
-        const std::string tmp = s.port_file + ".tmp";
-        {
-            std::ofstream out(tmp);
-            out << bound.port() << "\n";
-            if (!out) {
-                fail("cannot write --port-file " + s.port_file);
-            }
-        }
-        if (std::rename(tmp.c_str(), s.port_file.c_str()) != 0) {
+        if (!posix::write_port_file(s.port_file, bound.port())) {
             fail("cannot write --port-file " + s.port_file);
         }
     }
