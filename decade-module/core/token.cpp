@@ -4,8 +4,10 @@
 #include <sodium.h>
 
 #include <limits>
+#include <utility>
 #include <vector>
 
+#include "common/core/base64.hpp"
 #include "decade-module/core/object_name.hpp"
 #include "p2pls/decade.pb.h"
 
@@ -84,8 +86,6 @@ class Reader {
     bool ok_ = true;
 };
 
-constexpr auto kB64 = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-
 // Claims plus where the MAC'd payload ends, parsed without trusting anything.
 struct Parsed {
     TokenClaims claims;
@@ -102,52 +102,17 @@ bool equal_in_constant_time(const unsigned char* a, const char* b) {
     return diff == 0;
 }
 
-// base64url alphabet -> value; 0xff for anything else.
-constexpr std::array<std::uint8_t, 256> kB64Values = [] {
-    std::array<std::uint8_t, 256> t{};
-    t.fill(0xff);
-    for (int c = 0; c < 26; ++c) {
-        t[static_cast<std::size_t>('A' + c)] = static_cast<std::uint8_t>(c);
-        t[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(26 + c);
-    }
-    for (int c = 0; c < 10; ++c) {
-        t[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(52 + c);
-    }
-    t[static_cast<std::size_t>('-')] = 62;
-    t[static_cast<std::size_t>('_')] = 63;
-    return t;
-}();
-
-// Strict base64url without padding: only the alphabet, and the unused low bits of the
-// last character must be zero, so that exactly one text encodes each token. (Tokens
-// are not secret, so a table lookup is fine; libsodium's constant-time decoder is 20x
-// slower and maps some bytes >= 0x80 onto alphabet values.)
+// Strict base64url without padding (common/core/base64.hpp), so that exactly one text
+// encodes each token.
 Result<std::string> base64_decode(std::string_view token) {
-    if (token.empty() || token.size() > kMaxTokenChars || token.size() % 4 == 1) {
+    if (token.empty() || token.size() > kMaxTokenChars) {
         return Errc::token_malformed;
     }
-    std::string raw(token.size() * 3 / 4, '\0');
-    std::uint32_t acc = 0;
-    int bits = 0;
-    std::size_t n = 0;
-    for (char c : token) {
-        const std::uint8_t v = kB64Values[static_cast<unsigned char>(c)];
-        if (v == 0xff) {
-            return Errc::token_malformed;
-        }
-        acc = (acc << 6) | v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            raw[n++] = static_cast<char>((acc >> bits) & 0xff);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    if (acc != 0) {
+    auto raw = p2pls::base64_decode(token, Base64::url);
+    if (!raw) {
         return Errc::token_malformed;
     }
-    raw.resize(n);
-    return raw;
+    return std::move(*raw);
 }
 
 Result<Parsed> parse(std::string_view raw) {
@@ -261,11 +226,7 @@ Result<std::string> generate_token(const LockerSecret& secret, const TokenClaims
                            raw.size(), secret.data());
     raw.append(reinterpret_cast<const char*>(mac.data()), mac.size());
 
-    std::string out(sodium_base64_ENCODED_LEN(raw.size(), kB64), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
-                      raw.size(), kB64);
-    out.resize(out.find('\0'));
-    return out;
+    return base64_encode(raw, Base64::url);
 }
 
 // SHA-256 contexts that have absorbed key^ipad and key^opad (RFC 2104).

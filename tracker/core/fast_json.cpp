@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/core/base64.hpp"
 #include "common/core/proto_json.hpp"
 
 namespace p2pls::tracker {
@@ -272,31 +273,10 @@ class Writer {
         }
         out_.append(buf, static_cast<std::size_t>(n));
     }
+    // protobuf's JSON mapping writes `bytes` fields as padded standard base64.
     void base64(std::string_view bytes) {
-        static constexpr char kAlphabet[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         out_ += '"';
-        std::size_t i = 0;
-        const auto at = [&](std::size_t k) { return static_cast<unsigned char>(bytes[k]); };
-        for (; i + 3 <= bytes.size(); i += 3) {
-            const unsigned v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-            out_ += kAlphabet[(v >> 18) & 63];
-            out_ += kAlphabet[(v >> 12) & 63];
-            out_ += kAlphabet[(v >> 6) & 63];
-            out_ += kAlphabet[v & 63];
-        }
-        if (bytes.size() - i == 1) {
-            const unsigned v = at(i) << 16;
-            out_ += kAlphabet[(v >> 18) & 63];
-            out_ += kAlphabet[(v >> 12) & 63];
-            out_ += "==";
-        } else if (bytes.size() - i == 2) {
-            const unsigned v = (at(i) << 16) | (at(i + 1) << 8);
-            out_ += kAlphabet[(v >> 18) & 63];
-            out_ += kAlphabet[(v >> 12) & 63];
-            out_ += kAlphabet[(v >> 6) & 63];
-            out_ += '=';
-        }
+        append_base64(out_, bytes, Base64::standard);
         out_ += '"';
     }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/core/base64.hpp"
 #include "common/core/chunk_signature.hpp"
 #include "source/core/signed_chunk.hpp"
 #include "tests/support/child_process.hpp"
@@ -44,32 +45,6 @@ std::string read_file(const fs::path& path) {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-// Standard base64 of bytes, as protobuf's JSON mapping writes `bytes` fields.
-std::string base64(const std::string& bytes) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                           static_cast<unsigned char>(bytes[i + 2]);
-        for (int s = 18; s >= 0; s -= 6) {
-            out.push_back(kAlphabet[(v >> s) & 63]);
-        }
-    }
-    if (bytes.size() - i == 2) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (static_cast<unsigned char>(bytes[i + 1]) << 8);
-        out +=
-            {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
-    } else if (bytes.size() - i == 1) {
-        const unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-        out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
-    }
-    return out;
 }
 
 class SourceTracker : public ::testing::Test {
@@ -126,8 +101,11 @@ TEST_F(SourceTracker, AnnouncesTheChannelAndLeavesOnStop) {
     const auto seed = source::parse_key_file(read_file(dir_ / "k.key"));
     ASSERT_TRUE(seed.has_value());
     const auto keys = keypair_from_seed(*seed);
-    const std::string key_b64 = base64(
-        std::string(reinterpret_cast<const char*>(keys.public_key.data()), keys.public_key.size()));
+    // protobuf's JSON mapping writes `bytes` fields as padded standard base64.
+    const std::string key_b64 =
+        base64_encode(std::string_view(reinterpret_cast<const char*>(keys.public_key.data()),
+                                       keys.public_key.size()),
+                      Base64::standard);
     EXPECT_NE(info.find(key_b64), std::string::npos) << info;
     EXPECT_NE(info.find("\"bitrate_bps\":\"300000\""), std::string::npos) << info;
     EXPECT_NE(info.find("\"chunk_ms\":500"), std::string::npos) << info;
