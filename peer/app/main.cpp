@@ -22,7 +22,7 @@
 #include "common/http/http_server.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
-#include "peer/net/decade_cli.hpp"
+#include "peer/cli/decade_flags.hpp"
 #include "peer/net/peer_node.hpp"
 
 namespace {
@@ -76,9 +76,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--bootstrap", bootstrap, "Neighbour host:port to try (repeatable)");
     app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
-    net::add_delay_flag(app, delay_ms);
-    net::DecadeFlags decade_flags;
-    net::add_decade_flags(app, decade_flags);
+    cli::add_delay_flag(app, delay_ms);
+    cli::DecadeFlags decade_flags;
+    cli::add_decade_flags(app, decade_flags);
     CLI11_PARSE(app, argc, argv);
 
     spdlog::set_level(spdlog::level::from_str(log_level));
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     config.tracker_url = tracker;
     config.bootstrap = bootstrap;
     config.key_from_tracker = true;
-    if (auto problem = net::apply_decade_flags(decade_flags, config)) {
+    if (auto problem = cli::apply_decade_flags(decade_flags, config)) {
         fail(*problem);
     }
     if (report_file) {

@@ -12,7 +12,7 @@
 #include <cstdlib>
 
 #include "common/net/stop_signals.hpp"
-#include "peer/net/decade_cli.hpp"
+#include "peer/cli/decade_flags.hpp"
 #include "player/core/join.hpp"
 #include "player/core/options.hpp"
 #include "player/net/player_node.hpp"
@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
                    "native (fetch from peers) or decade (fetch from in-network storage through "
                    "a DECADE server; the embedded peer uploads no media; see --decade-server)")
         ->capture_default_str();
-    p2pls::net::DecadeFlags decade_flags;  // the same DECADE flags as p2pls-peer's
-    p2pls::net::add_decade_flags(app, decade_flags, /*with_mode=*/false);
+    p2pls::cli::DecadeFlags decade_flags;  // the same DECADE flags as p2pls-peer's
+    p2pls::cli::add_decade_flags(app, decade_flags, /*with_mode=*/false);
     app.add_option("--sink", sink,
                    "Where video goes: auto (a window with a display, else fake), window, fake "
                    "(headless: decode and count frames), file:PATH (headless, and record the "
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     o.mode = *parsed_mode;
     decade_flags.mode = mode;
     if (p2pls::net::PeerNodeConfig probe;
-        auto problem = p2pls::net::apply_decade_flags(decade_flags, probe)) {
+        auto problem = p2pls::cli::apply_decade_flags(decade_flags, probe)) {
         return fail(kExitConfig, *problem);
     }
     const auto parsed_sink = parse_sink(sink, why);
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
         .status_is_tty = isatty(STDOUT_FILENO) != 0,
     };
     config.configure_peer = [decade_flags](p2pls::net::PeerNodeConfig& peer) {
-        (void)p2pls::net::apply_decade_flags(decade_flags, peer);  // checked above
+        (void)p2pls::cli::apply_decade_flags(decade_flags, peer);  // checked above
     };
     player::net::PlayerNode node(io, config);
     int exit_code = kExitOk;

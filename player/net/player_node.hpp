@@ -47,7 +47,7 @@ struct PlayerNodeConfig {
     FILE* message_out = stderr;  // one-line messages
     std::chrono::milliseconds status_interval{1000};  // plain lines: every 5 intervals
     // Applied to the embedded peer's configuration after the player's own settings: the
-    // DECADE part in --mode decade (p2pls-player fills it from peer/net/decade_cli.hpp's
+    // DECADE part in --mode decade (p2pls-player fills it from peer/cli/decade_flags.hpp's
     // flags). Empty: nothing more. options.mode decade without it still runs the peer in
     // DECADE mode, with the tracker's nearest server and a registered locker.
     std::function<void(p2pls::net::PeerNodeConfig&)> configure_peer{};

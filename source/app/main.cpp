@@ -13,7 +13,7 @@
 #include "common/core/byte_rate.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
-#include "peer/net/decade_cli.hpp"
+#include "peer/cli/decade_flags.hpp"
 #include "peer/net/peer_node.hpp"
 #include "source/core/options.hpp"
 #include "source/core/signed_chunk.hpp"
@@ -104,13 +104,13 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--port-file", port_file,
                    "Write the bound peer port to this file (for --listen with port 0)");
-    p2pls::net::add_delay_flag(app, delay_ms);
+    p2pls::cli::add_delay_flag(app, delay_ms);
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
         ->capture_default_str();
 
-    p2pls::net::DecadeFlags decade_flags;
-    p2pls::net::add_decade_flags(app, decade_flags, /*with_mode=*/false);
+    p2pls::cli::DecadeFlags decade_flags;
+    p2pls::cli::add_decade_flags(app, decade_flags, /*with_mode=*/false);
 
     try {
         app.parse(argc, argv);
@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
     }
     decade_flags.mode = mode;
     if (p2pls::net::PeerNodeConfig probe;
-        auto problem = p2pls::net::apply_decade_flags(decade_flags, probe)) {
+        auto problem = p2pls::cli::apply_decade_flags(decade_flags, probe)) {
         return fail(snet::kExitConfig, *problem);
     }
 
@@ -205,7 +205,7 @@ int main(int argc, char** argv) {
     peer.listen = listen;
     peer.tracker_url = tracker;
     peer.bitrate_bps = std::uint64_t{encode.bitrate_kbps} * 1000;
-    (void)p2pls::net::apply_decade_flags(decade_flags, peer);  // checked above
+    (void)p2pls::cli::apply_decade_flags(decade_flags, peer);  // checked above
     p2pls::net::PeerNode peer_node(io, peer);
     if (const auto listening = peer_node.start(); !listening) {
         const bool bad_flag = listening.error() == make_error_code(Errc::config_invalid);

@@ -2,8 +2,10 @@
 //   --mode native|decade   --decade-server URL   --locker ID --locker-secret-file F
 //   --object-chunks k      --decade-slots m      --decade-local-address A
 //   --decade-operator-key-file F                 --require-decade
-// Also --delay-ms, the PeerNode's user-space link delay, which both take too.
-// Header-only so that each executable's CLI11 setup stays in its main.cpp.
+// Also --delay-ms, the PeerNode's user-space link delay, which p2pls-peer and p2pls-source
+// take too.
+// Header-only so that each executable's CLI11 setup stays in its main.cpp. CLI11 parsing,
+// not Asio: it lives in cli/, apart from the net/ driver whose config it fills.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,7 +17,9 @@
 
 #include "peer/net/peer_node.hpp"
 
-namespace p2pls::net {
+namespace p2pls::cli {
+
+using net::PeerNodeConfig;
 
 // --delay-ms into `delay_ms` (the testbed reads the flag's help to find it).
 inline void add_delay_flag(CLI::App& app, std::uint32_t& delay_ms) {
@@ -135,4 +139,4 @@ inline std::optional<std::string> apply_decade_flags(const DecadeFlags& f, PeerN
     return std::nullopt;
 }
 
-}  // namespace p2pls::net
+}  // namespace p2pls::cli
