@@ -7,11 +7,21 @@
 #include <deque>
 #include <mutex>
 
-#include "player/gst/gst_ptr.hpp"
+#include "common/gst/gst_init.hpp"
+#include "common/gst/gst_ptr.hpp"
 
 namespace p2pls::player::gst {
 
 namespace asio = boost::asio;
+
+using p2pls::gst::adopt_floating;
+using p2pls::gst::BusPtr;
+using p2pls::gst::CharPtr;
+using p2pls::gst::ElementPtr;
+using p2pls::gst::ErrorPtr;
+using p2pls::gst::FactoryPtr;
+using p2pls::gst::MessagePtr;
+using p2pls::gst::PadPtr;
 
 namespace {
 
@@ -30,34 +40,24 @@ std::string sink_part(const SinkSpec& sink) {
     return "fakesink name=sink sync=false";
 }
 
-}  // namespace
-
-bool init_gstreamer(std::string& why) {
+// GStreamer initialised, and autovideosink kept from ever picking the DirectFB sink:
+// without a framebuffer console it crashes inside libdirectfb (seen with
+// gstreamer1.0-plugins-bad 1.22).
+bool init_playback(std::string& why) {
+    if (!p2pls::gst::init_gstreamer(why)) {
+        return false;
+    }
     static std::once_flag once;
-    static bool ok = false;
-    static std::string error;
     std::call_once(once, [] {
-        GError* raw = nullptr;
-        ok = gst_init_check(nullptr, nullptr, &raw) != FALSE;
-        const ErrorPtr err(raw);
-        // autovideosink must never pick the DirectFB sink: without a framebuffer console it
-        // crashes inside libdirectfb (seen with gstreamer1.0-plugins-bad 1.22).
-        if (ok) {
-            if (GstPluginFeature* dfb =
-                    GST_PLUGIN_FEATURE(gst_element_factory_find("dfbvideosink"))) {
-                gst_plugin_feature_set_rank(dfb, GST_RANK_NONE);
-                gst_object_unref(dfb);
-            }
-        }
-        if (!ok) {
-            error = err ? err->message : "gst_init failed";
+        if (GstPluginFeature* dfb = GST_PLUGIN_FEATURE(gst_element_factory_find("dfbvideosink"))) {
+            gst_plugin_feature_set_rank(dfb, GST_RANK_NONE);
+            gst_object_unref(dfb);
         }
     });
-    if (!ok) {
-        why = "cannot initialise GStreamer: " + error;
-    }
-    return ok;
+    return true;
 }
+
+}  // namespace
 
 std::string describe(const SinkSpec& sink) {
     std::string src = std::string(
@@ -243,7 +243,7 @@ Result<std::unique_ptr<PlaybackPipeline>> PlaybackPipeline::create(asio::io_cont
                                                                    const SinkSpec& sink,
                                                                    PipelineLimits limits,
                                                                    std::string& why) {
-    if (!init_gstreamer(why)) {
+    if (!init_playback(why)) {
         return Errc::media_error;
     }
     for (const auto& name : required_elements(sink)) {

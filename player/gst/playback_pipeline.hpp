@@ -31,9 +31,6 @@
 
 namespace p2pls::player::gst {
 
-// Initialises GStreamer once (thread-safe); false with `why` set when it cannot.
-bool init_gstreamer(std::string& why);
-
 // The pipeline in gst-launch-1.0 syntax (the file sink's location is set apart).
 std::string describe(const SinkSpec& sink);
 

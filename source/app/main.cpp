@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "common/core/byte_rate.hpp"
+#include "common/gst/gst_init.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
 #include "peer/cli/decade_flags.hpp"
@@ -142,13 +143,14 @@ int main(int argc, char** argv) {
     config.record_dir = record_dir;
     config.pipeline.encode = encode;
     config.pipeline.audio = audio;
-    if (!gst::init_gstreamer(why)) {
+    if (!p2pls::gst::init_gstreamer(why)) {
         return fail(snet::kExitMedia, why);
     }
     if (!input.empty() || !replay.empty()) {
-        config.pipeline.kind = input.empty() ? gst::InputKind::replay : gst::InputKind::media;
-        auto location =
-            gst::resolve_location(config.pipeline.kind, input.empty() ? replay : input, why);
+        config.pipeline.kind =
+            input.empty() ? source::gst::InputKind::replay : source::gst::InputKind::media;
+        auto location = source::gst::resolve_location(config.pipeline.kind,
+                                                      input.empty() ? replay : input, why);
         if (!location) {
             return fail(snet::kExitMedia, why);
         }

@@ -10,9 +10,20 @@
 #include <mutex>
 #include <sstream>
 
-#include "source/gst/gst_ptr.hpp"
+#include "common/gst/gst_init.hpp"
+#include "common/gst/gst_ptr.hpp"
 
 namespace p2pls::source::gst {
+
+using p2pls::gst::adopt_floating;
+using p2pls::gst::BusPtr;
+using p2pls::gst::CharPtr;
+using p2pls::gst::ElementPtr;
+using p2pls::gst::ErrorPtr;
+using p2pls::gst::FactoryPtr;
+using p2pls::gst::init_gstreamer;
+using p2pls::gst::SamplePtr;
+
 namespace {
 
 bool is_uri(const std::string& location) {
@@ -124,24 +135,6 @@ std::string debian_package_for(const std::string& element) {
     return it != kPackages.end() ? it->second : "gstreamer1.0-plugins-base";
 }
 
-bool init_gstreamer(std::string& why) {
-    static std::once_flag once;
-    static bool ok = false;
-    static std::string error;
-    std::call_once(once, [] {
-        GError* raw = nullptr;
-        ok = gst_init_check(nullptr, nullptr, &raw) != FALSE;
-        const ErrorPtr err(raw);
-        if (!ok) {
-            error = err ? err->message : "gst_init failed";
-        }
-    });
-    if (!ok) {
-        why = "cannot initialise GStreamer: " + error;
-    }
-    return ok;
-}
-
 Result<std::string> resolve_location(InputKind kind, const std::string& location,
                                      std::string& why) {
     if (location.empty()) {
@@ -165,7 +158,7 @@ Result<std::string> resolve_location(InputKind kind, const std::string& location
         return absolute;
     }
     GError* raw = nullptr;
-    const GCharPtr uri(gst_filename_to_uri(absolute.c_str(), &raw));
+    const CharPtr uri(gst_filename_to_uri(absolute.c_str(), &raw));
     const ErrorPtr err(raw);
     if (!uri) {
         why = "cannot make a URI of " + location;
@@ -217,7 +210,7 @@ struct TsPipeline::Impl {
                 gchar* raw_debug = nullptr;
                 gst_message_parse_error(message, &raw, &raw_debug);
                 const ErrorPtr err(raw);
-                const GCharPtr debug(raw_debug);
+                const CharPtr debug(raw_debug);
                 std::string text = err ? err->message : "unknown error";
                 if (GST_MESSAGE_SRC(message) != nullptr) {
                     text +=

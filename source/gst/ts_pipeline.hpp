@@ -43,9 +43,6 @@ std::vector<std::string> required_elements(const PipelineSpec& spec);
 // The Debian package that ships a GStreamer element (for "missing plugin" errors).
 std::string debian_package_for(const std::string& element);
 
-// Initialises GStreamer once (thread-safe); false with `why` filled if it cannot.
-bool init_gstreamer(std::string& why);
-
 // Turns a --input / --replay argument into what the pipeline needs: a URI for media
 // (a plain path must name a readable file), a readable path for replay.
 Result<std::string> resolve_location(InputKind kind, const std::string& location, std::string& why);

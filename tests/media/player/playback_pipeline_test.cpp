@@ -16,7 +16,7 @@
 #include <fstream>
 #include <thread>
 
-#include "player/gst/gst_ptr.hpp"
+#include "common/gst/gst_ptr.hpp"
 #include "player/gst/playback_pipeline.hpp"
 #include "ts_fixture.hpp"
 
@@ -168,7 +168,7 @@ TEST_F(PlaybackPipelineTest, WindowSinkRendersUnderXvfb) {
     if (!test::have_program("Xvfb")) {
         GTEST_SKIP() << "Xvfb absent: install the Debian package xvfb to run this test";
     }
-    if (const gst::FactoryPtr f(gst_element_factory_find("ximagesrc")); !f) {
+    if (const p2pls::gst::FactoryPtr f(gst_element_factory_find("ximagesrc")); !f) {
         GTEST_SKIP() << "ximagesrc absent (gstreamer1.0-plugins-good) for the screenshot";
     }
     const std::string display = ":" + std::to_string(90 + getpid() % 500);

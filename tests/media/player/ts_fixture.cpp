@@ -15,7 +15,8 @@
 #include <mutex>
 #include <string_view>
 
-#include "player/gst/gst_ptr.hpp"
+#include "common/gst/gst_init.hpp"
+#include "common/gst/gst_ptr.hpp"
 #include "player/gst/playback_pipeline.hpp"
 #include "source/core/chunker.hpp"
 
@@ -25,7 +26,7 @@ namespace {
 
 // Encodes with a non-live videotestsrc (as fast as the CPU allows) into an appsink.
 std::string encode_ts(int seconds, std::string& why) {
-    if (!gst::init_gstreamer(why)) {
+    if (!p2pls::gst::init_gstreamer(why)) {
         return {};
     }
     const std::string desc =
@@ -34,13 +35,13 @@ std::string encode_ts(int seconds, std::string& why) {
         "! x264enc key-int-max=25 tune=zerolatency speed-preset=ultrafast bitrate=400 "
         "! video/x-h264,profile=baseline ! mpegtsmux ! appsink name=out sync=false";
     GError* raw = nullptr;
-    auto pipeline = gst::adopt_floating(gst_parse_launch(desc.c_str(), &raw));
-    const gst::ErrorPtr err(raw);
+    auto pipeline = p2pls::gst::adopt_floating(gst_parse_launch(desc.c_str(), &raw));
+    const p2pls::gst::ErrorPtr err(raw);
     if (!pipeline || err) {
         why = std::string("cannot build the encoder: ") + (err ? err->message : "?");
         return {};
     }
-    const gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
+    const p2pls::gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
     gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
     std::string ts;
     while (GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink.get()))) {
@@ -110,20 +111,20 @@ bool Xvfb::ready() const {
 }
 
 double screen_contrast(const std::string& display, std::string& why) {
-    if (!gst::init_gstreamer(why)) {
+    if (!p2pls::gst::init_gstreamer(why)) {
         return 0;
     }
     const std::string desc = "ximagesrc display-name=" + display +
                              " use-damage=false num-buffers=1 ! videoconvert ! "
                              "video/x-raw,format=GRAY8 ! appsink name=out sync=false";
     GError* raw = nullptr;
-    auto pipeline = gst::adopt_floating(gst_parse_launch(desc.c_str(), &raw));
-    const gst::ErrorPtr err(raw);
+    auto pipeline = p2pls::gst::adopt_floating(gst_parse_launch(desc.c_str(), &raw));
+    const p2pls::gst::ErrorPtr err(raw);
     if (!pipeline || err) {
         why = err ? err->message : "no pipeline";
         return 0;
     }
-    const gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
+    const p2pls::gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
     gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
     GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 5 * GST_SECOND);
     double stddev = 0;

@@ -9,61 +9,61 @@
 #include <atomic>
 #include <string>
 
+#include "common/gst/gst_init.hpp"
+#include "common/gst/gst_ptr.hpp"
+
 namespace p2pls::testing {
 
+// Frames decoded; -1 when the pipeline cannot be built, -2 when neither EOS nor an error
+// came within 20 s. `error` gets GStreamer's message when there is one.
 inline int decode_alone(const std::string& ts, std::string* error = nullptr) {
-    gst_init(nullptr, nullptr);
-    GError* err = nullptr;
-    GstElement* pipeline = gst_parse_launch(
-        "appsrc name=src caps=video/mpegts,systemstream=true,packetsize=188 format=bytes ! "
-        "tsdemux ! h264parse ! avdec_h264 ! fakesink name=sink signal-handoffs=true sync=false",
-        &err);
-    if (pipeline == nullptr || err != nullptr) {
-        if (error != nullptr && err != nullptr) {
-            *error = err->message;
-        }
-        if (err != nullptr) {
-            g_error_free(err);
+    std::string why;
+    if (!gst::init_gstreamer(why)) {
+        if (error != nullptr) {
+            *error = why;
         }
         return -1;
     }
-    gst_object_ref_sink(pipeline);  // parse_launch returns a floating reference
+    GError* raw = nullptr;
+    const auto pipeline = gst::adopt_floating(gst_parse_launch(
+        "appsrc name=src caps=video/mpegts,systemstream=true,packetsize=188 format=bytes ! "
+        "tsdemux ! h264parse ! avdec_h264 ! fakesink name=sink signal-handoffs=true sync=false",
+        &raw));
+    const gst::ErrorPtr err(raw);
+    if (!pipeline || err) {
+        if (error != nullptr && err) {
+            *error = err->message;
+        }
+        return -1;
+    }
     std::atomic<int> frames{0};
-    GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");  // transfer full
-    g_signal_connect(sink, "handoff",
+    const gst::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
+    g_signal_connect(sink.get(), "handoff",
                      G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer user) {
                          ++*static_cast<std::atomic<int>*>(user);
                      }),
                      &frames);
-    GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    GstBuffer* buffer = gst_buffer_new_memdup(ts.data(), ts.size());
-    gst_app_src_push_buffer(GST_APP_SRC(src), buffer);  // takes the buffer
-    gst_app_src_end_of_stream(GST_APP_SRC(src));
-    GstBus* bus = gst_element_get_bus(pipeline);
-    GstMessage* msg = gst_bus_timed_pop_filtered(
-        bus, 20 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    const gst::ElementPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+    // push_buffer takes the buffer (transfer full).
+    gst_app_src_push_buffer(GST_APP_SRC(src.get()), gst_buffer_new_memdup(ts.data(), ts.size()));
+    gst_app_src_end_of_stream(GST_APP_SRC(src.get()));
+    const gst::BusPtr bus(gst_element_get_bus(pipeline.get()));
+    const gst::MessagePtr msg(gst_bus_timed_pop_filtered(
+        bus.get(), 20 * GST_SECOND,
+        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
     int result = frames.load();
-    if (msg == nullptr) {
+    if (!msg) {
         result = -2;  // neither EOS nor error in time
-    } else {
-        if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-            GError* e = nullptr;
-            gst_message_parse_error(msg, &e, nullptr);
-            if (error != nullptr && e != nullptr) {
-                *error = e->message;
-            }
-            if (e != nullptr) {
-                g_error_free(e);
-            }
+    } else if (GST_MESSAGE_TYPE(msg.get()) == GST_MESSAGE_ERROR) {
+        GError* raw_error = nullptr;
+        gst_message_parse_error(msg.get(), &raw_error, nullptr);
+        const gst::ErrorPtr e(raw_error);
+        if (error != nullptr && e) {
+            *error = e->message;
         }
-        gst_message_unref(msg);
     }
-    gst_element_set_state(pipeline, GST_STATE_NULL);
-    gst_object_unref(bus);
-    gst_object_unref(src);
-    gst_object_unref(sink);
-    gst_object_unref(pipeline);
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
     return result;
 }
 
