@@ -24,7 +24,8 @@ namespace p2pls::testing {
 // P2PLS_BIN_DIR/name; ctest sets the variable, "." stands in when a test is run by hand.
 std::string bin_path(std::string_view name);
 
-// A fresh directory under the system temp dir, removed with its contents at the end.
+// A fresh directory under the system temp dir (<prefix>-XXXXXX, unique even when tests
+// run in parallel), removed with its contents at the end unless keep() was called.
 class TempDir {
   public:
     explicit TempDir(std::string_view prefix = "p2pls");
@@ -33,9 +34,12 @@ class TempDir {
     TempDir& operator=(const TempDir&) = delete;
 
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    // Leaves the directory in place at the end: for reading a failed test's logs.
+    void keep() { keep_ = true; }
 
   private:
     std::filesystem::path path_;
+    bool keep_ = false;
 };
 
 // A TCP port on 127.0.0.1 that nothing listened on a moment ago (bound, then released):

@@ -143,5 +143,20 @@ TEST(Support, UnusedPortAndTempDir) {
     EXPECT_NE(unused_port(), 0);
 }
 
+TEST(Support, TempDirsAreDistinctAndKeepLeavesOneInPlace) {
+    std::filesystem::path kept;
+    {
+        TempDir a("p2pls-support");
+        TempDir b("p2pls-support");
+        EXPECT_NE(a.path(), b.path());
+        EXPECT_EQ(a.path().filename().string().rfind("p2pls-support-", 0), 0U);
+        std::ofstream(a.path() / "log") << "x";
+        a.keep();
+        kept = a.path();
+    }
+    EXPECT_TRUE(std::filesystem::exists(kept / "log"));
+    std::filesystem::remove_all(kept);
+}
+
 }  // namespace
 }  // namespace p2pls::testing

@@ -98,19 +98,14 @@ double metric(const std::string& text, const std::string& name) {
 
 class DecadeSwarm {
   public:
-    explicit DecadeSwarm(const std::string& tag)
-        : dir_(fs::temp_directory_path() /
-               ("p2pls-decade-" + tag + "-" + std::to_string(::getpid()))) {
-        fs::create_directories(dir_);
-    }
+    explicit DecadeSwarm(const std::string& tag) : tmp_("p2pls-decade-" + tag) {}
     ~DecadeSwarm() {
         peers.clear();
         source.reset();
         servers.clear();
         tracker.reset();
-        std::error_code ignored;
-        if (!::testing::Test::HasFailure()) {
-            fs::remove_all(dir_, ignored);
+        if (::testing::Test::HasFailure()) {
+            tmp_.keep();  // the logs, for reading after the run
         }
     }
 
@@ -180,7 +175,8 @@ class DecadeSwarm {
     std::string tracker_url;
 
   private:
-    fs::path dir_;
+    testing::TempDir tmp_;
+    const fs::path dir_ = tmp_.path();
 };
 
 TEST(DecadeProcesses, TenDecadePeersPlayWithNoMediaOnTheirSocketsAndServersDedup) {

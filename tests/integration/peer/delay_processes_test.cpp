@@ -102,12 +102,16 @@ wire::PeerMessage hello(const std::string& channel) {
     return m;
 }
 
-fs::path temp_dir(const std::string& tag) {
-    const fs::path dir =
-        fs::temp_directory_path() / ("p2pls-delay-" + tag + "-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    return dir;
-}
+// Each test's folder: logs and port files; kept when the test failed.
+class PeerDelay : public ::testing::Test {
+  protected:
+    void TearDown() override {
+        if (HasFailure()) {
+            tmp_.keep();
+        }
+    }
+    testing::TempDir tmp_{"p2pls-delay"};
+};
 
 // Starts `p2pls-source --delay-ms <delay>` (origin: it has the channel key, and the
 // tracker it announces to may be down) and returns its peer port (0: it did not come up).
@@ -122,9 +126,9 @@ std::uint16_t start_source(std::optional<ServerProcess>& source, const fs::path&
     return up ? source->port() : 0;
 }
 
-TEST(PeerDelay, EveryMessageIsHeldForTheDelayAndOrderIsKept) {
+TEST_F(PeerDelay, EveryMessageIsHeldForTheDelayAndOrderIsKept) {
     constexpr auto kDelay = 200ms;
-    const fs::path dir = temp_dir("hello");
+    const fs::path dir = tmp_.path();
     std::optional<ServerProcess> source;
     const std::uint16_t port = start_source(source, dir, static_cast<int>(kDelay.count()));
     ASSERT_NE(port, 0) << "p2pls-source did not start; see " << (dir / "source.log");
@@ -163,11 +167,10 @@ TEST(PeerDelay, EveryMessageIsHeldForTheDelayAndOrderIsKept) {
     EXPECT_GE(map_at - hello_sent_at, kDelay);
 
     source->stop(SIGTERM, 5s);
-    fs::remove_all(dir);
 }
 
-TEST(PeerDelay, OutOfRangeDelayIsRejected) {
-    const fs::path dir = temp_dir("range");
+TEST_F(PeerDelay, OutOfRangeDelayIsRejected) {
+    const fs::path dir = tmp_.path();
     ChildProcess peer(
         {bin_path("p2pls-peer"), "--tracker", "http://127.0.0.1:1", "--delay-ms", "10001"},
         {.log_file = dir / "peer.log"});
@@ -177,13 +180,12 @@ TEST(PeerDelay, OutOfRangeDelayIsRejected) {
     EXPECT_NE(*status, 0);
     const std::string log = peer.output();
     EXPECT_NE(log.find("--delay-ms"), std::string::npos) << log;
-    fs::remove_all(dir);
 }
 
 // Both executables the testbed starts document the flag in --help (the testbed reads its
 // capabilities from there).
-TEST(PeerDelay, PeerAndSourceHelpListTheDelayFlag) {
-    const fs::path dir = temp_dir("help");
+TEST_F(PeerDelay, PeerAndSourceHelpListTheDelayFlag) {
+    const fs::path dir = tmp_.path();
     for (const char* exe : {"p2pls-peer", "p2pls-source"}) {
         ChildProcess child({bin_path(exe), "--help"},
                            {.log_file = dir / (std::string(exe) + ".help")});
@@ -195,7 +197,6 @@ TEST(PeerDelay, PeerAndSourceHelpListTheDelayFlag) {
         EXPECT_NE(help.find("--delay-ms"), std::string::npos) << exe;
         EXPECT_NE(help.find("netem-free link emulation"), std::string::npos) << exe;
     }
-    fs::remove_all(dir);
 }
 
 }  // namespace

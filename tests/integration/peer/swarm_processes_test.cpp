@@ -25,10 +25,19 @@ using testing::ChildProcess;
 using testing::last_report;
 using testing::ServerProcess;
 
-TEST(PeerProcesses, TenPeersThirtySecondsNoMissesAndTheBooksBalance) {
-    const fs::path dir =
-        fs::temp_directory_path() / ("p2pls-peer-swarm-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+// The run's folder: logs, port files, reports; kept when the test failed.
+class PeerProcesses : public ::testing::Test {
+  protected:
+    void TearDown() override {
+        if (HasFailure()) {
+            tmp_.keep();
+        }
+    }
+    testing::TempDir tmp_{"p2pls-peer-swarm"};
+};
+
+TEST_F(PeerProcesses, TenPeersThirtySecondsNoMissesAndTheBooksBalance) {
+    const fs::path dir = tmp_.path();
 
     ServerProcess tracker(bin_path("p2pls-tracker"), dir / "tracker.port",
                           {.log_file = dir / "tracker.log"});
@@ -83,10 +92,6 @@ TEST(PeerProcesses, TenPeersThirtySecondsNoMissesAndTheBooksBalance) {
 
     source.stop(SIGTERM, 5s);
     tracker.stop(SIGTERM, 5s);
-    std::error_code ignored;
-    if (!::testing::Test::HasFailure()) {
-        fs::remove_all(dir, ignored);
-    }
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "tests/support/child_process.hpp"
 
@@ -17,13 +16,6 @@ namespace fs = std::filesystem;
 
 class SourceCli : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::random_device rd;
-        dir_ = fs::temp_directory_path() / ("p2pls-source-cli-" + std::to_string(rd()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
     std::pair<int, std::string> source(std::vector<std::string> args) {
         std::vector<std::string> argv = {bin_path("p2pls-source"), "--key",
                                          (dir_ / "test.key").string(), "--listen", "127.0.0.1:0"};
@@ -31,7 +23,8 @@ class SourceCli : public ::testing::Test {
         return run(argv, 30s);
     }
 
-    fs::path dir_;
+    const TempDir tmp_{"p2pls-source-cli"};
+    const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(SourceCli, HelpExitsZero) {

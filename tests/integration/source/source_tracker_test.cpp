@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -49,13 +48,8 @@ std::string read_file(const fs::path& path) {
 
 class SourceTracker : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::random_device rd;
-        dir_ = fs::temp_directory_path() / ("p2pls-source-tracker-" + std::to_string(rd()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-    fs::path dir_;
+    const TempDir tmp_{"p2pls-source-tracker"};
+    const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(SourceTracker, AnnouncesTheChannelAndLeavesOnStop) {

@@ -88,8 +88,8 @@ TEST_F(PlaybackPipelineTest, DecodesFramesAndReportsTheFirstOnTheIoThread) {
 }
 
 TEST_F(PlaybackPipelineTest, FileSinkRecordsAStreamFfprobeDecodes) {
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("p2pls-player-rec-" + std::to_string(getpid()) + ".ts");
+    const p2pls::testing::TempDir dir("p2pls-player-rec");
+    const auto path = dir.path() / "rec.ts";
     std::string why;
     auto p = gst::PlaybackPipeline::create(io_, {.kind = SinkKind::file, .path = path.string()}, {},
                                            why);
@@ -110,7 +110,6 @@ TEST_F(PlaybackPipelineTest, FileSinkRecordsAStreamFfprobeDecodes) {
         {"ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
          "stream=codec_name,nb_read_frames", "-of", "csv=p=0", path.string()},
         std::chrono::seconds(30));
-    std::filesystem::remove(path);
     ASSERT_EQ(code, 0) << text;
     EXPECT_EQ(text.rfind("h264,", 0), 0u) << text;
     EXPECT_GE(std::stoi(text.substr(5)), 140) << text;

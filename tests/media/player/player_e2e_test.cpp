@@ -31,6 +31,7 @@ using p2pls::testing::bin_path;
 using p2pls::testing::ChildOptions;
 using p2pls::testing::ChildProcess;
 using p2pls::testing::ServerProcess;
+using p2pls::testing::TempDir;
 
 // The HTTP status of GET `path` on 127.0.0.1:`port` (0 when nothing answers).
 int http_status(const std::string& port, const std::string& path) {
@@ -57,17 +58,12 @@ class PlayerE2E : public ::testing::Test {
         if (std::getenv("P2PLS_BIN_DIR") == nullptr) {
             GTEST_SKIP() << "P2PLS_BIN_DIR unset: run through ctest";
         }
-        dir_ = fs::temp_directory_path() /
-               ("p2pls-player-e2e-" + std::to_string(getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
     }
     void TearDown() override {
         processes_.clear();  // SIGTERM each
         tracker_.reset();
-        if (!HasFailure()) {
-            fs::remove_all(dir_);
+        if (HasFailure()) {
+            tmp_.keep();  // the logs, for reading after the run
         }
     }
 
@@ -101,7 +97,8 @@ class PlayerE2E : public ::testing::Test {
         return false;
     }
 
-    fs::path dir_;
+    TempDir tmp_{"p2pls-player-e2e"};
+    const fs::path dir_ = tmp_.path();
     std::string tracker_port_;
     std::optional<ServerProcess> tracker_;
     std::vector<std::unique_ptr<ChildProcess>> processes_;

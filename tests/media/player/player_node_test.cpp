@@ -55,14 +55,10 @@ class PlayerNodeTest : public ::testing::Test {
     void SetUp() override {
         status_ = std::tmpfile();
         messages_ = std::tmpfile();
-        report_ = (fs::temp_directory_path() /
-                   ("p2pls-player-node-" + std::to_string(getpid()) + ".jsonl"))
-                      .string();
     }
     void TearDown() override {
         std::fclose(status_);
         std::fclose(messages_);
-        fs::remove(report_);
     }
 
     // A tracker that knows channel "live" and answers 503 to the first `busy` requests.
@@ -125,7 +121,8 @@ class PlayerNodeTest : public ::testing::Test {
     int tracker_requests_ = 0;
     FILE* status_ = nullptr;
     FILE* messages_ = nullptr;
-    std::string report_;
+    const p2pls::testing::TempDir tmp_{"p2pls-player-node"};
+    const std::string report_ = (tmp_.path() / "report.jsonl").string();
 };
 
 TEST_F(PlayerNodeTest, JoinsPlaysMeasuresStartupAndWritesTheReport) {

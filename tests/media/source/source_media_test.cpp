@@ -75,13 +75,6 @@ std::vector<Recorded> load_recording(const fs::path& dir) {
 
 class SourceMedia : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::random_device rd;
-        dir_ = fs::temp_directory_path() / ("p2pls-source-media-" + std::to_string(rd()));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
     std::vector<std::string> argv(std::vector<std::string> extra) const {
         std::vector<std::string> a = {bin_path("p2pls-source"),
                                       "--key",
@@ -132,7 +125,8 @@ class SourceMedia : public ::testing::Test {
         return chunks;
     }
 
-    fs::path dir_;
+    const TempDir tmp_{"p2pls-source-media"};
+    const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(SourceMedia, LiveChunksVerifyAndEachDecodesAlone) {

@@ -1,9 +1,10 @@
 #include "decade-server/store/dir_store.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
+
+#include "tests/support/child_process.hpp"
 
 namespace p2pls::decade_server {
 namespace {
@@ -11,17 +12,11 @@ namespace fs = std::filesystem;
 
 class DirStoreTest : public ::testing::Test {
   protected:
-    DirStoreTest()
-        : dir_(fs::temp_directory_path() /
-               ("decade-dirstore-" + std::to_string(::getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
-        fs::remove_all(dir_);
-    }
-    ~DirStoreTest() override { fs::remove_all(dir_); }
-
     Blob blob(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
-    fs::path dir_;
+    const p2pls::testing::TempDir tmp_{"decade-dirstore"};
+    // Not created yet: DirStore::open makes its own tree.
+    const fs::path dir_ = tmp_.path() / "store";
 };
 
 TEST_F(DirStoreTest, EverythingSurvivesAReopen) {
