@@ -13,7 +13,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -22,6 +21,7 @@
 #include <string>
 
 #include "common/core/proto_json.hpp"
+#include "common/net/endpoint.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
 #include "decade-module/core/object_name.hpp"
@@ -127,24 +127,16 @@ std::vector<LockerRecord> load_accounts(const std::string& path, std::uint64_t d
 }
 
 asio::ip::tcp::endpoint parse_listen(const std::string& text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos) {
+    std::string why;
+    const auto hp = parse_host_port(text, {.allow_port_zero = true}, why);
+    if (!hp && text.find(':') == std::string::npos) {
         fail("--listen must be address:port, got \"" + text + "\"");
     }
-    std::string host = text.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(host, ec);
-    unsigned port = 0;
-    const std::string port_text = text.substr(colon + 1);
-    const auto [end, perr] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec || perr != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+    const auto endpoint = hp ? net::to_tcp_endpoint(*hp) : std::nullopt;
+    if (!endpoint) {
         fail("--listen must be an IP address and a port, got \"" + text + "\"");
     }
-    return {address, static_cast<unsigned short>(port)};
+    return *endpoint;
 }
 
 void write_port_file(const std::string& path, unsigned short port) {

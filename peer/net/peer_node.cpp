@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "common/core/proto_json.hpp"
+#include "common/net/endpoint.hpp"
 #include "common/net/framed_socket.hpp"
 #include "peer/core/peer_engine.hpp"
 #include "peer/net/decade_driver.hpp"
@@ -42,28 +43,6 @@ std::string random_peer_id() {
     std::ostringstream os;
     os << "peer-" << std::hex << rd() << rd();
     return os.str();
-}
-
-// "host:port" -> endpoint; numeric addresses only (the tracker lists what peers bound).
-std::optional<tcp::endpoint> parse_endpoint(const std::string& text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos) {
-        return std::nullopt;
-    }
-    boost::system::error_code ec;
-    auto address = asio::ip::make_address(text.substr(0, colon), ec);
-    if (ec) {
-        return std::nullopt;
-    }
-    try {
-        const int port = std::stoi(text.substr(colon + 1));
-        if (port < 0 || port > 65535) {
-            return std::nullopt;
-        }
-        return tcp::endpoint(address, static_cast<unsigned short>(port));
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
 }
 
 Errc to_errc(const boost::system::error_code& ec) {
@@ -390,9 +369,11 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
 
     asio::awaitable<void> connect(std::string endpoint) {
         auto self = shared_from_this();
-        const auto target = parse_endpoint(endpoint);
+        // Numeric addresses only: the tracker lists what peers bound.
+        std::string why;
+        const auto target = parse_tcp_endpoint(endpoint, {}, why);
         if (!target) {
-            spdlog::warn("cannot connect to '{}': not a numeric host:port", endpoint);
+            spdlog::warn("cannot connect to '{}': not a numeric host:port ({})", endpoint, why);
             if (engine) {
                 engine->on_connect_failed(endpoint, clock_now());
                 pump();
@@ -645,9 +626,10 @@ PeerNode::~PeerNode() {
 
 Result<void> PeerNode::start() {
     Impl& m = *impl_;
-    const auto listen = parse_endpoint(m.config.listen);
+    std::string why;
+    const auto listen = parse_tcp_endpoint(m.config.listen, {.allow_port_zero = true}, why);
     if (!listen) {
-        spdlog::error("--listen '{}' is not a numeric host:port", m.config.listen);
+        spdlog::error("--listen '{}' is not a numeric host:port ({})", m.config.listen, why);
         return make_error_code(Errc::config_invalid);
     }
     boost::system::error_code ec;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/core/byte_rate.hpp"
+#include "common/core/host_port.hpp"
 
 namespace p2pls::player {
 
@@ -79,17 +80,6 @@ Result<std::chrono::milliseconds> parse_seconds(std::string_view text, double mi
     return std::chrono::milliseconds(std::llround(*value * 1000));
 }
 
-bool valid_host_port(std::string_view text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0 || colon + 1 >= text.size()) {
-        return false;
-    }
-    const auto port = text.substr(colon + 1);
-    unsigned value = 0;
-    const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    return ec == std::errc{} && ptr == port.data() + port.size() && value <= 65535;
-}
-
 bool valid_channel_name(std::string_view name) {
     if (name.empty() || name.size() > 64) {
         return false;
@@ -118,7 +108,7 @@ std::optional<std::string> validate(const PlayerOptions& options) {
         return "--channel must be 1-64 characters of A-Z a-z 0-9 . _ - (got '" + options.channel +
                "')";
     }
-    if (!valid_host_port(options.listen)) {
+    if (std::string why; !parse_host_port(options.listen, {.allow_port_zero = true}, why)) {
         return "--listen must be HOST:PORT (got '" + options.listen + "')";
     }
     if (options.http_bind.empty()) {

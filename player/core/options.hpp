@@ -56,9 +56,6 @@ Result<std::uint64_t> parse_rate_bytes_per_s(std::string_view text, std::string&
 Result<std::chrono::milliseconds> parse_seconds(std::string_view text, double min_s,
                                                 std::string& why);
 
-// "host:port" with a port 0..65535 and a non-empty host.
-bool valid_host_port(std::string_view text);
-
 // Channel names the tracker accepts: 1..64 of [A-Za-z0-9._-].
 bool valid_channel_name(std::string_view name);
 

@@ -12,9 +12,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/net/endpoint.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
-#include "tracker/core/validate.hpp"
 #include "tracker/http/tracker_service.hpp"
 
 namespace {
@@ -115,23 +115,17 @@ void load_config(const std::string& path, Settings& s) {
 }
 
 asio::ip::tcp::endpoint parse_listen(const std::string& text) {
-    auto hp = tracker::parse_host_port(text, "--listen");
     // Port 0 is refused in announces but means "any free port" for --listen.
-    if (!hp && text.ends_with(":0")) {
-        hp = tracker::parse_host_port(text.substr(0, text.size() - 2) + ":1", "--listen");
-        if (hp) {
-            hp->port = 0;
-        }
-    }
+    std::string why;
+    const auto hp = parse_host_port(text, {.allow_port_zero = true}, why);
     if (!hp) {
-        fail(hp.error().detail);
+        fail("--listen \"" + text + "\": " + why);
     }
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(hp->host, ec);
-    if (ec) {
+    const auto endpoint = net::to_tcp_endpoint(*hp);
+    if (!endpoint) {
         fail("--listen: \"" + hp->host + "\" is not an IP address");
     }
-    return {address, hp->port};
+    return *endpoint;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "tracker/core/validate.hpp"
 
-#include <charconv>
+#include <utility>
 
 namespace p2pls::tracker {
 namespace {
@@ -34,60 +34,12 @@ std::string field_str(std::string_view field) {
 }  // namespace
 
 Expected<HostPort> parse_host_port(std::string_view text, std::string_view field) {
-    const auto fail = [&](std::string why) {
-        return HttpError(HttpErrc::bad_endpoint,
-                         field_str(field) + " " + quote(text) + ": " + std::move(why));
-    };
-    if (text.empty()) {
-        return fail("missing; expected \"host:port\"");
+    std::string why;
+    auto hp = p2pls::parse_host_port(text, {}, why);
+    if (!hp) {
+        return HttpError(HttpErrc::bad_endpoint, field_str(field) + " " + quote(text) + ": " + why);
     }
-    std::string_view host;
-    std::string_view port;
-    if (text.front() == '[') {
-        const auto close = text.find("]:");
-        if (close == std::string_view::npos) {
-            return fail("an IPv6 literal must look like \"[addr]:port\"");
-        }
-        host = text.substr(1, close - 1);
-        port = text.substr(close + 2);
-        if (host.empty() || host.size() > 45) {
-            return fail("bad IPv6 literal");
-        }
-        for (const char c : host) {
-            const bool hex =
-                (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-            if (!hex && c != ':' && c != '.') {
-                return fail("bad character in IPv6 literal");
-            }
-        }
-    } else {
-        const auto colon = text.rfind(':');
-        if (colon == std::string_view::npos) {
-            return fail("no port; expected \"host:port\"");
-        }
-        host = text.substr(0, colon);
-        port = text.substr(colon + 1);
-        if (host.empty()) {
-            return fail("empty host");
-        }
-        if (host.size() > kMaxHost) {
-            return fail("host longer than 253 bytes");
-        }
-        for (const char c : host) {
-            if (!is_alnum(c) && c != '.' && c != '-') {
-                return fail("bad character in host");
-            }
-        }
-    }
-    if (port.empty() || port.size() > 5) {
-        return fail("port must be 1..65535");
-    }
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
-        return fail("port must be 1..65535");
-    }
-    return HostPort{std::string(host), static_cast<std::uint16_t>(value)};
+    return std::move(*hp);
 }
 
 std::optional<HttpError> check_channel_name(std::string_view name) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/core/host_port.hpp"
 #include "common/core/http_error.hpp"
 
 namespace p2pls::tracker {
@@ -14,18 +15,13 @@ namespace p2pls::tracker {
 // Longest accepted values (bytes).
 inline constexpr std::size_t kMaxChannelName = 64;
 inline constexpr std::size_t kMaxPeerId = 128;
-inline constexpr std::size_t kMaxHost = 253;
 inline constexpr std::size_t kMaxUrl = 512;
 inline constexpr std::size_t kMaxRegion = 64;
 
-// A parsed "host:port" ("[v6]:port" for IPv6 literals).
-struct HostPort {
-    std::string host;  // without brackets
-    std::uint16_t port = 0;
-};
+using p2pls::HostPort;
 
-// Parses "host:port": host of letters, digits, '.', '-' (or a bracketed IPv6 literal),
-// port 1..65535 in decimal with no sign. `field` names the field in the error.
+// An announced "host:port" in the project's one syntax (common/core/host_port.hpp, port
+// 1..65535), or the 400 bad_endpoint error that names `field` and the problem.
 Expected<HostPort> parse_host_port(std::string_view text, std::string_view field);
 
 // Channel names travel in URL paths: 1..64 of [A-Za-z0-9._-].

@@ -49,13 +49,21 @@ TEST(PlayerOptions, Seconds) {
     EXPECT_FALSE(parse_seconds("", 0, why));
 }
 
-TEST(PlayerOptions, HostPortAndChannel) {
-    EXPECT_TRUE(valid_host_port("127.0.0.1:0"));
-    EXPECT_TRUE(valid_host_port("[::1]:7000"));
-    EXPECT_FALSE(valid_host_port("127.0.0.1"));
-    EXPECT_FALSE(valid_host_port(":80"));
-    EXPECT_FALSE(valid_host_port("h:70000"));
-    EXPECT_FALSE(valid_host_port("h:"));
+TEST(PlayerOptions, ListenIsAHostPortWithPortZeroAllowed) {
+    PlayerOptions o;
+    for (const char* good : {"127.0.0.1:0", "[::1]:7000", "0.0.0.0:65535"}) {
+        o.listen = good;
+        EXPECT_FALSE(validate(o)) << good;
+    }
+    for (const char* bad : {"127.0.0.1", ":80", "h:70000", "h:", "::1:80", "h:80x"}) {
+        o.listen = bad;
+        const auto why = validate(o);
+        ASSERT_TRUE(why) << bad;
+        EXPECT_EQ(*why, "--listen must be HOST:PORT (got '" + std::string(bad) + "')");
+    }
+}
+
+TEST(PlayerOptions, ChannelNames) {
     EXPECT_TRUE(valid_channel_name("live"));
     EXPECT_TRUE(valid_channel_name("news-1.hd_2"));
     EXPECT_FALSE(valid_channel_name(""));
