@@ -1,15 +1,10 @@
 // User-space link delay (this kernel has no netem): a real p2pls-source started
 // with --delay-ms holds every message it sends for that long (p2pls-peer shares the same
-// PeerNode transport). A raw TCP client speaking the peer wire connects and sends Hello;
+// PeerNode transport). A raw peer-wire client (tests/support) connects and sends Hello;
 // the node's Hello (sent on accept) and its BufferMap (sent on our Hello) must each
 // arrive no earlier than the delay after the event that caused them, in that order. Lower bounds
 // only: a behavioural check, not a timing performance assertion.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -19,10 +14,10 @@
 #include <thread>
 #include <vector>
 
-#include "common/core/frame_codec.hpp"
 #include "common/core/peer_codec.hpp"
 #include "p2pls/peer.pb.h"
 #include "tests/support/child_process.hpp"
+#include "tests/support/wire_client.hpp"
 
 namespace p2pls {
 namespace {
@@ -34,65 +29,7 @@ using testing::bin_path;
 using testing::ChildProcess;
 using testing::ServerProcess;
 
-// A raw peer-wire client: blocking socket, poll deadlines, frames decoded as they come.
-class WireClient {
-  public:
-    explicit WireClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    }
-    ~WireClient() { ::close(fd_); }
-    WireClient(const WireClient&) = delete;
-    WireClient& operator=(const WireClient&) = delete;
-
-    [[nodiscard]] bool connected() const { return connected_; }
-
-    void send(const wire::PeerMessage& m) {
-        const std::string bytes = encode_peer_frame(m);
-        (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    }
-
-    // The next message within `deadline` (nullopt: none, closed, or bad framing).
-    std::optional<wire::PeerMessage> next(std::chrono::milliseconds deadline) {
-        const auto end = Clock::now() + deadline;
-        while (true) {
-            auto frame = decoder_.next();
-            if (!frame) {
-                return std::nullopt;
-            }
-            if (*frame) {
-                auto m = parse_peer_message(**frame);
-                if (!m) {
-                    return std::nullopt;
-                }
-                return std::move(*m);
-            }
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
-            if (left <= 0ms) {
-                return std::nullopt;
-            }
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-                continue;
-            }
-            char buf[4096];
-            const auto n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n <= 0) {
-                return std::nullopt;
-            }
-            decoder_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-        }
-    }
-
-  private:
-    int fd_;
-    bool connected_ = false;
-    FrameDecoder decoder_;
-};
+using testing::WireClient;
 
 wire::PeerMessage hello(const std::string& channel) {
     wire::PeerMessage m;

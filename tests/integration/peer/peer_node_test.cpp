@@ -2,12 +2,7 @@
 // bootstraps to it, in one process (the io_context runs on its own thread). Hostile
 // neighbours then probe the viewer with bad input: each probe's connection is closed,
 // the viewer keeps playing and keeps its good neighbour.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -20,6 +15,7 @@
 #include "common/core/chunk_bitmap.hpp"
 #include "common/core/peer_codec.hpp"
 #include "peer/net/peer_node.hpp"
+#include "tests/support/wire_client.hpp"
 
 // PEER_DEBUG=1 shows the nodes' debug log.
 struct DebugLog : ::testing::Environment {
@@ -54,54 +50,8 @@ peer::EngineConfig engine_config(bool origin, const std::string& id) {
     return c;
 }
 
-// A raw TCP client for probes (blocking, with poll deadlines).
-class Probe {
-  public:
-    explicit Probe(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    }
-    ~Probe() { ::close(fd_); }
-    [[nodiscard]] bool connected() const { return connected_; }
-
-    void send_bytes(const std::string& bytes) {
-        (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    }
-    void send_message(const wire::PeerMessage& m) { send_bytes(encode_peer_frame(m)); }
-    void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
-
-    // True when the peer closed the connection within `deadline` (reads and drops data).
-    bool closed_within(std::chrono::milliseconds deadline) {
-        const auto end = std::chrono::steady_clock::now() + deadline;
-        char buf[4096];
-        while (std::chrono::steady_clock::now() < end) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 50) <= 0) {
-                continue;
-            }
-            const auto n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n <= 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    // True when the connection was closed or reset within `deadline`, without reading
-    // anything (data the peer sent stays unread).
-    bool hung_up_within(std::chrono::milliseconds deadline) {
-        pollfd p{fd_, POLLRDHUP, 0};
-        return ::poll(&p, 1, static_cast<int>(deadline.count())) > 0 &&
-               (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-    }
-
-  private:
-    int fd_;
-    bool connected_ = false;
-};
+// Probes are raw peer-wire clients to the viewer (or the origin).
+using Probe = testing::WireClient;
 
 wire::PeerMessage hello(const std::string& channel, std::uint32_t version = kWireVersion) {
     wire::PeerMessage m;
@@ -229,22 +179,22 @@ TEST_F(PeerNodeTest, HostileNeighboursAreClosedAndTheViewerCarriesOn) {
         {"garbage bytes", [](Probe& p) { p.send_bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); }},
         {"4 GiB length prefix", [](Probe& p) { p.send_bytes(std::string(4, '\xff')); }},
         {"zero-length frame", [](Probe& p) { p.send_bytes(std::string(4, '\0')); }},
-        {"hello for another channel", [](Probe& p) { p.send_message(hello("other")); }},
-        {"hello for another version", [](Probe& p) { p.send_message(hello("probe", 99)); }},
+        {"hello for another channel", [](Probe& p) { p.send(hello("other")); }},
+        {"hello for another version", [](Probe& p) { p.send(hello("probe", 99)); }},
         {"wrong-length buffer map",
          [&](Probe& p) {
-             p.send_message(hello("probe"));
-             p.send_message(short_map);
+             p.send(hello("probe"));
+             p.send(short_map);
          }},
         {"out-of-window request",
          [&](Probe& p) {
-             p.send_message(hello("probe"));
-             p.send_message(far_request);
+             p.send(hello("probe"));
+             p.send(far_request);
          }},
         {"unsolicited chunk",
          [&](Probe& p) {
-             p.send_message(hello("probe"));
-             p.send_message(stray_chunk);
+             p.send(hello("probe"));
+             p.send(stray_chunk);
          }},
         {"stream stops mid-frame",
          [](Probe& p) {
@@ -288,7 +238,7 @@ TEST_F(PeerNodeTest, ANeighbourThatStopsReadingIsClosedNotBufferedForever) {
     const std::uint16_t port = on_io([this] { return origin_->listen_port(); });
     Probe greedy(port);
     ASSERT_TRUE(greedy.connected());
-    greedy.send_message(hello("probe"));
+    greedy.send(hello("probe"));
     // Ask for everything the origin holds, again and again, and never read a byte. Marked
     // due soon, so the origin's spread (source_spread.hpp) does not hold repeats back.
     bool closed = false;
@@ -300,7 +250,7 @@ TEST_F(PeerNodeTest, ANeighbourThatStopsReadingIsClosedNotBufferedForever) {
         for (std::uint64_t s = newest > 30 ? newest - 30 : 1; s <= newest; ++s) {
             ask.mutable_request()->add_seqs(s);
         }
-        greedy.send_message(ask);
+        greedy.send(ask);
         closed = greedy.hung_up_within(100ms);
     }
     EXPECT_TRUE(closed) << "the origin kept queueing for a peer that does not read";
