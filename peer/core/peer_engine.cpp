@@ -1,3 +1,6 @@
+// The engine routes: each event goes to the room that decides (membership, upload
+// policy, live edge, request planner, DECADE fetcher), and what they decide goes out as
+// actions, in the order it was decided.
 #include "peer/core/peer_engine.hpp"
 
 #include <algorithm>
@@ -5,6 +8,7 @@
 #include "common/core/chunk_signature.hpp"
 #include "common/core/peer_codec.hpp"
 #include "peer/core/first_fetch.hpp"
+#include "peer/core/qoe_report.hpp"
 #include "peer/core/scheduler.hpp"
 
 namespace p2pls::peer {
@@ -19,6 +23,11 @@ wire::PeerMessage make_bye(const std::string& reason) {
     return m;
 }
 
+// A DECADE peer's full maps carry a fresh token, so they go out less often.
+Duration buffer_map_interval(const EngineConfig& c) {
+    return c.decade.enabled ? c.decade.token_refresh : c.buffer_map_interval;
+}
+
 }  // namespace
 
 PeerEngine::PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now)
@@ -29,16 +38,14 @@ PeerEngine::PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now)
       store_(config_.window),
       playback_(config_.chunk_duration, config_.chunks_in(config_.startup_buffer),
                 config_.skip_after, now),
-      upload_(config_.upload_limit_bytes_per_s, config_.upload_burst_bytes, now),
-      peer_hash_(peer_hash(config_.peer_id.value())),
+      live_edge_(config_.chunk_duration),
+      membership_(config_),
+      upload_(config_, now),
+      planner_(config_, now),
+      decade_(config_),
       next_tick_(now),
-      next_buffer_map_(now + (config_.decade.enabled ? config_.decade.token_refresh
-                                                     : config_.buffer_map_interval)),
-      next_maintenance_(now) {
-    if (config_.origin && !upload_.unlimited()) {
-        spread_.emplace(config_.spread_window);
-    }
-}
+      next_buffer_map_(now + buffer_map_interval(config_)),
+      next_maintenance_(now) {}
 
 // ---------------------------------------------------------------------------------------
 // Membership and connections
@@ -48,19 +55,7 @@ void PeerEngine::on_peer_list(const std::vector<PeerCandidate>& peers,
     if (stopped_) {
         return;
     }
-    last_now_ = now;
-    std::vector<PeerCandidate> shuffled;
-    for (const PeerCandidate& c : peers) {
-        if (c.is_source) {
-            if (!config_.origin) {
-                source_ = c;
-            }
-        } else {
-            shuffled.push_back(c);
-        }
-    }
-    std::shuffle(shuffled.begin(), shuffled.end(), rng_);
-    table_.add_candidates(shuffled, config_.peer_id);
+    membership_.on_peer_list(table_, peers, rng_);
     if (live_edge) {
         observe_live_edge(*live_edge, true, now);
     }
@@ -74,7 +69,7 @@ void PeerEngine::on_neighbor_connected(NeighborId id, const std::string& endpoin
         return;
     }
     if (outbound) {
-        pending_connects_.erase(endpoint);
+        membership_.on_connected(endpoint);
     }
     Neighbor n;
     n.id = id;
@@ -94,10 +89,7 @@ void PeerEngine::on_neighbor_connected(NeighborId id, const std::string& endpoin
 }
 
 void PeerEngine::on_connect_failed(const std::string& endpoint, TimePoint now) {
-    pending_connects_.erase(endpoint);
-    if (source_ && source_->endpoint == endpoint) {
-        source_retry_at_ = now + 3 * config_.maintenance_interval;
-    }
+    membership_.on_connect_failed(endpoint, now);
 }
 
 void PeerEngine::on_neighbor_lost(NeighborId id, Errc /*reason*/, TimePoint now) {
@@ -135,6 +127,20 @@ void PeerEngine::stop(TimePoint /*now*/) {
     stopped_ = true;
 }
 
+void PeerEngine::maintain(TimePoint now) {
+    for (const auto& [id, why] : membership_.to_drop(table_, store_.base(), now)) {
+        drop(id, Errc::timeout, why);
+    }
+    membership_.forget_stale_connects(now);
+    refill(now);
+}
+
+void PeerEngine::refill(TimePoint now) {
+    if (!stopped_) {
+        perform(membership_.refill(table_, now));
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Messages
 
@@ -143,7 +149,6 @@ void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, Tim
     if (stopped_ || n == nullptr) {
         return;
     }
-    last_now_ = now;
     n->last_heard = now;
     const std::uint64_t bytes =
         message.has_chunk() ? chunk_frame_bytes(message.chunk()) : frame_bytes(message);
@@ -158,10 +163,7 @@ void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, Tim
         return;
     }
     if (message.has_bye()) {
-        table_.remove(id);
-        actions_.push_back(Disconnect{
-            id, Errc::ok, "neighbour said Bye: " + message.bye().reason().substr(0, 80)});
-        next_tick_ = std::min(next_tick_, now);
+        on_bye(id, message.bye(), now);
         return;
     }
     if (!n->established) {
@@ -184,20 +186,22 @@ void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, Tim
         case wire::PeerMessage::kBusy:
             on_busy(*n, message.busy(), now);
             break;
-        case wire::PeerMessage::kBye:
-            table_.remove(id);
-            actions_.push_back(Disconnect{
-                id, Errc::ok, "neighbour said Bye: " + message.bye().reason().substr(0, 80)});
-            next_tick_ = std::min(next_tick_, now);
-            break;
         default:
             drop(id, Errc::message_malformed, "empty message");
             break;
     }
 }
 
+void PeerEngine::on_bye(NeighborId id, const wire::Bye& bye, TimePoint now) {
+    table_.remove(id);
+    actions_.push_back(
+        Disconnect{id, Errc::ok, "neighbour said Bye: " + bye.reason().substr(0, 80)});
+    next_tick_ = std::min(next_tick_, now);
+}
+
 void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) {
     const NeighborId id = n.id;
+    const PeerId peer_id{hello.peer_id().substr(0, 128)};
     if (n.established) {
         drop(id, Errc::message_unexpected, "second Hello");
         return;
@@ -211,7 +215,6 @@ void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) 
         drop(id, Errc::channel_mismatch, "Hello for another channel");
         return;
     }
-    const PeerId peer_id{hello.peer_id().substr(0, 128)};
     if (peer_id == config_.peer_id) {
         drop(id, Errc::message_unexpected, "connected to itself");
         return;
@@ -247,7 +250,7 @@ void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) 
         return;
     }
     n.last_useful = now;
-    send_buffer_map(id);
+    send_buffer_map(id, now);
 }
 
 void PeerEngine::on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint now) {
@@ -261,10 +264,10 @@ void PeerEngine::on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint
     n.playhead =
         bm.has_playhead() ? std::optional<ChunkSeq>(ChunkSeq{bm.playhead()}) : std::nullopt;
     if (n.is_source) {
-        source_first_fetch_ppm_ = std::min(bm.first_fetch_ppm(), kFirstFetchPpmMax);
+        planner_.on_source_first_fetch_ppm(bm.first_fetch_ppm());
     }
     if (decade() && bm.has_range_token()) {
-        decade_on_range_token(n, bm.range_token());
+        decade_.on_range_token(n, bm.range_token());
     }
     if (bm.live_edge() > 0) {
         n.live_edge = std::max(n.live_edge, ChunkSeq{bm.live_edge()});
@@ -284,7 +287,7 @@ void PeerEngine::on_have(Neighbor& n, const wire::Have& have, TimePoint now) {
         const ChunkSeq seq{raw};
         if (seq >= n.map->end()) {
             // It moved on: slide its window, never beyond what the live edge allows.
-            const auto limit = expected_live_edge(now);
+            const auto limit = live_edge_.expected(now);
             if (limit && seq > *limit + config_.window) {
                 drop(n.id, Errc::chunk_out_of_window, "Have for a chunk far past the live edge");
                 return;
@@ -306,88 +309,42 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
         drop(n.id, Errc::message_malformed, "Request with no or too many seqs");
         return;
     }
-    const bool have_window = config_.origin ? live_edge_.has_value() : playback_.joined();
     // A little slack around our window: the requester saw a map up to T_bm old.
     for (std::uint64_t raw : request.seqs()) {
         const ChunkSeq seq{raw};
-        if (have_window && (seq < store_.base() - w || seq >= store_.end() + w)) {
+        if (have_window() && (seq < store_.base() - w || seq >= store_.end() + w)) {
             drop(n.id, Errc::chunk_out_of_window, "Request for a chunk out of our window");
             return;
         }
     }
-    const NeighborId id = n.id;
     n.last_requested = now;
     wire::PeerMessage busy;
     // A DECADE peer uploads no media: its chunks are in its locker (origin mode excepted:
     // the source serves native peers under its budget).
     const bool refuse_all = decade() && !config_.origin;
     for (std::uint64_t raw : request.seqs()) {
-        auto chunk = refuse_all ? nullptr : store_.get(ChunkSeq{raw});
+        const ChunkSeq seq{raw};
+        auto chunk = refuse_all ? nullptr : store_.get(seq);
         if (!chunk) {
             busy.mutable_busy()->add_seqs(raw);
             continue;
         }
         const std::uint64_t bytes = chunk_frame_bytes(*chunk);
-        if (!upload_.unlimited() && bytes > config_.upload_burst_bytes) {
-            // Bigger chunks than the burst would never pass: widen it to two chunks.
-            config_.upload_burst_bytes = 2 * bytes;
-            upload_.set_rate(config_.upload_limit_bytes_per_s, config_.upload_burst_bytes, now);
-        }
-        if (!admit_upload(ChunkSeq{raw}, bytes,
-                          request.due_soon() && near_playhead(n, ChunkSeq{raw}), now)) {
+        const bool claim = request.due_soon() && upload_.believe_due_soon(n.playhead, seq);
+        if (!upload_.admit(seq, bytes, claim, now)) {
             busy.mutable_busy()->add_seqs(raw);
             continue;
         }
         traffic_.upload_media_bytes += bytes;
         ++traffic_.chunks_served;
-        actions_.push_back(SendChunk{id, std::move(chunk)});
+        actions_.push_back(SendChunk{n.id, std::move(chunk)});
     }
     if (busy.busy().seqs_size() > 0) {
         traffic_.requests_refused += static_cast<std::uint64_t>(busy.busy().seqs_size());
-        const auto wait = refuse_all ? std::chrono::milliseconds(config_.busy_retry_max_ms)
-                                     : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           upload_.wait_for(chunk_bytes_estimate_, now));
-        busy.mutable_busy()->set_retry_after_ms(static_cast<std::uint32_t>(
-            std::clamp<std::int64_t>(wait.count(), 50, config_.busy_retry_max_ms)));
-        send(id, std::move(busy));
+        busy.mutable_busy()->set_retry_after_ms(
+            upload_.busy_retry_after_ms(refuse_all, chunk_bytes_estimate_, now));
+        send(n.id, std::move(busy));
     }
-}
-
-bool PeerEngine::near_playhead(const Neighbor& n, ChunkSeq seq) const {
-    // A due_soon claim is the requester's word: believe it for chunks within due_soon of
-    // the playhead it advertised, plus the chunks it may have played since that map.
-    if (!n.playhead) {
-        return true;  // no map yet, or a peer that does not say
-    }
-    const std::uint64_t slack =
-        config_.chunks_in(config_.due_soon) + config_.chunks_in(buffer_map_interval()) + 1;
-    return seq < *n.playhead + slack;
-}
-
-bool PeerEngine::admit_upload(ChunkSeq seq, std::uint64_t bytes, bool due_soon, TimePoint now) {
-    if (upload_.unlimited()) {
-        return true;
-    }
-    if (spread_) {
-        // The source: least-copied first, unless a stall is near.
-        spread_->note_requested(seq, now);
-        if (!due_soon && !spread_->least_copied(seq, now)) {
-            return false;
-        }
-    } else if (!due_soon && upload_.available(now) < 2 * bytes) {
-        // A peer: the last chunk's worth of budget is for requests marked due soon. In a
-        // flash crowd the newcomers' startup requests otherwise take the uplinks of the
-        // peers already playing, whose thin buffers then stall (50-peer swarm, ten seeds:
-        // 208 freezes without this and the source's spread, 1 with both).
-        return false;
-    }
-    if (!upload_.try_consume(bytes, now)) {
-        return false;
-    }
-    if (spread_) {
-        spread_->note_served(seq);
-    }
-    return true;
 }
 
 void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) {
@@ -466,6 +423,12 @@ void PeerEngine::send(NeighborId to, wire::PeerMessage message) {
     actions_.push_back(SendMessage{to, std::move(message)});
 }
 
+void PeerEngine::perform(std::vector<Action> actions) {
+    for (Action& a : actions) {
+        actions_.push_back(std::move(a));
+    }
+}
+
 void PeerEngine::send_hello(NeighborId to) {
     wire::PeerMessage m;
     auto* h = m.mutable_hello();
@@ -481,9 +444,12 @@ void PeerEngine::send_hello(NeighborId to) {
     send(to, std::move(m));
 }
 
-void PeerEngine::send_buffer_map(NeighborId to) {
-    const bool have_window = config_.origin ? live_edge_.has_value() : playback_.joined();
-    if (!have_window) {
+bool PeerEngine::have_window() const {
+    return config_.origin ? live_edge_.value().has_value() : playback_.joined();
+}
+
+void PeerEngine::send_buffer_map(NeighborId to, TimePoint now) {
+    if (!have_window()) {
         return;
     }
     wire::PeerMessage m;
@@ -491,7 +457,7 @@ void PeerEngine::send_buffer_map(NeighborId to) {
     bm->set_base(store_.base().value());
     bm->set_window(store_.bitmap().window());
     bm->set_bits(store_.bitmap().encode());
-    bm->set_live_edge(live_edge_ ? live_edge_->value() : 0);
+    bm->set_live_edge(live_edge_.value() ? live_edge_.value()->value() : 0);
     if (!config_.origin) {
         bm->set_playhead(playback_.playhead().value());
     }
@@ -506,9 +472,17 @@ void PeerEngine::send_buffer_map(NeighborId to) {
             pullers));
     }
     if (decade()) {
-        decade_fill_buffer_map(*bm, last_now_);
+        decade_.fill_buffer_map(*bm, store_, now);
     }
     send(to, std::move(m));
+}
+
+void PeerEngine::send_buffer_maps(TimePoint now) {
+    for (const auto& [id, n] : table_.all()) {
+        if (n.established) {
+            send_buffer_map(id, now);
+        }
+    }
 }
 
 void PeerEngine::announce_have(ChunkSeq seq, std::optional<NeighborId> except) {
@@ -529,44 +503,20 @@ void PeerEngine::announce_have(ChunkSeq seq, std::optional<NeighborId> except) {
 // ---------------------------------------------------------------------------------------
 // Live edge, joining and playback
 
-std::optional<ChunkSeq> PeerEngine::expected_live_edge(TimePoint now) const {
-    if (!live_anchor_) {
-        return live_edge_;
-    }
-    const auto elapsed = now - live_anchor_->second;
-    const auto chunks = elapsed.count() / std::max<std::int64_t>(config_.chunk_duration.count(), 1);
-    return live_anchor_->first + static_cast<std::uint64_t>(std::max<std::int64_t>(chunks, 0));
-}
-
 void PeerEngine::observe_live_edge(ChunkSeq seq, bool trusted, TimePoint now) {
-    if (trusted) {
-        if (!live_anchor_ || seq > live_anchor_->first) {
-            live_anchor_ = {seq, now};
-        }
-    } else if (const auto expected = expected_live_edge(now)) {
-        // A peer may not drag us past what the source can have produced by now.
-        if (seq > *expected + 2) {
-            return;
-        }
+    if (live_edge_.observe(seq, trusted, now)) {
+        maybe_join(now);
     }
-    if (!live_edge_ || seq > *live_edge_) {
-        live_edge_ = seq;
-    }
-    maybe_join();
 }
 
-void PeerEngine::maybe_join() {
-    if (config_.origin || playback_.joined() || !live_edge_) {
+void PeerEngine::maybe_join(TimePoint now) {
+    if (config_.origin || playback_.joined() || !live_edge_.value()) {
         return;
     }
-    const ChunkSeq start = *live_edge_ - config_.chunks_in(config_.startup_lag);
+    const ChunkSeq start = *live_edge_.value() - config_.chunks_in(config_.startup_lag);
     playback_.join(start);
     store_.slide_to(start - config_.window / 2);
-    for (const auto& [id, n] : table_.all()) {
-        if (n.established) {
-            send_buffer_map(id);
-        }
-    }
+    send_buffer_maps(now);
 }
 
 void PeerEngine::advance_playback(TimePoint now) {
@@ -603,19 +553,16 @@ void PeerEngine::on_timer(TimePoint now) {
     if (stopped_) {
         return;
     }
-    last_now_ = now;
     advance_playback(now);
     if (now >= next_buffer_map_) {
-        for (const auto& [id, n] : table_.all()) {
-            if (n.established) {
-                send_buffer_map(id);
-            }
-        }
-        next_buffer_map_ = now + buffer_map_interval();
+        send_buffer_maps(now);
+        next_buffer_map_ = now + buffer_map_interval(config_);
     }
     if (now >= next_maintenance_) {
         if (decade()) {
-            decade_maintain(now);
+            for (DecadePut& p : decade_.maintain(table_, store_, now)) {
+                actions_.push_back(std::move(p));
+            }
         }
         maintain(now);
         next_maintenance_ = now + config_.maintenance_interval;
@@ -626,239 +573,41 @@ void PeerEngine::on_timer(TimePoint now) {
     }
 }
 
-void PeerEngine::maintain(TimePoint now) {
-    std::vector<std::pair<NeighborId, std::string>> to_drop;
-    const std::size_t count = table_.size();
-    for (auto& [id, n] : table_.all()) {
-        if (!n.established && now - n.connected_at > config_.connect_timeout) {
-            to_drop.emplace_back(id, "no Hello in time");
-        } else if (now - n.last_heard > config_.dead_after) {
-            to_drop.emplace_back(id, "silent neighbour (dead)");
-        } else if (!config_.origin && !n.is_source && n.established &&
-                   count >= config_.target_neighbors &&
-                   now - n.last_useful > config_.useless_after &&
-                   now - n.last_requested > config_.useless_after) {
-            to_drop.emplace_back(id, "useless neighbour (no exchange either way)");
-        }
-        // Forget abandoned requests that will not come any more.
-        std::erase_if(n.abandoned, [&](const auto& e) {
-            return e.first < store_.base() || now - e.second > 8 * config_.request_timeout;
-        });
-    }
-    for (const auto& [id, why] : to_drop) {
-        if (const Neighbor* n = table_.find(id); n != nullptr && n->established) {
-            table_.penalize(n->peer_id, n->endpoint, now + config_.penalty);
-        }
-        drop(id, Errc::timeout, why);
-    }
-    std::erase_if(pending_connects_,
-                  [&](const auto& e) { return now - e.second > config_.connect_timeout; });
-    refill(now);
-}
-
-void PeerEngine::refill(TimePoint now) {
-    if (stopped_ || config_.origin) {
-        return;
-    }
-    if (source_ && now >= source_retry_at_ && !table_.connected_to_endpoint(source_->endpoint) &&
-        !pending_connects_.contains(source_->endpoint) && !table_.full()) {
-        pending_connects_.emplace(source_->endpoint, now);
-        actions_.push_back(Connect{source_->endpoint, source_->peer_id});
-        source_retry_at_ = now + 3 * config_.maintenance_interval;
-    }
-    std::set<std::string> pending;
-    for (const auto& [ep, t] : pending_connects_) {
-        pending.insert(ep);
-    }
-    const auto peers = [&] {
-        std::size_t c = pending_connects_.size();
-        for (const auto& [id, n] : table_.all()) {
-            if (!n.is_source) {
-                ++c;
-            }
-        }
-        return c;
-    };
-    while (peers() < config_.target_neighbors) {
-        auto candidate = table_.next_candidate(pending, now);
-        if (!candidate) {
-            if (now >= next_want_peers_) {
-                actions_.push_back(WantPeers{});
-                next_want_peers_ = now + config_.want_peers_interval;
-            }
-            break;
-        }
-        pending.insert(candidate->endpoint);
-        pending_connects_.emplace(candidate->endpoint, now);
-        actions_.push_back(Connect{candidate->endpoint, candidate->peer_id});
-    }
-}
-
 void PeerEngine::run_scheduler(TimePoint now) {
-    if (!playback_.joined() || !live_edge_) {
+    if (!playback_.joined() || !live_edge_.value()) {
         return;
     }
-    // The stream may have begun after our start point: before startup, move up to the
-    // oldest chunk the source still has.
+    const ChunkSeq edge = *live_edge_.value();
     if (!playback_.started()) {
-        for (const auto& [id, n] : table_.all()) {
-            if (!n.is_source || !n.map || n.map->test(playback_.playhead())) {
-                continue;
-            }
-            for (ChunkSeq s = std::max(playback_.playhead(), n.map->base()); s < n.map->end();
-                 ++s) {
-                if (n.map->test(s)) {
-                    if (s > playback_.playhead()) {
-                        playback_.rejoin(s);
-                        store_.slide_to(std::max(store_.base(), s - config_.window / 2));
-                    }
-                    break;
-                }
-            }
-        }
-        // Nothing is played yet, so moving on costs nothing: a start point left twice
-        // the startup lag behind (its chunks never came, e.g. nobody near us fetched
-        // them) is given up for a fresh one.
-        const std::uint64_t lag = config_.chunks_in(config_.startup_lag);
-        if (*live_edge_ > playback_.playhead() + 2 * lag) {
-            const ChunkSeq fresh = *live_edge_ - lag;
-            playback_.rejoin(fresh);
-            store_.slide_to(std::max(store_.base(), fresh - config_.window / 2));
-        }
+        planner_.move_start_point(table_, playback_, store_, edge);
     }
-    // Late requests: free the slot, remember who was asked, ask someone else.
-    std::map<ChunkSeq, NeighborId> late;
-    std::vector<NeighborId> too_slow;
-    for (auto& [id, n] : table_.all()) {
-        for (auto it = n.in_flight.begin(); it != n.in_flight.end();) {
-            // Late: past the timeout, or past a third of it with the deadline close.
-            const Duration age = now - it->second;
-            const bool close_call = playback_.due(it->first, now) - now < config_.urgent_window / 3;
-            if (age >= config_.request_timeout ||
-                (close_call && age >= config_.request_timeout / 3)) {
-                late[it->first] = id;
-                n.abandoned.insert(*it);
-                it = n.in_flight.erase(it);
-                // A holder that does not deliver looks slower to the scheduler at once.
-                n.rate_bytes_per_s /= 2;
-                if (++n.late_in_a_row >= config_.max_late && !n.is_source) {
-                    too_slow.push_back(id);
-                }
-            } else {
-                ++it;
-            }
-        }
-    }
-    for (NeighborId id : too_slow) {
+    const LateRequests late = planner_.expire_late(table_, playback_, now);
+    for (NeighborId id : late.too_slow) {
         if (const Neighbor* n = table_.find(id)) {
             table_.penalize(n->peer_id, n->endpoint, now + config_.penalty);
         }
         drop(id, Errc::timeout, "too slow (requests late again and again)");
     }
-
-    std::set<ChunkSeq> in_flight;
-    for (const auto& [id, n] : table_.all()) {
-        for (const auto& [seq, t] : n.in_flight) {
-            in_flight.insert(seq);
-        }
-    }
-    const std::size_t total_cap = config_.max_requests_in_flight;
     if (decade()) {
-        decade_schedule(now);
-    }
-    SchedulerInput input;
-    input.urgent_window = config_.urgent_window;
-    input.chunk_bytes = chunk_bytes_estimate_;
-    input.max_assignments = in_flight.size() >= total_cap ? 0 : total_cap - in_flight.size();
-    const ChunkSeq from = std::max(playback_.playhead(), store_.base());
-    const ChunkSeq to = std::min(*live_edge_ + 1, store_.end());
-    for (ChunkSeq seq = from; seq < to; ++seq) {
-        if (store_.has(seq) || in_flight.contains(seq)) {
-            continue;
-        }
-        ChunkNeed need{seq, playback_.due(seq, now) - now, std::nullopt};
-        if (decade()) {
-            // Natively only as a fallback: due soon and not coming from storage in time,
-            // or storage is failing.
-            const bool soon = need.time_left < config_.decade.fallback_margin;
-            const bool blocked = decade_blocked(now) && need.time_left < config_.urgent_window;
-            if (!(soon || blocked)) {
-                continue;
-            }
-        }
-        if (auto l = late.find(seq); l != late.end()) {
-            need.late_from = l->second;
-        }
-        if (!decade() && live_anchor_ && seq <= live_anchor_->first) {
-            const TimePoint published =
-                live_anchor_->second -
-                config_.chunk_duration * static_cast<std::int64_t>(live_anchor_->first - seq);
-            need.first_fetch =
-                now - published >= first_fetch_delay(peer_hash_, seq, source_first_fetch_ppm_,
-                                                     config_.first_fetch_step);
-        }
-        input.needs.push_back(need);
-    }
-    for (auto& [id, n] : table_.all()) {
-        // DECADE peers serve from their lockers, not natively (the source serves both).
-        if (!n.established || !n.map || (n.decade && !n.is_source)) {
-            continue;
-        }
-        const bool useful =
-            input.needs.empty() ||
-            std::any_of(input.needs.begin(), input.needs.end(),
-                        [&](const ChunkNeed& need) { return n.map->test(need.seq); });
-        if (useful) {
-            n.last_useful = now;
-        }
-        HolderView h;
-        h.id = id;
-        h.map = &*n.map;
-        h.is_source = n.is_source;
-        h.outstanding = &n.abandoned;
-        const auto used = static_cast<std::uint32_t>(n.in_flight.size());
-        const std::uint32_t cap =
-            n.is_source ? config_.max_in_flight_source : config_.max_in_flight;
-        h.free_slots = (now < n.busy_until || used >= cap) ? 0 : cap - used;
-        h.rate_bytes_per_s = n.rate_bytes_per_s;
-        h.queued_bytes = used * chunk_bytes_estimate_;
-        input.holders.push_back(h);
-        if (n.is_source && !decade()) {
-            input.first_fetch_slot = !first_fetch_out_ || !n.in_flight.contains(*first_fetch_out_);
+        for (DecadeFetch& f :
+             decade_.schedule(table_, store_, playback_, edge, chunk_bytes_estimate_, rng_, now)) {
+            actions_.push_back(std::move(f));
         }
     }
+    const SchedulerInput input = planner_.input(table_, store_, playback_, live_edge_, late,
+                                                chunk_bytes_estimate_, decade_.blocked(now), now);
     if (input.needs.empty()) {
         return;
     }
     const auto assignments = schedule(input);
-    // One Request per neighbour and due_soon marking.
-    std::map<std::pair<NeighborId, bool>, wire::PeerMessage> requests;
-    for (const Assignment& a : assignments) {
-        Neighbor* n = table_.find(a.to);
-        if (decade() && fallback_seqs_.insert(a.seq).second) {
-            ++decade_stats_.fallbacks;
+    if (decade()) {
+        for (const Assignment& a : assignments) {
+            decade_.count_fallback(a.seq);
         }
-        n->in_flight[a.seq] = now;
-        n->abandoned.erase(a.seq);
-        if (a.first_fetch) {
-            first_fetch_out_ = a.seq;
-        }
-        const bool soon = due_soon(a.seq, now);
-        wire::Request* request = requests[{a.to, soon}].mutable_request();
-        request->add_seqs(a.seq.value());
-        request->set_due_soon(soon);
     }
-    for (auto& [key, m] : requests) {
-        send(key.first, std::move(m));
+    for (auto& [to, m] : planner_.requests(assignments, table_, playback_, now)) {
+        send(to, std::move(m));
     }
-}
-
-bool PeerEngine::due_soon(ChunkSeq seq, TimePoint now) const {
-    if (playback_.started()) {
-        return playback_.due(seq, now) - now < config_.due_soon;
-    }
-    return now - started_at_ >= config_.startup_patience &&
-           seq < playback_.playhead() + config_.chunks_in(config_.startup_buffer);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -874,20 +623,21 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
     }
     const ChunkSeq seq{chunk.seq()};
     published_chunk_bytes_ = (published_chunk_bytes_ * 7 + chunk_frame_bytes(chunk)) / 8;
-    if (seq >= store_.end() || !live_edge_) {
+    if (seq >= store_.end() || !live_edge_.value()) {
         store_.slide_to(seq - (config_.window - 1));
     }
-    if (spread_) {
-        spread_->forget_before(store_.base());
-    }
+    upload_.forget_before(store_.base());
     if (!store_.insert(std::make_shared<const wire::Chunk>(std::move(chunk)))) {
         return {};  // a republish or a chunk older than the window: nothing to do
     }
-    if (!live_edge_ || seq > *live_edge_) {
-        live_edge_ = seq;
-    }
+    live_edge_.publish(seq);
     if (decade()) {
-        decade_origin_chunk(seq, now);  // advertised once its object is in our locker
+        // Advertised once its object is in our locker.
+        if (!stopped_) {
+            if (auto put = decade_.on_origin_chunk(seq, store_, now)) {
+                actions_.push_back(std::move(*put));
+            }
+        }
         return {};
     }
     announce_have(seq, std::nullopt);
@@ -895,41 +645,58 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Report
+// DECADE answers
+
+void PeerEngine::on_decade_fetched(std::uint64_t id, DecadeResult result, TimePoint now) {
+    if (stopped_) {
+        return;
+    }
+    const auto drop_holder = [this](NeighborId holder, std::string why) {
+        drop(holder, Errc::signature_invalid, why);
+    };
+    const auto got = decade_.on_fetched(id, result, table_, store_, traffic_, chunk_bytes_estimate_,
+                                        drop_holder, now);
+    if (!got.known) {
+        return;
+    }
+    for (ChunkSeq seq : got.advertise) {
+        announce_have(seq, std::nullopt);
+    }
+    if (got.delivered) {
+        advance_playback(now);
+    }
+    next_tick_ = std::min(next_tick_, now);
+}
+
+void PeerEngine::on_decade_put(std::uint64_t id, DecadeResult result, TimePoint now) {
+    if (stopped_) {
+        return;
+    }
+    auto outcome = decade_.on_put(id, result, store_, now);
+    for (ChunkSeq seq : outcome.advertise) {
+        announce_have(seq, std::nullopt);
+    }
+    if (outcome.retry) {
+        actions_.push_back(std::move(*outcome.retry));
+    }
+}
+
+std::string PeerEngine::mint_range_token(ChunkSeq first, ChunkSeq last, TimePoint now) const {
+    return decade_.mint_range_token(first, last, now);
+}
+
+// ---------------------------------------------------------------------------------------
+// Observation
 
 report::QoeReport PeerEngine::report(TimePoint now, bool final) const {
-    report::QoeReport r;
-    r.set_peer_id(config_.peer_id.value());
-    r.set_mode(decade() ? "decade" : "native");
-    r.set_elapsed_s(to_seconds(now - started_at_));
-    r.set_final(final);
-    const PlaybackStats p = playback_.stats(now);
-    r.set_startup_delay_s(p.startup_delay ? to_seconds(*p.startup_delay) : -1.0);
-    r.set_chunks_due(p.chunks_due);
-    r.set_chunks_missed(p.chunks_missed);
-    r.set_miss_rate(p.chunks_due == 0
-                        ? 0.0
-                        : static_cast<double>(p.chunks_missed) / static_cast<double>(p.chunks_due));
-    r.set_freezes(p.freezes);
-    r.set_stalled_s(to_seconds(p.stalled));
-    r.set_upload_media_bytes(traffic_.upload_media_bytes);
-    r.set_upload_control_bytes(traffic_.upload_control_bytes);
-    r.set_download_media_bytes(traffic_.download_media_bytes);
-    r.set_download_control_bytes(traffic_.download_control_bytes);
-    r.set_bytes_from_source(traffic_.bytes_from_source);
-    r.set_bytes_from_peers(traffic_.bytes_from_peers);
-    r.set_bytes_from_decade(decade_stats_.bytes_from_decade);
-    r.set_decade_batches(decade_stats_.batches);
-    r.set_mean_batch_size(decade_stats_.batches == 0
-                              ? 0.0
-                              : static_cast<double>(decade_stats_.batched_objects) /
-                                    static_cast<double>(decade_stats_.batches));
-    r.set_fallbacks(decade_stats_.fallbacks);
-    r.set_token_failures(decade_stats_.token_failures);
-    r.set_chunks_rejected(traffic_.chunks_rejected);
-    r.set_neighbors(static_cast<std::uint32_t>(table_.established()));
-    r.set_socket_media_bytes_sent(traffic_.upload_media_bytes);
-    return r;
+    const QoeInputs in{config_.peer_id,
+                       decade(),
+                       started_at_,
+                       playback_,
+                       traffic_,
+                       decade_.stats(),
+                       static_cast<std::uint32_t>(table_.established())};
+    return make_qoe_report(in, now, final);
 }
 
 std::vector<Action> PeerEngine::take_actions() {

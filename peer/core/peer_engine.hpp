@@ -14,19 +14,22 @@
 // Bad input from a neighbour (see on_message) disconnects that neighbour with a reason
 // and the engine carries on. State is bounded: neighbours, candidates, requests, window.
 //
-// DECADE mode (EngineConfig::decade.enabled; issue 7; code in peer/core/decade_mode.cpp):
-// the engine keeps what it has in its own locker on its home DECADE server, advertises
-// buffer maps that show only what its locker holds plus a range token for it, fetches
-// from neighbours' lockers by Remote Get through the home server (DecadeFetch actions,
-// urgent objects alone, the rest batched, at most m requests at a time), verifies every
-// chunk it gets, and answers native Requests with Busy (it never uploads media). When the
-// home server fails or is too slow for a deadline, it fetches the chunk natively from a
-// native neighbour or the source (a fallback). In origin mode it puts each object of k
-// chunks into its locker (DecadePut) and advertises it once stored.
+// DECADE mode (EngineConfig::decade.enabled): the engine keeps what it has in its own
+// locker on its home DECADE server, advertises buffer maps that show only what its locker
+// holds plus a range token for it, fetches from neighbours' lockers by Remote Get through
+// the home server (DecadeFetch actions), verifies every chunk it gets, and answers native
+// Requests with Busy (it never uploads media). When the home server fails or is too slow
+// for a deadline, it fetches the chunk natively from a native neighbour or the source (a
+// fallback). In origin mode it puts each object of k chunks into its locker (DecadePut)
+// and advertises it once stored. All of that lives in peer/core/decade_fetcher.hpp.
+//
+// The rooms: membership.hpp (who we connect to and drop), upload_policy.hpp (who gets our
+// upload), live_edge.hpp (where the stream is), request_planner.hpp with scheduler.hpp
+// (what to ask whom), decade_fetcher.hpp (storage), qoe_report.hpp (the report). This
+// class routes events to them and turns their decisions into actions.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -35,15 +38,18 @@
 #include <vector>
 
 #include "common/core/errc.hpp"
-#include "common/core/token_bucket.hpp"
 #include "p2pls/report.pb.h"
 #include "peer/core/actions.hpp"
 #include "peer/core/chunk_store.hpp"
+#include "peer/core/decade_fetcher.hpp"
 #include "peer/core/engine_config.hpp"
+#include "peer/core/live_edge.hpp"
+#include "peer/core/membership.hpp"
 #include "peer/core/neighbor_table.hpp"
 #include "peer/core/playback.hpp"
-#include "peer/core/source_spread.hpp"
+#include "peer/core/request_planner.hpp"
 #include "peer/core/traffic.hpp"
+#include "peer/core/upload_policy.hpp"
 
 namespace p2pls::peer {
 
@@ -87,22 +93,11 @@ class PeerEngine {
     // A get-token for our locker over object seqs [first, last], expiring token_lifetime
     // from now (what our buffer maps carry). Empty when not in DECADE mode.
     [[nodiscard]] std::string mint_range_token(ChunkSeq first, ChunkSeq last, TimePoint now) const;
-    struct DecadeStats {
-        std::uint64_t requests = 0;         // DecadeFetch actions sent
-        std::uint64_t batches = 0;          // ... of which carried more than one object
-        std::uint64_t batched_objects = 0;  // objects in those batches
-        std::uint64_t objects_fetched = 0;
-        std::uint64_t bytes_from_decade = 0;  // object bytes received by Remote Get
-        std::uint64_t control_bytes = 0;      // DECADE request/reply bytes that were not data
-        std::uint64_t failed_requests = 0;    // busy, unavailable, timeout
-        std::uint64_t fallbacks = 0;          // chunks asked natively because of DECADE
-        std::uint64_t token_failures = 0;     // objects refused for a token, bad tokens seen
-        std::uint64_t puts = 0, put_failures = 0;
-        std::uint64_t cross_server = 0;  // objects asked of a holder on another server
-    };
-    [[nodiscard]] const DecadeStats& decade_stats() const noexcept { return decade_stats_; }
+    [[nodiscard]] const DecadeStats& decade_stats() const noexcept { return decade_.stats(); }
     // Seqs our locker holds (DECADE mode).
-    [[nodiscard]] const std::set<ChunkSeq>& locker_seqs() const noexcept { return locker_; }
+    [[nodiscard]] const std::set<ChunkSeq>& locker_seqs() const noexcept {
+        return decade_.locker();
+    }
 
     // Leaves: Bye to every neighbour and a Disconnect for each. Later events are ignored.
     void stop(TimePoint now);
@@ -116,7 +111,7 @@ class PeerEngine {
     [[nodiscard]] const ChunkStore& store() const noexcept { return store_; }
     [[nodiscard]] const Playback& playback() const noexcept { return playback_; }
     [[nodiscard]] const Traffic& traffic() const noexcept { return traffic_; }
-    [[nodiscard]] std::optional<ChunkSeq> live_edge() const noexcept { return live_edge_; }
+    [[nodiscard]] std::optional<ChunkSeq> live_edge() const noexcept { return live_edge_.value(); }
     [[nodiscard]] const EngineConfig& config() const noexcept { return config_; }
     [[nodiscard]] bool stopped() const noexcept { return stopped_; }
 
@@ -127,45 +122,28 @@ class PeerEngine {
     void on_request(Neighbor& n, const wire::Request& request, TimePoint now);
     void on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now);
     void on_busy(Neighbor& n, const wire::Busy& busy, TimePoint now);
+    void on_bye(NeighborId id, const wire::Bye& bye, TimePoint now);
 
     // Disconnects a neighbour for bad input or by policy; sends Bye first.
     void drop(NeighborId id, Errc reason, const std::string& detail);
     void send(NeighborId to, wire::PeerMessage message);
     void send_hello(NeighborId to);
-    void send_buffer_map(NeighborId to);
+    void send_buffer_map(NeighborId to, TimePoint now);
+    void send_buffer_maps(TimePoint now);  // to every established neighbour
     void announce_have(ChunkSeq seq, std::optional<NeighborId> except);
+    void perform(std::vector<Action> actions);
 
-    // DECADE mode (decade_mode.cpp).
     [[nodiscard]] bool decade() const noexcept { return config_.decade.enabled; }
-    [[nodiscard]] UnixSeconds unix_now(TimePoint now) const;
-    [[nodiscard]] ChunkSeq object_of(ChunkSeq seq) const;
-    [[nodiscard]] Duration buffer_map_interval() const;
-    void decade_on_range_token(Neighbor& n, const wire::RangeToken& token);
-    void decade_fill_buffer_map(wire::BufferMap& bm, TimePoint now);
-    void decade_schedule(TimePoint now);
-    void decade_fail_fetch(std::uint64_t id, Errc code, Duration retry_after, TimePoint now);
-    void decade_origin_chunk(ChunkSeq seq, TimePoint now);
-    void decade_maintain(TimePoint now);
-    void decade_stored(const std::vector<ChunkSeq>& seqs, TimePoint now);
-    [[nodiscard]] bool decade_blocked(TimePoint now) const;
-
+    [[nodiscard]] bool have_window() const;
     void observe_live_edge(ChunkSeq seq, bool trusted, TimePoint now);
-    void maybe_join();
+    void maybe_join(TimePoint now);
     void advance_playback(TimePoint now);
     void maintain(TimePoint now);
     void refill(TimePoint now);
     void run_scheduler(TimePoint now);
-    // Whether a request for `seq` goes out marked due_soon (EngineConfig::due_soon).
-    [[nodiscard]] bool due_soon(ChunkSeq seq, TimePoint now) const;
-    // Whether `seq` is near the playhead `n` advertised (its due_soon claim is believed).
-    [[nodiscard]] bool near_playhead(const Neighbor& n, ChunkSeq seq) const;
-    // Whether our upload budget serves `bytes` for this request now (spread, reserve).
-    [[nodiscard]] bool admit_upload(ChunkSeq seq, std::uint64_t bytes, bool due_soon,
-                                    TimePoint now);
-    [[nodiscard]] std::optional<ChunkSeq> expected_live_edge(TimePoint now) const;
 
-    EngineConfig config_;
-    std::mt19937_64 rng_;
+    const EngineConfig config_;
+    std::mt19937_64 rng_;  // one stream: membership's shuffles and DECADE's holder picks
     TimePoint started_at_;
     bool stopped_ = false;
 
@@ -173,58 +151,20 @@ class PeerEngine {
     ChunkStore store_;
     Playback playback_;
     Traffic traffic_;
-    TokenBucket upload_;
-
-    std::optional<ChunkSeq> live_edge_;
-    std::optional<std::pair<ChunkSeq, TimePoint>> live_anchor_;  // trusted (seq, when seen)
-    std::optional<PeerCandidate> source_;
-    TimePoint source_retry_at_{};
-    std::map<std::string, TimePoint> pending_connects_;  // endpoint -> asked at
+    LiveEdge live_edge_;
+    Membership membership_;
+    UploadPolicy upload_;
+    RequestPlanner planner_;
+    DecadeFetcher decade_;
 
     std::uint64_t chunk_bytes_estimate_ = 64 * 1024;
     // Origin mode: the size of the chunks we publish (for the first-fetcher count). Kept
     // apart from chunk_bytes_estimate_, which paces Busy retries: DECADE k = 4 swarms in
     // the simulator flip from 0 % to 48 % missed when those retries shorten by 2 %.
     std::uint64_t published_chunk_bytes_ = 64 * 1024;
-    std::uint64_t peer_hash_ = 0;               // of our peer id: our first-fetch tiers
-    std::uint32_t source_first_fetch_ppm_ = 0;  // the source's latest BufferMap says
-    std::optional<ChunkSeq> first_fetch_out_;   // our first fetch, while the source has it
-    std::optional<SourceSpread> spread_;        // origin mode with an upload budget
     TimePoint next_tick_{};
     TimePoint next_buffer_map_{};
     TimePoint next_maintenance_{};
-    TimePoint next_want_peers_{};
-
-    // DECADE mode state.
-    struct FetchState {
-        std::vector<ChunkSeq> objects;  // first seq of each object, in op order
-        std::vector<NeighborId> holders;
-        std::size_t cross_server = 0;  // ops that copy from another server
-        TimePoint sent_at{};
-    };
-    struct PutState {
-        std::vector<ChunkSeq> seqs;
-        std::shared_ptr<const std::string> data;
-        std::string name;
-        TimePoint sent_at{};
-        std::uint32_t attempts = 0;
-    };
-    std::map<std::uint64_t, FetchState> fetches_;
-    std::map<ChunkSeq, std::uint64_t> objects_in_flight_;  // object -> fetch id
-    std::map<std::uint64_t, PutState> puts_;
-    std::set<ChunkSeq> locker_;         // seqs our locker holds
-    std::set<ChunkSeq> fallback_seqs_;  // seqs counted as fallbacks (once each)
-    std::uint64_t next_decade_id_ = 1;
-    TimePoint decade_blocked_until_{};
-    TimePoint cross_server_calm_until_{};  // EngineConfig::decade.cross_server_calm
-    TimePoint last_now_{};  // time of the latest event (for tokens minted in send_buffer_map)
-    struct CachedToken {
-        wire::RangeToken token;
-        ChunkSeq first;
-        TimePoint minted{};
-    };
-    std::optional<CachedToken> range_token_;
-    DecadeStats decade_stats_;
 
     std::vector<Action> actions_;
 };
