@@ -1,7 +1,9 @@
 #include "netsim/sim_decade.hpp"
 
 #include <algorithm>
+#include <variant>
 
+#include "common/core/overloaded.hpp"
 #include "decade-module/core/requests.hpp"
 #include "decade-module/core/token.hpp"
 #include "p2pls/decade.pb.h"
@@ -168,11 +170,18 @@ void SimDecade::sweep() {
 }
 
 void SimDecade::on_action(Handle h, peer::Action& action) {
-    if (auto* f = std::get_if<peer::DecadeFetch>(&action)) {
-        fetch(h, std::move(*f));
-    } else if (auto* p = std::get_if<peer::DecadePut>(&action)) {
-        put(h, std::move(*p));
-    }
+    // The swarm routes only storage actions here; the others are its own.
+    std::visit(Overloaded{
+                   [&](peer::DecadeFetch& f) { fetch(h, std::move(f)); },
+                   [&](peer::DecadePut& p) { put(h, std::move(p)); },
+                   [](const peer::SendMessage&) {},
+                   [](const peer::SendChunk&) {},
+                   [](const peer::Connect&) {},
+                   [](const peer::Disconnect&) {},
+                   [](const peer::PlayChunk&) {},
+                   [](const peer::WantPeers&) {},
+               },
+               action);
 }
 
 void SimDecade::refuse(Handle h, const std::string& url,

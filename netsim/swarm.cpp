@@ -1,7 +1,9 @@
 #include "netsim/swarm.hpp"
 
 #include <algorithm>
+#include <variant>
 
+#include "common/core/overloaded.hpp"
 #include "peer/core/traffic.hpp"
 
 namespace p2pls::netsim {
@@ -174,50 +176,61 @@ void Swarm::arm_timer(Handle h) {
 
 void Swarm::route(Handle h, peer::Action& action) {
     Node& n = nodes_[h];
-    if (auto* m = std::get_if<peer::SendMessage>(&action)) {
-        if (n.behavior == Behavior::silent && m->message.has_busy()) {
-            return;
+    const auto decade_action = [&] {
+        if (on_decade_action) {
+            on_decade_action(h, action);
         }
-        auto msg = std::make_shared<const wire::PeerMessage>(std::move(m->message));
-        send(h, m->to, peer::frame_bytes(*msg), [msg, this](peer::PeerEngine& e, NeighborId id) {
-            e.on_message(id, *msg, sim_.now());
-        });
-    } else if (auto* c = std::get_if<peer::SendChunk>(&action)) {
-        if (n.behavior == Behavior::silent) {
-            return;
-        }
-        std::shared_ptr<const wire::Chunk> chunk = c->chunk;
-        if (n.behavior == Behavior::polluting) {
-            auto bad = std::make_shared<wire::Chunk>(*chunk);
-            std::string payload = bad->payload();
-            payload[0] = static_cast<char>(payload[0] ^ 0x5a);
-            bad->set_payload(std::move(payload));
-            chunk = std::move(bad);
-        }
-        send(h, c->to, peer::chunk_frame_bytes(*chunk),
-             [chunk, this](peer::PeerEngine& e, NeighborId id) {
-                 wire::PeerMessage msg;
-                 *msg.mutable_chunk() = *chunk;
-                 e.on_message(id, msg, sim_.now());
-             });
-    } else if (auto* k = std::get_if<peer::Connect>(&action)) {
-        connect(h, k->endpoint);
-    } else if (auto* d = std::get_if<peer::Disconnect>(&action)) {
-        if (on_disconnect) {
-            on_disconnect(h, *d);
-        }
-        close(h, d->who);
-    } else if (auto* p = std::get_if<peer::PlayChunk>(&action)) {
-        ++n.played;
-        if (!verify_chunk(key_.public_key, config_.channel, *p->chunk)) {
-            ++n.played_bad;
-        }
-    } else if (std::holds_alternative<peer::WantPeers>(action)) {
-        sim_.after(2 * config_.tracker_delay, [this, h] { tracker_reply(h); });
-    } else if (on_decade_action && (std::holds_alternative<peer::DecadeFetch>(action) ||
-                                    std::holds_alternative<peer::DecadePut>(action))) {
-        on_decade_action(h, action);
-    }
+    };
+    std::visit(Overloaded{
+                   [&](peer::SendMessage& m) {
+                       if (n.behavior == Behavior::silent && m.message.has_busy()) {
+                           return;
+                       }
+                       auto msg = std::make_shared<const wire::PeerMessage>(std::move(m.message));
+                       send(h, m.to, peer::frame_bytes(*msg),
+                            [msg, this](peer::PeerEngine& e, NeighborId id) {
+                                e.on_message(id, *msg, sim_.now());
+                            });
+                   },
+                   [&](peer::SendChunk& c) {
+                       if (n.behavior == Behavior::silent) {
+                           return;
+                       }
+                       std::shared_ptr<const wire::Chunk> chunk = c.chunk;
+                       if (n.behavior == Behavior::polluting) {
+                           auto bad = std::make_shared<wire::Chunk>(*chunk);
+                           std::string payload = bad->payload();
+                           payload[0] = static_cast<char>(payload[0] ^ 0x5a);
+                           bad->set_payload(std::move(payload));
+                           chunk = std::move(bad);
+                       }
+                       send(h, c.to, peer::chunk_frame_bytes(*chunk),
+                            [chunk, this](peer::PeerEngine& e, NeighborId id) {
+                                wire::PeerMessage msg;
+                                *msg.mutable_chunk() = *chunk;
+                                e.on_message(id, msg, sim_.now());
+                            });
+                   },
+                   [&](peer::Connect& k) { connect(h, k.endpoint); },
+                   [&](peer::Disconnect& d) {
+                       if (on_disconnect) {
+                           on_disconnect(h, d);
+                       }
+                       close(h, d.who);
+                   },
+                   [&](peer::PlayChunk& p) {
+                       ++n.played;
+                       if (!verify_chunk(key_.public_key, config_.channel, *p.chunk)) {
+                           ++n.played_bad;
+                       }
+                   },
+                   [&](peer::WantPeers&) {
+                       sim_.after(2 * config_.tracker_delay, [this, h] { tracker_reply(h); });
+                   },
+                   [&](peer::DecadeFetch&) { decade_action(); },
+                   [&](peer::DecadePut&) { decade_action(); },
+               },
+               action);
 }
 
 void Swarm::deliver(Handle h, const std::function<void(peer::PeerEngine&)>& fn) {

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <variant>
 
+#include "common/core/overloaded.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/net/endpoint.hpp"
 #include "common/net/framed_socket.hpp"
@@ -135,36 +136,41 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
     }
 
     void perform(peer::Action& action) {
-        if (auto* m = std::get_if<peer::SendMessage>(&action)) {
-            enqueue(m->to, std::move(m->message));
-        } else if (auto* c = std::get_if<peer::SendChunk>(&action)) {
-            enqueue(c->to, std::move(c->chunk));
-        } else if (auto* k = std::get_if<peer::Connect>(&action)) {
-            asio::co_spawn(io, connect(k->endpoint), asio::detached);
-        } else if (auto* d = std::get_if<peer::Disconnect>(&action)) {
-            if (d->reason == Errc::ok || d->reason == Errc::busy) {
-                spdlog::debug("neighbour {}: closing ({})", d->who.value(), d->detail);
-            } else {
-                spdlog::info("neighbour {}: closed: {} ({})", d->who.value(), d->detail,
-                             make_error_code(d->reason).message());
-            }
-            if (auto it = sessions.find(d->who); it != sessions.end()) {
-                it->second->closing = true;
-                it->second->wake.cancel();
-            }
-        } else if (auto* p = std::get_if<peer::PlayChunk>(&action)) {
-            if (config.on_play) {
-                config.on_play(*p->chunk);
-            }
-        } else if (std::holds_alternative<peer::WantPeers>(action)) {
-            if (tracker) {
-                tracker->announce_now();
-            }
-        } else if (auto* f = std::get_if<peer::DecadeFetch>(&action)) {
-            asio::co_spawn(io, decade_fetch(std::move(*f)), asio::detached);
-        } else if (auto* u = std::get_if<peer::DecadePut>(&action)) {
-            asio::co_spawn(io, decade_put(std::move(*u)), asio::detached);
-        }
+        std::visit(
+            Overloaded{
+                [&](peer::SendMessage& m) { enqueue(m.to, std::move(m.message)); },
+                [&](peer::SendChunk& c) { enqueue(c.to, std::move(c.chunk)); },
+                [&](peer::Connect& k) { asio::co_spawn(io, connect(k.endpoint), asio::detached); },
+                [&](peer::Disconnect& d) {
+                    if (d.reason == Errc::ok || d.reason == Errc::busy) {
+                        spdlog::debug("neighbour {}: closing ({})", d.who.value(), d.detail);
+                    } else {
+                        spdlog::info("neighbour {}: closed: {} ({})", d.who.value(), d.detail,
+                                     make_error_code(d.reason).message());
+                    }
+                    if (auto it = sessions.find(d.who); it != sessions.end()) {
+                        it->second->closing = true;
+                        it->second->wake.cancel();
+                    }
+                },
+                [&](peer::PlayChunk& p) {
+                    if (config.on_play) {
+                        config.on_play(*p.chunk);
+                    }
+                },
+                [&](peer::WantPeers&) {
+                    if (tracker) {
+                        tracker->announce_now();
+                    }
+                },
+                [&](peer::DecadeFetch& f) {
+                    asio::co_spawn(io, decade_fetch(std::move(f)), asio::detached);
+                },
+                [&](peer::DecadePut& u) {
+                    asio::co_spawn(io, decade_put(std::move(u)), asio::detached);
+                },
+            },
+            action);
     }
 
     // --- DECADE mode (decade_driver.hpp) -------------------------------------------------
