@@ -110,6 +110,12 @@ struct EngineConfig {
     // --- DECADE mode ---
     DecadeConfig decade;
 
+    // How often full buffer maps go out: a DECADE peer's carry a fresh token (Have deltas
+    // in between), a native peer's every buffer_map_interval.
+    [[nodiscard]] Duration full_map_interval() const {
+        return decade.enabled ? decade.token_refresh : buffer_map_interval;
+    }
+
     // Chunks per Duration, rounded up; for converting the durations above into seqs.
     [[nodiscard]] std::uint64_t chunks_in(Duration d) const {
         const auto c = chunk_duration.count() > 0 ? chunk_duration.count() : 1;

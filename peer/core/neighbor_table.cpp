@@ -3,6 +3,51 @@
 #include <algorithm>
 
 namespace p2pls::peer {
+namespace {
+
+constexpr double kRateWeight = 0.3;  // EWMA weight of a new rate sample
+
+}  // namespace
+
+std::optional<TimePoint> Neighbor::take_request(ChunkSeq seq) {
+    std::optional<TimePoint> asked_at;
+    if (auto it = in_flight.find(seq); it != in_flight.end()) {
+        asked_at = it->second;
+        in_flight.erase(it);
+    } else if (auto ab = abandoned.find(seq); ab != abandoned.end()) {
+        asked_at = ab->second;
+        abandoned.erase(ab);
+    }
+    return asked_at;
+}
+
+void Neighbor::note_delivery(std::uint64_t bytes, std::optional<TimePoint> asked_at,
+                             TimePoint now) {
+    if (asked_at && now > *asked_at) {
+        const double sample = static_cast<double>(bytes) / to_seconds(now - *asked_at);
+        rate_bytes_per_s = (1 - kRateWeight) * rate_bytes_per_s + kRateWeight * sample;
+    }
+    late_in_a_row = 0;
+    last_useful = now;
+}
+
+void Neighbor::note_busy(const google::protobuf::RepeatedField<std::uint64_t>& seqs,
+                         Duration retry_after, TimePoint now) {
+    for (std::uint64_t raw : seqs) {
+        in_flight.erase(ChunkSeq{raw});
+        abandoned.erase(ChunkSeq{raw});
+    }
+    busy_until = now + retry_after;
+}
+
+void NeighborTable::abandon_requests(ChunkSeq seq) {
+    for (auto& [id, n] : by_id_) {
+        if (auto it = n.in_flight.find(seq); it != n.in_flight.end()) {
+            n.abandoned.insert(*it);
+            n.in_flight.erase(it);
+        }
+    }
+}
 
 NeighborTable::NeighborTable(std::size_t max_neighbors, std::size_t max_candidates)
     : max_neighbors_(max_neighbors), max_candidates_(max_candidates) {}

@@ -53,6 +53,15 @@ struct Neighbor {
     [[nodiscard]] bool solicited(ChunkSeq seq) const {
         return in_flight.contains(seq) || abandoned.contains(seq);
     }
+    // The request for `seq` is answered: forgets it, and says when it was made.
+    std::optional<TimePoint> take_request(ChunkSeq seq);
+    // A chunk of `bytes` came from it, asked at `asked_at`: the rate follows (EWMA), and
+    // it is useful and on time again.
+    void note_delivery(std::uint64_t bytes, std::optional<TimePoint> asked_at, TimePoint now);
+    // It answered Busy for `seqs` (already bounded): they are no longer asked of it, and
+    // it is left alone for `retry_after`.
+    void note_busy(const google::protobuf::RepeatedField<std::uint64_t>& seqs, Duration retry_after,
+                   TimePoint now);
 };
 
 struct PeerCandidate {
@@ -82,6 +91,9 @@ class NeighborTable {
     [[nodiscard]] std::map<NeighborId, Neighbor>& all() noexcept { return by_id_; }
     [[nodiscard]] const std::map<NeighborId, Neighbor>& all() const noexcept { return by_id_; }
     [[nodiscard]] std::size_t established() const;
+    // We got `seq`: requests for it elsewhere are no longer needed (moved to abandoned:
+    // their answers stay welcome).
+    void abandon_requests(ChunkSeq seq);
 
     // Bans a peer for good (it sent a chunk that failed verification).
     void ban(const PeerId& id, const std::string& endpoint);

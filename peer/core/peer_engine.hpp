@@ -122,16 +122,13 @@ class PeerEngine {
     void on_request(Neighbor& n, const wire::Request& request, TimePoint now);
     void on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now);
     void on_busy(Neighbor& n, const wire::Busy& busy, TimePoint now);
-    void on_bye(NeighborId id, const wire::Bye& bye, TimePoint now);
 
     // Disconnects a neighbour for bad input or by policy; sends Bye first.
     void drop(NeighborId id, Errc reason, const std::string& detail);
     void send(NeighborId to, wire::PeerMessage message);
-    void send_hello(NeighborId to);
     void send_buffer_map(NeighborId to, TimePoint now);
     void send_buffer_maps(TimePoint now);  // to every established neighbour
     void announce_have(ChunkSeq seq, std::optional<NeighborId> except);
-    void perform(std::vector<Action> actions);
 
     [[nodiscard]] bool decade() const noexcept { return config_.decade.enabled; }
     [[nodiscard]] bool have_window() const;

@@ -10,9 +10,7 @@ UploadPolicy::UploadPolicy(const EngineConfig& config, TimePoint now)
       burst_bytes_(config.upload_burst_bytes),
       // A DECADE peer's maps go out every token_refresh, a native peer's every T_bm.
       near_playhead_chunks_(config.chunks_in(config.due_soon) +
-                            config.chunks_in(config.decade.enabled ? config.decade.token_refresh
-                                                                   : config.buffer_map_interval) +
-                            1),
+                            config.chunks_in(config.full_map_interval()) + 1),
       busy_retry_max_ms_(config.busy_retry_max_ms),
       bucket_(rate_bytes_per_s_, burst_bytes_, now) {
     if (config.origin && !bucket_.unlimited()) {
