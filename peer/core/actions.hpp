@@ -51,7 +51,7 @@ struct PlayChunk {
 // fresh peer list and feed it back with on_peer_list().
 struct WantPeers {};
 
-// DECADE mode (issue 7, peer/core/decade_mode.cpp): one request to the home server
+// DECADE mode (peer/core/decade_fetcher.hpp): one request to the home server
 // (EngineConfig::decade.server) on one of its m connection slots. One op is a plain
 // Remote Get, several a batch (POST /v1/batch of remote_get ops). Each op fetches a
 // neighbour's object (remote_* and its range token) into our own locker; the reply's

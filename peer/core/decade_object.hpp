@@ -1,4 +1,4 @@
-// The bytes of a DECADE object in DECADE mode (issue 7): k consecutive signed chunks, each
+// The bytes of a DECADE object in DECADE mode: k consecutive signed chunks, each
 // as a frame of a 4-byte big-endian length and a serialized wire::Chunk (the same framing
 // as the peer wire). The chunks keep the source's signatures, so whoever fetches the
 // object verifies every chunk in it.

@@ -15,7 +15,7 @@ namespace p2pls::peer {
 
 using namespace std::chrono_literals;
 
-// DECADE mode (issue 7; DESIGN.md §4 "DECADE mode"; draft §4). Off by default.
+// DECADE mode (DESIGN.md §4 "DECADE mode"; draft §4). Off by default.
 struct DecadeConfig {
     bool enabled = false;
     std::string server;  // home server base URL (the tracker's nearest, or configured)
@@ -38,7 +38,7 @@ struct DecadeConfig {
     Duration cross_server_spread = 1500ms;
     // A copy from another server that took longer than fallback_margin, or a request
     // that timed out, says a server's uplink is congested: for this long only the early
-    // share copies across servers. Without it, k = 4 swarms collapsed (decade_mode.cpp).
+    // share copies across servers. Without it, k = 4 swarms collapsed (decade_fetcher.cpp).
     Duration cross_server_calm = 10s;
     std::uint32_t object_ttl_s = 120;  // TTL of what lands in our locker
     // Unix seconds at TimePoint{} (tokens carry wall-clock expiry; the core reads no clock):
