@@ -12,6 +12,7 @@
 #include "peer/core/handshake.hpp"
 
 namespace p2pls::peer {
+
 PeerEngine::PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now)
     : config_(std::move(config)),
       rng_(seed),
