@@ -1,5 +1,5 @@
-// Fair sharing of the server's egress cap among active lockers (DESIGN.md §3, issue 4
-// "Egress bandwidth cap shared fairly among active lockers").
+// Fair sharing of the server's egress cap among active lockers (DESIGN.md §3): an operator
+// caps what the server sends, and no one locker's readers may starve the others.
 //
 // One shared token bucket holds the cap. Each response asks for a grant of its body size;
 // grants go out while the bucket is not in debt, and a grant takes its whole size at once
