@@ -10,7 +10,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <deque>
 #include <map>
 #include <random>
 #include <sstream>
@@ -19,9 +18,11 @@
 #include "common/core/overloaded.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/net/endpoint.hpp"
-#include "common/net/framed_socket.hpp"
 #include "peer/core/peer_engine.hpp"
+#include "peer/core/peer_metrics.hpp"
+#include "peer/core/tracker_reply.hpp"
 #include "peer/net/decade_driver.hpp"
+#include "peer/net/neighbor_session.hpp"
 #include "tracker/curl/tracker_client.hpp"
 
 namespace p2pls::net {
@@ -46,39 +47,9 @@ std::string random_peer_id() {
     return os.str();
 }
 
-Errc to_errc(const boost::system::error_code& ec) {
-    if (ec.category() == p2pls_category()) {
-        return static_cast<Errc>(ec.value());
-    }
-    return Errc::io_error;
-}
-
 }  // namespace
 
-// One neighbour connection: a reader and a writer coroutine over a FramedSocket.
-struct Session {
-    using Item = std::variant<wire::PeerMessage, std::shared_ptr<const wire::Chunk>>;
-
-    Session(NeighborId id_in, tcp::socket socket)
-        : id(id_in), framed(std::move(socket)), wake(framed.socket().get_executor()) {
-        wake.expires_at(asio::steady_timer::time_point::max());
-    }
-
-    NeighborId id;
-    FramedSocket framed;
-    asio::steady_timer wake;  // cancelled to wake the writer, or armed to the head's due time
-    // FIFO of messages to write, each held until its due time (enqueue + send_delay).
-    struct Queued {
-        Item item;
-        std::chrono::steady_clock::time_point due{};
-    };
-    std::deque<Queued> queue;
-    std::size_t queued_bytes = 0;  // approximate, to bound what a non-reading peer costs
-    bool closing = false;          // flush the queue, then close
-    bool closed = false;
-};
-
-struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
+struct PeerNode::Impl : NeighborEvents, std::enable_shared_from_this<PeerNode::Impl> {
     Impl(asio::io_context& io_in, PeerNodeConfig config_in)
         : io(io_in), config(std::move(config_in)), acceptor(io_in), timer(io_in), ticker(io_in) {}
 
@@ -89,7 +60,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
     asio::steady_timer ticker;  // once a second: the report
     std::unique_ptr<peer::PeerEngine> engine;
     std::unique_ptr<tracker::TrackerClient> tracker;
-    std::map<NeighborId, std::shared_ptr<Session>> sessions;
+    std::map<NeighborId, std::shared_ptr<NeighborSession>> sessions;
     std::uint32_t next_id = 1;
     TimePoint started_at{};
     std::uint64_t closed_media_bytes_out = 0;
@@ -149,8 +120,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
                                      make_error_code(d.reason).message());
                     }
                     if (auto it = sessions.find(d.who); it != sessions.end()) {
-                        it->second->closing = true;
-                        it->second->wake.cancel();
+                        it->second->close_after_flush();
                     }
                 },
                 [&](peer::PlayChunk& p) {
@@ -290,26 +260,18 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
         pump();
     }
 
-    // A neighbour that stops reading must not make us buffer without bound.
-    static std::size_t item_bytes(const Session::Item& item) {
-        if (const auto* chunk = std::get_if<std::shared_ptr<const wire::Chunk>>(&item)) {
-            return (*chunk)->payload().size() + 64;
-        }
-        return std::get<wire::PeerMessage>(item).ByteSizeLong() + 4;
-    }
-
-    void enqueue(NeighborId to, Session::Item item) {
+    void enqueue(NeighborId to, NeighborSession::Item item) {
         const auto it = sessions.find(to);
-        if (it == sessions.end() || it->second->closed) {
+        if (it == sessions.end() || it->second->closed()) {
             return;
         }
-        const std::shared_ptr<Session> s = it->second;
-        s->queued_bytes += item_bytes(item);
-        if (s->queued_bytes > config.max_queued_bytes && !s->closing) {
-            spdlog::info("neighbour {}: closed: not reading (over {} bytes queued)", s->id.value(),
-                         config.max_queued_bytes);
+        const std::shared_ptr<NeighborSession> s = it->second;
+        if (!s->push(std::move(item), std::chrono::steady_clock::now() + config.send_delay,
+                     config.max_queued_bytes)) {
+            spdlog::info("neighbour {}: closed: not reading (over {} bytes queued)",
+                         s->id().value(), config.max_queued_bytes);
             if (engine) {
-                asio::post(io, [self = shared_from_this(), id = s->id] {
+                asio::post(io, [self = shared_from_this(), id = s->id()] {
                     if (self->engine) {
                         self->engine->on_neighbor_lost(id, Errc::timeout, clock_now());
                         self->pump();
@@ -317,12 +279,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
                 });
             }
             close(s);
-            return;
         }
-        // Due times only grow (one delay for all), so the FIFO is also ordered by due time.
-        s->queue.push_back(
-            Session::Queued{std::move(item), std::chrono::steady_clock::now() + config.send_delay});
-        s->wake.cancel();
     }
 
     void arm_timer() {
@@ -343,14 +300,13 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
 
     // --- connections -------------------------------------------------------------------
 
-    std::shared_ptr<Session> add_session(tcp::socket socket) {
+    std::shared_ptr<NeighborSession> add_session(tcp::socket socket) {
         const NeighborId id{next_id++};
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        auto s = std::make_shared<Session>(id, std::move(socket));
+        auto s = std::make_shared<NeighborSession>(id, std::move(socket));
         sessions.emplace(id, s);
-        asio::co_spawn(io, reader(s), asio::detached);
-        asio::co_spawn(io, writer(s), asio::detached);
+        s->start(shared_from_this());
         return s;
     }
 
@@ -368,7 +324,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
                 continue;  // not ready (no channel key yet) or leaving: the socket closes
             }
             auto s = add_session(std::move(socket));
-            engine->on_neighbor_connected(s->id, "", false, clock_now());
+            engine->on_neighbor_connected(s->id(), "", false, clock_now());
             pump();
         }
     }
@@ -407,88 +363,39 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
             co_return;
         }
         auto s = add_session(std::move(socket));
-        engine->on_neighbor_connected(s->id, endpoint, true, clock_now());
+        engine->on_neighbor_connected(s->id(), endpoint, true, clock_now());
         pump();
     }
 
-    asio::awaitable<void> reader(std::shared_ptr<Session> s) {
-        auto self = shared_from_this();
-        for (;;) {
-            auto message = co_await s->framed.read();
-            if (s->closed || s->closing) {
-                co_return;
-            }
-            if (!message) {
-                const auto& ec = message.error();
-                if (ec.category() == p2pls_category()) {
-                    spdlog::info("neighbour {}: closed: {}", s->id.value(), ec.message());
-                } else {
-                    spdlog::debug("neighbour {}: connection ended: {}", s->id.value(),
-                                  ec.message());
-                }
-                if (engine) {
-                    engine->on_neighbor_lost(s->id, to_errc(ec), clock_now());
-                }
-                close(s);
-                pump();
-                co_return;
-            }
-            if (engine) {
-                engine->on_message(s->id, *message, clock_now());
-                pump();
-            }
+    // --- NeighborEvents ----------------------------------------------------------------
+
+    void on_session_message(NeighborId id, const wire::PeerMessage& message) override {
+        if (engine) {
+            engine->on_message(id, message, clock_now());
+            pump();
         }
     }
 
-    asio::awaitable<void> writer(std::shared_ptr<Session> s) {
-        auto self = shared_from_this();
-        while (!s->closed) {
-            if (s->queue.empty()) {
-                if (s->closing) {
-                    break;
-                }
-                s->wake.expires_at(asio::steady_timer::time_point::max());
-                co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
-                continue;
-            }
-            // User-space link delay: hold the head until its due time.
-            // A stopping node flushes at once so that stop() stays bounded whatever the delay.
-            if (!stopping && s->queue.front().due > std::chrono::steady_clock::now()) {
-                s->wake.expires_at(s->queue.front().due);
-                co_await s->wake.async_wait(asio::as_tuple(asio::use_awaitable));
-                continue;
-            }
-            Session::Item item = std::move(s->queue.front().item);
-            s->queue.pop_front();
-            s->queued_bytes -= std::min(s->queued_bytes, item_bytes(item));
-            boost::system::error_code ec;
-            if (auto* chunk = std::get_if<std::shared_ptr<const wire::Chunk>>(&item)) {
-                wire::PeerMessage m;
-                *m.mutable_chunk() = **chunk;
-                ec = co_await s->framed.write(m);
-            } else {
-                ec = co_await s->framed.write(std::get<wire::PeerMessage>(item));
-            }
-            if (ec) {
-                if (!s->closing && engine) {
-                    engine->on_neighbor_lost(s->id, Errc::io_error, clock_now());
-                }
-                break;
-            }
+    void on_session_lost(NeighborId id, Errc reason) override {
+        if (engine) {
+            engine->on_neighbor_lost(id, reason, clock_now());
         }
+    }
+
+    void on_session_ended(const std::shared_ptr<NeighborSession>& s) override {
         close(s);
         pump();
     }
 
-    void close(const std::shared_ptr<Session>& s) {
-        if (s->closed) {
+    [[nodiscard]] bool flush_now() const override { return stopping; }
+
+    void close(const std::shared_ptr<NeighborSession>& s) {
+        if (s->closed()) {
             return;
         }
-        s->closed = true;
-        closed_media_bytes_out += s->framed.counters().media_bytes_out;
-        s->framed.close();
-        s->wake.cancel();
-        sessions.erase(s->id);
+        closed_media_bytes_out += s->media_bytes_out();
+        s->close();
+        sessions.erase(s->id());
     }
 
     // --- tracker -------------------------------------------------------------------------
@@ -559,18 +466,8 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
                 return;
             }
         }
-        std::vector<peer::PeerCandidate> list;
-        for (const auto& p : reply.peers()) {
-            list.push_back({PeerId{p.peer_id()}, p.endpoint(), false});
-        }
-        if (!reply.source().endpoint().empty() && !config.engine.origin) {
-            list.push_back({PeerId{reply.source().peer_id()}, reply.source().endpoint(), true});
-        }
-        std::optional<ChunkSeq> live_edge;
-        if (reply.channel().live_edge() > 0) {
-            live_edge = ChunkSeq{reply.channel().live_edge()};
-        }
-        engine->on_peer_list(list, live_edge, now);
+        const peer::TrackerView view = peer::read_tracker_reply(reply, config.engine.origin);
+        engine->on_peer_list(view.candidates, view.live_edge, now);
         pump();
     }
 
@@ -589,7 +486,7 @@ struct PeerNode::Impl : std::enable_shared_from_this<PeerNode::Impl> {
         }
         std::uint64_t media_out = closed_media_bytes_out;
         for (const auto& [id, s] : sessions) {
-            media_out += s->framed.counters().media_bytes_out;
+            media_out += s->media_bytes_out();
         }
         r.set_socket_media_bytes_sent(media_out);
         r.set_decade_unavailable(decade_unavailable);
@@ -625,8 +522,7 @@ PeerNode::~PeerNode() {
     impl_->timer.cancel();
     impl_->ticker.cancel();
     for (auto& [id, s] : impl_->sessions) {
-        s->framed.close();
-        s->wake.cancel();
+        s->abort_io();
     }
 }
 
@@ -770,27 +666,7 @@ std::string PeerNode::stats_json() const {
 }
 
 std::string PeerNode::metrics_text() const {
-    const report::QoeReport r = report();
-    std::ostringstream os;
-    const auto line = [&](const char* name, const char* type, double value) {
-        os << "# TYPE p2pls_peer_" << name << ' ' << type << '\n'
-           << "p2pls_peer_" << name << ' ' << value << '\n';
-    };
-    line("startup_delay_seconds", "gauge", r.startup_delay_s());
-    line("chunks_due_total", "counter", static_cast<double>(r.chunks_due()));
-    line("chunks_missed_total", "counter", static_cast<double>(r.chunks_missed()));
-    line("freezes_total", "counter", r.freezes());
-    line("stalled_seconds_total", "counter", r.stalled_s());
-    line("upload_media_bytes_total", "counter", static_cast<double>(r.upload_media_bytes()));
-    line("upload_control_bytes_total", "counter", static_cast<double>(r.upload_control_bytes()));
-    line("download_media_bytes_total", "counter", static_cast<double>(r.download_media_bytes()));
-    line("download_control_bytes_total", "counter",
-         static_cast<double>(r.download_control_bytes()));
-    line("bytes_from_source_total", "counter", static_cast<double>(r.bytes_from_source()));
-    line("bytes_from_peers_total", "counter", static_cast<double>(r.bytes_from_peers()));
-    line("chunks_rejected_total", "counter", static_cast<double>(r.chunks_rejected()));
-    line("neighbors", "gauge", r.neighbors());
-    return os.str();
+    return peer::render_peer_metrics(report());
 }
 
 }  // namespace p2pls::net
