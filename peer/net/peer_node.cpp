@@ -22,6 +22,7 @@
 #include "peer/core/peer_metrics.hpp"
 #include "peer/core/tracker_reply.hpp"
 #include "peer/net/decade_driver.hpp"
+#include "peer/net/decade_setup.hpp"
 #include "peer/net/neighbor_session.hpp"
 #include "tracker/curl/tracker_client.hpp"
 
@@ -31,10 +32,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-
-// A DECADE peer gives up on storage and plays natively after this many failed locker
-// registrations (2 s apart), or this many tracker replies that name no DECADE server.
-constexpr int kDecadeSetupFailuresBeforeNative = 3;
 
 TimePoint clock_now() {
     return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
@@ -49,9 +46,16 @@ std::string random_peer_id() {
 
 }  // namespace
 
-struct PeerNode::Impl : NeighborEvents, std::enable_shared_from_this<PeerNode::Impl> {
+struct PeerNode::Impl : NeighborEvents,
+                        DecadeSetupEvents,
+                        std::enable_shared_from_this<PeerNode::Impl> {
     Impl(asio::io_context& io_in, PeerNodeConfig config_in)
-        : io(io_in), config(std::move(config_in)), acceptor(io_in), timer(io_in), ticker(io_in) {}
+        : io(io_in),
+          config(std::move(config_in)),
+          acceptor(io_in),
+          timer(io_in),
+          ticker(io_in),
+          decade(io_in, config) {}
 
     asio::io_context& io;
     PeerNodeConfig config;
@@ -66,18 +70,16 @@ struct PeerNode::Impl : NeighborEvents, std::enable_shared_from_this<PeerNode::I
     std::uint64_t closed_media_bytes_out = 0;
     std::vector<peer::PeerCandidate> bootstrap;
     bool stopping = false;
-    // DECADE mode: the driver, and the tracker reply that came before the locker was ready.
-    std::unique_ptr<DecadeDriver> decade;
-    bool decade_preparing = false;
-    int decade_setup_failures = 0;   // failed registrations, or replies naming no server
+    // DECADE mode: the home server, the locker and the fallback to native play.
+    DecadeSetup decade;
     std::string decade_unavailable;  // why a DECADE peer plays natively; empty while it need not
-    std::optional<tracker_api::AnnounceResponse> decade_pending_reply;
 
     // --- engine plumbing ---------------------------------------------------------------
 
     void create_engine(TimePoint now) {
-        if (config.engine.decade.enabled && !decade_ready()) {
-            prepare_decade();  // creates the engine once home server and locker are known
+        if (config.engine.decade.enabled && !decade.ready()) {
+            decade.prepare(
+                shared_from_this());  // creates the engine once home server and locker are known
             return;
         }
         if (config.engine.decade.enabled) {
@@ -143,71 +145,20 @@ struct PeerNode::Impl : NeighborEvents, std::enable_shared_from_this<PeerNode::I
             action);
     }
 
-    // --- DECADE mode (decade_driver.hpp) -------------------------------------------------
+    // --- DecadeSetupEvents ---------------------------------------------------------------
 
-    [[nodiscard]] bool decade_ready() const {
-        return !config.engine.decade.server.empty() && !config.engine.decade.locker.empty();
-    }
-
-    void prepare_decade() {
-        if (!decade) {
-            decade::ClientConfig cc;
-            cc.slots_per_server = std::max<std::size_t>(config.engine.decade.slots, 1);
-            cc.local_address = config.decade_local_address;
-            cc.client_id = config.engine.peer_id.value();
-            cc.max_ops_per_batch = config.engine.decade.max_ops_per_batch;
-            decade = std::make_unique<DecadeDriver>(io, cc);
-        }
-        if (decade_preparing || config.engine.decade.server.empty()) {
-            return;  // registering already, or waiting for the tracker to name a server
-        }
-        decade_preparing = true;
-        asio::co_spawn(io, register_locker(), asio::detached);
-    }
-
-    asio::awaitable<void> register_locker() {
-        auto self = shared_from_this();
-        if (config.engine.decade.locker.empty()) {
-            const std::string server = config.engine.decade.server;
-            auto reg = co_await decade->register_locker(server, config.decade_operator_key);
-            if (stopping) {
-                co_return;
-            }
-            if (!reg.locker) {
-                decade_preparing = false;
-                if (++decade_setup_failures >= kDecadeSetupFailuresBeforeNative) {
-                    play_natively("DECADE server " + server + " refused or did not answer " +
-                                  std::to_string(decade_setup_failures) +
-                                  " locker registrations (last: " + reg.refusal + ")");
-                    co_return;
-                }
-                spdlog::warn("DECADE server {}: cannot register a locker: {}; retrying", server,
-                             reg.refusal);
-                // A busy server says when to come back; otherwise a short pause.
-                asio::steady_timer wait(
-                    io, std::max<std::chrono::seconds>(reg.retry_after, std::chrono::seconds(2)));
-                co_await wait.async_wait(asio::use_awaitable);
-                if (!stopping && !engine) {
-                    prepare_decade();
-                }
-                co_return;
-            }
-            const RegisteredLocker& locker = *reg.locker;
-            config.engine.decade.locker = locker.id;
-            config.engine.decade.secret = locker.secret;
-            spdlog::info("DECADE: locker {} on {}", locker.id, server);
-        }
-        decade_preparing = false;
-        start_with_pending_reply();
-    }
+    [[nodiscard]] bool setup_cancelled() const override { return stopping; }
+    [[nodiscard]] bool engine_running() const override { return engine != nullptr; }
+    void on_decade_ready() override { start_with_pending_reply(); }
+    void on_decade_unavailable(const std::string& why) override { play_natively(why); }
 
     // Creates the engine and hands it the tracker reply that came before it could exist.
     void start_with_pending_reply() {
         create_engine(clock_now());
-        if (engine && decade_pending_reply) {
-            auto reply = std::move(*decade_pending_reply);
-            decade_pending_reply.reset();
-            on_tracker_reply(reply);
+        if (engine) {
+            if (auto reply = decade.take_pending_reply()) {
+                on_tracker_reply(*reply);
+            }
         }
     }
 
@@ -239,7 +190,7 @@ struct PeerNode::Impl : NeighborEvents, std::enable_shared_from_this<PeerNode::I
         auto self = shared_from_this();
         const std::uint64_t id = f.id;
         const std::string home = config.engine.decade.server;
-        peer::DecadeResult r = co_await decade->fetch(home, std::move(f));
+        peer::DecadeResult r = co_await decade.driver()->fetch(home, std::move(f));
         if (!engine || stopping) {
             co_return;
         }
@@ -252,7 +203,7 @@ struct PeerNode::Impl : NeighborEvents, std::enable_shared_from_this<PeerNode::I
         const std::uint64_t id = p.id;
         const std::string home = config.engine.decade.server;
         const std::string locker = config.engine.decade.locker;
-        peer::DecadeResult r = co_await decade->put(home, locker, std::move(p));
+        peer::DecadeResult r = co_await decade.driver()->put(home, locker, std::move(p));
         if (!engine || stopping) {
             co_return;
         }
@@ -435,10 +386,8 @@ struct PeerNode::Impl : NeighborEvents, std::enable_shared_from_this<PeerNode::I
             return;
         }
         const TimePoint now = clock_now();
-        if (!engine && config.engine.decade.enabled && config.engine.decade.server.empty() &&
-            !reply.decade_server().url().empty()) {
-            config.engine.decade.server = reply.decade_server().url();
-            spdlog::info("DECADE: home server {} (from the tracker)", config.engine.decade.server);
+        if (!engine) {
+            decade.adopt_home_server(reply);
         }
         if (!engine) {
             if (config.key_from_tracker && !config.engine.origin) {
@@ -455,13 +404,9 @@ struct PeerNode::Impl : NeighborEvents, std::enable_shared_from_this<PeerNode::I
             }
             create_engine(now);
             if (!engine) {
-                decade_pending_reply = reply;  // DECADE: the locker is not ready yet
-                if (config.engine.decade.server.empty() &&
-                    ++decade_setup_failures >= kDecadeSetupFailuresBeforeNative) {
-                    // Nobody names a home server (no --decade-server, and the tracker
-                    // knows none): there is no storage to wait for.
-                    play_natively("the tracker named no DECADE server in " +
-                                  std::to_string(decade_setup_failures) + " replies");
+                // DECADE: the locker is not ready yet.
+                if (const std::string why = decade.hold_reply(reply); !why.empty()) {
+                    play_natively(why);
                 }
                 return;
             }
@@ -602,8 +547,8 @@ void PeerNode::stop(std::function<void()> done) {
         self->pump();
     }
     self->stopping = true;
-    if (self->decade) {
-        self->decade->cancel_all();  // DECADE calls in flight complete at once
+    if (auto* driver = self->decade.driver()) {
+        driver->cancel_all();  // DECADE calls in flight complete at once
     }
     boost::system::error_code ignored;
     self->acceptor.close(ignored);
