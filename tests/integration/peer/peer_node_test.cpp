@@ -4,6 +4,7 @@
 // the viewer keeps playing and keeps its good neighbour.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -15,6 +16,7 @@
 #include "common/core/chunk_bitmap.hpp"
 #include "common/core/peer_codec.hpp"
 #include "peer/net/peer_node.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/wire_client.hpp"
 
 // PEER_DEBUG=1 shows the nodes' debug log.
@@ -83,12 +85,16 @@ class PeerNodeTest : public ::testing::Test {
     }
 
     void TearDown() override {
-        on_io([this] {
+        // stop() calls back once the node's writers have flushed their Byes and its
+        // sockets are closed: only then may the io_context stop.
+        std::atomic<int> stopped{0};
+        on_io([this, &stopped] {
             publisher_.cancel();
-            viewer_->stop();
-            origin_->stop();
+            viewer_->stop([&stopped] { ++stopped; });
+            origin_->stop([&stopped] { ++stopped; });
         });
-        std::this_thread::sleep_for(100ms);  // let the Byes go out (not an assertion)
+        EXPECT_TRUE(testing::wait_until([&stopped] { return stopped.load() == 2; }, 5s))
+            << "a node did not finish stopping";
         work_.reset();
         io_.stop();
         thread_.join();
