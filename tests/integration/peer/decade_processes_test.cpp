@@ -4,6 +4,7 @@
 // once however many lockers hold it. A second run kills one server mid-stream: its peers
 // fall back to native fetching and keep playing.
 #include <curl/curl.h>
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "p2pls/report.pb.h"
+#include "p2pls/tracker.pb.h"
 #include "tests/integration/peer/last_report.hpp"
 #include "tests/support/child_process.hpp"
 
@@ -32,6 +34,7 @@ using testing::ChildOptions;
 using testing::ChildProcess;
 using testing::last_report;
 using testing::ServerProcess;
+using testing::wait_until;
 
 std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
     static_cast<std::string*>(out)->append(data, size * n);
@@ -131,7 +134,25 @@ class DecadeSwarm {
                                    "--bitrate", "500", "--mode", "decade", "--decade-server",
                                    server_urls[0], "--decade-local-address", "127.0.0.2"}))
             << "source did not start";
-        std::this_thread::sleep_for(3s);  // a few chunks exist before the crowd (not an assertion)
+        // The crowd comes once a few chunks exist: the tracker has heard the source's edge.
+        ASSERT_TRUE(wait_until([this] { return tracker_live_edge() >= 3; }, 30s))
+            << "the source published no chunks";
+    }
+
+    // The channel's live edge as the tracker lists it; 0 while unknown.
+    [[nodiscard]] std::uint64_t tracker_live_edge() const {
+        tracker_api::ChannelList list;
+        if (!google::protobuf::util::JsonStringToMessage(http_get(tracker_url + "/v1/channels"),
+                                                         &list)
+                 .ok()) {
+            return 0;
+        }
+        for (const auto& c : list.channels()) {
+            if (c.name() == "dtest") {
+                return c.live_edge();
+            }
+        }
+        return 0;
     }
 
     // Peer i uses server i % 2, named with --decade-server; when `tracker_assigns`, every
@@ -236,7 +257,19 @@ TEST(DecadeProcesses, ServerKilledMidStreamPeersFallBackAndKeepPlaying) {
     }
     constexpr int kPeers = 6;
     swarm.add_peers(kPeers, 30);
-    std::this_thread::sleep_for(12s);  // mid-stream (not an assertion)
+    // Mid-stream: every peer has played a few chunks before its server goes.
+    ASSERT_TRUE(wait_until(
+        [&swarm] {
+            for (int i = 0; i < kPeers; ++i) {
+                const auto r = last_report(swarm.report_path(i));
+                if (!r || r->chunks_due() - r->chunks_missed() < 8) {
+                    return false;
+                }
+            }
+            return true;
+        },
+        40s))
+        << "the peers did not get going";
     swarm.servers[1].stop(SIGTERM, 1s);
     for (auto& p : swarm.peers) {
         const auto code = p.wait(70s);
