@@ -31,6 +31,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/core/http_path.hpp"
 #include "common/http/response_body.hpp"
 
 namespace p2pls::http {
@@ -143,15 +144,5 @@ Response make_json_response(const Request& request, Status status, std::string j
 // {"error": <code>, "detail": <detail>} (http_api::ErrorBody) with the given status.
 Response make_error_response(const Request& request, Status status, std::string_view error,
                              std::string_view detail);
-
-// --- reading requests ---------------------------------------------------------------
-
-// "/v1/channels/news/announce?x=1" -> {"v1", "channels", "news", "announce"}.
-// Empty segments are dropped; percent-escapes are left as they are.
-std::vector<std::string_view> path_segments(std::string_view target);
-// The query string without '?', or empty.
-std::string_view query_string(std::string_view target);
-// The value of `key` in a query string ("a=1&b=2"), undecoded; nullopt when absent.
-std::optional<std::string_view> query_param(std::string_view query, std::string_view key);
 
 }  // namespace p2pls::http

@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "common/core/http_path.hpp"
 #include "common/core/proto_json.hpp"
 #include "decade-module/core/object_name.hpp"
 #include "decade-module/core/requests.hpp"
@@ -14,25 +15,6 @@ namespace p2pls::decade_server {
 namespace {
 
 constexpr std::string_view kMetricsType = "text/plain; version=0.0.4";
-
-// "/v1/lockers/a/status?x=1" -> {"v1", "lockers", "a", "status"}; empty segments dropped,
-// percent-escapes left as they are.
-std::vector<std::string_view> path_segments(std::string_view target) {
-    std::vector<std::string_view> out;
-    target = target.substr(0, target.find('?'));
-    while (!target.empty()) {
-        const auto slash = target.find('/');
-        const auto segment = target.substr(0, slash);
-        if (!segment.empty()) {
-            out.push_back(segment);
-        }
-        if (slash == std::string_view::npos) {
-            break;
-        }
-        target.remove_prefix(slash + 1);
-    }
-    return out;
-}
 
 std::string_view bearer(std::string_view authorization) {
     constexpr std::string_view kPrefix = "Bearer ";
@@ -191,7 +173,7 @@ ApiResponse error_response(const HttpError& error) {
 
 ApiStep handle_request(ServerCore& core, const ApiConfig& config, ApiRequest request,
                        UnixSeconds now) {
-    const auto path = path_segments(request.target);
+    const auto path = http::path_segments(request.target);
     const std::string_view method = request.method;
     std::string client_id(request.client);
     if (client_id.empty() || client_id.size() > decade::kMaxGranteeBytes) {
