@@ -81,6 +81,9 @@ enum class HttpErrc : std::uint8_t {
     quota_exceeded,      // the locker's byte or object quota would be exceeded
     server_full,         // the server's storage capacity is used up
     store_failed,        // the store could not keep the bytes or the record
+    // The store could not read or write now (descriptors exhausted, an I/O error): the
+    // object is kept, and the asker retries after Retry-After (503).
+    store_unavailable,
     // --- clients (no HTTP status: the answer never came or made no sense) ---
     transport,  // the service was unreachable
     bad_reply,  // the service's answer is not the message it should be
@@ -152,6 +155,7 @@ inline constexpr std::array kHttpErrors = {
     HttpErrorEntry{HttpErrc::quota_exceeded, 507, "quota_exceeded"},
     HttpErrorEntry{HttpErrc::server_full, 507, "server_full"},
     HttpErrorEntry{HttpErrc::store_failed, 500, "store_failed"},
+    HttpErrorEntry{HttpErrc::store_unavailable, 503, "store_unavailable"},
     HttpErrorEntry{HttpErrc::transport, 0, "transport"},
     HttpErrorEntry{HttpErrc::bad_reply, 0, "bad_reply"},
 };

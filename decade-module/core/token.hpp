@@ -37,7 +37,7 @@ inline constexpr std::size_t kSecretBytes = 32;
 inline constexpr std::size_t kMacBytes = 32;
 inline constexpr std::size_t kMaxLockerBytes = 64;   // locker id length cap
 inline constexpr std::size_t kMaxPrefixBytes = 64;   // object-name prefix length cap
-inline constexpr std::size_t kMaxGranteeBytes = 64;  // grantee (client id) length cap
+inline constexpr std::size_t kMaxGranteeBytes = 64;  // grantee (client address) length cap
 // A token longer than this (in characters) is refused before decoding.
 inline constexpr std::size_t kMaxTokenChars = 512;
 // Default allowance for clock skew between the minting host and the server.
@@ -66,7 +66,12 @@ struct TokenClaims {
     UnixSeconds expiry_s = 0;       // valid while now < expiry_s (+ skew)
     std::uint64_t byte_budget = 0;  // bytes this token may move in total; 0 = unlimited
     std::uint64_t token_id = 0;     // chosen by the minter; keys stats and budgets
-    std::string grantee;            // empty = anyone holding it; else this client id only
+    // Empty: anyone holding the token may use it (a bearer capability, like the range
+    // tokens peers advertise to all their neighbours). Else the one client address that
+    // may: the IP address the server itself sees the request come from (canonical text,
+    // "192.0.2.7" or "2001:db8::7"), or that a proxy the server trusts names. Never
+    // something the caller says about itself, so a stolen token is useless elsewhere.
+    std::string grantee;
 
     friend bool operator==(const TokenClaims&, const TokenClaims&) = default;
 };
@@ -86,7 +91,9 @@ struct TokenRequest {
     std::string_view object_name;   // empty for status
     std::uint64_t bytes = 0;        // bytes this access moves
     std::uint64_t budget_used = 0;  // bytes already moved under this token id
-    std::string_view client_id;     // who asks (for grantee-bound tokens)
+    // Who asks, as the server established it (its peer's address, or a trusted proxy's
+    // word): compared byte for byte with a grantee-bound token's grantee.
+    std::string_view client_id;
 };
 
 // A locker secret with its HMAC-SHA256 key schedule computed once, so that each

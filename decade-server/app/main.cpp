@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
@@ -58,10 +59,16 @@ std::optional<decade::LockerSecret> secret_from_hex(std::string_view hex) {
     return secret;
 }
 
+// Reads a secret (a locker secret, the operator key); says so when others may read it too.
 std::string read_text(const std::string& path, std::string_view what) {
     std::ifstream in(path);
     if (!in) {
         fail("cannot read " + std::string(what) + " " + path);
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+        spdlog::warn("{} {} is readable by others (mode {:o}); a secret file should be 0600", what,
+                     path, st.st_mode & 0777);
     }
     std::ostringstream s;
     s << in.rdbuf();
@@ -214,6 +221,7 @@ int main(int argc, char** argv) {
     bool allow_any_peer = false;
     std::vector<std::string> peer_servers;
     std::vector<std::string> public_urls;
+    std::vector<std::string> trusted_proxies;
     std::uint64_t egress_bps = 0;
     std::size_t slots = 4;
     std::size_t max_connections = 1024;
@@ -264,6 +272,10 @@ int main(int argc, char** argv) {
                    "URL under which clients reach this server (Remote Get naming it links "
                    "instead of copying); the listen address is always one; repeatable");
     app.add_option("--local-address", local_address, "source address for server-to-server fetches");
+    app.add_option("--trusted-proxy", trusted_proxies,
+                   "IP address of a reverse proxy whose X-Decade-Client header names the real "
+                   "client (grantee-bound tokens then bind to that address); from anyone else "
+                   "the header is ignored; repeatable");
     app.add_option("--default-ttl", config.default_ttl_s, "TTL of puts that name none, seconds")
         ->capture_default_str();
     app.add_option("--max-ttl", config.max_ttl_s, "largest TTL a put may ask, seconds")
@@ -312,7 +324,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{10} * 365 * 24 * 3600));
     token_cmd->add_option("--budget", claims.byte_budget, "byte budget (0 = unlimited)");
     token_cmd->add_option("--id", claims.token_id, "token id (default: random)");
-    token_cmd->add_option("--grantee", claims.grantee, "only this client id may use it");
+    token_cmd->add_option("--grantee", claims.grantee,
+                          "only a client at this IP address (as the server sees it, or as a "
+                          "--trusted-proxy names it) may use the token");
     token_cmd->add_flag("--show", show, "print the claims as JSON on stderr");
 
     try {
@@ -326,6 +340,14 @@ int main(int argc, char** argv) {
     if (*token_cmd) {
         if (secret_file.empty() == secret_hex.empty()) {
             fail("token: give exactly one of --secret-file and --secret");
+        }
+        if (!claims.grantee.empty()) {
+            // The server compares the canonical text of the address it sees.
+            const auto address = canonical_address(claims.grantee);
+            if (!address) {
+                fail("token: --grantee must be an IP address, got \"" + claims.grantee + "\"");
+            }
+            claims.grantee = *address;
         }
         return run_token(secret_file, secret_hex, claims, ops, ttl_s, show);
     }
@@ -356,6 +378,13 @@ int main(int argc, char** argv) {
         }
     }
     const auto endpoint = parse_listen(listen);
+    for (auto& proxy : trusted_proxies) {
+        const auto address = canonical_address(proxy);
+        if (!address) {
+            fail("--trusted-proxy must be an IP address, got \"" + proxy + "\"");
+        }
+        proxy = *address;
+    }
 
     std::unique_ptr<BlobStore> store;
     RecoveredState recovered;
@@ -410,6 +439,10 @@ int main(int argc, char** argv) {
         spdlog::warn("store: dropped {} corrupt or stray entries on load",
                      recovered.dropped_corrupt);
     }
+    if (recovered.unreadable > 0) {
+        spdlog::warn("store: {} files could not be read on load; kept for the next start",
+                     recovered.unreadable);
+    }
     service.emplace(io, *core,
                     ServiceOptions{.operator_key = operator_key,
                                    .dev_open = dev_open,
@@ -417,7 +450,8 @@ int main(int argc, char** argv) {
                                    .fetch_timeout = std::chrono::milliseconds(fetch_timeout_ms),
                                    .max_batch_ops = 256,
                                    .sweep_every = std::chrono::seconds(1),
-                                   .local_address = local_address});
+                                   .local_address = local_address,
+                                   .trusted_proxies = trusted_proxies});
     service->attach(&*server);
     if (!region.empty()) {
         core->metrics().gauge("decade_info", "Server information", {{"region", region}}).set(1);

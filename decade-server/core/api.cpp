@@ -10,6 +10,7 @@
 #include "decade-module/core/object_name.hpp"
 #include "decade-module/core/requests.hpp"
 #include "decade-server/core/api_internal.hpp"
+#include "decade-server/core/client_address.hpp"
 
 namespace p2pls::decade_server {
 namespace {
@@ -166,6 +167,7 @@ ApiResponse handle_register(ServerCore& core, const ApiConfig& config, const Api
 ApiResponse error_response(const HttpError& error) {
     ApiResponse out;
     out.status = error.status;
+    out.retry_after_s = error.retry_after_s;
     out.content_type = "application/json";
     out.body = error_json(error);
     return out;
@@ -175,10 +177,11 @@ ApiStep handle_request(ServerCore& core, const ApiConfig& config, ApiRequest req
                        UnixSeconds now) {
     const auto path = http::path_segments(request.target);
     const std::string_view method = request.method;
-    std::string client_id(request.client);
-    if (client_id.empty() || client_id.size() > decade::kMaxGranteeBytes) {
-        client_id = std::string(request.remote_address);
+    auto client = client_address(request.remote_address, request.client, config.trusted_proxies);
+    if (!client) {
+        return error_response(client.error());
     }
+    std::string client_id = std::move(*client);
     const Caller caller{bearer(request.authorization), client_id};
 
     if (path.size() == 1 && path[0] == "metrics") {

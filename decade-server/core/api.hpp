@@ -13,7 +13,8 @@
 //   POST   /v1/lockers                      register a locker (operator key or dev-open)
 //   GET    /metrics                         Prometheus text
 // Errors are JSON http_api::ErrorBody (common/core/http_error.hpp); no error carries
-// object bytes.
+// object bytes. A store that cannot read or write now answers 503 store_unavailable with
+// a Retry-After, and the object stays.
 //
 // Effects. A request either completes here (an ApiResponse) or needs another server: then
 // handle_request returns a FetchAndResume — GET `fetch.url` with `fetch.token` as bearer,
@@ -43,6 +44,9 @@ struct ApiConfig {
     std::size_t max_batch_ops = 256;
     std::size_t max_batch_remote_gets = 16;                // they wait on other servers
     std::uint64_t max_batch_response_bytes = 64ULL << 20;  // object bytes in one answer
+    // Canonical IP addresses whose X-Decade-Client header names the real client
+    // (core/client_address.hpp); from anyone else the header is ignored.
+    std::vector<std::string> trusted_proxies;
     // Fills a buffer with fresh random bytes (a registered locker's id and secret). The
     // adapter passes a CSPRNG; tests a seeded generator. Registration answers 500 without.
     std::function<void(unsigned char* out, std::size_t size)> random_bytes;
@@ -59,8 +63,8 @@ struct ApiRequest {
     std::string_view content_type;    // Content-Type (protobuf or JSON bodies)
     std::string_view accept;          // Accept (protobuf status answers)
     std::string_view ttl;             // X-Decade-TTL
-    std::string_view client;          // X-Decade-Client
-    std::string_view remote_address;  // the asker's IP address as the transport saw it
+    std::string_view client;          // X-Decade-Client (counts from trusted proxies only)
+    std::string_view remote_address;  // the connection's peer address, canonical text
 };
 
 // Object bytes answered for `locker`, to pass through the egress cap (weighted by the
@@ -76,6 +80,7 @@ struct ApiResponse {
     std::string body;
     Blob shared_body;                  // object bytes shared with the store (body is then empty)
     std::vector<EgressCharge> egress;  // in order
+    std::uint32_t retry_after_s = 0;   // sent as Retry-After when not 0 (with a 503)
 };
 
 // What a request waiting on another server keeps (defined in api.cpp).

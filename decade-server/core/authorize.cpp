@@ -72,4 +72,14 @@ void ServerCore::account(Locker& locker, const decade::TokenClaims& claims, std:
     it->second.expiry_s = claims.expiry_s;
 }
 
+std::uint64_t ServerCore::budget_left(const Locker& locker,
+                                      const decade::TokenClaims& claims) const {
+    if (claims.byte_budget == 0) {
+        return kNoByteLimit;
+    }
+    const auto use = locker.tokens.find(claims.token_id);
+    const std::uint64_t used = use == locker.tokens.end() ? 0 : use->second.bytes;
+    return used >= claims.byte_budget ? 0 : claims.byte_budget - used;
+}
+
 }  // namespace p2pls::decade_server

@@ -20,17 +20,19 @@ void fill(decade_api::OperationResult& out, const OpResult& r) {
     }
 }
 
-// Adds one op's result to the answer, within the response's byte cap.
-void record(const ApiConfig& config, BatchProgress& batch, OpResult r) {
+// Object bytes the answer may still carry. Bounded memory per response: the core refuses
+// an object that does not fit with 413 before it reads or charges anything, and the caller
+// asks again for the rest.
+std::uint64_t room(const ApiConfig& config, const BatchProgress& batch) {
+    return config.max_batch_response_bytes -
+           std::min(batch.response_bytes, config.max_batch_response_bytes);
+}
+
+// Adds one op's result to the answer.
+void record(BatchProgress& batch, const OpResult& r) {
     if (r.ok() && r.data) {
-        if (batch.response_bytes + r.data->size() > config.max_batch_response_bytes) {
-            // Bounded memory per response: the rest are refused, the caller re-asks.
-            r = error_result(HttpErrc::batch_response_too_large,
-                             "the batch's objects exceed the response cap; ask again");
-        } else {
-            batch.response_bytes += r.data->size();
-            batch.egress_bytes[r.locker] += r.data->size();
-        }
+        batch.response_bytes += r.data->size();
+        batch.egress_bytes[r.locker] += r.data->size();
     }
     fill(*batch.response.add_results(), r);
 }
@@ -45,7 +47,8 @@ ApiStep run(ServerCore& core, const ApiConfig& config, std::shared_ptr<PendingRe
         switch (operation.op_case()) {
             case decade_api::Operation::kGet: {
                 const auto& g = operation.get();
-                r = core.get({g.token(), client_id}, g.locker(), g.name(), now);
+                r = core.get({g.token(), client_id}, g.locker(), g.name(), now,
+                             room(config, batch));
                 break;
             }
             case decade_api::Operation::kPut: {
@@ -67,7 +70,8 @@ ApiStep run(ServerCore& core, const ApiConfig& config, std::shared_ptr<PendingRe
             }
             case decade_api::Operation::kRemoteGet: {
                 const auto& op = operation.remote_get();
-                RemoteGetStep step = core.begin_remote_get({op.token(), client_id}, op, now);
+                RemoteGetStep step =
+                    core.begin_remote_get({op.token(), client_id}, op, now, room(config, batch));
                 if (auto* fetch = std::get_if<RemoteFetch>(&step)) {
                     return FetchAndResume{std::move(*fetch), std::move(pending)};
                 }
@@ -80,7 +84,7 @@ ApiStep run(ServerCore& core, const ApiConfig& config, std::shared_ptr<PendingRe
             default:
                 r = error_result(HttpErrc::bad_request, "empty operation");
         }
-        record(config, batch, std::move(r));
+        record(batch, r);
     }
     ApiResponse out;
     out.content_type = std::string(decade::kProtobufType);
@@ -124,11 +128,12 @@ ApiStep resume_batch(ServerCore& core, const ApiConfig& config,
                      UnixSeconds now) {
     BatchProgress& batch = *pending->batch;
     const auto& op = batch.request.ops(batch.next).remote_get();
-    OpResult r = core.finish_remote_get({op.token(), pending->client_id}, op, fetched, now);
+    OpResult r = core.finish_remote_get({op.token(), pending->client_id}, op, fetched, now,
+                                        room(config, batch));
     if (r.ok()) {
         r.locker = op.locker();
     }
-    record(config, batch, std::move(r));
+    record(batch, r);
     ++batch.next;
     return run(core, config, std::move(pending), now);
 }

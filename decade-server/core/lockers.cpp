@@ -44,8 +44,7 @@ OpResult ServerCore::register_locker(const decade_api::RegisterLockerRequest& re
         request.quota_bytes() == 0 ? config_.default_quota_bytes : request.quota_bytes(),
         std::max<std::uint32_t>(request.bandwidth_share(), 1)};
     if (auto saved = store_.save_locker(record); !saved) {
-        return count(error_result(HttpErrc::store_failed, "could not record the locker"),
-                     "register");
+        return count(store_unavailable("could not record the locker now; retry"), "register");
     }
     out.set_locker(record.id);
     out.set_secret(std::string(reinterpret_cast<const char*>(secret.data()), secret.size()));
@@ -65,7 +64,7 @@ void ServerCore::restore(const RecoveredState& state, UnixSeconds now) {
             continue;  // kept on disk: its locker may come back with the accounts file
         }
         if (ref.expiry_s <= now || !decade::is_valid_object_name(ref.name)) {
-            store_.remove_ref(ref.locker, ref.name);
+            (void)store_.remove_ref(ref.locker, ref.name);  // tried again at the next start
             continue;
         }
         Locker& locker = it->second;
@@ -79,7 +78,7 @@ void ServerCore::restore(const RecoveredState& state, UnixSeconds now) {
         }
         ++blob.refs;
         locker.objects.emplace(ref.name, ObjectRef{ref.hash, ref.size, ref.expiry_s});
-        locker.bytes_used += ref.size;
+        locker.bytes_used += quota_charge(ref.size);
         logical_bytes_ += ref.size;
         expiries_.emplace(ref.expiry_s, ref.locker, ref.name);
     }

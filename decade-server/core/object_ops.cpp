@@ -39,7 +39,7 @@ OpResult ServerCore::put(const Caller& caller, std::string_view locker_id, std::
 }
 
 OpResult ServerCore::get(const Caller& caller, std::string_view locker_id, std::string_view name,
-                         UnixSeconds now) {
+                         UnixSeconds now, std::uint64_t max_bytes) {
     // Size first (0 when absent) so that the budget check sees the real figure; the
     // token is checked before the answer can tell whether the object exists.
     const auto lk = lockers_.find(locker_id);
@@ -54,11 +54,14 @@ OpResult ServerCore::get(const Caller& caller, std::string_view locker_id, std::
     if (ref == nullptr) {
         return count(error_result(HttpErrc::not_found, "no such object"), "get");
     }
+    if (ref->size > max_bytes) {
+        return count(error_result(HttpErrc::batch_response_too_large,
+                                  "the batch's objects exceed the response cap; ask again"),
+                     "get");
+    }
     auto blob = store_.get_blob(ref->hash, ref->size);
     if (!blob) {
-        // The bytes went bad under us: forget every reference to them, serve nothing.
-        forget_blob(ref->hash);
-        return count(error_result(HttpErrc::not_found, "object lost"), "get");
+        return count(read_failed(ref->hash, blob.error()), "get");
     }
     account(locker, *claims, ref->size);
     locker.bytes_served += ref->size;
@@ -78,12 +81,15 @@ OpResult ServerCore::remove(const Caller& caller, std::string_view locker_id, st
         return count(std::move(result), "delete");
     }
     Locker& locker = lockers_.find(locker_id)->second;
-    account(locker, *claims, 0);
     const auto it = locker.objects.find(name);
     if (it == locker.objects.end() || it->second.expiry_s <= now) {
         return count(error_result(HttpErrc::not_found, "no such object"), "delete");
     }
-    store_.remove_ref(locker.record.id, it->first);
+    // Acknowledge a delete only once it is durable, or the object comes back after a crash.
+    if (auto removed = store_.remove_ref(locker.record.id, it->first); !removed) {
+        return count(store_unavailable("could not record the delete now; retry"), "delete");
+    }
+    account(locker, *claims, 0);
     drop_ref(locker, it);
     result.status = 204;
     return count(std::move(result), "delete");
@@ -111,6 +117,7 @@ OpResult ServerCore::status(const Caller& caller, std::string_view locker_id, Un
     s->set_bytes_used(locker.bytes_used);
     s->set_quota_bytes(locker.record.quota_bytes);
     s->set_bytes_served(locker.bytes_served);
+    s->set_object_charge_bytes(config_.object_charge_bytes);
     for (const auto& [id, use] : locker.tokens) {
         (*s->mutable_requests_by_token())[id] = use.requests;
     }

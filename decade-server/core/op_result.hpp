@@ -4,6 +4,7 @@
 // status and wire code).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,8 +20,11 @@ namespace p2pls::decade_server {
 
 // Who asks, as the HTTP adapter saw it.
 struct Caller {
-    std::string_view token;      // from "Authorization: Bearer"
-    std::string_view client_id;  // X-Decade-Client header, else the remote IP address
+    std::string_view token;  // from "Authorization: Bearer"
+    // The asker's IP address as the server established it (core/client_address.hpp): the
+    // connection's peer address, or the address a trusted proxy named. A grantee-bound
+    // token must name exactly this text.
+    std::string_view client_id;
 };
 
 // Result of one operation: an HTTP status of its own, an error code string for errors
@@ -31,17 +35,20 @@ struct OpResult {
     std::string detail;  // for a person
     Blob data;           // get / remote get
     std::shared_ptr<decade_api::LockerStatus> locker_status;
-    std::string locker;  // locker the bytes are accounted to (for egress sharing)
+    std::string locker;               // locker the bytes are accounted to (for egress sharing)
+    std::uint32_t retry_after_s = 0;  // a 503's Retry-After (0: none)
 
     [[nodiscard]] bool ok() const noexcept { return status < 300; }
     // The error as the one HTTP error type (only valid when !ok()).
     [[nodiscard]] HttpError http_error() const {
-        return HttpError::received(status, error, detail);
+        return HttpError::received(status, error, detail, retry_after_s);
     }
 };
 
 // A failed operation: status and wire code from the table.
 OpResult error_result(HttpErrc code, std::string_view detail);
+// The store could not do it now (HttpErrc::store_unavailable): 503 with a Retry-After.
+OpResult store_unavailable(std::string_view detail);
 // A success with no body (201 Created, 204 No Content).
 OpResult status_result(unsigned status);
 

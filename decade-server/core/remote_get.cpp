@@ -23,7 +23,7 @@ bool ServerCore::peer_allowed(std::string_view url) const {
 }
 
 RemoteGetStep ServerCore::begin_remote_get(const Caller& caller, const decade_api::RemoteGetOp& op,
-                                           UnixSeconds now) {
+                                           UnixSeconds now, std::uint64_t max_bytes) {
     const std::string_view name = op.name().empty() ? op.remote_name() : op.name();
     OpResult result;
     // The asker must be allowed to put into its own locker; the size is not known yet,
@@ -62,6 +62,11 @@ RemoteGetStep ServerCore::begin_remote_get(const Caller& caller, const decade_ap
         if (ref == nullptr) {
             return count(error_result(HttpErrc::not_found, "no such remote object"), "remote_get");
         }
+        if (ref->size > max_bytes) {
+            return count(error_result(HttpErrc::batch_response_too_large,
+                                      "the batch's objects exceed the response cap; ask again"),
+                         "remote_get");
+        }
         const ObjectRef linked = *ref;
         OpResult again;
         const auto put_claims =
@@ -71,7 +76,7 @@ RemoteGetStep ServerCore::begin_remote_get(const Caller& caller, const decade_ap
         }
         auto blob = store_.get_blob(linked.hash, linked.size);
         if (!blob) {
-            return count(error_result(HttpErrc::not_found, "remote object lost"), "remote_get");
+            return count(read_failed(linked.hash, blob.error()), "remote_get");
         }
         Locker& asker = lockers_.find(op.locker())->second;
         const std::uint32_t ttl = op.ttl_s() == 0 ? config_.default_ttl_s : op.ttl_s();
@@ -93,16 +98,36 @@ RemoteGetStep ServerCore::begin_remote_get(const Caller& caller, const decade_ap
                                   "remote_server is not a configured peer server"),
                      "remote_get");
     }
+    // The size is not known until the remote answers, so the fetch itself is bounded by
+    // what the asker may still take: a spent budget moves no byte on the other server.
+    const std::uint64_t may_take =
+        std::min({config_.max_object_bytes,
+                  budget_left(lockers_.find(op.locker())->second, *claims), max_bytes});
+    if (may_take == 0) {
+        const HttpErrc why =
+            max_bytes == 0 ? HttpErrc::batch_response_too_large : HttpErrc::token_budget_exhausted;
+        return count(error_result(why, "nothing left to take under this token or batch"),
+                     "remote_get");
+    }
+    // Room for the remote's error body, so that a small limit still hears a 403 or 404.
+    constexpr std::uint64_t kErrorBodyRoom = 4096;
     RemoteFetch fetch;
     fetch.url = server + decade::object_target(op.remote_locker(), op.remote_name());
     fetch.token = op.remote_token();
-    fetch.max_bytes = config_.max_object_bytes;
+    fetch.max_bytes = std::min(config_.max_object_bytes, std::max(may_take, kErrorBodyRoom));
     return fetch;
 }
 
 OpResult ServerCore::finish_remote_get(const Caller& caller, const decade_api::RemoteGetOp& op,
-                                       const FetchOutcome& fetched, UnixSeconds now) {
+                                       const FetchOutcome& fetched, UnixSeconds now,
+                                       std::uint64_t max_bytes) {
     const std::string_view name = op.name().empty() ? op.remote_name() : op.name();
+    if (fetched.too_large) {
+        return count(error_result(HttpErrc::too_large,
+                                  "the remote object is larger than this Remote Get may take "
+                                  "(object cap, the token's budget or the batch's room)"),
+                     "remote_get");
+    }
     if (fetched.http_status != 200) {
         metrics_.counter("decade_remote_fetch_failures_total", "Server-to-server fetches failed")
             .inc();
@@ -127,6 +152,11 @@ OpResult ServerCore::finish_remote_get(const Caller& caller, const decade_api::R
     }
     if (fetched.body.size() > config_.max_object_bytes) {
         return count(error_result(HttpErrc::remote_failed, "remote object above the size cap"),
+                     "remote_get");
+    }
+    if (fetched.body.size() > max_bytes) {
+        return count(error_result(HttpErrc::batch_response_too_large,
+                                  "the batch's objects exceed the response cap; ask again"),
                      "remote_get");
     }
     OpResult result;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 namespace p2pls::decade_server {
 
@@ -15,10 +16,27 @@ OpResult error_result(HttpErrc code, std::string_view detail) {
     return r;
 }
 
+OpResult store_unavailable(std::string_view detail) {
+    // One second: descriptors and I/O come back as soon as the burst passes.
+    constexpr std::uint32_t kStoreRetryAfterS = 1;
+    OpResult r = error_result(HttpErrc::store_unavailable, detail);
+    r.retry_after_s = kStoreRetryAfterS;
+    return r;
+}
+
 OpResult status_result(unsigned status) {
     OpResult r;
     r.status = status;
     return r;
+}
+
+UnixSeconds saturating_add(UnixSeconds a, std::int64_t b) noexcept {
+    UnixSeconds sum = 0;
+    if (__builtin_add_overflow(a, b, &sum)) {
+        return b > 0 ? std::numeric_limits<UnixSeconds>::max()
+                     : std::numeric_limits<UnixSeconds>::min();
+    }
+    return sum;
 }
 
 std::string normalize_server_url(std::string_view url) {
@@ -74,14 +92,17 @@ std::size_t ServerCore::sweep(UnixSeconds now) {
             expiries_.erase(expiries_.begin());
             continue;
         }
-        store_.remove_ref(locker_id, name);
+        // A record left on disk is expired, and the next start drops it.
+        (void)store_.remove_ref(locker_id, name);
         drop_ref(lk->second, it);
         ++dropped;
     }
     // Token-use records of expired tokens (plus the skew allowance) are no longer needed.
+    // A token may say it expires at the end of time: the sum saturates instead of wrapping
+    // to the past (which would forget a live token's spent budget).
     for (auto& [id, locker] : lockers_) {
         std::erase_if(locker.tokens, [&](const auto& entry) {
-            return entry.second.expiry_s + config_.token_skew_s < now;
+            return saturating_add(entry.second.expiry_s, config_.token_skew_s) < now;
         });
     }
     if (dropped != 0) {
@@ -109,6 +130,10 @@ std::string ServerCore::render_metrics() {
     metrics_.gauge("decade_lockers", "Lockers").set(static_cast<double>(lockers_.size()));
     metrics_.gauge("decade_capacity_bytes", "Storage capacity")
         .set(static_cast<double>(config_.capacity_bytes));
+    metrics_
+        .gauge("decade_object_charge_bytes",
+               "Quota charged per object on top of its bytes (its reference and record)")
+        .set(static_cast<double>(config_.object_charge_bytes));
     return metrics_.render();
 }
 

@@ -41,10 +41,18 @@ class RemoteGetOp;
 
 namespace p2pls::decade_server {
 
+// What one object costs a locker's quota on top of its bytes: its reference (map and expiry
+// entries, the name: about 300 bytes of memory) and, with a directory store, its record
+// file. Without it, zero-byte objects would be free and a locker could fill the server's
+// memory with names. 1 KiB keeps a 256 MiB quota at 262,144 objects at most.
+inline constexpr std::uint64_t kObjectChargeBytes = 1024;
+
 struct ServerConfig {
     std::uint64_t capacity_bytes = 1ULL << 30;     // all blobs together (stored once each)
     std::uint64_t max_object_bytes = 16ULL << 20;  // one object
-    std::uint32_t default_ttl_s = 600;             // when a put names none
+    // Charged to the quota for every object, whatever its size (kObjectChargeBytes).
+    std::uint64_t object_charge_bytes = kObjectChargeBytes;
+    std::uint32_t default_ttl_s = 600;  // when a put names none
     std::uint32_t max_ttl_s = 7 * 24 * 3600;
     std::int64_t token_skew_s = decade::kDefaultSkewS;
     std::uint64_t default_quota_bytes = 256ULL << 20;  // for lockers registered at run time
@@ -59,6 +67,8 @@ struct ServerConfig {
 };
 
 // A Remote Get that must fetch from another server: GET `url` with `token` as bearer.
+// `max_bytes` bounds the answer: the object cap, the asker's token budget and the batch's
+// room, plus room for an error body; finish_remote_get checks the exact limits again.
 struct RemoteFetch {
     std::string url;
     std::string token;
@@ -71,7 +81,8 @@ using RemoteGetStep = std::variant<OpResult, RemoteFetch>;
 struct FetchOutcome {
     unsigned http_status = 0;  // 0 = no HTTP answer (connect failed, timeout, too large)
     std::string body;
-    std::string failure;  // why, when http_status is 0
+    std::string failure;     // why, when http_status is 0
+    bool too_large = false;  // the answer passed RemoteFetch::max_bytes and was cut off
 };
 
 struct LockerInfo {
@@ -84,6 +95,8 @@ struct LockerInfo {
 
 class ServerCore {
   public:
+    static constexpr std::uint64_t kNoByteLimit = UINT64_MAX;
+
     ServerCore(ServerConfig config, BlobStore& store);
 
     ServerCore(const ServerCore&) = delete;
@@ -103,20 +116,27 @@ class ServerCore {
     void restore(const RecoveredState& state, UnixSeconds now);
 
     // --- the draft's calls ---
+    // Every refusal (a 4xx, a 503, a 507) charges nothing: no budget bytes, no request.
+    // A store that cannot read or write now gives 503 store_unavailable and changes
+    // nothing; only a blob that is gone for good (blob_store.hpp) loses its references.
     OpResult put(const Caller& caller, std::string_view locker, std::string_view name,
                  std::string data, std::optional<std::uint32_t> ttl_s, UnixSeconds now);
+    // `max_bytes`: what the answer may still carry (a batch's room); a larger object gets
+    // 413 batch_response_too_large before anything is read or charged.
     OpResult get(const Caller& caller, std::string_view locker, std::string_view name,
-                 UnixSeconds now);
+                 UnixSeconds now, std::uint64_t max_bytes = kNoByteLimit);
     OpResult remove(const Caller& caller, std::string_view locker, std::string_view name,
                     UnixSeconds now);
     OpResult status(const Caller& caller, std::string_view locker, UnixSeconds now);
     // Remote Get, step 1: checks the asker's put token and the remote server; links at
     // once when the remote is this server; otherwise says what to fetch.
+    // `max_bytes` as for get.
     RemoteGetStep begin_remote_get(const Caller& caller, const decade_api::RemoteGetOp& op,
-                                   UnixSeconds now);
+                                   UnixSeconds now, std::uint64_t max_bytes = kNoByteLimit);
     // Step 2: stores what was fetched in the asker's locker and returns it.
     OpResult finish_remote_get(const Caller& caller, const decade_api::RemoteGetOp& op,
-                               const FetchOutcome& fetched, UnixSeconds now);
+                               const FetchOutcome& fetched, UnixSeconds now,
+                               std::uint64_t max_bytes = kNoByteLimit);
 
     // Drops every reference whose TTL has passed and every blob nobody holds; returns
     // the number of references dropped.
@@ -167,6 +187,16 @@ class ServerCore {
                                                  std::uint64_t bytes, UnixSeconds now,
                                                  OpResult& result, bool remote = false);
     void account(Locker& locker, const decade::TokenClaims& claims, std::uint64_t bytes);
+    // Bytes the token may still move (kNoByteLimit when it has no budget).
+    [[nodiscard]] std::uint64_t budget_left(const Locker& locker,
+                                            const decade::TokenClaims& claims) const;
+    // What the quota counts for an object of `size` bytes.
+    [[nodiscard]] std::uint64_t quota_charge(std::uint64_t size) const noexcept {
+        return size + config_.object_charge_bytes;
+    }
+    // A get_blob that failed: the references go only when the blob is gone for good
+    // (404); otherwise 503 and nothing changes.
+    OpResult read_failed(const BlobHash& hash, const boost::system::error_code& error);
     // A live (unexpired) reference, or nullptr.
     const ObjectRef* find_live(const Locker& locker, std::string_view name, UnixSeconds now) const;
     // Adds or replaces locker[name] -> blob; checks quota and capacity (507) first.
@@ -190,6 +220,9 @@ class ServerCore {
     decade::SecretLookup lookup_;
     MetricsRegistry metrics_;
 };
+
+// a + b, clamped to the range of UnixSeconds instead of overflowing.
+[[nodiscard]] UnixSeconds saturating_add(UnixSeconds a, std::int64_t b) noexcept;
 
 // "http://Host:Port/" -> "http://host:port" (lower-case scheme and host, no trailing
 // slash); empty when it is not an http:// URL with a host.

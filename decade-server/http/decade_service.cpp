@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "decade-module/core/requests.hpp"
@@ -19,8 +20,16 @@ std::string_view header(const http::Request& request, std::string_view name) {
                                : std::string_view(it->value().data(), it->value().size());
 }
 
+std::string canonical(const asio::ip::address& address) {
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    }
+    return address.to_string();
+}
+
 ApiConfig api_config(const ServiceOptions& options) {
     ApiConfig c;
+    c.trusted_proxies = options.trusted_proxies;
     c.operator_key = options.operator_key;
     c.dev_open = options.dev_open;
     c.max_batch_ops = options.max_batch_ops;
@@ -31,6 +40,15 @@ ApiConfig api_config(const ServiceOptions& options) {
 }
 
 }  // namespace
+
+std::optional<std::string> canonical_address(std::string_view text) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(std::string(text), ec);
+    if (ec) {
+        return std::nullopt;
+    }
+    return canonical(address);
+}
 
 DecadeService::DecadeService(asio::io_context& io, ServerCore& core, ServiceOptions options)
     : io_(io),
@@ -75,7 +93,12 @@ void DecadeService::arm_sweep() {
 
 asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
                                                       const http::RequestContext& context) {
-    const std::string remote = context.remote.address().to_string();
+    const std::string remote = canonical(context.remote.address());
+    // The header counts only from a trusted proxy (the core decides); written the same way
+    // as the peer address so that a token's grantee compares equal either way.
+    const std::string_view client_header = header(request, decade::kClientHeader);
+    const std::string client =
+        canonical_address(client_header).value_or(std::string(client_header));
     ApiRequest in;
     in.method = std::string_view(request.method_string().data(), request.method_string().size());
     in.target = std::string_view(request.target().data(), request.target().size());
@@ -84,7 +107,7 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
     in.content_type = header(request, "Content-Type");
     in.accept = header(request, "Accept");
     in.ttl = header(request, decade::kTtlHeader);
-    in.client = header(request, decade::kClientHeader);
+    in.client = client;
     in.remote_address = remote;
 
     ApiStep step = handle_request(core_, api_, std::move(in), unix_now());
@@ -97,11 +120,15 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
         co_await egress_.acquire(charge.locker, core_.bandwidth_share(charge.locker), charge.bytes);
     }
     const auto status = static_cast<http::Status>(out.status);
-    if (out.shared_body) {
-        co_return http::make_shared_response(request, status, std::move(out.shared_body),
-                                             out.content_type);
+    http::Response response =
+        out.shared_body
+            ? http::make_shared_response(request, status, std::move(out.shared_body),
+                                         out.content_type)
+            : http::make_response(request, status, std::move(out.body), out.content_type);
+    if (out.retry_after_s != 0) {
+        response.set(boost::beast::http::field::retry_after, std::to_string(out.retry_after_s));
     }
-    co_return http::make_response(request, status, std::move(out.body), out.content_type);
+    co_return response;
 }
 
 asio::awaitable<FetchOutcome> DecadeService::fetch(const RemoteFetch& fetch) {
@@ -122,6 +149,7 @@ asio::awaitable<FetchOutcome> DecadeService::fetch(const RemoteFetch& fetch) {
             outcome.body = std::move(response->body);
         }
     } else {
+        outcome.too_large = response.error() == Errc::body_too_large;
         outcome.failure = "fetch from remote server failed: " + response.error().message();
     }
     co_return outcome;

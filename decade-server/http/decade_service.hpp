@@ -9,7 +9,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/curl/http_client.hpp"
 #include "common/http/http_server.hpp"
@@ -29,7 +32,14 @@ struct ServiceOptions {
     std::uint64_t max_batch_response_bytes = 64ULL << 20;  // object bytes in one answer
     std::chrono::seconds sweep_every{1};
     std::string local_address;  // source address for server-to-server fetches
+    // Proxies whose X-Decade-Client names the real client (canonical IP addresses).
+    std::vector<std::string> trusted_proxies;
 };
+
+// An address as the core compares it: the canonical text, with an IPv4-mapped IPv6 address
+// (a v4 client of a dual-stack listener) written as plain IPv4. nullopt when `text` is not
+// an IP address.
+std::optional<std::string> canonical_address(std::string_view text);
 
 class DecadeService {
   public:

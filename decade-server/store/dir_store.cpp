@@ -2,15 +2,20 @@
 
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <charconv>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
+#include <vector>
 
-#include "common/posix/fd.hpp"
-#include "decade-module/core/object_name.hpp"
+#include "decade-server/core/store_records.hpp"
 
 namespace p2pls::decade_server {
 namespace fs = std::filesystem;
@@ -19,17 +24,29 @@ namespace {
 
 using posix::Fd;
 
-bool fsync_dir(const fs::path& dir) {
-    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    return fd.ok() && ::fsync(fd.get()) == 0;
+constexpr mode_t kFileMode = 0600;
+constexpr mode_t kDirMode = 0700;
+
+// What an errno means to the core: ENOENT alone says "not there".
+Errc kind_of(int error) {
+    return error == ENOENT ? Errc::not_found : Errc::io_error;
 }
 
-// Reads a whole file, at most `cap` bytes (a longer file fails).
-std::optional<std::string> read_file(const fs::path& path, std::uint64_t cap) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+Result<Fd> open_dir(const fs::path& dir) {
+    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd.ok()) {
-        return std::nullopt;
+        return kind_of(errno);
     }
+    return fd;
+}
+
+bool fsync_fd(const Fd& fd) {
+    return ::fsync(fd.get()) == 0;
+}
+
+// Reads from `fd` until EOF, at most `cap` bytes; over the cap gives store_corrupt, a read
+// error io_error.
+Result<std::string> read_all(const Fd& fd, std::uint64_t cap) {
     std::string out;
     char buf[64 * 1024];
     for (;;) {
@@ -38,60 +55,154 @@ std::optional<std::string> read_file(const fs::path& path, std::uint64_t cap) {
             if (errno == EINTR) {
                 continue;
             }
-            return std::nullopt;
+            return Errc::io_error;
         }
         if (n == 0) {
             return out;
         }
         if (out.size() + static_cast<std::size_t>(n) > cap) {
-            return std::nullopt;
+            return Errc::store_corrupt;
         }
         out.append(buf, static_cast<std::size_t>(n));
     }
 }
 
-std::string secret_hex(const decade::LockerSecret& s) {
-    std::string out(s.size() * 2 + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), s.data(), s.size());
-    out.pop_back();
+Result<std::string> read_file(const fs::path& path, std::uint64_t cap) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.ok()) {
+        return kind_of(errno);
+    }
+    return read_all(fd, cap);
+}
+
+// Hashes the whole file from its start without holding it: true when its bytes hash to
+// `hash`. Errors (not a verdict) are io_error.
+Result<bool> content_matches(const Fd& fd, const BlobHash& hash) {
+    if (::lseek(fd.get(), 0, SEEK_SET) != 0) {
+        return Errc::io_error;
+    }
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, nullptr, 0, hash.size());
+    unsigned char buf[64 * 1024];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return Errc::io_error;
+        }
+        if (n == 0) {
+            break;
+        }
+        crypto_generichash_update(&state, buf, static_cast<std::size_t>(n));
+    }
+    BlobHash got{};
+    crypto_generichash_final(&state, got.data(), got.size());
+    return got == hash;
+}
+
+// Unlinks `path` and fsyncs its folder, so that the removal survives a crash. A file
+// already gone is fine. The folder is opened first: out of descriptors, nothing changes.
+Result<void> remove_durably(const fs::path& path) {
+    auto parent = open_dir(path.parent_path());
+    if (!parent) {
+        return Errc::io_error;
+    }
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+        return Errc::io_error;
+    }
+    if (!fsync_fd(*parent)) {
+        return Errc::io_error;
+    }
+    return {};
+}
+
+// The entries of `dir` (not recursive). Throws when the folder cannot be listed: a
+// partial listing would make live blobs look like orphans.
+std::vector<fs::directory_entry> list(const fs::path& dir) {
+    std::vector<fs::directory_entry> out;
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        out.push_back(*it);
+    }
+    if (ec) {
+        throw std::runtime_error("cannot list " + dir.string() + ": " + ec.message());
+    }
     return out;
 }
 
-template <class T>
-bool parse_number(std::string_view s, T& out) {
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc{} && end == s.data() + s.size();
+fs::file_type type_of(const fs::directory_entry& entry) {
+    std::error_code ec;
+    return entry.symlink_status(ec).type();
 }
 
-std::vector<std::string_view> split(std::string_view line) {
-    std::vector<std::string_view> parts;
-    while (!line.empty()) {
-        const auto sp = line.find(' ');
-        parts.push_back(line.substr(0, sp));
-        line = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
+// The store's lock, or a start-up error naming the server that holds it.
+Fd lock_store(const fs::path& dir) {
+    const fs::path path = dir / "lock";
+    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kFileMode));
+    if (!fd.ok()) {
+        throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
     }
-    return parts;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        if (error == EWOULDBLOCK) {
+            std::string holder = "unknown pid";
+            if (auto text = read_file(path, 32); text && !text->empty()) {
+                holder = "pid " + text->substr(0, text->find('\n'));
+            }
+            throw std::runtime_error(
+                dir.string() + " is in use by another decade-server (" + holder +
+                "); two servers on one store would overwrite each other's records");
+        }
+        throw std::runtime_error("cannot lock " + path.string() + ": " + std::strerror(error));
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd.get(), 0) != 0 ||
+        ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+    }
+    return fd;
 }
 
-constexpr std::uint64_t kRecordCap = 1024;
-constexpr std::uint64_t kBlobCap = 1ULL << 32;
+// Creates `dir` and its missing parents, each fsync'd into its parent.
+void create_root(const fs::path& dir) {
+    fs::path at;
+    for (const auto& part : dir) {
+        at /= part;
+        if (::mkdir(at.c_str(), kDirMode) == 0) {
+            auto parent = open_dir(at.parent_path().empty() ? fs::path(".") : at.parent_path());
+            if (!parent || !fsync_fd(*parent)) {
+                throw std::runtime_error("cannot fsync the parent of " + at.string());
+            }
+        } else if (errno != EEXIST) {
+            throw std::runtime_error("cannot create " + at.string() + ": " + std::strerror(errno));
+        }
+    }
+}
+
+constexpr std::uint64_t kMaxBlobBytes = kMaxRecordedObjectBytes;
 
 }  // namespace
 
-DirStore::DirStore(fs::path dir) : dir_(std::move(dir)) {}
+DirStore::DirStore(fs::path dir, Fd lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
 
 std::unique_ptr<DirStore> DirStore::open(const fs::path& dir, RecoveredState& recovered) {
-    std::error_code ec;
-    for (const char* sub : {"blobs", "refs", "lockers", "tmp"}) {
-        fs::create_directories(dir / sub, ec);
-        if (ec) {
-            throw std::runtime_error("cannot create " + (dir / sub).string() + ": " + ec.message());
-        }
-    }
     if (sodium_init() < 0) {
         throw std::runtime_error("libsodium failed to initialise");
     }
-    std::unique_ptr<DirStore> store(new DirStore(dir));
+    create_root(dir);
+    // Lock before anything else: the other server's temp files are not leftovers.
+    Fd lock = lock_store(dir);
+    std::unique_ptr<DirStore> store(new DirStore(dir, std::move(lock)));
+    for (const char* sub : {"blobs", "refs", "lockers", "tmp"}) {
+        if (!store->make_dirs(dir / sub)) {
+            throw std::runtime_error("cannot create " + (dir / sub).string());
+        }
+    }
+    // Secrets live in lockers/: owner-only, also where an older version made it 0755.
+    ::chmod((dir / "lockers").c_str(), kDirMode);
     store->load(recovered);
     return store;
 }
@@ -105,13 +216,49 @@ fs::path DirStore::ref_path(const std::string& locker, const std::string& name) 
     return dir_ / "refs" / locker / name;
 }
 
+fs::path DirStore::locker_path(const std::string& locker) const {
+    return dir_ / "lockers" / locker;
+}
+
+Result<void> DirStore::make_dirs(const fs::path& dir) {
+    const fs::path relative = dir.lexically_relative(dir_);
+    if (relative.empty() || *relative.begin() == "..") {
+        return Errc::io_error;
+    }
+    fs::path at = dir_;
+    for (const auto& part : relative) {
+        if (part == ".") {
+            continue;
+        }
+        const fs::path parent = at;
+        at /= part;
+        if (::mkdir(at.c_str(), kDirMode) == 0) {
+            // A new folder is only durable once its parent's entry for it is.
+            auto parent_fd = open_dir(parent);
+            if (!parent_fd || !fsync_fd(*parent_fd)) {
+                return Errc::io_error;
+            }
+        } else if (errno != EEXIST) {
+            return Errc::io_error;
+        }
+    }
+    return {};
+}
+
 Result<void> DirStore::write_atomically(const fs::path& target, std::string_view bytes) {
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
+    if (auto made = make_dirs(target.parent_path()); !made) {
+        return made;
+    }
+    // Everything that can fail for want of descriptors is opened before the rename, so
+    // that a failure changes nothing.
+    auto parent = open_dir(target.parent_path());
+    if (!parent) {
+        return Errc::io_error;
+    }
     const fs::path temp =
         dir_ / "tmp" / (std::to_string(::getpid()) + "-" + std::to_string(next_temp_++));
     {
-        Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
         if (!fd.ok()) {
             return Errc::io_error;
         }
@@ -127,7 +274,7 @@ Result<void> DirStore::write_atomically(const fs::path& target, std::string_view
             }
             done += static_cast<std::size_t>(n);
         }
-        if (::fsync(fd.get()) != 0) {
+        if (!fsync_fd(fd)) {
             ::unlink(temp.c_str());
             return Errc::io_error;
         }
@@ -136,7 +283,7 @@ Result<void> DirStore::write_atomically(const fs::path& target, std::string_view
         ::unlink(temp.c_str());
         return Errc::io_error;
     }
-    if (!fsync_dir(target.parent_path())) {
+    if (!fsync_fd(*parent)) {
         return Errc::io_error;
     }
     return {};
@@ -144,123 +291,151 @@ Result<void> DirStore::write_atomically(const fs::path& target, std::string_view
 
 Result<void> DirStore::put_blob(const BlobHash& hash, const Blob& blob) {
     const fs::path path = blob_path(hash);
-    std::error_code ec;
-    if (fs::exists(path, ec) && fs::file_size(path, ec) == blob->size()) {
-        return {};
+    // Deduplicate by content: a file of the right size may still hold other bytes (a torn
+    // copy from outside, bit rot), and keeping it would acknowledge bytes we do not have.
+    if (Fd existing(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)); existing.ok()) {
+        if (auto same = content_matches(existing, hash); same && *same) {
+            return {};
+        }
     }
     return write_atomically(path, *blob);
 }
 
 Result<Blob> DirStore::get_blob(const BlobHash& hash, std::uint64_t size) {
-    auto bytes = read_file(blob_path(hash), size);
-    if (!bytes) {
-        return Errc::store_corrupt;
+    Fd fd(::open(blob_path(hash).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.ok()) {
+        return kind_of(errno);
     }
-    if (bytes->size() != size) {
-        return Errc::store_corrupt;
+    // One byte more than expected tells a longer file from the right one.
+    auto bytes = read_all(fd, std::min(size, kMaxBlobBytes) + 1);
+    if (bytes && bytes->size() == size) {
+        return std::make_shared<const std::string>(std::move(*bytes));
     }
-    return std::make_shared<const std::string>(std::move(*bytes));
+    if (!bytes && bytes.error() != Errc::store_corrupt) {
+        return bytes.error();  // a read error: not a verdict on the bytes
+    }
+    // Not the size the reference recorded: only the hash can say whether the bytes are bad.
+    auto same = content_matches(fd, hash);
+    if (!same) {
+        return same.error();
+    }
+    // Bytes that do hash to their name but not to the recorded size mean an edited record:
+    // keep both and serve nothing rather than guess.
+    return *same ? Errc::io_error : Errc::store_corrupt;
 }
 
 void DirStore::remove_blob(const BlobHash& hash) {
-    std::error_code ec;
-    fs::remove(blob_path(hash), ec);
+    (void)remove_durably(blob_path(hash));  // an orphan left behind is deleted at start-up
 }
 
 Result<void> DirStore::save_ref(const RefRecord& ref) {
-    std::ostringstream line;
-    line << "p2pls-ref 1 " << to_hex(ref.hash) << ' ' << ref.size << ' ' << ref.expiry_s << '\n';
-    return write_atomically(ref_path(ref.locker, ref.name), line.str());
+    return write_atomically(ref_path(ref.locker, ref.name), format_ref_record(ref));
 }
 
-void DirStore::remove_ref(const std::string& locker, const std::string& name) {
-    std::error_code ec;
-    fs::remove(ref_path(locker, name), ec);
+Result<void> DirStore::remove_ref(const std::string& locker, const std::string& name) {
+    return remove_durably(ref_path(locker, name));
 }
 
 Result<void> DirStore::save_locker(const LockerRecord& locker) {
-    std::ostringstream line;
-    line << "p2pls-locker 1 " << secret_hex(locker.secret) << ' ' << locker.quota_bytes << ' '
-         << locker.bandwidth_share << '\n';
-    return write_atomically(dir_ / "lockers" / locker.id, line.str());
+    return write_atomically(locker_path(locker.id), format_locker_record(locker));
 }
 
 void DirStore::load(RecoveredState& recovered) {
-    std::error_code ec;
+    auto drop = [&](const fs::path& path) {
+        (void)remove_durably(path);
+        ++recovered.dropped_corrupt;
+    };
     // Leftovers of writes that never reached their rename.
-    for (const auto& entry : fs::directory_iterator(dir_ / "tmp", ec)) {
-        fs::remove(entry.path(), ec);
+    for (const auto& entry : list(dir_ / "tmp")) {
+        std::error_code ec;
+        fs::remove_all(entry.path(), ec);
     }
-    for (const auto& entry : fs::directory_iterator(dir_ / "lockers", ec)) {
-        const std::string id = entry.path().filename().string();
-        const auto text = read_file(entry.path(), kRecordCap);
-        LockerRecord record;
-        record.id = id;
-        bool ok = text && decade::is_valid_locker_id(id) && !text->empty() && text->back() == '\n';
-        if (ok) {
-            const auto parts = split(std::string_view(*text).substr(0, text->size() - 1));
-            std::size_t bin_len = 0;
-            ok = parts.size() == 5 && parts[0] == "p2pls-locker" && parts[1] == "1" &&
-                 parts[2].size() == 64 &&
-                 sodium_hex2bin(record.secret.data(), record.secret.size(), parts[2].data(),
-                                parts[2].size(), nullptr, &bin_len, nullptr) == 0 &&
-                 bin_len == record.secret.size() && parse_number(parts[3], record.quota_bytes) &&
-                 parse_number(parts[4], record.bandwidth_share) && record.bandwidth_share >= 1;
-        }
-        if (!ok) {
-            fs::remove(entry.path(), ec);
-            ++recovered.dropped_corrupt;
+
+    for (const auto& entry : list(dir_ / "lockers")) {
+        if (type_of(entry) != fs::file_type::regular) {
             continue;
         }
-        recovered.lockers.push_back(std::move(record));
+        const auto text = read_file(entry.path(), kMaxRecordBytes + 1);
+        if (!text && text.error() != Errc::store_corrupt) {
+            ++recovered.unreadable;
+            continue;
+        }
+        auto record = text ? parse_locker_record(entry.path().filename().string(), *text)
+                           : Result<LockerRecord>(Errc::store_corrupt);
+        if (!record) {
+            drop(entry.path());
+            continue;
+        }
+        // Records from before secrets were written owner-only.
+        ::chmod(entry.path().c_str(), kFileMode);
+        recovered.lockers.push_back(std::move(*record));
     }
-    // Blobs: each must hash to its own name.
-    std::map<BlobHash, std::uint64_t> blobs;
-    for (const auto& entry : fs::recursive_directory_iterator(dir_ / "blobs", ec)) {
-        if (!entry.is_regular_file(ec)) {
+
+    // Blobs: each must sit in its prefix folder and hash to its own name. The size is
+    // nullopt when not even stat() worked.
+    std::map<BlobHash, std::optional<std::uint64_t>> blobs;
+    for (const auto& prefix : list(dir_ / "blobs")) {
+        if (type_of(prefix) != fs::file_type::directory) {
+            drop(prefix.path());
             continue;
         }
-        const auto hash = hash_from_hex(entry.path().filename().string());
-        const auto bytes = hash ? read_file(entry.path(), kBlobCap) : std::nullopt;
-        if (!bytes || hash_content(*bytes) != *hash) {
-            fs::remove(entry.path(), ec);
-            ++recovered.dropped_corrupt;
-            continue;
-        }
-        blobs.emplace(*hash, bytes->size());
-    }
-    // References: each must parse and point at a good blob of the same size.
-    std::set<BlobHash> referenced;
-    for (const auto& entry : fs::recursive_directory_iterator(dir_ / "refs", ec)) {
-        if (!entry.is_regular_file(ec)) {
-            continue;
-        }
-        RefRecord ref;
-        ref.name = entry.path().filename().string();
-        ref.locker = entry.path().parent_path().filename().string();
-        const auto text = read_file(entry.path(), kRecordCap);
-        bool ok = text && entry.path().parent_path().parent_path() == dir_ / "refs" &&
-                  decade::is_valid_locker_id(ref.locker) &&
-                  decade::is_valid_object_name(ref.name) && !text->empty() && text->back() == '\n';
-        if (ok) {
-            const auto parts = split(std::string_view(*text).substr(0, text->size() - 1));
-            std::optional<BlobHash> hash;
-            ok = parts.size() == 5 && parts[0] == "p2pls-ref" && parts[1] == "1" &&
-                 (hash = hash_from_hex(parts[2])).has_value() && parse_number(parts[3], ref.size) &&
-                 parse_number(parts[4], ref.expiry_s);
-            if (ok) {
-                ref.hash = *hash;
-                const auto blob = blobs.find(ref.hash);
-                ok = blob != blobs.end() && blob->second == ref.size;
+        for (const auto& entry : list(prefix.path())) {
+            const std::string name = entry.path().filename().string();
+            const auto hash = hash_from_hex(name);
+            if (type_of(entry) != fs::file_type::regular || !hash ||
+                name.compare(0, 2, prefix.path().filename().string()) != 0) {
+                if (type_of(entry) == fs::file_type::regular) {
+                    drop(entry.path());
+                }
+                continue;
             }
+            Fd fd(::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+            const auto same = fd.ok() ? content_matches(fd, *hash) : Result<bool>(Errc::io_error);
+            if (same && !*same) {
+                drop(entry.path());
+                continue;
+            }
+            if (!same) {
+                ++recovered.unreadable;  // unverified, not bad: kept with its references
+            }
+            std::error_code ec;
+            const auto size = fs::file_size(entry.path(), ec);
+            blobs.emplace(*hash, ec ? std::nullopt : std::optional<std::uint64_t>(size));
         }
-        if (!ok) {
-            fs::remove(entry.path(), ec);
-            ++recovered.dropped_corrupt;
+    }
+
+    // References: each must parse and point at a blob of the same size.
+    std::set<BlobHash> referenced;
+    bool every_ref_read = true;
+    for (const auto& folder : list(dir_ / "refs")) {
+        if (type_of(folder) != fs::file_type::directory) {
+            drop(folder.path());
             continue;
         }
-        referenced.insert(ref.hash);
-        recovered.refs.push_back(std::move(ref));
+        const std::string locker = folder.path().filename().string();
+        for (const auto& entry : list(folder.path())) {
+            if (type_of(entry) != fs::file_type::regular) {
+                continue;
+            }
+            const auto text = read_file(entry.path(), kMaxRecordBytes + 1);
+            if (!text && text.error() != Errc::store_corrupt) {
+                ++recovered.unreadable;
+                every_ref_read = false;  // its blob must not be taken for an orphan
+                continue;
+            }
+            auto ref = text ? parse_ref_record(locker, entry.path().filename().string(), *text)
+                            : Result<RefRecord>(Errc::store_corrupt);
+            const auto blob = ref ? blobs.find(ref->hash) : blobs.end();
+            if (!ref || blob == blobs.end() || (blob->second && *blob->second != ref->size)) {
+                drop(entry.path());
+                continue;
+            }
+            referenced.insert(ref->hash);
+            recovered.refs.push_back(std::move(*ref));
+        }
+    }
+    if (!every_ref_read) {
+        return;
     }
     for (const auto& [hash, size] : blobs) {
         if (!referenced.contains(hash)) {

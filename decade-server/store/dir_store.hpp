@@ -1,30 +1,42 @@
 // Blobs and records in a directory that survives a restart (`decade-server --store DIR`).
 //
-// Layout:
+// Layout (folders 0700, files 0600: a locker record holds the locker's secret):
+//   DIR/lock             held with flock() while a server uses the store; holds its pid
 //   DIR/blobs/ab/abcd…   one file per blob, named by the hex BLAKE2b-256 of its bytes
-//   DIR/refs/LOCKER/NAME "p2pls-ref 1 <hash> <size> <expiry_s>\n"
-//   DIR/lockers/LOCKER   "p2pls-locker 1 <secret hex> <quota_bytes> <share>\n"
+//   DIR/refs/LOCKER/NAME a reference record (decade-server/core/store_records.hpp)
+//   DIR/lockers/LOCKER   a locker record
 //   DIR/tmp/             files being written
-// Every write is crash-safe: write a temp file, fsync it, rename it into place, fsync
-// the directory. A crash leaves either the old file or the new one, and stray temp files
-// that the next start-up deletes.
 //
-// open() checks everything before the server serves a byte: a blob whose content does
-// not hash to its name (bit rot, truncation, a hand edit) is deleted, and so is every
-// reference to it, any record that does not parse, and any blob nobody references.
+// Durability. Every write is write-temp, fsync, rename, fsync the folder; every new folder
+// and every removal is fsync'd in its parent too. The core writes a blob before the
+// reference to it and answers only after both, so a crash at any point leaves every
+// acknowledged object whole, plus at most an orphan blob and temp files, which the next
+// start-up deletes.
+//
+// Errors are reported, never acted on: a read says whether the blob is not there
+// (ENOENT), verified bad (its bytes do not hash to its name) or unreadable for now (any
+// other errno), and the core decides (core/blob_store.hpp). The store deletes on its own
+// only at start-up, and only what it has verified: a blob whose bytes do not hash to its
+// name, a record that does not parse, a reference to a blob that is not there, an orphan.
+// A file it cannot read then (EIO, EMFILE) is left alone for the next start.
+//
+// One server per store: open() takes an exclusive lock on DIR/lock and refuses a directory
+// that another server holds.
 #pragma once
 
 #include <filesystem>
-#include <map>
+#include <memory>
 
+#include "common/posix/fd.hpp"
 #include "decade-server/core/blob_store.hpp"
 
 namespace p2pls::decade_server {
 
 class DirStore final : public BlobStore {
   public:
-    // Creates the layout if needed, checks what is there and returns what survived.
-    // Throws std::runtime_error when the directory cannot be used (a start-up failure).
+    // Creates the layout if needed, locks it, checks what is there and returns what
+    // survived. Throws std::runtime_error when the directory cannot be used (another
+    // server holds it, it cannot be created or listed): a start-up failure.
     static std::unique_ptr<DirStore> open(const std::filesystem::path& dir,
                                           RecoveredState& recovered);
 
@@ -32,19 +44,24 @@ class DirStore final : public BlobStore {
     Result<Blob> get_blob(const BlobHash& hash, std::uint64_t size) override;
     void remove_blob(const BlobHash& hash) override;
     Result<void> save_ref(const RefRecord& ref) override;
-    void remove_ref(const std::string& locker, const std::string& name) override;
+    Result<void> remove_ref(const std::string& locker, const std::string& name) override;
     Result<void> save_locker(const LockerRecord& locker) override;
 
     [[nodiscard]] std::filesystem::path blob_path(const BlobHash& hash) const;
     [[nodiscard]] std::filesystem::path ref_path(const std::string& locker,
                                                  const std::string& name) const;
+    [[nodiscard]] std::filesystem::path locker_path(const std::string& locker) const;
 
   private:
-    explicit DirStore(std::filesystem::path dir);
+    DirStore(std::filesystem::path dir, posix::Fd lock);
+    // Creates the folders from the store's root down to `dir` that are missing, each
+    // fsync'd into its parent so that what is written inside them survives a crash.
+    Result<void> make_dirs(const std::filesystem::path& dir);
     Result<void> write_atomically(const std::filesystem::path& target, std::string_view bytes);
     void load(RecoveredState& recovered);
 
     std::filesystem::path dir_;
+    posix::Fd lock_;  // the flock()ed DIR/lock, released when the store goes
     std::uint64_t next_temp_ = 0;
 };
 

@@ -14,7 +14,7 @@ class MemoryStore final : public BlobStore {
     Result<Blob> get_blob(const BlobHash& hash, std::uint64_t size) override;
     void remove_blob(const BlobHash& hash) override;
     Result<void> save_ref(const RefRecord&) override { return {}; }
-    void remove_ref(const std::string&, const std::string&) override {}
+    Result<void> remove_ref(const std::string&, const std::string&) override { return {}; }
     Result<void> save_locker(const LockerRecord&) override { return {}; }
 
     [[nodiscard]] std::size_t size() const noexcept { return blobs_.size(); }

@@ -133,7 +133,9 @@ TEST_F(DecadeServerIT, PutGetDeleteStatusAndBatchThroughTheModule) {
     ASSERT_TRUE(st.status.ok()) << st.status.reason;
     ASSERT_EQ(st.locker.objects_size(), 1);
     EXPECT_EQ(st.locker.objects(0).size(), bytes.size());
-    EXPECT_EQ(st.locker.bytes_used(), bytes.size());
+    // The quota counts each object's bytes and its fixed charge.
+    EXPECT_EQ(st.locker.object_charge_bytes(), 1024u);
+    EXPECT_EQ(st.locker.bytes_used(), bytes.size() + 1024u);
     EXPECT_EQ(st.locker.bytes_served(), bytes.size());
 
     // A batch of mixed kinds, each with its own status.
@@ -501,7 +503,8 @@ TEST_F(DecadeServerIT, ObjectsExpireByTtl) {
 
 TEST_F(DecadeServerIT, QuotaGives507) {
     DecadeProcess server(dir_, "a");
-    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_}, 1000)});
+    // Room for 900 + 100 bytes and two objects' charges of 1024 bytes each.
+    server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_}, 1000 + 2 * 1024)});
     DecadeClient client(io_);
     const std::string all = token(alice_, decade::kAllOps);
     EXPECT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
@@ -738,13 +741,15 @@ TEST_F(DecadeServerIT, MalformedRequestsAreRefusedAndTheServerStaysUp) {
                 }).ok());
 }
 
+// Bound to the address the server sees; tests/integration/security/storage_test.cpp plays
+// the theft with a forged X-Decade-Client and the trusted-proxy case.
 TEST_F(DecadeServerIT, GranteeBoundTokenServesOnlyItsGrantee) {
     DecadeProcess server(dir_, "a");
     server.start({"--accounts", write_accounts(dir_, "acc.toml", {alice_})});
     {
         DecadeClient owner(io_);
         ASSERT_TRUE(run_coro<decade::CallStatus>(io_, [&] {
-                        return owner.put(server.url(), "alice", "o-1", "for peer-9 only", 60,
+                        return owner.put(server.url(), "alice", "o-1", "for 127.0.0.2 only", 60,
                                          token(alice_, decade::kAllOps));
                     }).ok());
     }
@@ -757,17 +762,18 @@ TEST_F(DecadeServerIT, GranteeBoundTokenServesOnlyItsGrantee) {
                           .expiry_s = now_s() + 60,
                           .byte_budget = 0,
                           .token_id = 99,
-                          .grantee = "peer-9"};
+                          .grantee = "127.0.0.2"};
     const std::string bound = *DecadeClient::generate_token(alice_.secret, c);
     decade::ClientConfig as_grantee;
-    as_grantee.client_id = "peer-9";
+    as_grantee.local_address = "127.0.0.2";
     DecadeClient grantee(io_, as_grantee);
     auto got = run_coro<decade::GetReply>(
         io_, [&] { return grantee.get(server.url(), "alice", "o-1", bound); });
     ASSERT_TRUE(got.status.ok()) << got.status.reason;
-    EXPECT_EQ(got.data, "for peer-9 only");
+    EXPECT_EQ(got.data, "for 127.0.0.2 only");
     decade::ClientConfig as_other;
-    as_other.client_id = "peer-8";
+    as_other.local_address = "127.0.0.3";
+    as_other.client_id = "127.0.0.2";  // claims to be the grantee: not believed
     DecadeClient other(io_, as_other);
     got = run_coro<decade::GetReply>(
         io_, [&] { return other.get(server.url(), "alice", "o-1", bound); });

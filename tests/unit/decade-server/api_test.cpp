@@ -7,6 +7,7 @@
 #include "common/core/proto_json.hpp"
 #include "decade-module/core/requests.hpp"
 #include "decade-module/core/token.hpp"
+#include "decade-server/core/client_address.hpp"
 #include "decade-server/store/memory_store.hpp"
 #include "p2pls/decade.pb.h"
 #include "p2pls/http.pb.h"
@@ -59,6 +60,7 @@ struct Api {
 
     static ServerConfig server_config() {
         ServerConfig c;
+        c.object_charge_bytes = 1;  // quotas of 10,000 hold this file's objects
         c.capacity_bytes = 100'000;
         c.max_object_bytes = 800;
         c.default_ttl_s = 60;
@@ -246,7 +248,7 @@ TEST(DecadeApi, StatusAsJsonOrProtobuf) {
     decade_api::LockerStatus status;
     ASSERT_EQ(parse_json(json.body, status), std::nullopt) << json.body;
     EXPECT_EQ(status.locker(), "alice");
-    EXPECT_EQ(status.bytes_used(), 3u);
+    EXPECT_EQ(status.bytes_used(), 3u + 1);  // the bytes and the object's charge
     ASSERT_EQ(status.objects_size(), 1);
     EXPECT_EQ(status.objects(0).name(), "o-1");
 
@@ -256,7 +258,7 @@ TEST(DecadeApi, StatusAsJsonOrProtobuf) {
     EXPECT_EQ(proto.content_type, decade::kProtobufType);
     decade_api::LockerStatus parsed;
     ASSERT_TRUE(parsed.ParseFromString(proto.body));
-    EXPECT_EQ(parsed.bytes_used(), 3u);
+    EXPECT_EQ(parsed.bytes_used(), 3u + 1);
 
     const ApiResponse refused =
         api.call("GET", "/v1/lockers/alice/status", {}, token("alice", op_bit(Op::get)));
@@ -469,7 +471,7 @@ TEST(DecadeApi, BatchRunsMixedOpsInOrder) {
     EXPECT_EQ(out.results(4).error(), "token_wrong_locker");
     EXPECT_TRUE(out.results(4).data().empty());
     EXPECT_EQ(out.results(5).status(), 200u);
-    EXPECT_EQ(out.results(5).locker_status().bytes_used(), 3u);
+    EXPECT_EQ(out.results(5).locker_status().bytes_used(), 3u + 1);
     EXPECT_EQ(out.results(6).status(), 400u);
     EXPECT_EQ(out.results(6).error(), "bad_request");
     EXPECT_EQ(out.results(7).status(), 204u);
@@ -571,8 +573,10 @@ TEST(DecadeApi, MetricsIncludeTheAdaptersGauges) {
         << r.body;
 }
 
-TEST(DecadeApi, GranteeIsTheClientHeaderElseTheRemoteAddress) {
+// A token bound to 192.0.2.7 serves a GET from that address, whatever the caller says.
+TEST(DecadeApi, GranteeIsThePeerAddressUnlessATrustedProxyNamesIt) {
     Api api;
+    api.config.trusted_proxies = {"198.51.100.1"};
     decade::TokenClaims c{.locker = "alice",
                           .ops = decade::kAllOps,
                           .prefix = "o-",
@@ -585,17 +589,57 @@ TEST(DecadeApi, GranteeIsTheClientHeaderElseTheRemoteAddress) {
                           .grantee = "192.0.2.7"};
     const std::string bound = decade::generate_token(secret_of(1), c).value();
     EXPECT_EQ(api.call("PUT", object("alice", "o-1"), "x", bound).status, 201u);
-    ApiRequest r;
-    r.method = "GET";
     const std::string target = object("alice", "o-1");
-    r.target = target;
     const std::string auth = "Bearer " + bound;
-    r.authorization = auth;
-    r.client = "someone-else";
-    r.remote_address = "192.0.2.7";
-    const auto other = std::get<ApiResponse>(handle_request(api.core, api.config, r, kNow));
-    EXPECT_EQ(other.status, 403u);
-    EXPECT_EQ(error_of(other), "token_wrong_grantee");
+    auto get_from = [&](std::string_view peer, std::string_view header) {
+        ApiRequest r;
+        r.method = "GET";
+        r.target = target;
+        r.authorization = auth;
+        r.client = header;
+        r.remote_address = peer;
+        return std::get<ApiResponse>(handle_request(api.core, api.config, r, kNow));
+    };
+    struct Case {
+        const char* what;
+        std::string_view peer;
+        std::string_view header;
+        unsigned status;
+    };
+    for (const auto& k : {
+             Case{"the grantee itself", "192.0.2.7", "", 200},
+             Case{"the grantee, whatever header it sends", "192.0.2.7", "someone-else", 200},
+             Case{"a thief naming the grantee", "203.0.113.9", "192.0.2.7", 403},
+             Case{"a thief naming nobody", "203.0.113.9", "", 403},
+             Case{"the trusted proxy for the grantee", "198.51.100.1", "192.0.2.7", 200},
+             Case{"the trusted proxy for another client", "198.51.100.1", "203.0.113.9", 403},
+             Case{"the trusted proxy for itself", "198.51.100.1", "", 403},
+             Case{"the trusted proxy with a non-address", "198.51.100.1", "peer-9", 400},
+             Case{"the trusted proxy with a list", "198.51.100.1", "192.0.2.7, 10.0.0.1", 400},
+         }) {
+        const ApiResponse r = get_from(k.peer, k.header);
+        EXPECT_EQ(r.status, k.status) << k.what;
+        if (k.status == 403) {
+            EXPECT_EQ(error_of(r), "token_wrong_grantee") << k.what;
+        }
+        if (k.status != 200) {
+            EXPECT_EQ(r.shared_body, nullptr) << k.what;
+        }
+    }
+}
+
+TEST(DecadeApi, ClientAddressTrustsTheHeaderOnlyFromTrustedProxies) {
+    const std::vector<std::string> proxies = {"10.0.0.1", "2001:db8::1"};
+    EXPECT_EQ(*client_address("192.0.2.7", "", proxies), "192.0.2.7");
+    EXPECT_EQ(*client_address("192.0.2.7", "10.9.9.9", proxies), "192.0.2.7");
+    EXPECT_EQ(*client_address("10.0.0.1", "10.9.9.9", proxies), "10.9.9.9");
+    EXPECT_EQ(*client_address("2001:db8::1", "2001:db8::77", proxies), "2001:db8::77");
+    EXPECT_EQ(*client_address("10.0.0.1", "", proxies), "10.0.0.1");
+    EXPECT_FALSE(client_address("10.0.0.1", "x", proxies).has_value());
+    EXPECT_FALSE(client_address("10.0.0.1", std::string(46, '1'), proxies).has_value());
+    EXPECT_EQ(client_address("10.0.0.1", "a b", proxies).error().status, 400u);
+    // No proxies configured: the header never counts.
+    EXPECT_EQ(*client_address("192.0.2.7", "10.9.9.9", {}), "192.0.2.7");
 }
 
 }  // namespace

@@ -27,8 +27,13 @@ class ServerCoreTest : public ::testing::Test {
         EXPECT_TRUE(core_.add_locker({"bob", secret_of(2), 1000, 1}));
     }
 
+    // What each object costs the quota besides its bytes: small here, so that the byte
+    // figures below stay readable (the default is kObjectChargeBytes).
+    static constexpr std::uint64_t kCharge = 10;
+
     static ServerConfig config() {
         ServerConfig c;
+        c.object_charge_bytes = kCharge;
         c.capacity_bytes = 1500;
         c.max_object_bytes = 800;
         c.default_ttl_s = 60;
@@ -70,7 +75,8 @@ TEST_F(ServerCoreTest, PutGetDeleteStatus) {
     ASSERT_EQ(st.status, 200u);
     ASSERT_EQ(st.locker_status->objects_size(), 1);
     EXPECT_EQ(st.locker_status->objects(0).expiry_s(), kNow + 60);
-    EXPECT_EQ(st.locker_status->bytes_used(), 5u);
+    EXPECT_EQ(st.locker_status->bytes_used(), 5u + kCharge);
+    EXPECT_EQ(st.locker_status->object_charge_bytes(), kCharge);
     EXPECT_EQ(st.locker_status->bytes_served(), 5u);
     EXPECT_EQ(st.locker_status->quota_bytes(), 1000u);
     EXPECT_EQ(st.locker_status->requests_by_token().at(7), 3u);
@@ -117,6 +123,7 @@ TEST_F(ServerCoreTest, QuotaAndCapacityGive507) {
     const auto over = core_.put({a, ""}, "alice", "o-2", std::string(401, 'b'), std::nullopt, kNow);
     EXPECT_EQ(over.status, 507u);
     EXPECT_EQ(over.error, "quota_exceeded");
+    // 600 + 10 used; 401 + 10 more would pass the quota of 1000.
     // Replacing an object counts only the difference.
     EXPECT_EQ(core_.put({a, ""}, "alice", "o-1", std::string(700, 'c'), std::nullopt, kNow).status,
               201u);
@@ -133,13 +140,13 @@ TEST_F(ServerCoreTest, QuotaAndCapacityGive507) {
 TEST_F(ServerCoreTest, SameBytesInManyLockersAreStoredOnce) {
     const std::string a = token("alice", decade::kAllOps);
     const std::string b = token("bob", decade::kAllOps);
-    const std::string bytes(500, 'z');
+    const std::string bytes(400, 'z');
     ASSERT_EQ(core_.put({a, ""}, "alice", "o-1", bytes, std::nullopt, kNow).status, 201u);
     ASSERT_EQ(core_.put({a, ""}, "alice", "o-2", bytes, std::nullopt, kNow).status, 201u);
     ASSERT_EQ(core_.put({b, ""}, "bob", "o-1", bytes, std::nullopt, kNow).status, 201u);
-    EXPECT_EQ(core_.blob_bytes(), 500u);
+    EXPECT_EQ(core_.blob_bytes(), 400u);
     EXPECT_EQ(core_.blob_count(), 1u);
-    EXPECT_EQ(core_.logical_bytes(), 1500u);
+    EXPECT_EQ(core_.logical_bytes(), 1200u);
     EXPECT_EQ(core_.remove({a, ""}, "alice", "o-1", kNow).status, 204u);
     EXPECT_EQ(core_.remove({b, ""}, "bob", "o-1", kNow).status, 204u);
     EXPECT_EQ(store_.size(), 1u);
@@ -149,7 +156,7 @@ TEST_F(ServerCoreTest, SameBytesInManyLockersAreStoredOnce) {
     ASSERT_EQ(core_.put({a, ""}, "alice", "o-1", bytes, 10, kNow).status, 201u);
     ASSERT_EQ(core_.put({a, ""}, "alice", "o-1", bytes, 20, kNow).status, 201u);
     EXPECT_EQ(store_.size(), 1u);
-    EXPECT_EQ(core_.locker_info("alice")->bytes_used, 500u);
+    EXPECT_EQ(core_.locker_info("alice")->bytes_used, 400u + kCharge);
 }
 
 TEST_F(ServerCoreTest, TtlExpiresOnReadAndBySweepUnderVirtualClock) {
@@ -160,7 +167,7 @@ TEST_F(ServerCoreTest, TtlExpiresOnReadAndBySweepUnderVirtualClock) {
     EXPECT_EQ(core_.get({a, ""}, "alice", "o-1", kNow + 10).status, 404u);  // before any sweep
     EXPECT_EQ(core_.sweep(kNow + 10), 1u);
     EXPECT_EQ(core_.blob_count(), 1u);
-    EXPECT_EQ(core_.locker_info("alice")->bytes_used, 3u);
+    EXPECT_EQ(core_.locker_info("alice")->bytes_used, 3u + kCharge);
     EXPECT_EQ(core_.sweep(kNow + 19), 0u);
     EXPECT_EQ(core_.sweep(kNow + 20), 1u);
     EXPECT_EQ(core_.blob_count(), 0u);
@@ -227,7 +234,7 @@ TEST_F(ServerCoreTest, RemoteGetElsewhereOnlyToConfiguredPeers) {
     const auto done = core_.finish_remote_get({op.token(), ""}, op, {200, "fetched", ""}, kNow);
     ASSERT_EQ(done.status, 200u);
     EXPECT_EQ(*done.data, "fetched");
-    EXPECT_EQ(core_.locker_info("alice")->bytes_used, 7u);
+    EXPECT_EQ(core_.locker_info("alice")->bytes_used, 7u + kCharge);
     EXPECT_EQ(core_.finish_remote_get({op.token(), ""}, op, {403, "", ""}, kNow).status, 403u);
     EXPECT_EQ(core_.finish_remote_get({op.token(), ""}, op, {0, "", "timeout"}, kNow).status, 502u);
 
