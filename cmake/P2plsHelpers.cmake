@@ -14,6 +14,19 @@ if(P2PLS_SANITIZE)
                            -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(p2pls_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(P2PLS_FUZZ)
+    # Coverage instrumentation everywhere; only the fuzz_<name> executables link libFuzzer.
+    target_compile_options(p2pls_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
+# One build target per test label (tests-unit, tests-fuzz, ...), so that a build such as
+# the sanitizer step in CI compiles only what the labels it runs need.
+foreach(label unit sim integration media docs fuzz)
+    add_custom_target(tests-${label})
+endforeach()
+if(P2PLS_FUZZ)
+    add_custom_target(fuzzers)
+endif()
 
 # p2pls_add_library(<name> ALIAS <ns::name> SOURCES ... [DEPS ...])
 # One static library per core or adapter folder, with a namespaced alias.
@@ -43,10 +56,33 @@ function(p2pls_add_test name)
     if(NOT arg_TIMEOUT)
         set(arg_TIMEOUT 120)
     endif()
+    add_dependencies(tests-${arg_LABEL} ${name})
     gtest_discover_tests(${name}
         PROPERTIES LABELS "${arg_LABEL}" TIMEOUT ${arg_TIMEOUT}
         ENVIRONMENT "P2PLS_BIN_DIR=${PROJECT_BINARY_DIR}/bin"
         DISCOVERY_TIMEOUT 30)
+endfunction()
+
+# p2pls_add_fuzz_target(<name> SOURCES ... [DEPS ...])
+# A libFuzzer target (tests/fuzz/<name>_fuzz.cpp) and its corpus, tests/fuzz/corpus/<name>/.
+# Every build links the same sources with the replay driver and runs the corpus as the
+# ctest fuzz.<name> (label fuzz); a P2PLS_FUZZ build (clang) also links fuzz_<name> with
+# libFuzzer itself, for scripts/fuzz.sh.
+function(p2pls_add_fuzz_target name)
+    cmake_parse_arguments(arg "" "" "SOURCES;DEPS" ${ARGN})
+    add_executable(fuzz_${name}_replay ${arg_SOURCES}
+                   ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cpp)
+    target_link_libraries(fuzz_${name}_replay PRIVATE p2pls_flags ${arg_DEPS})
+    add_dependencies(tests-fuzz fuzz_${name}_replay)
+    add_test(NAME fuzz.${name} COMMAND fuzz_${name}_replay
+             ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})
+    set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 300)
+    if(P2PLS_FUZZ)
+        add_executable(fuzz_${name} ${arg_SOURCES})
+        target_link_libraries(fuzz_${name} PRIVATE p2pls_flags ${arg_DEPS})
+        target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+        add_dependencies(fuzzers fuzz_${name})
+    endif()
 endfunction()
 
 # Executables land in one folder so that integration tests and scripts find them.

@@ -18,6 +18,8 @@ packages=(
   libcli11-dev libspdlog-dev libtomlplusplus-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # external clients used by media tests and the testbed's plots
   ffmpeg gnuplot-nox
   # the player's window test: a virtual X display and GStreamer's X video sink

@@ -13,13 +13,13 @@ constexpr std::size_t words_for(std::uint32_t bits) {
 }  // namespace
 
 ChunkBitmap::ChunkBitmap(std::uint32_t window, ChunkSeq base)
-    : base_(base),
+    : base_(std::min(base, ChunkSeq{kMaxBase})),
       window_(std::clamp<std::uint32_t>(window, 1, kMaxWindow)),
       words_(words_for(window_), 0) {}
 
 Result<ChunkBitmap> ChunkBitmap::decode(ChunkSeq base, std::uint32_t window,
                                         std::string_view bits) {
-    if (window == 0 || window > kMaxWindow) {
+    if (window == 0 || window > kMaxWindow || base.value() > kMaxBase) {
         return make_error_code(Errc::bitmap_window_invalid);
     }
     if (bits.size() != (window + 7) / 8) {
@@ -71,6 +71,7 @@ void ChunkBitmap::reset(ChunkSeq seq) noexcept {
 }
 
 void ChunkBitmap::slide_to(ChunkSeq new_base) {
+    new_base = std::min(new_base, ChunkSeq{kMaxBase});
     if (new_base == base_) {
         return;
     }

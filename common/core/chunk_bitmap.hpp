@@ -18,11 +18,16 @@ class ChunkBitmap {
   public:
     // Largest window accepted from the wire; bigger ones are refused, not allocated.
     static constexpr std::uint32_t kMaxWindow = 4096;
+    // Highest base: every window then ends at or below 2^64 - 1, so end() and every seq
+    // in the window are real seqs (a base near 2^64 from the wire cannot wrap them).
+    static constexpr std::uint64_t kMaxBase = UINT64_MAX - kMaxWindow;
 
-    // A window of `window` chunks (1..kMaxWindow) starting at `base`, all missing.
+    // A window of `window` chunks (1..kMaxWindow) starting at `base` (at most kMaxBase),
+    // all missing.
     explicit ChunkBitmap(std::uint32_t window = 64, ChunkSeq base = ChunkSeq{0});
 
-    // Decodes a buffer map's bits; fails on a window of 0 or above the cap, or on
+    // Decodes a buffer map's bits; fails on a window of 0 or above the cap, a base above
+    // kMaxBase, or on
     // bits that are not exactly ceil(window/8) bytes, or with bits set past the window.
     static Result<ChunkBitmap> decode(ChunkSeq base, std::uint32_t window, std::string_view bits);
 
@@ -43,8 +48,8 @@ class ChunkBitmap {
     bool set(ChunkSeq seq) noexcept;
     void reset(ChunkSeq seq) noexcept;
 
-    // Moves the window to start at new_base (either direction); seqs in both the old and
-    // the new window keep their state, the rest start missing.
+    // Moves the window to start at new_base (either direction; clamped to kMaxBase); seqs
+    // in both the old and the new window keep their state, the rest start missing.
     void slide_to(ChunkSeq new_base);
 
     // Number of chunks held.

@@ -1,6 +1,7 @@
 #include "decade-module/core/requests.hpp"
 
 #include "decade-module/core/object_name.hpp"
+#include "decade-module/core/token.hpp"
 #include "p2pls/decade.pb.h"
 
 namespace p2pls::decade {
@@ -108,8 +109,10 @@ Errc errc_for_answer(unsigned http_status, std::string_view reason) {
     if (http_status == 503 && reason.find("remote") == std::string_view::npos) {
         return Errc::busy;  // the server's own slots
     }
+    // A token error only with the status it travels with: a reason alone (say, in a 404 or
+    // a 500) is a server's text, not its verdict.
     for (const auto& [name, code] : kTokenReasons) {
-        if (reason == name) {
+        if (reason == name && token_error_status(code) == http_status) {
             return code;
         }
     }

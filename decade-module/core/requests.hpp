@@ -54,9 +54,9 @@ RequestSpec make_batch(const decade_api::BatchRequest& batch);
 
 // What a server's answer (an HTTP status, or one batch op's) means to a client, given the
 // error code it carried ("token_expired", "remote_busy", ...): ok for 2xx; busy for 503;
-// the token error named; not_found, quota_exceeded, token_bad_mac (401/403 without a
-// known code), bad_request (other 4xx); unavailable otherwise. The client library and
-// the simulator both read answers with it.
+// the token error named, when the status is the one it travels with (401 or 403); not_found,
+// quota_exceeded, token_bad_mac (401/403 without a known code), bad_request (other 4xx);
+// unavailable otherwise. The client library and the simulator both read answers with it.
 Errc errc_for_answer(unsigned http_status, std::string_view reason);
 
 }  // namespace p2pls::decade

@@ -24,6 +24,7 @@
 
 #include "common/core/errc.hpp"
 #include "decade-module/core/batching.hpp"
+#include "decade-module/core/call_status.hpp"
 #include "decade-module/core/token.hpp"
 #include "p2pls/decade.pb.h"
 
@@ -32,16 +33,6 @@ class HttpClient;
 }
 
 namespace p2pls::decade {
-
-struct CallStatus {
-    unsigned http_status = 0;  // 0: no HTTP answer (connect failed, timeout, body too large)
-    Errc code = Errc::ok;      // ok, busy, a token error, not_found, quota_exceeded, ...
-    std::string reason;        // the server's error code, e.g. "token_expired"
-    std::chrono::seconds retry_after{0};  // when busy()
-
-    [[nodiscard]] bool ok() const noexcept { return code == Errc::ok; }
-    [[nodiscard]] bool busy() const noexcept { return code == Errc::busy; }
-};
 
 struct GetReply {
     CallStatus status;
@@ -121,11 +112,5 @@ class DecadeClient {
     ClientConfig config_;
     std::unique_ptr<curl::HttpClient> http_;
 };
-
-// Maps an HTTP answer to a CallStatus (exposed for tests): 2xx ok; 503 busy with
-// Retry-After; token errors by the reason in the JSON error body; 404 not_found;
-// 507 quota_exceeded; other 4xx bad_request; other 5xx unavailable.
-CallStatus status_from_http(unsigned http_status, std::string_view body,
-                            std::string_view retry_after);
 
 }  // namespace p2pls::decade

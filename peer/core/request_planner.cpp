@@ -114,10 +114,10 @@ SchedulerInput RequestPlanner::input(NeighborTable& table, const ChunkStore& sto
         if (!n.established || !n.map || (n.decade && !n.is_source)) {
             continue;
         }
-        const bool useful =
-            input.needs.empty() ||
-            std::any_of(input.needs.begin(), input.needs.end(),
-                        [&](const ChunkNeed& need) { return n.map->test(need.seq); });
+        const ChunkBitmap& map = *n.map;  // a lambda may not capture a structured binding
+        const bool useful = input.needs.empty() ||
+                            std::any_of(input.needs.begin(), input.needs.end(),
+                                        [&](const ChunkNeed& need) { return map.test(need.seq); });
         if (useful) {
             n.last_useful = now;
         }

@@ -117,6 +117,24 @@ TEST(ChunkBitmap, DecodeRejectsBitsPastWindow) {
               make_error_code(Errc::bitmap_length_mismatch));
 }
 
+// A base near 2^64 would wrap the window's end below its base, and every seq in it would
+// read as outside: such a buffer map is refused, and a local window stops short of it.
+TEST(ChunkBitmap, BaseNearTopOfRangeNeverWraps) {
+    EXPECT_EQ(ChunkBitmap::decode(ChunkSeq{UINT64_MAX - 3}, 8, std::string(1, '\x01')).error(),
+              make_error_code(Errc::bitmap_window_invalid));
+    const auto top = ChunkBitmap::decode(ChunkSeq{ChunkBitmap::kMaxBase}, ChunkBitmap::kMaxWindow,
+                                         std::string(ChunkBitmap::kMaxWindow / 8, '\xff'));
+    ASSERT_TRUE(top.has_value());
+    EXPECT_EQ(top->count(), ChunkBitmap::kMaxWindow);
+    EXPECT_TRUE(top->test(ChunkSeq{UINT64_MAX - 1}));
+
+    ChunkBitmap map(64, ChunkSeq{10});
+    map.slide_to(ChunkSeq{UINT64_MAX});
+    EXPECT_EQ(map.base().value(), ChunkBitmap::kMaxBase);
+    EXPECT_GT(map.end(), map.base());
+    EXPECT_TRUE(map.set(ChunkSeq{ChunkBitmap::kMaxBase + 63}));
+}
+
 TEST(ChunkBitmap, DecodeRejectsAbsurdWindow) {
     EXPECT_EQ(ChunkBitmap::decode(ChunkSeq{0}, 0, std::string{}).error(),
               make_error_code(Errc::bitmap_window_invalid));

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "decade-module/curl/decade_client.hpp"
+#include "decade-module/core/call_status.hpp"
 
 namespace p2pls::decade {
 namespace {
@@ -30,6 +30,21 @@ TEST(CallStatus, MapsHttpAnswers) {
     const auto remote = status_from_http(503, R"({"error":"remote_busy","detail":""})", "");
     EXPECT_TRUE(remote.busy());
     EXPECT_EQ(remote.reason, "remote_busy");
+}
+
+// A token error is believed only with the status it travels with: a 404 or a 500 whose
+// body names one is what its status says (found by the decade_status fuzz target).
+TEST(CallStatus, TokenReasonNeedsItsStatus) {
+    EXPECT_EQ(status_from_http(404, R"({"error":"token_expired","detail":""})", "").code,
+              Errc::not_found);
+    EXPECT_EQ(status_from_http(500, R"({"error":"token_wrong_op","detail":""})", "").code,
+              Errc::unavailable);
+    EXPECT_EQ(status_from_http(401, R"({"error":"token_wrong_op","detail":""})", "").code,
+              Errc::token_bad_mac);  // 403's error in a 401: refused, reason unknown
+    EXPECT_EQ(status_from_http(403, R"({"error":"token_wrong_op","detail":""})", "").code,
+              Errc::token_wrong_op);
+    // Retry-After 0 would spin the client: it waits the default second.
+    EXPECT_EQ(status_from_http(503, "", "0").retry_after, std::chrono::seconds(1));
 }
 
 }  // namespace
