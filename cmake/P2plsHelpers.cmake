@@ -70,9 +70,8 @@ endfunction()
 # libFuzzer itself, for scripts/fuzz.sh.
 function(p2pls_add_fuzz_target name)
     cmake_parse_arguments(arg "" "" "SOURCES;DEPS" ${ARGN})
-    add_executable(fuzz_${name}_replay ${arg_SOURCES}
-                   ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cpp)
-    target_link_libraries(fuzz_${name}_replay PRIVATE p2pls_flags ${arg_DEPS})
+    add_executable(fuzz_${name}_replay ${arg_SOURCES})
+    target_link_libraries(fuzz_${name}_replay PRIVATE p2pls_flags ${arg_DEPS} p2pls_fuzz_replay_main)
     add_dependencies(tests-fuzz fuzz_${name}_replay)
     add_test(NAME fuzz.${name} COMMAND fuzz_${name}_replay
              ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})

@@ -58,7 +58,9 @@ class FuzzInput {
 
     // Up to max_size bytes, the length taken from the input first.
     std::string_view bytes(std::size_t max_size) {
-        const std::size_t n = std::min<std::size_t>(in_range(0, max_size), remaining());
+        // The length first: remaining() must be read after in_range has consumed it.
+        const auto wanted = static_cast<std::size_t>(in_range(0, max_size));
+        const std::size_t n = std::min(wanted, remaining());
         const std::string_view out(data_ + pos_, n);
         pos_ += n;
         return out;
