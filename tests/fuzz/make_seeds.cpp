@@ -1,6 +1,7 @@
 // Writes the structured seeds of the fuzz corpora (tests/fuzz/corpus/README.md): the
 // messages the real code paths produce — announces as peers and sources send them, the
-// tracker's real replies to them, tokens minted by generate_token — laid out in the input
+// tracker's real replies to them, tokens minted by generate_token, store records as the
+// directory store writes them — laid out in the input
 // format of each target (FuzzInputWriter mirrors the targets' FuzzInput).
 //
 //   fuzz_make_seeds CORPUS_DIR [CLIP.ts]    writes CORPUS_DIR/<target>/seed-<what>
@@ -23,6 +24,7 @@
 
 #include "common/core/proto_json.hpp"
 #include "decade-module/core/token.hpp"
+#include "decade-server/core/store_records.hpp"
 #include "p2pls/tracker.pb.h"
 #include "tests/fuzz/fuzz_input.hpp"
 #include "tracker/core/api.hpp"
@@ -155,6 +157,32 @@ void token_seeds() {
     write_seed("token", "expired", token_input(0, "demo-120", 1, "", 2'000, mint(range)));
 }
 
+// --- store records: as DirStore writes them ------------------------------------------
+
+void store_record_seeds() {
+    p2pls::decade_server::RefRecord ref;
+    ref.locker = "alice";
+    ref.name = "demo-120";
+    ref.hash.fill(0xab);
+    ref.size = 65536;
+    ref.expiry_s = 1'700'000'600;
+    const auto record_input = [](std::string_view locker, std::string_view name,
+                                 const std::string& text) {
+        FuzzInputWriter w;
+        w.bytes(locker).bytes(name).rest(text);
+        return w.str();
+    };
+    write_seed("store_record", "ref",
+               record_input(ref.locker, ref.name, p2pls::decade_server::format_ref_record(ref)));
+    p2pls::decade_server::LockerRecord locker;
+    locker.id = "alice";
+    locker.secret.fill(0x5a);
+    locker.quota_bytes = 256ULL << 20;
+    locker.bandwidth_share = 3;
+    write_seed("store_record", "locker",
+               record_input(locker.id, "", p2pls::decade_server::format_locker_record(locker)));
+}
+
 // --- MPEG-TS: slices of a clip the real GStreamer pipeline encoded ------------------
 
 void ts_seeds(const fs::path& clip) {
@@ -187,6 +215,7 @@ int main(int argc, char** argv) {
     g_root = argv[1];
     tracker_seeds();
     token_seeds();
+    store_record_seeds();
     if (argc == 3) {
         ts_seeds(argv[2]);
     }
