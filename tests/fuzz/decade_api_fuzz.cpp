@@ -11,8 +11,6 @@
 #include <utility>
 #include <variant>
 
-#include <google/protobuf/stubs/logging.h>
-
 #include "decade-module/core/token.hpp"
 #include "decade-server/core/api.hpp"
 #include "decade-server/store/memory_store.hpp"
@@ -300,9 +298,7 @@ void raw_op(Harness& h, FuzzInput& in) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    // Fuzzed tokens are not UTF-8; protobuf would log two lines for each such string.
-    static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);
-    (void)quiet;
+    fuzz::quiet_protobuf();
     FuzzInput in(data, size);
     Harness h;
     for (int steps = 0; !in.empty() && steps < 32; ++steps) {

@@ -5,6 +5,7 @@
 #include "tests/fuzz/fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    p2pls::fuzz::quiet_protobuf();
     p2pls::fuzz::FuzzInput in(data, size);
     const auto max_chunks = static_cast<std::size_t>(in.in_range(1, 8));
     const std::string_view object = in.rest();

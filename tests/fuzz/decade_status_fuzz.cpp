@@ -6,6 +6,7 @@
 #include "tests/fuzz/fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    p2pls::fuzz::quiet_protobuf();
     using p2pls::Errc;
     p2pls::fuzz::FuzzInput in(data, size);
     const auto status = static_cast<unsigned>(in.in_range(0, 1000));

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/stubs/logging.h>
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 #define FUZZ_CHECK(condition)                                                          \
@@ -78,6 +80,13 @@ class FuzzInput {
     std::size_t size_;
     std::size_t pos_ = 0;
 };
+
+// Fuzzed strings are rarely UTF-8, and protobuf logs two lines for each one it parses or
+// writes: call this first in targets that parse messages.
+inline void quiet_protobuf() {
+    static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);
+    (void)quiet;
+}
 
 // The reader's mirror: builds an input that a FuzzInput reads back as the given values, so
 // that corpus seeds (make_seeds.cpp) can be written from real messages.

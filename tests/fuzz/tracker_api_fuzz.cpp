@@ -18,6 +18,7 @@ p2pls::tracker::TrackerState& state() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    p2pls::fuzz::quiet_protobuf();
     p2pls::fuzz::FuzzInput in(data, size);
     static const std::string_view kMethods[] = {"GET", "POST", "PUT", "DELETE", "HEAD"};
     static std::int64_t clock_s = 0;

@@ -9,6 +9,7 @@
 #include "tracker/core/fast_json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    p2pls::fuzz::quiet_protobuf();
     const std::string_view json(reinterpret_cast<const char*>(data), size);
 
     p2pls::tracker_api::AnnounceRequest fast;
