@@ -42,8 +42,16 @@ enum class HttpErrc : std::uint8_t {
     source_only_field,  // a field only the source may send
     unknown_channel,    // the channel is not known
     source_conflict,    // the channel's source is someone else
-    tracker_full,       // a global cap of the tracker is reached (503)
-    channel_full,       // the channel's member cap is reached (503)
+    // A source announce (or its `stopped`) with no signature, one that does not verify
+    // under the key it names, or a timestamp outside the clock skew or not newer than the
+    // last accepted one: 401, nothing changes.
+    announce_unsigned,
+    announce_bad_signature,
+    announce_stale,
+    channel_key_conflict,       // the channel is bound (or pinned) to another key (409)
+    registration_unauthorized,  // DECADE server registration without a valid proof (401)
+    tracker_full,               // a global cap of the tracker is reached (503)
+    channel_full,               // the channel's member cap is reached (503)
     // --- DECADE server ---
     bad_name,                  // object name invalid
     bad_ttl,                   // TTL unparsable or above the server's maximum
@@ -118,6 +126,11 @@ inline constexpr std::array kHttpErrors = {
     HttpErrorEntry{HttpErrc::source_only_field, 400, "source_only_field"},
     HttpErrorEntry{HttpErrc::unknown_channel, 404, "unknown_channel"},
     HttpErrorEntry{HttpErrc::source_conflict, 409, "source_conflict"},
+    HttpErrorEntry{HttpErrc::announce_unsigned, 401, "announce_unsigned"},
+    HttpErrorEntry{HttpErrc::announce_bad_signature, 401, "announce_bad_signature"},
+    HttpErrorEntry{HttpErrc::announce_stale, 401, "announce_stale"},
+    HttpErrorEntry{HttpErrc::channel_key_conflict, 409, "channel_key_conflict"},
+    HttpErrorEntry{HttpErrc::registration_unauthorized, 401, "registration_unauthorized"},
     HttpErrorEntry{HttpErrc::tracker_full, 503, "tracker_full"},
     HttpErrorEntry{HttpErrc::channel_full, 503, "channel_full"},
     HttpErrorEntry{HttpErrc::bad_name, 400, "bad_name"},

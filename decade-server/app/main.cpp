@@ -297,7 +297,13 @@ int main(int argc, char** argv) {
     std::string tracker_url;
     app.add_option("--tracker", tracker_url,
                    "tracker base URL: register this server (url, region, load) at start and "
-                   "every 30 s (POST /v1/decade-servers)");
+                   "every 30 s (POST /v1/decade-servers; needs --tracker-key)");
+    std::string tracker_key_file;
+    app.add_option("--tracker-key", tracker_key_file,
+                   "file with the tracker's registration key (64 hex digits; the tracker's "
+                   "--registration-key or this server's key in its config): registrations "
+                   "carry an HMAC of it, never the key")
+        ->check(CLI::ExistingFile);
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->capture_default_str();
 
@@ -470,7 +476,21 @@ int main(int argc, char** argv) {
     std::optional<tracker::TrackerClient> tracker_client;
     bool stopping = false;
     if (!tracker_url.empty()) {
-        tracker_client.emplace(io, tracker_url, "");
+        tracker::TrackerClientOptions tracker_options;
+        if (!tracker_key_file.empty()) {
+            std::ifstream in(tracker_key_file);
+            std::stringstream text;
+            text << in.rdbuf();
+            tracker_options.registration_key = parse_registration_key(text.str());
+            if (!tracker_options.registration_key) {
+                std::fprintf(stderr, "decade-server: --tracker-key %s: expected 64 hex digits\n",
+                             tracker_key_file.c_str());
+                return 2;
+            }
+        } else {
+            spdlog::warn("--tracker without --tracker-key: the tracker will refuse (401)");
+        }
+        tracker_client.emplace(io, tracker_url, "", tracker_options);
         const std::string self_url = config.self_urls.front();
         asio::co_spawn(
             io,
@@ -485,7 +505,8 @@ int main(int argc, char** argv) {
                                   static_cast<double>(max_connections));
                     auto r = co_await tracker_client->register_decade_server(info);
                     if (!r && !told) {
-                        spdlog::warn("tracker {}: registration failed (will retry)", tracker_url);
+                        spdlog::warn("tracker {}: registration failed (will retry): {}",
+                                     tracker_url, r.error().detail);
                     } else if (r && !told) {
                         spdlog::info("registered with tracker {} as {}", tracker_url, self_url);
                     }

@@ -22,6 +22,7 @@
 #include "common/http/http_server.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
+#include "peer/cli/channel_key_flag.hpp"
 #include "peer/cli/decade_flags.hpp"
 #include "peer/net/peer_node.hpp"
 
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
     cli::add_delay_flag(app, delay_ms);
     cli::DecadeFlags decade_flags;
     cli::add_decade_flags(app, decade_flags);
+    std::string channel_key;
+    cli::add_channel_key_flag(app, channel_key);
     CLI11_PARSE(app, argc, argv);
 
     spdlog::set_level(spdlog::level::from_str(log_level));
@@ -111,6 +114,9 @@ int main(int argc, char** argv) {
     config.bootstrap = bootstrap;
     config.key_from_tracker = true;
     if (auto problem = cli::apply_decade_flags(decade_flags, config)) {
+        fail(*problem);
+    }
+    if (auto problem = cli::apply_channel_key_flag(channel_key, config)) {
         fail(*problem);
     }
     if (report_file) {

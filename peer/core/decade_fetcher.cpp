@@ -342,7 +342,7 @@ DecadeFetcher::Fetched DecadeFetcher::on_fetched(
         if (chunks) {
             for (const wire::Chunk& c : *chunks) {
                 if (object_of(ChunkSeq{c.seq()}) != o ||
-                    !verify_chunk(config_.public_key, config_.channel, c)) {
+                    !verify_chunk(config_.public_key, config_.channel, c, config_.epoch)) {
                     bad = true;
                     break;
                 }

@@ -52,6 +52,7 @@ struct EngineConfig {
     PeerId peer_id;
     std::string listen_endpoint;  // sent in Hello so that inbound neighbours can be deduplicated
     PublicKey public_key{};       // the channel's Ed25519 key: every chunk is checked against it
+    SourceEpoch epoch{};          // the source run chunks must be signed for (others are refused)
     // Origin mode: this engine is the channel's source. Chunks come from
     // publish_local_chunk(); it serves and advertises, never fetches or plays.
     bool origin = false;

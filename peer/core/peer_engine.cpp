@@ -202,7 +202,7 @@ void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) 
         return;
     }
     const std::optional<TimePoint> asked_at = n.take_request(seq);
-    if (!verify_chunk(config_.public_key, config_.channel, chunk)) {
+    if (!verify_chunk(config_.public_key, config_.channel, chunk, config_.epoch)) {
         ++traffic_.chunks_rejected;
         table_.ban(n.peer_id, n.endpoint);
         drop(id, Errc::signature_invalid,

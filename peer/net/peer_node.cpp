@@ -18,6 +18,7 @@
 #include "common/core/overloaded.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/net/endpoint.hpp"
+#include "peer/core/channel_trust.hpp"
 #include "peer/core/peer_engine.hpp"
 #include "peer/core/peer_metrics.hpp"
 #include "peer/core/tracker_reply.hpp"
@@ -55,7 +56,8 @@ struct PeerNode::Impl : NeighborEvents,
           acceptor(io_in),
           timer(io_in),
           ticker(io_in),
-          decade(io_in, config) {}
+          decade(io_in, config),
+          trust(config.engine.channel, config.pinned_key) {}
 
     asio::io_context& io;
     PeerNodeConfig config;
@@ -73,6 +75,7 @@ struct PeerNode::Impl : NeighborEvents,
     // DECADE mode: the home server, the locker and the fallback to native play.
     DecadeSetup decade;
     std::string decade_unavailable;  // why a DECADE peer plays natively; empty while it need not
+    peer::ChannelTrust trust;        // the key and source run this session accepts
 
     // --- engine plumbing ---------------------------------------------------------------
 
@@ -352,8 +355,10 @@ struct PeerNode::Impl : NeighborEvents,
     // --- tracker -------------------------------------------------------------------------
 
     void start_tracker() {
-        tracker =
-            std::make_unique<tracker::TrackerClient>(io, config.tracker_url, config.engine.channel);
+        tracker::TrackerClientOptions options;
+        options.before_announce = config.sign_announce;
+        tracker = std::make_unique<tracker::TrackerClient>(io, config.tracker_url,
+                                                           config.engine.channel, options);
         tracker_api::AnnounceRequest me;
         me.set_peer_id(config.engine.peer_id.value());
         me.set_endpoint(config.engine.listen_endpoint);
@@ -389,14 +394,11 @@ struct PeerNode::Impl : NeighborEvents,
         if (!engine) {
             decade.adopt_home_server(reply);
         }
+        if (config.key_from_tracker && !config.engine.origin && !accept_channel(reply, now)) {
+            return;
+        }
         if (!engine) {
             if (config.key_from_tracker && !config.engine.origin) {
-                auto key = public_key_from_bytes(reply.channel().public_key());
-                if (!key) {
-                    spdlog::warn("tracker reply carries no usable channel key yet; waiting");
-                    return;
-                }
-                config.engine.public_key = *key;
                 if (reply.channel().chunk_ms() > 0) {
                     config.engine.chunk_duration =
                         std::chrono::milliseconds(reply.channel().chunk_ms());
@@ -414,6 +416,56 @@ struct PeerNode::Impl : NeighborEvents,
         const peer::TrackerView view = peer::read_tracker_reply(reply, config.engine.origin);
         engine->on_peer_list(view.candidates, view.live_edge, now);
         pump();
+    }
+
+    // The channel's key and source run from a tracker reply (peer/core/channel_trust.hpp).
+    // False: nothing to start with yet (no key, or a refused one before the engine ran).
+    bool accept_channel(const tracker_api::AnnounceResponse& reply, TimePoint now) {
+        std::string why;
+        const auto verdict = trust.on_channel_info(reply.channel(), why);
+        switch (verdict) {
+            case peer::ChannelTrust::Verdict::no_key_yet:
+                if (!engine) {
+                    spdlog::warn("{}; waiting", why);
+                }
+                return engine != nullptr;
+            case peer::ChannelTrust::Verdict::refused_pin:
+            case peer::ChannelTrust::Verdict::refused_change:
+            case peer::ChannelTrust::Verdict::refused_forgery:
+                spdlog::error("channel '{}': refused: {}", config.engine.channel, why);
+                return engine != nullptr;  // a running engine keeps its key
+            case peer::ChannelTrust::Verdict::accepted:
+                config.engine.public_key = *trust.key();
+                config.engine.epoch = trust.epoch();
+                spdlog::info("channel '{}': key {}..., source epoch {}", config.engine.channel,
+                             peer::short_hex(trust.key()->data(), trust.key()->size()),
+                             peer::short_hex(trust.epoch().data(), trust.epoch().size()));
+                return true;
+            case peer::ChannelTrust::Verdict::unchanged:
+                return true;
+            case peer::ChannelTrust::Verdict::new_epoch:
+                resync(now);
+                return true;
+        }
+        return true;
+    }
+
+    // The source restarted (a newer signed statement, same key, another epoch): chunks
+    // of the old run no longer verify and their seqs may come again, so the engine starts
+    // over, with fresh neighbours, at the new run's live edge.
+    void resync(TimePoint now) {
+        config.engine.epoch = trust.epoch();
+        spdlog::warn("channel '{}': the source restarted (epoch {}): rejoining the new run",
+                     config.engine.channel,
+                     peer::short_hex(trust.epoch().data(), trust.epoch().size()));
+        if (!engine) {
+            return;
+        }
+        for (auto& [id, s] : std::map(sessions)) {
+            close(s);
+        }
+        engine.reset();
+        create_engine(now);
     }
 
     // --- reports -------------------------------------------------------------------------

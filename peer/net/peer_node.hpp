@@ -21,6 +21,7 @@
 #include "common/core/errc.hpp"
 #include "p2pls/peer.pb.h"
 #include "p2pls/report.pb.h"
+#include "p2pls/tracker.pb.h"
 #include "peer/core/engine_config.hpp"
 
 namespace boost::asio {
@@ -35,6 +36,14 @@ struct PeerNodeConfig {
     // taken from the tracker's reply when `key_from_tracker` is true.
     peer::EngineConfig engine;
     bool key_from_tracker = true;
+    // A viewer's pinned channel key (--channel-key): a tracker that reports another key is
+    // refused and logged, and the peer waits. Without a pin the first verified key is kept
+    // for the session (peer/core/channel_trust.hpp); a source restart under that key (a
+    // newer signed statement with another epoch) makes the peer drop its neighbours and
+    // chunks and rejoin the new run.
+    std::optional<PublicKey> pinned_key;
+    // Origin mode: signs every announce before it is sent (source/net/announce_signer.hpp).
+    std::function<void(tracker_api::AnnounceRequest&)> sign_announce;
 
     // "host:port" to accept neighbours on; port 0 picks a free port (see listen_port()).
     std::string listen = "127.0.0.1:0";

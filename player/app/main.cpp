@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "common/net/stop_signals.hpp"
+#include "peer/cli/channel_key_flag.hpp"
 #include "peer/cli/decade_flags.hpp"
 #include "player/core/join.hpp"
 #include "player/core/options.hpp"
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     p2pls::cli::DecadeFlags decade_flags;  // the same DECADE flags as p2pls-peer's
     p2pls::cli::add_decade_flags(app, decade_flags, /*with_mode=*/false);
+    std::string channel_key;  // the same --channel-key as p2pls-peer's
+    p2pls::cli::add_channel_key_flag(app, channel_key);
     app.add_option("--sink", sink,
                    "Where video goes: auto (a window with a display, else fake), window, fake "
                    "(headless: decode and count frames), file:PATH (headless, and record the "
@@ -112,6 +115,10 @@ int main(int argc, char** argv) {
         auto problem = p2pls::cli::apply_decade_flags(decade_flags, probe)) {
         return fail(kExitConfig, *problem);
     }
+    if (p2pls::net::PeerNodeConfig probe;
+        auto problem = p2pls::cli::apply_channel_key_flag(channel_key, probe)) {
+        return fail(kExitConfig, *problem);
+    }
     const auto parsed_sink = parse_sink(sink, why);
     if (!parsed_sink) {
         return fail(kExitConfig, why);
@@ -148,8 +155,9 @@ int main(int argc, char** argv) {
         .has_display = env_set("DISPLAY") || env_set("WAYLAND_DISPLAY"),
         .status_is_tty = isatty(STDOUT_FILENO) != 0,
     };
-    config.configure_peer = [decade_flags](p2pls::net::PeerNodeConfig& peer) {
-        (void)p2pls::cli::apply_decade_flags(decade_flags, peer);  // checked above
+    config.configure_peer = [decade_flags, channel_key](p2pls::net::PeerNodeConfig& peer) {
+        (void)p2pls::cli::apply_decade_flags(decade_flags, peer);     // checked above
+        (void)p2pls::cli::apply_channel_key_flag(channel_key, peer);  // checked above
     };
     player::net::PlayerNode node(io, config);
     int exit_code = kExitOk;

@@ -1,6 +1,7 @@
 // p2pls-source: the broadcaster's program ("source" is the streaming role). Captures or
 // reads video, encodes H.264 into MPEG-TS, cuts it into signed key-frame-aligned chunks
 // and publishes them. Flags are parsed here; the work is in source/net/source_node.
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -20,6 +21,7 @@
 #include "source/core/signed_chunk.hpp"
 #include "source/gst/ts_pipeline.hpp"
 #include "source/io/key_file.hpp"
+#include "source/net/announce_signer.hpp"
 #include "source/net/source_node.hpp"
 
 namespace {
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"native", "decade"}))
         ->capture_default_str();
     app.add_option("--first-seq", first_seq,
-                   "Seq of the first chunk (to continue a channel's numbering after a restart)")
+                   "Seq of the first chunk (to continue a channel's numbering after a restart; "
+                   "each run signs with a new random epoch, so old chunks never verify)")
         ->capture_default_str();
     app.add_option("--port-file", port_file,
                    "Write the bound peer port to this file (for --listen with port 0)");
@@ -181,7 +184,14 @@ int main(int argc, char** argv) {
         spdlog::warn("key file {} is readable by others: chmod 600 it", key_path);
     }
     config.keys = key->keys;
+    // A new epoch per run: chunks (and announces) of an earlier run never verify in this
+    // one, whatever --first-seq says.
+    if (sodium_init() < 0) {
+        return fail(snet::kExitConfig, "libsodium has no usable random source");
+    }
+    randombytes_buf(config.epoch.data(), config.epoch.size());
     spdlog::info("channel '{}' public key {}", channel, to_hex(config.keys.public_key));
+    spdlog::info("source epoch {}", to_hex(config.epoch));
 
     boost::asio::io_context io;
     int exit_code = snet::kExitOk;
@@ -193,7 +203,9 @@ int main(int argc, char** argv) {
     peer.engine.channel = channel;
     peer.engine.peer_id = PeerId{"source-" + channel};
     peer.engine.public_key = config.keys.public_key;
+    peer.engine.epoch = config.epoch;
     peer.engine.origin = true;
+    peer.sign_announce = snet::make_announce_signer(channel, config.keys, config.epoch);
     peer.engine.chunk_duration = std::chrono::milliseconds(encode.chunk_ms);
     peer.engine.upload_limit_bytes_per_s = *upload_bps;
     // The bucket must hold a whole chunk (TS runs ~1.2x the encoder target), else no chunk

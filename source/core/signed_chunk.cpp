@@ -22,14 +22,14 @@ bool is_space(char c) {
 
 }  // namespace
 
-wire::Chunk make_signed_chunk(ProducedChunk&& chunk, const SecretKey& key,
-                              std::string_view channel) {
+wire::Chunk make_signed_chunk(ProducedChunk&& chunk, const SecretKey& key, std::string_view channel,
+                              const SourceEpoch& epoch) {
     wire::Chunk out;
     out.set_seq(chunk.seq.value());
     out.set_timestamp_us(chunk.timestamp_us);
     out.set_duration_us(chunk.duration_us);
     out.set_payload(std::move(chunk.payload));
-    sign_chunk(key, channel, out);
+    sign_chunk(key, channel, out, epoch);
     return out;
 }
 

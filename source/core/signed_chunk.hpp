@@ -12,9 +12,10 @@
 
 namespace p2pls::source {
 
-// Moves the payload out of `chunk` into a signed wire::Chunk.
-wire::Chunk make_signed_chunk(ProducedChunk&& chunk, const SecretKey& key,
-                              std::string_view channel);
+// Moves the payload out of `chunk` into a wire::Chunk signed for this run of the source
+// (`epoch`: the signature covers it, so the chunk verifies in no other run).
+wire::Chunk make_signed_chunk(ProducedChunk&& chunk, const SecretKey& key, std::string_view channel,
+                              const SourceEpoch& epoch = {});
 
 // Lower-case hex of any bytes (signatures and public keys in logs and the record index).
 std::string to_hex(std::string_view bytes);

@@ -104,8 +104,8 @@ void SourceNode::drain_chunks() {
                 produced.seq.value(), to_string(ended_by));
             ++stats_.forced_cuts;
         }
-        auto chunk =
-            make_signed_chunk(std::move(produced), config_.keys.secret_key, config_.channel);
+        auto chunk = make_signed_chunk(std::move(produced), config_.keys.secret_key,
+                                       config_.channel, config_.epoch);
         const std::uint64_t size = chunk.payload().size();
         stats_.min_size = stats_.chunks == 0 ? size : std::min(stats_.min_size, size);
         stats_.max_size = std::max(stats_.max_size, size);

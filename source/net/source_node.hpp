@@ -36,6 +36,7 @@ struct SourceNodeConfig {
     bool loop = false;                                  // restart the input at its end
     std::optional<std::chrono::milliseconds> duration;  // stop after this long
     KeyPair keys;
+    SourceEpoch epoch{};     // this run's id: every chunk's signature covers it
     std::string record_dir;  // empty: no recording
     ChunkerConfig chunker;
     std::chrono::seconds stats_interval{10};  // log line with chunk statistics

@@ -6,12 +6,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "common/core/chunk_signature.hpp"
+#include "common/core/registration_proof.hpp"
 #include "common/net/endpoint.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
@@ -31,11 +36,34 @@ struct Settings {
     tracker::TrackerConfig tracker;
     http::ServerLimits limits;
     std::vector<tracker_api::DecadeServerInfo> decade_servers;
+    std::string state_file;  // channel-key bindings, kept across restarts ("" = memory only)
 };
 
 [[noreturn]] void fail(const std::string& message) {
     std::fprintf(stderr, "p2pls-tracker: %s\n", message.c_str());
     std::exit(2);
+}
+
+std::string read_small_file(const std::string& path, const std::string& what) {
+    std::ifstream in(path);
+    if (!in) {
+        fail(what + " " + path + ": cannot read");
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (text.str().size() > 64 * 1024 * 1024) {
+        fail(what + " " + path + ": too large");
+    }
+    return text.str();
+}
+
+// A registration key file: 64 hex digits (decade-server keygen-style; see README).
+RegistrationKey read_registration_key(const std::string& path, const std::string& what) {
+    const auto key = parse_registration_key(read_small_file(path, what));
+    if (!key) {
+        fail(what + " " + path + ": expected 64 hex digits (a 32-byte key)");
+    }
+    return *key;
 }
 
 template <class T>
@@ -83,6 +111,57 @@ void load_config(const std::string& path, Settings& s) {
             s.limits.max_connections = integer<std::size_t>(node, k, 1, 1'000'000);
         } else if (k == "max_requests_per_client") {
             s.limits.max_requests_per_client = integer<std::size_t>(node, k, 0, 1'000'000);
+        } else if (k == "max_clock_skew_ms") {
+            s.tracker.max_clock_skew_ms = integer<std::int64_t>(node, k, 0, 86'400'000);
+        } else if (k == "max_bound_channels") {
+            s.tracker.max_bound_channels = integer<std::size_t>(node, k, 1, 100'000'000);
+        } else if (k == "state_file") {
+            const auto v = node.value<std::string>();
+            if (!v) {
+                fail("config: state_file must be a path");
+            }
+            s.state_file = *v;
+        } else if (k == "registration_key_file") {
+            const auto v = node.value<std::string>();
+            if (!v) {
+                fail("config: registration_key_file must be a path");
+            }
+            s.tracker.server_credentials.shared_key =
+                read_registration_key(*v,
+                                      "config: "
+                                      "registration_key_file");
+        } else if (k == "channel_keys" || k == "decade_server_keys") {
+            const bool channels = k == "channel_keys";
+            const auto* array = node.as_array();
+            if (array == nullptr) {
+                fail("config: " + std::string(k) + " must be an array of tables ([[" +
+                     std::string(k) + "]])");
+            }
+            for (const auto& entry : *array) {
+                const auto* t = entry.as_table();
+                const auto name =
+                    t ? (*t)[channels ? "channel" : "url"].value<std::string>() : std::nullopt;
+                const auto value =
+                    t ? (*t)[channels ? "public_key" : "key_file"].value<std::string>()
+                      : std::nullopt;
+                if (!name || !value || t->size() != 2) {
+                    fail(channels ? "config: each channel_keys entry needs exactly channel and "
+                                    "public_key (64 hex digits or base64)"
+                                  : "config: each decade_server_keys entry needs exactly url and "
+                                    "key_file");
+                }
+                if (channels) {
+                    const auto pinned = parse_public_key_text(*value);
+                    if (!pinned) {
+                        fail("config: channel_keys: public_key of \"" + *name +
+                             "\" is not 64 hex digits or base64 of 32 bytes");
+                    }
+                    s.tracker.pinned_keys[*name] = *pinned;
+                } else {
+                    s.tracker.server_credentials.per_server[*name] =
+                        read_registration_key(*value, "config: decade_server_keys key_file");
+                }
+            }
         } else if (k == "decade_servers") {
             const auto* array = node.as_array();
             if (array == nullptr) {
@@ -146,7 +225,9 @@ int main(int argc, char** argv) {
     app.add_option("--config", config_path,
                    "TOML file: listen, interval_s, seed, log_level, default_peers, max_peers, "
                    "max_channels, max_members_per_channel, max_members, max_connections, "
-                   "max_requests_per_client, [[decade_servers]] url/region/load")
+                   "max_requests_per_client, max_clock_skew_ms, max_bound_channels, state_file, "
+                   "registration_key_file, [[channel_keys]] channel/public_key, "
+                   "[[decade_server_keys]] url/key_file, [[decade_servers]] url/region/load")
         ->check(CLI::ExistingFile);
     auto* listen_opt = app.add_option("--listen", listen,
                                       "address:port to serve on (default 127.0.0.1:8200; "
@@ -158,6 +239,18 @@ int main(int argc, char** argv) {
         app.add_option("--seed", seed, "seed of the peer-sampling RNG (default: drawn at start)");
     app.add_option("--port-file", port_file,
                    "write the bound port to this file once listening (for tests with port 0)");
+    std::string state_file;
+    auto* state_opt = app.add_option(
+        "--state-file", state_file,
+        "keep the channel-to-key bindings (first key that claimed each channel) in FILE, "
+        "loaded at start and rewritten atomically when a channel is bound (default: memory "
+        "only)");
+    std::string registration_key_path;
+    app.add_option("--registration-key", registration_key_path,
+                   "file with the shared DECADE server registration key (64 hex digits); "
+                   "servers prove it with an HMAC (decade-server --tracker-key). Without it "
+                   "(or per-server keys in --config) no server can register over the API")
+        ->check(CLI::ExistingFile);
     auto* log_opt =
         app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
     try {
@@ -185,6 +278,13 @@ int main(int argc, char** argv) {
         s.log_level = log_level;
     }
     s.port_file = port_file;
+    if (state_opt->count() > 0) {
+        s.state_file = state_file;
+    }
+    if (!registration_key_path.empty()) {
+        s.tracker.server_credentials.shared_key =
+            read_registration_key(registration_key_path, "--registration-key");
+    }
     const auto level = spdlog::level::from_str(s.log_level);
     if (level == spdlog::level::off && s.log_level != "off") {
         fail("unknown log level \"" + s.log_level + "\"");
@@ -213,6 +313,20 @@ int main(int argc, char** argv) {
             !r) {
             fail("config: decade_servers: " + r.error().detail);
         }
+    }
+    if (!s.state_file.empty()) {
+        auto& keys = service->state().channel_keys();
+        if (std::filesystem::exists(s.state_file)) {
+            if (auto why = keys.load(read_small_file(s.state_file, "state file"))) {
+                fail("state file " + s.state_file + ": " + *why);
+            }
+            spdlog::info("state file {}: {} channel keys", s.state_file, keys.bindings());
+        }
+        service->on_bindings_changed([path = s.state_file](const std::string& text) {
+            if (!posix::write_file_atomically(path, text)) {
+                spdlog::error("cannot write state file {}: the binding is kept in memory", path);
+            }
+        });
     }
     const auto bound = service->local_endpoint();
     if (!s.port_file.empty()) {

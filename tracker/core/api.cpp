@@ -71,7 +71,8 @@ ApiResponse announce(TrackerState& state, std::string_view channel, const ApiReq
     }
     AnnounceView view;
     view.peers.reserve(state.config().max_peers);
-    if (auto e = state.announce_view(channel, *in, now, request.remote_host, view)) {
+    if (auto e =
+            state.announce_view(channel, *in, now, request.remote_host, view, request.unix_ms)) {
         return fail(state, *e);
     }
     std::string body = announce_reply_json(view);
@@ -111,6 +112,11 @@ ApiResponse handle_request(TrackerState& state, const ApiRequest& request, TimeP
         }
         tracker_api::DecadeServerInfo server;
         if (auto e = parse_body(state, request.body, server)) {
+            return fail(state, *e);
+        }
+        if (auto e = state.config().server_credentials.check(
+                server.url(), request.body, request.proof_timestamp, request.proof, request.unix_ms,
+                state.config().max_clock_skew_ms)) {
             return fail(state, *e);
         }
         return reply(state, state.register_decade_server(server, now));

@@ -6,7 +6,7 @@
 //   POST /v1/channels/{ch}/announce   AnnounceRequest  -> AnnounceResponse
 //   GET  /v1/channels                                  -> ChannelList
 //   GET  /v1/channels/{ch}                             -> ChannelInfo
-//   POST /v1/decade-servers           DecadeServerInfo -> DecadeServerInfo
+//   POST /v1/decade-servers           DecadeServerInfo -> DecadeServerInfo (with a proof)
 //   GET  /metrics                                      -> Prometheus text
 // Every 4xx/5xx carries an http_api::ErrorBody as JSON.
 #pragma once
@@ -24,6 +24,10 @@ struct ApiRequest {
     std::string_view target;  // path and optional query, e.g. "/v1/channels?x=1"
     std::string_view body;
     std::string_view remote_host;  // the asker's IP address as seen by the transport
+    std::int64_t unix_ms = 0;      // the tracker's wall clock, for signed statements
+    // A DECADE server registration's proof (headers X-P2pls-Timestamp, X-P2pls-Proof).
+    std::string_view proof_timestamp;
+    std::string_view proof;
 };
 
 struct ApiResponse {

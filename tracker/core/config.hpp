@@ -5,6 +5,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/core/chunk_signature.hpp"
+#include "tracker/core/server_credentials.hpp"
 
 namespace p2pls::tracker {
 
@@ -27,6 +32,15 @@ struct TrackerConfig {
     std::chrono::seconds decade_server_ttl{90};
     // Largest request body accepted by the API (bytes).
     std::size_t max_body_bytes = 16 * 1024;
+    // Signed statements (source announces, DECADE server registrations) must carry a
+    // timestamp within this of the tracker's wall clock, either way (milliseconds).
+    std::int64_t max_clock_skew_ms = 30'000;
+    // Channels bound to a key (first claim; kept across restarts in the state file).
+    std::size_t max_bound_channels = 100'000;
+    // Operator pins: channel -> the only key that may be its source.
+    std::map<std::string, PublicKey> pinned_keys;
+    // Who may register DECADE servers over the API (none: nobody).
+    ServerCredentials server_credentials;
 };
 
 }  // namespace p2pls::tracker

@@ -191,10 +191,30 @@ bool parse_fields(Reader& in, tracker_api::AnnounceRequest& out) {
                 return false;
             }
             out.set_live_edge(n);
-        } else if (key == "public_key" && first_time(1u << 11)) {
-            // Only the empty key here; base64 decoding is protobuf's job.
-            if (!in.string(text) || !text.empty()) {
+        } else if (key == "timestamp_ms" && first_time(1u << 12)) {
+            std::uint64_t n = 0;
+            if (!in.unsigned_int(n, true)) {
                 return false;
+            }
+            out.set_timestamp_ms(n);
+        } else if ((key == "public_key" && first_time(1u << 11)) ||
+                   (key == "source_epoch" && first_time(1u << 13)) ||
+                   (key == "signature" && first_time(1u << 14))) {
+            // Canonical standard base64 only (what protobuf prints); the other spellings
+            // protobuf accepts go to protobuf.
+            if (!in.string(text)) {
+                return false;
+            }
+            auto bytes = base64_decode(text, Base64::standard);
+            if (!bytes) {
+                return false;
+            }
+            if (key == "public_key") {
+                out.set_public_key(std::move(*bytes));
+            } else if (key == "source_epoch") {
+                out.set_source_epoch(std::move(*bytes));
+            } else {
+                out.set_signature(std::move(*bytes));
             }
         } else if (key == "is_source" && first_time(1u << 7)) {
             bool b = false;
@@ -333,6 +353,11 @@ std::string announce_reply_json(const tracker_api::AnnounceResponse& reply) {
     view.channel.source_endpoint = c.source_endpoint();
     view.channel.live_edge = c.live_edge();
     view.channel.members = c.members();
+    view.channel.source_epoch = c.source_epoch();
+    view.channel.source_timestamp_ms = c.source_timestamp_ms();
+    view.channel.source_signature = c.source_signature();
+    view.channel.source_peer_id = c.source_peer_id();
+    view.channel.source_signed_endpoint = c.source_signed_endpoint();
     std::string out = announce_reply_json(view);
     return out.empty() ? to_json(reply) : out;
 }
@@ -399,6 +424,21 @@ std::string announce_reply_json(const AnnounceView& view) {
         w.raw(",");
         w.key("members");
         w.num(c.members);
+        w.raw(",");
+        w.key("source_epoch");
+        w.base64(c.source_epoch);
+        w.raw(",");
+        w.key("source_timestamp_ms");
+        w.u64_quoted(c.source_timestamp_ms);
+        w.raw(",");
+        w.key("source_signature");
+        w.base64(c.source_signature);
+        w.raw(",");
+        w.key("source_peer_id");
+        w.str(c.source_peer_id);
+        w.raw(",");
+        w.key("source_signed_endpoint");
+        w.str(c.source_signed_endpoint);
         w.raw("}");
     }
     w.raw("}");

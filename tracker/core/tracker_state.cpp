@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/core/metrics_registry.hpp"
+#include "tracker/core/source_announce.hpp"
 #include "tracker/core/validate.hpp"
 
 namespace p2pls::tracker {
@@ -37,6 +38,12 @@ std::string reachable_endpoint(const std::string& announced, const HostPort& hp,
 
 std::optional<HttpError> check_source_fields(const tracker_api::AnnounceRequest& r) {
     if (r.is_source()) {
+        // A stopped event names the key too: it is checked against the channel's.
+        if (r.public_key().size() != kPublicKeyBytes) {
+            return HttpError(HttpErrc::bad_public_key,
+                             "public_key must be a 32-byte Ed25519 key (base64 in JSON), got " +
+                                 std::to_string(r.public_key().size()) + " bytes");
+        }
         if (r.event() == tracker_api::stopped) {
             return std::nullopt;
         }
@@ -47,18 +54,16 @@ std::optional<HttpError> check_source_fields(const tracker_api::AnnounceRequest&
         if (r.chunk_ms() != 0 && (r.chunk_ms() < kMinChunkMs || r.chunk_ms() > kMaxChunkMs)) {
             return HttpError(HttpErrc::bad_chunk_ms, "chunk_ms must be 10..60000 (0 = 1000)");
         }
-        if (r.public_key().size() != kPublicKeyBytes) {
-            return HttpError(HttpErrc::bad_public_key,
-                             "public_key must be a 32-byte Ed25519 key (base64 in JSON), got " +
-                                 std::to_string(r.public_key().size()) + " bytes");
-        }
         return std::nullopt;
     }
-    const char* field = r.bitrate_bps() != 0      ? "bitrate_bps"
-                        : r.chunk_ms() != 0       ? "chunk_ms"
-                        : !r.public_key().empty() ? "public_key"
-                        : r.live_edge() != 0      ? "live_edge"
-                                                  : nullptr;
+    const char* field = r.bitrate_bps() != 0        ? "bitrate_bps"
+                        : r.chunk_ms() != 0         ? "chunk_ms"
+                        : !r.public_key().empty()   ? "public_key"
+                        : r.live_edge() != 0        ? "live_edge"
+                        : !r.source_epoch().empty() ? "source_epoch"
+                        : r.timestamp_ms() != 0     ? "timestamp_ms"
+                        : !r.signature().empty()    ? "signature"
+                                                    : nullptr;
     if (field != nullptr) {
         return HttpError(HttpErrc::source_only_field,
                          std::string(field) + " may only be sent with is_source=true");
@@ -69,7 +74,36 @@ std::optional<HttpError> check_source_fields(const tracker_api::AnnounceRequest&
 }  // namespace
 
 TrackerState::TrackerState(TrackerConfig config, std::uint64_t seed)
-    : config_(config), rng_(seed) {}
+    : config_(std::move(config)), keys_(config_.max_bound_channels), rng_(seed) {
+    for (const auto& [channel, key] : config_.pinned_keys) {
+        keys_.pin(channel, key);
+    }
+}
+
+std::optional<HttpError> TrackerState::check_channel_key(std::string_view channel,
+                                                         const tracker_api::AnnounceRequest& r,
+                                                         std::int64_t unix_ms) const {
+    if (auto e = check_source_announce(channel, r, unix_ms, config_.max_clock_skew_ms)) {
+        return e;
+    }
+    const auto key = public_key_from_bytes(r.public_key());
+    const auto owner = keys_.key_of(channel);
+    if (owner && *owner != *key) {
+        return HttpError(
+            HttpErrc::channel_key_conflict,
+            "channel \"" + std::string(channel) + "\" belongs to another key (" +
+                (keys_.pinned(channel) ? "pinned by the operator" : "its first claim") + ")");
+    }
+    if (!owner && keys_.full()) {
+        return HttpError(HttpErrc::tracker_full, "the tracker holds its maximum of channel keys");
+    }
+    // Not newer than what was accepted: a replay of an older statement.
+    if (static_cast<std::int64_t>(r.timestamp_ms()) <= keys_.last_timestamp_ms(channel)) {
+        return HttpError(HttpErrc::announce_stale,
+                         "timestamp_ms is not newer than the channel's last accepted announce");
+    }
+    return std::nullopt;
+}
 
 Duration TrackerState::ttl() const {
     return std::chrono::duration_cast<Duration>(config_.interval * config_.expiry_intervals);
@@ -92,9 +126,9 @@ std::size_t TrackerState::member_count() const noexcept {
 
 Expected<tracker_api::AnnounceResponse> TrackerState::announce(
     std::string_view channel_name, const tracker_api::AnnounceRequest& request, TimePoint now,
-    std::string_view remote_host) {
+    std::string_view remote_host, std::int64_t unix_ms) {
     AnnounceView view;
-    if (auto error = announce_view(channel_name, request, now, remote_host, view)) {
+    if (auto error = announce_view(channel_name, request, now, remote_host, view, unix_ms)) {
         return *std::move(error);
     }
     return to_message(view);
@@ -124,6 +158,13 @@ tracker_api::AnnounceResponse TrackerState::to_message(const AnnounceView& view)
                            view.channel.source_endpoint.size());
     c->set_live_edge(view.channel.live_edge);
     c->set_members(view.channel.members);
+    c->set_source_epoch(view.channel.source_epoch.data(), view.channel.source_epoch.size());
+    c->set_source_timestamp_ms(view.channel.source_timestamp_ms);
+    c->set_source_signature(view.channel.source_signature.data(),
+                            view.channel.source_signature.size());
+    c->set_source_peer_id(view.channel.source_peer_id.data(), view.channel.source_peer_id.size());
+    c->set_source_signed_endpoint(view.channel.source_signed_endpoint.data(),
+                                  view.channel.source_signed_endpoint.size());
     return reply;
 }
 
@@ -140,7 +181,7 @@ void TrackerState::erase_pending() {
 std::optional<HttpError> TrackerState::announce_view(std::string_view channel_name,
                                                      const tracker_api::AnnounceRequest& r,
                                                      TimePoint now, std::string_view remote_host,
-                                                     AnnounceView& view) {
+                                                     AnnounceView& view, std::int64_t unix_ms) {
     erase_pending();
     // 1. Every field, before touching any state.
     if (auto e = check_channel_name(channel_name)) {
@@ -175,6 +216,11 @@ std::optional<HttpError> TrackerState::announce_view(std::string_view channel_na
     if (auto e = check_source_fields(r)) {
         return *e;
     }
+    if (r.is_source()) {
+        if (auto e = check_channel_key(channel_name, r, unix_ms)) {
+            return *e;
+        }
+    }
 
     // 2. The channel as it stands at `now`, and the capacity checks.
     now = advance(now);
@@ -202,6 +248,11 @@ std::optional<HttpError> TrackerState::announce_view(std::string_view channel_na
                              "channel \"" + std::string(channel_name) +
                                  "\" already has a live source with another peer_id");
         }
+    } else if (it->second.source && it->second.source->peer_id == r.peer_id()) {
+        // The source's peer id is public (every reply names it): from anyone but the
+        // signed source it is an impersonation, and it may not even join as a member.
+        return HttpError(HttpErrc::source_conflict,
+                         "peer_id \"" + r.peer_id() + "\" is the channel's source");
     } else if (r.event() != tracker_api::stopped &&
                it->second.members.find(r.peer_id()) == nullptr) {
         if (it->second.members.size() >= config_.max_members_per_channel) {
@@ -225,6 +276,8 @@ std::optional<HttpError> TrackerState::announce_view(std::string_view channel_na
     }
 
     if (r.is_source()) {
+        keys_.bind(channel_name, *public_key_from_bytes(r.public_key()));
+        keys_.set_last_timestamp_ms(channel_name, static_cast<std::int64_t>(r.timestamp_ms()));
         if (r.event() == tracker_api::stopped) {
             channel.source.reset();
         } else {
@@ -233,6 +286,8 @@ std::optional<HttpError> TrackerState::announce_view(std::string_view channel_na
             channel.chunk_ms = r.chunk_ms() == 0 ? 1000 : r.chunk_ms();
             channel.public_key = r.public_key();
             channel.live_edge = r.live_edge();
+            channel.statement = Statement{r.source_epoch(), r.timestamp_ms(), r.signature(),
+                                          r.peer_id(), r.endpoint()};
         }
     } else if (r.event() == tracker_api::stopped) {
         if (channel.members.erase(r.peer_id())) {
@@ -264,6 +319,11 @@ std::optional<HttpError> TrackerState::announce_view(std::string_view channel_na
         channel.source ? std::string_view(channel.source->endpoint) : std::string_view();
     view.channel.live_edge = channel.live_edge;
     view.channel.members = static_cast<std::uint32_t>(channel.members.size());
+    view.channel.source_epoch = channel.statement.epoch;
+    view.channel.source_timestamp_ms = channel.statement.timestamp_ms;
+    view.channel.source_signature = channel.statement.signature;
+    view.channel.source_peer_id = channel.statement.peer_id;
+    view.channel.source_signed_endpoint = channel.statement.endpoint;
     if (r.event() != tracker_api::stopped) {
         const std::uint32_t want = r.num_want() == 0 ? config_.default_peers : r.num_want();
         const std::size_t k = std::min(want, config_.max_peers);
@@ -413,6 +473,11 @@ tracker_api::ChannelInfo TrackerState::make_info(const std::string& name,
     info.set_source_endpoint(channel.source ? channel.source->endpoint : std::string());
     info.set_live_edge(channel.live_edge);
     info.set_members(static_cast<std::uint32_t>(channel.members.size()));
+    info.set_source_epoch(channel.statement.epoch);
+    info.set_source_timestamp_ms(channel.statement.timestamp_ms);
+    info.set_source_signature(channel.statement.signature);
+    info.set_source_peer_id(channel.statement.peer_id);
+    info.set_source_signed_endpoint(channel.statement.endpoint);
     return info;
 }
 

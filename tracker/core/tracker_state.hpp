@@ -8,6 +8,10 @@
 //   - A member (or a channel's source) is live while now < last_seen + expiry_intervals ×
 //     interval; at that instant exactly it is gone, whether or not a sweep has run.
 //   - A rejected request (any HttpError) changes nothing.
+//   - A channel belongs to a key (channel_keys.hpp): only announces signed by that key
+//     (source_announce.hpp), with a timestamp within the clock skew and newer than the
+//     last accepted one, create, update or stop its source. The first accepted key binds
+//     the name; the bindings are what the state file keeps.
 #pragma once
 
 #include <array>
@@ -22,6 +26,7 @@
 #include "common/core/http_error.hpp"
 #include "common/core/time.hpp"
 #include "p2pls/tracker.pb.h"
+#include "tracker/core/channel_keys.hpp"
 #include "tracker/core/config.hpp"
 #include "tracker/core/member_set.hpp"
 
@@ -51,6 +56,11 @@ struct AnnounceView {
         std::string_view source_endpoint;
         std::uint64_t live_edge = 0;
         std::uint32_t members = 0;
+        std::string_view source_epoch;
+        std::uint64_t source_timestamp_ms = 0;
+        std::string_view source_signature;
+        std::string_view source_peer_id;
+        std::string_view source_signed_endpoint;
     } channel;
 };
 
@@ -61,17 +71,23 @@ class TrackerState {
     // POST /v1/channels/{channel}/announce. `remote_host` is the asker's address as the
     // transport saw it; it replaces the host of an endpoint announced as 0.0.0.0 or "::"
     // (a peer that listens on every interface does not know which address others reach).
+    // `unix_ms` is the wall clock (Unix ms) that source signatures' timestamps are
+    // judged against.
     Expected<tracker_api::AnnounceResponse> announce(std::string_view channel,
                                                      const tracker_api::AnnounceRequest& request,
                                                      TimePoint now,
-                                                     std::string_view remote_host = {});
+                                                     std::string_view remote_host = {},
+                                                     std::int64_t unix_ms = 0);
 
     // The same without building a message (the HTTP hot path): fills `view`, valid
     // until the next call on this state. nullopt on success.
     std::optional<HttpError> announce_view(std::string_view channel,
                                            const tracker_api::AnnounceRequest& request,
                                            TimePoint now, std::string_view remote_host,
-                                           AnnounceView& view);
+                                           AnnounceView& view, std::int64_t unix_ms = 0);
+
+    // The channel-to-key bindings and pins (the adapter loads and saves the state file).
+    ChannelKeys& channel_keys() noexcept { return keys_; }
 
     // The message an AnnounceView stands for.
     static tracker_api::AnnounceResponse to_message(const AnnounceView& view);
@@ -118,11 +134,21 @@ class TrackerState {
         TimePoint last_seen{};
     };
 
+    // The source's last accepted announce as signed, relayed in ChannelInfo.
+    struct Statement {
+        std::string epoch;
+        std::uint64_t timestamp_ms = 0;
+        std::string signature;
+        std::string peer_id;
+        std::string endpoint;
+    };
+
     struct Channel {
         std::uint64_t bitrate_bps = 0;
         std::uint32_t chunk_ms = 1000;
         std::string public_key;
         std::uint64_t live_edge = 0;
+        Statement statement;
         std::optional<Source> source;
         MemberSet members;
     };
@@ -137,7 +163,13 @@ class TrackerState {
     std::size_t expire_channel(ChannelMap::iterator it, TimePoint now, bool& erased);
     tracker_api::ChannelInfo make_info(const std::string& name, const Channel& channel) const;
 
+    // The key checks of a source announce, before anything changes: 401 / 409 / 503.
+    std::optional<HttpError> check_channel_key(std::string_view channel,
+                                               const tracker_api::AnnounceRequest& r,
+                                               std::int64_t unix_ms) const;
+
     TrackerConfig config_;
+    ChannelKeys keys_;
     std::mt19937_64 rng_;
     ChannelMap channels_;
     struct DecadeServer {

@@ -129,6 +129,9 @@ struct TrackerClient::Impl {
         while (!self->stopping) {
             tracker_api::AnnounceRequest req = self->request;
             req.set_event(event);
+            if (self->options.before_announce) {
+                self->options.before_announce(req);
+            }
             self->in_flight = true;
             auto http_request = self->make_request("POST", self->announce_target(), to_json(req),
                                                    self->options.request_timeout);
@@ -239,6 +242,9 @@ asio::awaitable<void> TrackerClient::stop() {
     if (self->joined) {
         tracker_api::AnnounceRequest req = self->request;
         req.set_event(tracker_api::stopped);
+        if (self->options.before_announce) {
+            self->options.before_announce(req);
+        }
         auto http_request = self->make_request("POST", self->announce_target(), to_json(req),
                                                self->options.stop_timeout);
         (void)co_await self->call<tracker_api::AnnounceResponse>(std::move(http_request));
@@ -283,8 +289,19 @@ asio::awaitable<Expected<tracker_api::ChannelInfo>> TrackerClient::channel_info(
 asio::awaitable<Expected<tracker_api::DecadeServerInfo>> TrackerClient::register_decade_server(
     tracker_api::DecadeServerInfo server) {
     auto self = impl_;
-    auto http_request = self->make_request("POST", "/v1/decade-servers", to_json(server),
-                                           self->options.request_timeout);
+    const std::string body = to_json(server);
+    auto http_request =
+        self->make_request("POST", "/v1/decade-servers", body, self->options.request_timeout);
+    if (self->options.registration_key) {
+        const std::int64_t unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
+        http_request.headers.emplace_back(std::string(kRegistrationTimestampHeader),
+                                          std::to_string(unix_ms));
+        http_request.headers.emplace_back(
+            std::string(kRegistrationProofHeader),
+            make_registration_proof(*self->options.registration_key, unix_ms, body));
+    }
     co_return co_await self->call<tracker_api::DecadeServerInfo>(std::move(http_request));
 }
 

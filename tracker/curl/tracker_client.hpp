@@ -35,6 +35,7 @@
 #include <string>
 
 #include "common/core/http_error.hpp"
+#include "common/core/registration_proof.hpp"
 #include "p2pls/tracker.pb.h"
 
 namespace p2pls::tracker {
@@ -50,6 +51,12 @@ struct TrackerClientOptions {
     bool stop_on_client_error = false;
     // Source address for the tracker connections ("" = the system's choice).
     std::string local_address{};
+    // Runs on every announce of the loop and on the `stopped`, after its event is set and
+    // just before it is sent: the source signs it here (tracker/core/source_announce.hpp).
+    std::function<void(tracker_api::AnnounceRequest&)> before_announce{};
+    // register_decade_server proves this key (HMAC over the body and the wall clock,
+    // common/core/registration_proof.hpp); without one the tracker answers 401.
+    std::optional<RegistrationKey> registration_key{};
 };
 
 class TrackerClient {

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "common/core/registration_proof.hpp"
 #include "tracker/core/api.hpp"
 
 namespace p2pls::tracker {
@@ -17,7 +18,22 @@ TimePoint steady_now() {
     return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
 }
 
+std::int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 namespace {
+
+std::string_view header_of(const http::Request& request, std::string_view name) {
+    const auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+    if (it == request.end()) {
+        return {};
+    }
+    const auto v = it->value();
+    return {v.data(), v.size()};
+}
 
 http::ServerLimits with_body_cap(http::ServerLimits limits, const TrackerConfig& config) {
     // One byte over the core's cap reaches the core, which answers 413 with a JSON body.
@@ -55,8 +71,17 @@ asio::ip::tcp::endpoint TrackerService::local_endpoint() const {
 asio::awaitable<http::Response> TrackerService::handle(http::Request& request,
                                                        const http::RequestContext& context) {
     const std::string remote = context.remote.address().to_string();
-    const ApiRequest api{request.method_string(), request.target(), request.body(), remote};
+    const ApiRequest api{request.method_string(),
+                         request.target(),
+                         request.body(),
+                         remote,
+                         unix_now_ms(),
+                         header_of(request, kRegistrationTimestampHeader),
+                         header_of(request, kRegistrationProofHeader)};
     ApiResponse out = handle_request(state_, api, steady_now());
+    if (state_.channel_keys().take_changed() && save_bindings_) {
+        save_bindings_(state_.channel_keys().serialize());
+    }
     if (out.status == 200 && request.target() == "/metrics") {
         // The transport's own figures, next to the core's.
         out.body +=

@@ -8,7 +8,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "common/http/http_server.hpp"
 #include "tracker/core/tracker_state.hpp"
@@ -33,6 +35,12 @@ class TrackerService {
     [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
     TrackerState& state() noexcept { return state_; }
 
+    // Called with the state file's new text after a request bound a channel to a key
+    // (the app writes it atomically). Unset: bindings live in memory only.
+    void on_bindings_changed(std::function<void(const std::string& text)> save) {
+        save_bindings_ = std::move(save);
+    }
+
   private:
     boost::asio::awaitable<http::Response> handle(http::Request& request,
                                                   const http::RequestContext& context);
@@ -42,10 +50,13 @@ class TrackerService {
     TrackerState state_;
     http::HttpServer server_;
     boost::asio::steady_timer sweep_timer_;
+    std::function<void(const std::string&)> save_bindings_;
     bool stopped_ = false;
 };
 
 // The current time as the cores take it.
 TimePoint steady_now();
+// The wall clock in Unix milliseconds (signed statements' timestamps).
+std::int64_t unix_now_ms();
 
 }  // namespace p2pls::tracker

@@ -7,6 +7,7 @@
 
 #include "common/core/proto_json.hpp"
 #include "p2pls/http.pb.h"
+#include "tests/support/signed_source.hpp"
 
 namespace p2pls::tracker {
 namespace {
@@ -18,12 +19,59 @@ constexpr std::string_view kSourceJson =
     R"("bitrate_bps":1000000,"chunk_ms":1000,"public_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",)"
     R"("live_edge":12})";
 
+// A tracker that lets the DECADE server holding kRegistrationKey register.
+const RegistrationKey kRegistrationKey = [] {
+    RegistrationKey k{};
+    k.fill(0x42);
+    return k;
+}();
+
+TrackerConfig api_config() {
+    TrackerConfig c;
+    c.server_credentials.shared_key = kRegistrationKey;
+    return c;
+}
+
+// kSourceJson as the source signs it, at Unix ms `ts`.
+std::string signed_source_json(std::int64_t ts, testing::SourceSigner& signer) {
+    tracker_api::AnnounceRequest r;
+    EXPECT_EQ(parse_json(kSourceJson, r), std::nullopt);
+    signer.sign(r, "news", ts);
+    return to_json(r);
+}
+
 struct Api {
-    TrackerState state{TrackerConfig{}, 1};
+    TrackerState state{api_config(), 1};
     TimePoint now{100s};
+    std::int64_t unix_ms = 1'800'000'000'000;
+    std::string proof_timestamp;
+    std::string proof;
+    testing::SourceSigner signer;
+
+    ApiResponse source() { return announce(signed_source_json(unix_ms, signer)); }
+    // POST /v1/decade-servers with a proof of `key` (none: no proof headers).
+    ApiResponse register_server(std::string_view body,
+                                std::optional<RegistrationKey> key = kRegistrationKey,
+                                std::int64_t at_ms = 0) {
+        const std::int64_t ts = at_ms != 0 ? at_ms : unix_ms;
+        proof_timestamp = key ? std::to_string(ts) : "";
+        proof = key ? make_registration_proof(*key, ts, body) : "";
+        auto r = call("POST", "/v1/decade-servers", body);
+        proof_timestamp.clear();
+        proof.clear();
+        return r;
+    }
 
     ApiResponse call(std::string_view method, std::string_view target, std::string_view body = {}) {
-        return handle_request(state, ApiRequest{method, target, body, "127.0.0.1"}, now);
+        return handle_request(state,
+                              ApiRequest{.method = method,
+                                         .target = target,
+                                         .body = body,
+                                         .remote_host = "127.0.0.1",
+                                         .unix_ms = unix_ms,
+                                         .proof_timestamp = proof_timestamp,
+                                         .proof = proof},
+                              now);
     }
     ApiResponse announce(std::string_view body, std::string_view channel = "news") {
         return call("POST", "/v1/channels/" + std::string(channel) + "/announce", body);
@@ -38,7 +86,7 @@ http_api::ErrorBody error_of(const ApiResponse& r) {
 
 TEST(TrackerApi, JoinListGetAndMetrics) {
     Api api;
-    ASSERT_EQ(api.announce(kSourceJson).status, 200u);
+    ASSERT_EQ(api.source().status, 200u);
     auto join = api.announce(
         R"({"peer_id":"p1","endpoint":"127.0.0.1:7001","mode":"native","event":"started"})");
     ASSERT_EQ(join.status, 200u) << join.body;
@@ -65,8 +113,7 @@ TEST(TrackerApi, JoinListGetAndMetrics) {
     EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4");
     EXPECT_NE(metrics.body.find("p2pls_tracker_members{channel=\"news\"} 1"), std::string::npos);
 
-    auto reg = api.call("POST", "/v1/decade-servers",
-                        R"({"url":"http://127.0.0.1:8300","region":"eu","load":0.25})");
+    auto reg = api.register_server(R"({"url":"http://127.0.0.1:8300","region":"eu","load":0.25})");
     EXPECT_EQ(reg.status, 200u) << reg.body;
     auto dpeer = api.announce(
         R"({"peer_id":"d1","endpoint":"127.0.0.1:7002","mode":"decade","region":"eu","event":"started"})");
@@ -76,7 +123,7 @@ TEST(TrackerApi, JoinListGetAndMetrics) {
 
 TEST(TrackerApi, EveryBadInputIs4xxWithANamedProblemAndNoStateChange) {
     Api api;
-    ASSERT_EQ(api.announce(kSourceJson).status, 200u);
+    ASSERT_EQ(api.source().status, 200u);
     ASSERT_EQ(
         api.announce(R"({"peer_id":"p1","endpoint":"127.0.0.1:7001","event":"started"})").status,
         200u);
@@ -164,11 +211,12 @@ TEST(TrackerApi, EveryBadInputIs4xxWithANamedProblemAndNoStateChange) {
          .body = R"({"url":"http://x:1","load":"high"})",
          .error = "bad_json",
          .detail_mentions = "load"},
-        {.name = "decade server bad url",
+        {.name = "decade server without a proof",
          .target = "/v1/decade-servers",
-         .body = R"({"url":"x:1"})",
-         .error = "bad_url",
-         .detail_mentions = "url"},
+         .body = R"({"url":"http://127.0.0.1:8301","load":0})",
+         .status = 401,
+         .error = "registration_unauthorized",
+         .detail_mentions = "X-P2pls-Proof"},
     };
     for (const Case& c : cases) {
         const auto r = api.call(c.method, c.target, c.body);
@@ -194,7 +242,7 @@ namespace {
 
 TEST(TrackerApi, RandomGarbageNeverCrashesAndAlwaysGetsAJsonError) {
     Api api;
-    ASSERT_EQ(api.announce(kSourceJson).status, 200u);
+    ASSERT_EQ(api.source().status, 200u);
     const std::string before = api.call("GET", "/v1/channels").body;
     std::mt19937_64 rng(2024);
     const std::string targets[] = {"/v1/channels/news/announce", "/v1/decade-servers",

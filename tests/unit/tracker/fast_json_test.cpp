@@ -23,6 +23,11 @@ tracker_api::AnnounceRequest full_request() {
     r.set_live_edge(12345678901234ULL);
     r.set_bitrate_bps(2'000'000);
     r.set_chunk_ms(1000);
+    // A signed source announce's fields (base64 bytes and a 64-bit timestamp).
+    r.set_public_key(std::string(32, '\xfb'));
+    r.set_source_epoch(std::string(16, '\x3e'));
+    r.set_timestamp_ms(1'800'000'000'123ULL);
+    r.set_signature(std::string(64, '\x07'));
     return r;
 }
 
@@ -69,7 +74,7 @@ TEST(FastJson, AnythingUnusualIsLeftToProtobuf) {
         R"({"mode":"bogus"})",
         R"({"mode":2})",  // enum by number
         R"({"event":null})",
-        R"({"public_key":"AAAA"})",
+        R"({"public_key":"AAA"})",  // unpadded base64: protobuf decides
         R"({"is_source":"true"})",
         R"({"peer_id":"p"} x)",
         R"({"peer_id":"p",})",
@@ -154,6 +159,13 @@ TEST(FastJson, ReplyBytesEqualProtobufs) {
             c->set_source_endpoint(pick());
             c->set_live_edge(rng() % 2 ? rng() : 0);
             c->set_members(static_cast<std::uint32_t>(rng() % 100'000));
+            if (rng() % 2) {
+                c->set_source_epoch(key.substr(0, 16));
+                c->set_source_timestamp_ms(rng());
+                c->set_source_signature(key + key);
+                c->set_source_peer_id(pick());
+                c->set_source_signed_endpoint(pick());
+            }
         }
         ASSERT_EQ(announce_reply_json(reply), to_json(reply)) << round;
     }

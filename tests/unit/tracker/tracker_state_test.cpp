@@ -6,13 +6,19 @@
 #include <set>
 
 #include "common/core/proto_json.hpp"
+#include "tests/support/signed_source.hpp"
 
 namespace p2pls::tracker {
 namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kKey(32, 'k');
+const std::string kKey = testing::SourceSigner().public_key();
+
+// The virtual clock's wall time: Unix ms = the TimePoint's ms (any fixed offset would do).
+std::int64_t unix_ms_of(TimePoint now) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+}
 
 // A tracker with a 5 s interval (members expire 15 s after they were last heard) and a
 // virtual clock.
@@ -21,6 +27,7 @@ struct Harness {
 
     TrackerState state;
     TimePoint now{1000s};
+    testing::SourceSigner signer;
 
     Expected<tracker_api::AnnounceResponse> source(tracker_api::Event event,
                                                    std::uint64_t live_edge = 0,
@@ -33,9 +40,9 @@ struct Harness {
         r.set_is_source(true);
         r.set_bitrate_bps(2'000'000);
         r.set_chunk_ms(500);
-        r.set_public_key(kKey);
         r.set_live_edge(live_edge);
-        return state.announce(channel, r, now);
+        signer.sign(r, channel, unix_ms_of(now));
+        return state.announce(channel, r, now, {}, unix_ms_of(now));
     }
 
     Expected<tracker_api::AnnounceResponse> peer(const std::string& id,
@@ -349,12 +356,24 @@ TEST(TrackerState, RejectedAnnouncesChangeNothing) {
                  r.set_public_key(std::string(32, 'k'));
              },
          .error = "bad_bitrate"},
-        {.name = "hijack source",
+        {.name = "unsigned hijack of the source",
          .edit =
              [](auto& r) {
                  r.set_is_source(true);
                  r.set_bitrate_bps(1);
                  r.set_public_key(std::string(32, 'x'));
+             },
+         .status = 401,
+         .error = "announce_unsigned"},
+        {.name = "viewer with the source's peer id",
+         .edit = [](auto& r) { r.set_peer_id("src"); },
+         .status = 409,
+         .error = "source_conflict"},
+        {.name = "viewer stopped with the source's peer id",
+         .edit =
+             [](auto& r) {
+                 r.set_peer_id("src");
+                 r.set_event(tracker_api::stopped);
              },
          .status = 409,
          .error = "source_conflict"},
