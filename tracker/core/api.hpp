@@ -26,8 +26,8 @@ struct ApiRequest {
     std::string_view remote_host;  // the asker's IP address as seen by the transport
     std::int64_t unix_ms = 0;      // the tracker's wall clock, for signed statements
     // A DECADE server registration's proof (headers X-P2pls-Timestamp, X-P2pls-Proof).
-    std::string_view proof_timestamp;
-    std::string_view proof;
+    std::string_view proof_timestamp{};
+    std::string_view proof{};
 };
 
 struct ApiResponse {

@@ -38,9 +38,9 @@ struct TrackerConfig {
     // Channels bound to a key (first claim; kept across restarts in the state file).
     std::size_t max_bound_channels = 100'000;
     // Operator pins: channel -> the only key that may be its source.
-    std::map<std::string, PublicKey> pinned_keys;
+    std::map<std::string, PublicKey> pinned_keys{};
     // Who may register DECADE servers over the API (none: nobody).
-    ServerCredentials server_credentials;
+    ServerCredentials server_credentials{};
 };
 
 }  // namespace p2pls::tracker

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "p2pls/report.pb.h"
+#include "common/core/registration_proof.hpp"
 #include "p2pls/tracker.pb.h"
 #include "tests/integration/peer/last_report.hpp"
 #include "tests/support/child_process.hpp"
@@ -64,13 +65,28 @@ std::string http_get(const std::string& url) {
 }
 
 // POST a JSON body -> HTTP status (0 on failure).
+// The DECADE servers' registration key, which the test's tracker is given.
+const RegistrationKey kRegistrationKey = [] {
+    RegistrationKey k{};
+    k.fill(0x2d);
+    return k;
+}();
+
+// POSTs `json`, with a registration proof of kRegistrationKey (what decade-server sends).
 long http_post_json(const std::string& url, const std::string& json) {
     CURL* c = curl_easy_init();
     if (c == nullptr) {
         return 0;
     }
     std::string body;
+    const std::int64_t ts = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
     curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    headers = curl_slist_append(headers, ("X-P2pls-Timestamp: " + std::to_string(ts)).c_str());
+    headers = curl_slist_append(
+        headers,
+        ("X-P2pls-Proof: " + make_registration_proof(kRegistrationKey, ts, json)).c_str());
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, json.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -115,7 +131,10 @@ class DecadeSwarm {
     void start(const std::string& source_upload) {
         tracker.emplace(bin_path("p2pls-tracker"), dir_ / "tracker.port",
                         ChildOptions{.log_file = dir_ / "tracker.log"});
-        ASSERT_TRUE(tracker->start({"--interval", "2"})) << "tracker did not start";
+        std::ofstream(dir_ / "registration.key") << format_registration_key(kRegistrationKey);
+        ASSERT_TRUE(tracker->start({"--interval", "2", "--registration-key",
+                                    (dir_ / "registration.key").string()}))
+            << "tracker did not start";
         tracker_url = tracker->url();
         for (int i = 0; i < 2; ++i) {
             const std::string n = std::to_string(i);

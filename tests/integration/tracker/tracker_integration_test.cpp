@@ -12,6 +12,7 @@
 #include "common/curl/http_client.hpp"
 #include "p2pls/http.pb.h"
 #include "tests/integration/tracker/tracker_process.hpp"
+#include "tests/support/signed_source.hpp"
 #include "tracker/curl/tracker_client.hpp"
 
 namespace p2pls::tracker {
@@ -22,7 +23,24 @@ using namespace std::chrono_literals;
 using p2pls::testing::TempDir;
 using p2pls::testing::TrackerProcess;
 
-const std::string kKey(32, 'k');
+// The channel's source signs every announce with the channel key (the tracker refuses
+// anything else), as p2pls-source does.
+testing::SourceSigner& signer() {
+    static testing::SourceSigner s;
+    return s;
+}
+
+std::int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// `r` signed for channel "news" now.
+tracker_api::AnnounceRequest signed_for_news(tracker_api::AnnounceRequest r) {
+    signer().sign(r, "news", unix_now_ms());
+    return r;
+}
 
 tracker_api::AnnounceRequest source_request(std::uint64_t live_edge = 1) {
     tracker_api::AnnounceRequest r;
@@ -31,7 +49,7 @@ tracker_api::AnnounceRequest source_request(std::uint64_t live_edge = 1) {
     r.set_is_source(true);
     r.set_bitrate_bps(1'500'000);
     r.set_chunk_ms(1000);
-    r.set_public_key(kKey);
+    r.set_public_key(signer().public_key());
     r.set_live_edge(live_edge);
     return r;
 }
@@ -51,6 +69,15 @@ TrackerClientOptions fast() {
     o.max_backoff = 400ms;
     o.request_timeout = 2s;
     o.default_interval = 1s;  // until the tracker tells one (e.g. after a 404 at start)
+    return o;
+}
+
+// fast(), signing every announce as the channel's source.
+TrackerClientOptions source_options() {
+    TrackerClientOptions o = fast();
+    o.before_announce = [](tracker_api::AnnounceRequest& r) {
+        signer().sign(r, "news", unix_now_ms());
+    };
     return o;
 }
 
@@ -114,7 +141,7 @@ class TrackerIntegration : public ::testing::Test {
 
 TEST_F(TrackerIntegration, JoinListHeartbeatLeave) {
     tracker_.start({"--interval", "1"});
-    TrackerClient source(io_, tracker_.url(), "news", fast());
+    TrackerClient source(io_, tracker_.url(), "news", source_options());
     TrackerClient a(io_, tracker_.url(), "news", fast());
     TrackerClient b(io_, tracker_.url(), "news", fast());
     std::optional<tracker_api::AnnounceResponse> last_a;
@@ -130,7 +157,7 @@ TEST_F(TrackerIntegration, JoinListHeartbeatLeave) {
     EXPECT_EQ(last_a->peers(0).peer_id(), "b");
     EXPECT_EQ(last_a->peers(0).endpoint(), "127.0.0.1:7002");
     EXPECT_EQ(last_a->source().endpoint(), "127.0.0.1:9000");
-    EXPECT_EQ(last_a->channel().public_key(), kKey);
+    EXPECT_EQ(last_a->channel().public_key(), signer().public_key());
     EXPECT_EQ(last_a->channel().bitrate_bps(), 1'500'000u);
     EXPECT_EQ(last_a->interval_s(), 1u);
 
@@ -165,7 +192,7 @@ TEST_F(TrackerIntegration, JoinListHeartbeatLeave) {
 
 TEST_F(TrackerIntegration, SilentMemberExpiresAfterThreeIntervals) {
     tracker_.start({"--interval", "1"});
-    TrackerClient source(io_, tracker_.url(), "news", fast());
+    TrackerClient source(io_, tracker_.url(), "news", source_options());
     int source_replies = 0;
     source.start(source_request(), [&](const auto&) { ++source_replies; }, {});
     ASSERT_TRUE(run_until([&] { return source_replies > 0; }));
@@ -189,7 +216,7 @@ TEST_F(TrackerIntegration, SilentMemberExpiresAfterThreeIntervals) {
 
 TEST_F(TrackerIntegration, ClientsRebuildTheStateAfterATrackerRestart) {
     tracker_.start({"--interval", "1"});
-    TrackerClient source(io_, tracker_.url(), "news", fast());
+    TrackerClient source(io_, tracker_.url(), "news", source_options());
     TrackerClient peer(io_, tracker_.url(), "news", fast());
     int errors = 0;
     int transport_errors = 0;
@@ -236,10 +263,10 @@ TEST_F(TrackerIntegration, ClientErrorReachesOnErrorAndCanEndTheLoop) {
 
 TEST_F(TrackerIntegration, BadInputGets4xxJsonAndChangesNothing) {
     tracker_.start();
-    TrackerClient source(io_, tracker_.url(), "news", fast());
+    TrackerClient source(io_, tracker_.url(), "news", source_options());
     auto src = source_request(3);
     src.set_event(tracker_api::started);
-    ASSERT_TRUE(await(source.announce_once(src)));
+    ASSERT_TRUE(await(source.announce_once(signed_for_news(src))));
     const std::string before = raw("GET", "/v1/channels").body;
 
     struct Case {
@@ -276,11 +303,11 @@ TEST_F(TrackerIntegration, BadInputGets4xxJsonAndChangesNothing) {
         {.name = "absurd port",
          .body = R"({"peer_id":"p","endpoint":"127.0.0.1:123456","event":"started"})",
          .error = "bad_endpoint"},
-        {.name = "source hijack",
+        {.name = "unsigned source hijack",
          .body = R"({"peer_id":"evil","endpoint":"127.0.0.1:1","event":"started","is_source":true,)"
                  R"("bitrate_bps":1,"public_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})",
-         .status = 409,
-         .error = "source_conflict"},
+         .status = 401,
+         .error = "announce_unsigned"},
     };
     for (const Case& c : cases) {
         const auto res = raw("POST", c.path, c.body);
@@ -326,12 +353,12 @@ TEST_F(TrackerIntegration, ExecutableFlagsAndCleanStop) {
     EXPECT_NE(busy_err.find("cannot listen"), std::string::npos) << busy_err;
     EXPECT_EQ(std::count(busy_err.begin(), busy_err.end(), '\n'), 1) << busy_err;
 
-    TrackerClient source(io_, tracker_.url(), "news", fast());
+    TrackerClient source(io_, tracker_.url(), "news", source_options());
     auto src = source_request();
     src.set_event(tracker_api::started);
     src.set_mode(wire::decade);
     src.set_region("eu");
-    auto reply = await(source.announce_once(src));
+    auto reply = await(source.announce_once(signed_for_news(src)));
     ASSERT_TRUE(reply);
     EXPECT_EQ(reply->interval_s(), 2u);
     EXPECT_EQ(reply->decade_server().url(), "http://127.0.0.1:8300");
