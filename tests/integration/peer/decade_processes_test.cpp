@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "p2pls/report.pb.h"
 #include "common/core/registration_proof.hpp"
+#include "p2pls/report.pb.h"
 #include "p2pls/tracker.pb.h"
 #include "tests/integration/peer/last_report.hpp"
 #include "tests/support/child_process.hpp"
@@ -85,8 +85,7 @@ long http_post_json(const std::string& url, const std::string& json) {
     curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
     headers = curl_slist_append(headers, ("X-P2pls-Timestamp: " + std::to_string(ts)).c_str());
     headers = curl_slist_append(
-        headers,
-        ("X-P2pls-Proof: " + make_registration_proof(kRegistrationKey, ts, json)).c_str());
+        headers, ("X-P2pls-Proof: " + make_registration_proof(kRegistrationKey, ts, json)).c_str());
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, json.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -132,8 +131,8 @@ class DecadeSwarm {
         tracker.emplace(bin_path("p2pls-tracker"), dir_ / "tracker.port",
                         ChildOptions{.log_file = dir_ / "tracker.log"});
         std::ofstream(dir_ / "registration.key") << format_registration_key(kRegistrationKey);
-        ASSERT_TRUE(tracker->start({"--interval", "2", "--registration-key",
-                                    (dir_ / "registration.key").string()}))
+        ASSERT_TRUE(tracker->start(
+            {"--interval", "2", "--registration-key", (dir_ / "registration.key").string()}))
             << "tracker did not start";
         tracker_url = tracker->url();
         for (int i = 0; i < 2; ++i) {

@@ -104,7 +104,7 @@ TEST(PublicKeyText, HexAndBase64OnlyExactly32Bytes) {
         return p;
     }());
     for (const std::string& bad : {std::string(), hex.substr(2), hex + "00", "zz" + hex.substr(2),
-                                  std::string("AQEB"), std::string("not a key at all")}) {
+                                   std::string("AQEB"), std::string("not a key at all")}) {
         EXPECT_FALSE(parse_public_key_text(bad)) << bad;
     }
 }
