@@ -439,6 +439,43 @@ TEST_F(ChannelIdentity, ChunksRecordedFromAPreviousRunAreRejectedAndTheViewerKee
     EXPECT_LE(r->chunks_missed(), 2u);
 }
 
+// Not an attack but its honest twin: the same key restarts the source (a new epoch). A
+// viewer watching the old run adopts the newer signed statement and plays the new run.
+TEST_F(ChannelIdentity, ASourceRestartMovesAWatchingViewerToTheNewRun) {
+    start_tracker();
+    auto& run1 = start_source("run1");
+    wait_for_source(2);
+    auto& viewer = start_viewer("watcher", 50);
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            const auto r = report_of("watcher");
+            return r && r->startup_delay_s() >= 0 && r->chunks_due() >= 6;
+        },
+        40s))
+        << "the viewer never played the first run";
+    run1.stop(SIGTERM, 5s);
+    start_source("run2");
+    ASSERT_TRUE(viewer.wait_for_output("the source restarted", 30s)) << viewer.output();
+    // The report restarts with the engine: first the count falls back, then the new run's
+    // chunks play.
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            const auto r = report_of("watcher");
+            return r && r->chunks_due() < 6;
+        },
+        10s))
+        << "the viewer's engine did not start over";
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+            const auto r = report_of("watcher");
+            return r && r->startup_delay_s() >= 0 && r->chunks_due() >= 3;
+        },
+        30s))
+        << "the viewer did not play the new run";
+    EXPECT_EQ(report_of("watcher")->chunks_rejected(), 0u);
+    viewer.stop(SIGTERM, 5s);
+}
+
 TEST_F(ChannelIdentity, AViewerWithAPinnedKeyRefusesTheKeyTheTrackerReports) {
     start_tracker();
     start_source("source");
