@@ -22,12 +22,15 @@
 #include <string>
 #include <vector>
 
+#include "common/core/chunk_signature.hpp"
 #include "common/core/proto_json.hpp"
+#include "common/core/registration_proof.hpp"
 #include "decade-module/core/token.hpp"
 #include "decade-server/core/store_records.hpp"
 #include "p2pls/tracker.pb.h"
 #include "tests/fuzz/fuzz_input.hpp"
 #include "tracker/core/api.hpp"
+#include "tracker/core/source_announce.hpp"
 
 namespace {
 
@@ -58,7 +61,14 @@ p2pls::tracker_api::AnnounceRequest viewer_announce(int i, bool decade) {
     return r;
 }
 
-p2pls::tracker_api::AnnounceRequest source_announce() {
+// The channel key of the seeds' source: a fixed seed, so the seeds stay the same.
+p2pls::KeyPair source_keys() {
+    p2pls::KeySeed seed{};
+    seed.fill(0x11);
+    return p2pls::keypair_from_seed(seed);
+}
+
+p2pls::tracker_api::AnnounceRequest source_announce(std::int64_t timestamp_ms) {
     p2pls::tracker_api::AnnounceRequest r;
     r.set_peer_id("source-1");
     r.set_endpoint("127.0.0.1:9000");
@@ -67,15 +77,23 @@ p2pls::tracker_api::AnnounceRequest source_announce() {
     r.set_is_source(true);
     r.set_bitrate_bps(500'000);
     r.set_chunk_ms(1000);
-    r.set_public_key(std::string(32, '\x11'));
+    const auto keys = source_keys();
+    r.set_public_key(std::string(keys.public_key.begin(), keys.public_key.end()));
     r.set_live_edge(42);
+    r.set_source_epoch(std::string(16, '\x07'));
+    p2pls::tracker::sign_source_announce(r, "demo", keys.secret_key, timestamp_ms);
     return r;
 }
 
-std::string api_input(std::uint64_t advance_s, std::size_t method, std::string_view target,
-                      std::string_view host, std::string_view body) {
+// The tracker_api target's clock: this Unix time plus the input's offset.
+constexpr std::int64_t kBaseUnixMs = 1'800'000'000'000;
+
+std::string api_input(std::uint64_t offset_s, std::size_t method, std::string_view target,
+                      std::string_view host, std::string_view body,
+                      std::string_view proof_timestamp = "", std::string_view proof = "") {
     FuzzInputWriter w;
-    w.in_range(advance_s, 0).in_range(method, 0).bytes(target).bytes(host).rest(body);
+    w.in_range(offset_s, 0).in_range(method, 0).bytes(target).bytes(host);
+    w.bytes(proof_timestamp).bytes(proof).rest(body);
     return w.str();
 }
 
@@ -84,7 +102,7 @@ void tracker_seeds() {
     const auto now = p2pls::TimePoint{} + std::chrono::seconds(100);
     const std::string announce_target = "/v1/channels/demo/announce";
     std::vector<std::pair<std::string, std::string>> requests;
-    requests.emplace_back("source", p2pls::to_json(source_announce()));
+    requests.emplace_back("source", p2pls::to_json(source_announce(kBaseUnixMs + 1000)));
     for (int i = 0; i < 4; ++i) {
         requests.emplace_back("viewer-" + std::to_string(i),
                               p2pls::to_json(viewer_announce(i, i % 2)));
@@ -93,8 +111,11 @@ void tracker_seeds() {
         write_seed("tracker_json", "announce-" + what, body);
         write_seed("tracker_api", "announce-" + what,
                    api_input(1, 1, announce_target, "127.0.0.1", body));
-        const p2pls::tracker::ApiRequest request{
-            .method = "POST", .target = announce_target, .body = body, .remote_host = "127.0.0.1"};
+        const p2pls::tracker::ApiRequest request{.method = "POST",
+                                                 .target = announce_target,
+                                                 .body = body,
+                                                 .remote_host = "127.0.0.1",
+                                                 .unix_ms = kBaseUnixMs + 1000};
         const auto reply = p2pls::tracker::handle_request(state, request, now);
         write_seed("tracker_json", "reply-" + what, reply.body);
     }
@@ -102,8 +123,14 @@ void tracker_seeds() {
     server.set_url("http://127.0.0.1:8300");
     server.set_region("eu");
     server.set_load(0.25);
+    // Proven with the key the tracker_api target's tracker is configured with.
+    p2pls::RegistrationKey key{};
+    key.fill(0x33);
+    const std::string body = p2pls::to_json(server);
+    const std::int64_t at = kBaseUnixMs + 5000;
     write_seed("tracker_api", "register-server",
-               api_input(0, 1, "/v1/decade-servers", "127.0.0.1", p2pls::to_json(server)));
+               api_input(5, 1, "/v1/decade-servers", "127.0.0.1", body, std::to_string(at),
+                         p2pls::make_registration_proof(key, at, body)));
     write_seed("tracker_api", "list-channels", api_input(2, 0, "/v1/channels", "::1", ""));
     write_seed("tracker_api", "get-channel", api_input(0, 0, "/v1/channels/demo", "10.0.0.1", ""));
     write_seed("tracker_api", "metrics", api_input(0, 0, "/metrics", "127.0.0.1", ""));
