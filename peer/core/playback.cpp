@@ -71,7 +71,10 @@ Playback::Step Playback::advance(TimePoint now, const ChunkBitmap& held) {
 }
 
 TimePoint Playback::due(ChunkSeq seq, TimePoint now) const {
-    const auto ahead = seq - playhead_;
+    // Seqs come from neighbours: one 2^62 chunks away must not overflow the time
+    // arithmetic. Anything beyond 2^24 chunks (months of stream) is as good as never.
+    constexpr std::int64_t kFar = std::int64_t{1} << 24;
+    const auto ahead = std::clamp<std::int64_t>(seq - playhead_, -kFar, kFar);
     const TimePoint base = started_ ? next_due_ : now;
     return base + chunk_ * ahead;
 }

@@ -25,6 +25,17 @@ struct Clip {
     Playback::Step at(Duration d) { return playback.advance(t0 + d, held); }
 };
 
+// A seq a neighbour made up, 2^62 chunks away, is due "never", not at an overflowed time
+// (found by the peer_engine fuzz target).
+TEST(Playback, DueTimeOfAFarSeqDoesNotOverflow) {
+    Clip c;
+    c.playback.join(ChunkSeq{10});
+    const auto far = c.playback.due(ChunkSeq{std::uint64_t{1} << 62}, t0);
+    EXPECT_GT(far, t0 + 24h * 100);  // 2^24 chunks of 1 s: half a year
+    const auto past = c.playback.due(ChunkSeq{0}, t0);
+    EXPECT_EQ(past, t0 - 10s);
+}
+
 TEST(Playback, StartsOnceTwoSecondsAreContiguous) {
     Clip c;
     c.playback.join(ChunkSeq{10});
