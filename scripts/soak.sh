@@ -47,7 +47,10 @@ tracker="http://127.0.0.1:$base"
 ds1="http://127.0.0.1:$((base + 1))"
 ds2="http://127.0.0.1:$((base + 2))"
 
-"$b/p2pls-tracker" --listen "127.0.0.1:$base" >"$out/tracker.log" 2>&1 &
+# The servers prove this key when they register (the tracker refuses them otherwise).
+od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$out/registration.key"
+"$b/p2pls-tracker" --listen "127.0.0.1:$base" --registration-key "$out/registration.key" \
+  >"$out/tracker.log" 2>&1 &
 tracker_pid=$!
 pids+=("$tracker_pid")
 sleep 1
@@ -55,7 +58,8 @@ sleep 1
 declare -A server_pid
 start_server() {  # index url
   "$b/decade-server" --listen "${2#http://}" --store "$out/store-$1" --dev-open \
-    --allow-any-peer --tracker "$tracker" >>"$out/decade-$1.log" 2>&1 &
+    --allow-any-peer --tracker "$tracker" --tracker-key "$out/registration.key" \
+    >>"$out/decade-$1.log" 2>&1 &
   server_pid[$1]=$!
   pids+=("$!")
 }
