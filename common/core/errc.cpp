@@ -75,6 +75,11 @@ class P2plsCategory final : public boost::system::error_category {
                 return "I/O error";
             case Errc::body_too_large:
                 return "body larger than its cap";
+            case Errc::tls_certificate_invalid:
+                return "TLS certificate did not verify against the CA file (wrong CA, host name "
+                       "or date)";
+            case Errc::tls_failed:
+                return "TLS handshake failed (is the server speaking TLS?)";
         }
         return "unknown p2pls error " + std::to_string(value);
     }

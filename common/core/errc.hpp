@@ -54,6 +54,10 @@ enum class Errc {
     media_error,     // GStreamer reported an error
     io_error,        // a file or socket operation failed
     body_too_large,  // an HTTP body larger than its cap
+
+    // --- TLS ---
+    tls_certificate_invalid = 500,  // the server's certificate does not verify (CA, name, date)
+    tls_failed,                     // no TLS session: handshake failed or the peer is not TLS
 };
 
 const boost::system::error_category& p2pls_category() noexcept;

@@ -170,6 +170,12 @@ class HttpClient::Worker {
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                          static_cast<long>(t.request.connect_timeout.count()));
         curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
+        curl_easy_setopt(e, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (!options_.ca_file.empty()) {
+            curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
+        }
         if (!options_.local_address.empty()) {
             interface_ = "host!" + options_.local_address;
             curl_easy_setopt(e, CURLOPT_INTERFACE, interface_.c_str());
@@ -214,6 +220,12 @@ class HttpClient::Worker {
             t->complete(make_error_code(Errc::timeout));
         } else if (code == CURLE_WRITE_ERROR && t->too_large) {
             t->complete(make_error_code(Errc::body_too_large));
+        } else if (code == CURLE_PEER_FAILED_VERIFICATION) {
+            t->complete(make_error_code(Errc::tls_certificate_invalid));
+        } else if (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_SSL_CACERT_BADFILE ||
+                   code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CIPHER ||
+                   code == CURLE_USE_SSL_FAILED) {
+            t->complete(make_error_code(Errc::tls_failed));
         } else {
             t->complete(make_error_code(Errc::unavailable));
         }

@@ -52,12 +52,18 @@ struct ClientOptions {
     // peer can appear to servers as its own client (per-client connection caps).
     std::string local_address{};
     std::string user_agent = "p2pls/0.1";
+    // PEM file of the CA certificates that https:// servers must chain to; empty = the
+    // system's default store. Certificates and host names are always verified, and
+    // TLS 1.2 is the lowest version offered.
+    std::string ca_file{};
 };
 
 class HttpClient {
   public:
     // Failures arrive as errors: Errc::unavailable (could not connect, connection
     // dropped), Errc::timeout, Errc::body_too_large (response over the cap),
+    // Errc::tls_certificate_invalid (the server's certificate does not verify),
+    // Errc::tls_failed (no TLS session, e.g. https:// to a plain server),
     // asio::error::operation_aborted (cancel_all). Any HTTP status is a response.
     using Callback = std::function<void(Result<HttpResponse>)>;
 

@@ -11,6 +11,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <exception>
 
 #include "common/core/proto_json.hpp"
@@ -20,6 +21,7 @@ namespace p2pls::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 
 namespace {
@@ -33,11 +35,12 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& listen, ServerLimits limits,
-                       Handler handler)
+                       Handler handler, std::shared_ptr<ssl::context> tls)
     : io_(io),
       acceptor_(io),
       limits_(limits),
       handler_(std::move(handler)),
+      tls_(std::move(tls)),
       alive_(std::make_shared<bool>(true)) {
     acceptor_.open(listen.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -66,37 +69,79 @@ void HttpServer::stop() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     for (auto& [id, session] : sessions_) {
-        session.socket->cancel(ignored);
-        session.socket->shutdown(tcp::socket::shutdown_both, ignored);
+        if (session.socket != nullptr) {
+            session.socket->cancel(ignored);
+            session.socket->shutdown(tcp::socket::shutdown_both, ignored);
+        }
     }
 }
 
+// One open connection in the server's books, from the accept to the end of its
+// coroutine, however that ends (a handler's exception included): the destructor gives
+// back the connection, its client's count and its session entry.
+class HttpServer::Connection {
+  public:
+    Connection(HttpServer& server, const tcp::endpoint& remote)
+        : server_(server), alive_(server.alive_), remote_(remote), id_(server.next_session_++) {
+        ++server_.open_;
+        ++server_.clients_[remote_.address()].connections;
+        server_.sessions_.emplace(id_, Session{});
+    }
+    ~Connection() {
+        if (!*alive_) {
+            return;  // a server that is gone keeps no books
+        }
+        server_.mark_busy(id_);
+        if (auto it = server_.sessions_.find(id_); it != server_.sessions_.end()) {
+            if (it->second.evicted) {
+                --server_.evicting_;
+            }
+            server_.sessions_.erase(it);
+        }
+        --server_.open_;
+        if (auto it = server_.clients_.find(remote_.address());
+            it != server_.clients_.end() && --it->second.connections == 0) {
+            server_.clients_.erase(it);
+        }
+    }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    void attach(tcp::socket& socket) { server_.sessions_.at(id_).socket = &socket; }
+    [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+    [[nodiscard]] const tcp::endpoint& remote() const noexcept { return remote_; }
+    [[nodiscard]] bool alive() const noexcept { return *alive_; }
+
+  private:
+    HttpServer& server_;
+    std::shared_ptr<bool> alive_;
+    tcp::endpoint remote_;
+    std::uint64_t id_;
+};
+
 // One of a client's request slots, held from the whole header until the response is
-// written (or the connection fails). Empty when the client's slots are all taken.
+// written (or the connection fails). Empty when the client's slots are all taken. The
+// client's books exist: its connection holds them.
 class HttpServer::RequestSlot {
   public:
     RequestSlot(HttpServer& server, const asio::ip::address& client)
         : server_(server), alive_(server.alive_), client_(client) {
         const std::size_t cap = server_.limits_.max_requests_per_client;
-        auto& count = server_.requests_per_client_[client_];
-        if (cap != 0 && count >= cap) {
-            if (count == 0) {
-                server_.requests_per_client_.erase(client_);
-            }
+        auto& books = server_.clients_.at(client_);
+        if (cap != 0 && books.requests >= cap) {
             return;
         }
-        ++count;
+        ++books.requests;
         ++server_.active_;
         held_ = true;
     }
     ~RequestSlot() {
         if (!held_ || !*alive_) {
-            return;  // a server that is gone keeps no books
+            return;
         }
         --server_.active_;
-        if (auto it = server_.requests_per_client_.find(client_);
-            it != server_.requests_per_client_.end() && --it->second == 0) {
-            server_.requests_per_client_.erase(it);
+        if (auto it = server_.clients_.find(client_); it != server_.clients_.end()) {
+            --it->second.requests;
         }
     }
     RequestSlot(const RequestSlot&) = delete;
@@ -113,7 +158,9 @@ class HttpServer::RequestSlot {
 
 void HttpServer::mark_idle(std::uint64_t id) {
     auto& session = sessions_.at(id);
-    session.idle = idle_.insert(idle_.end(), id);
+    if (!session.idle) {
+        session.idle = idle_.insert(idle_.end(), id);
+    }
 }
 
 void HttpServer::mark_busy(std::uint64_t id) {
@@ -156,16 +203,40 @@ asio::awaitable<void> HttpServer::accept_loop() {
             }
             continue;  // e.g. EMFILE: keep serving the connections we have
         }
+        // Refused before anything is booked: a refused address leaves no entry behind.
+        const std::size_t per_client = limits_.max_connections_per_client;
+        if (per_client != 0) {
+            const auto it = clients_.find(remote.address());
+            if (it != clients_.end() && it->second.connections >= per_client) {
+                ++refused_;
+                if (refusing_ < kMaxRefusalsInFlight) {
+                    asio::co_spawn(io_,
+                                   refuse(std::move(socket), "connection limit per client reached"),
+                                   asio::detached);
+                }
+                continue;
+            }
+        }
         // Connections being evicted are as good as closed.
         const bool full = open_ - evicting_ >= limits_.max_connections;
         if (full && !evict_oldest_idle()) {
             ++refused_;
             if (refusing_ < kMaxRefusalsInFlight) {
-                asio::co_spawn(io_, refuse(std::move(socket)), asio::detached);
+                asio::co_spawn(io_, refuse(std::move(socket), "connection limit reached"),
+                               asio::detached);
             }
             continue;
         }
-        asio::co_spawn(io_, serve(std::move(socket), remote), asio::detached);
+        auto connection = std::make_unique<Connection>(*this, remote);
+        if (tls_) {
+            asio::co_spawn(io_,
+                           serve(std::move(connection),
+                                 beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_)),
+                           asio::detached);
+        } else {
+            asio::co_spawn(io_, serve(std::move(connection), beast::tcp_stream(std::move(socket))),
+                           asio::detached);
+        }
     }
 }
 
@@ -205,15 +276,35 @@ std::optional<Response> read_failure_response(const boost::system::error_code& e
     return std::nullopt;
 }
 
+tcp::socket& socket_of(beast::tcp_stream& stream) {
+    return stream.socket();
+}
+tcp::socket& socket_of(beast::ssl_stream<beast::tcp_stream>& stream) {
+    return beast::get_lowest_layer(stream).socket();
+}
+
+// A TLS connection starts with the handshake; a plain one is ready at once.
+asio::awaitable<boost::system::error_code> handshake(beast::tcp_stream& /*stream*/) {
+    co_return boost::system::error_code{};
+}
+asio::awaitable<boost::system::error_code> handshake(beast::ssl_stream<beast::tcp_stream>& stream) {
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
+    co_return ec;
+}
+
 }  // namespace
 
-asio::awaitable<void> HttpServer::refuse(tcp::socket socket) {
+asio::awaitable<void> HttpServer::refuse(tcp::socket socket, std::string why) {
     ++refusing_;
     const auto alive = alive_;
-    Response res = busy_response(11, limits_.busy_retry_after_s, "connection limit reached");
     beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(std::chrono::seconds(2));
-    co_await beast::http::async_write(stream, res, use_tuple);
+    // A TLS client cannot read a plain 503, and a handshake per refusal would be work a
+    // flood could make the server do: it is just closed.
+    if (!tls_) {
+        Response res = busy_response(11, limits_.busy_retry_after_s, why);
+        stream.expires_after(std::chrono::seconds(2));
+        co_await beast::http::async_write(stream, res, use_tuple);
+    }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     if (*alive) {
@@ -221,23 +312,47 @@ asio::awaitable<void> HttpServer::refuse(tcp::socket socket) {
     }
 }
 
-asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote) {
-    const auto alive = alive_;
-    const std::uint64_t id = next_session_++;
-    const RequestContext context{remote};
-    ++open_;
+template <class Stream>
+asio::awaitable<void> HttpServer::serve(std::unique_ptr<Connection> connection, Stream stream) {
+    connection->attach(socket_of(stream));
+    if (stopped_) {
+        co_return;
+    }
+    // Until the handshake is done the connection is idle: it holds no slot and may be
+    // evicted, so a client that stalls in it is bounded like any idle one.
+    mark_idle(connection->id());
+    beast::get_lowest_layer(stream).expires_after(limits_.handshake_timeout);
+    const auto handshake_ec = co_await handshake(stream);
+    if (!connection->alive()) {
+        co_return;  // the server is gone; the connection's destructor knows it
+    }
+    mark_busy(connection->id());
+    if (!handshake_ec) {
+        co_await serve_requests(*connection, stream);
+    }
+    if (!connection->alive()) {
+        co_return;
+    }
+    boost::system::error_code ignored;
+    socket_of(stream).shutdown(tcp::socket::shutdown_send, ignored);
+}
 
-    beast::tcp_stream stream(std::move(socket));
-    sessions_.emplace(id, Session{.socket = &stream.socket()});
+template <class Stream>
+asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream& stream) {
+    const auto alive = alive_;
+    const std::uint64_t id = connection.id();
+    const RequestContext context{connection.remote()};
+    auto& transport = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     bool first = true;
 
     while (*alive && !stopped_) {
-        if (!first && buffer.size() == 0) {
-            // Between requests: idle, so evictable and holding no slot, until the first
-            // byte of the next request arrives.
+        if (buffer.size() == 0) {
+            // Before a request: idle, so evictable and holding no slot, until its first
+            // byte arrives. A new connection gets the request timeout for it, a kept-alive
+            // one the idle timeout.
             mark_idle(id);
-            stream.expires_after(limits_.idle_timeout);
+            transport.expires_after(first ? limits_.request_timeout : limits_.idle_timeout);
             auto [idle_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
             if (!*alive) {
                 co_return;
@@ -253,7 +368,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote
         beast::http::request_parser<beast::http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
         parser.body_limit(limits_.max_body_bytes);
-        stream.expires_after(limits_.request_timeout);
+        transport.expires_after(limits_.request_timeout);
         auto [header_ec, hn] =
             co_await beast::http::async_read_header(stream, buffer, parser, use_tuple);
         if (!*alive) {
@@ -290,7 +405,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote
         }
         if (failure) {
             failure->keep_alive(false);
-            stream.expires_after(std::chrono::seconds(2));
+            transport.expires_after(std::chrono::seconds(2));
             co_await beast::http::async_write(stream, *failure, use_tuple);
             break;
         }
@@ -300,11 +415,16 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote
 
         Request request = parser.release();
         std::optional<Response> response;
+        // Whatever a handler throws is answered, so that no exception leaves the
+        // coroutine with the connection half-booked.
         try {
             response = co_await handler_(request, context);
         } catch (const std::exception& e) {
             response =
                 make_error_response(request, Status::internal_server_error, "internal", e.what());
+        } catch (...) {
+            response = make_error_response(request, Status::internal_server_error, "internal",
+                                           "the handler failed");
         }
         if (!*alive) {
             co_return;
@@ -312,26 +432,12 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, tcp::endpoint remote
         response->version(request.version());
         response->keep_alive(request.keep_alive() && response->keep_alive());
         response->prepare_payload();
-        stream.expires_after(limits_.write_timeout);
+        transport.expires_after(limits_.write_timeout);
         auto [write_ec, written] = co_await beast::http::async_write(stream, *response, use_tuple);
         if (!*alive || write_ec || !response->keep_alive()) {
             break;
         }
     }
-
-    if (!*alive) {
-        co_return;
-    }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    mark_busy(id);
-    if (auto it = sessions_.find(id); it != sessions_.end()) {
-        if (it->second.evicted) {
-            --evicting_;
-        }
-        sessions_.erase(it);
-    }
-    --open_;
 }
 
 namespace {

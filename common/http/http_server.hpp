@@ -10,7 +10,13 @@
 // on one machine) share the m slots by what they are doing, not by what they keep open.
 // When every connection is taken, the oldest idle keep-alive connections are closed to
 // make room; a new connection is refused only when none is idle. Whatever is over a cap
-// is answered at once with 503 and Retry-After — never left to stall.
+// is answered at once with 503 and Retry-After — never left to stall. A cap on the
+// connections per client address keeps one address from taking every connection with
+// connections it keeps busy (slow headers) where eviction cannot reach them.
+//
+// Given a TLS context (tls_context.hpp) the server speaks HTTPS only. The handshake has
+// its own timeout; until it completes the connection holds no request slot and counts as
+// idle, so a client that never finishes it is evicted or timed out like any idle one.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -34,6 +40,10 @@
 #include "common/core/http_path.hpp"
 #include "common/http/response_body.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace p2pls::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -50,7 +60,12 @@ struct ServerLimits {
     std::chrono::milliseconds idle_timeout{30'000};
     // Time allowed to write one response (a slow reader is dropped after it).
     std::chrono::milliseconds write_timeout{30'000};
+    // Time allowed for a TLS handshake (HTTPS only).
+    std::chrono::milliseconds handshake_timeout{10'000};
     std::size_t max_connections = 1024;  // open connections, all clients together
+    // Open connections per remote address; 0 = no cap. Over it a new connection is
+    // refused, so that one address cannot hold every connection.
+    std::size_t max_connections_per_client = 0;
     // Requests being processed per remote address (whole header read, response not yet
     // written); 0 = no cap. Idle keep-alive connections do not count.
     std::size_t max_requests_per_client = 0;
@@ -58,19 +73,22 @@ struct ServerLimits {
 };
 
 struct RequestContext {
+    // The address the connection came from (for HTTPS too: TLS does not change it).
     boost::asio::ip::tcp::endpoint remote;
 };
 
 // Produces the response to one request. Runs on the server's io_context thread; an
-// exception becomes a 500. The handler may co_await (e.g. a server-to-server fetch).
+// exception of any type becomes a 500. The handler may co_await (e.g. a server-to-server fetch).
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, const RequestContext&)>;
 
 class HttpServer {
   public:
     // Binds and listens at once (throws boost::system::system_error when it cannot:
-    // a start-up failure). Port 0 picks a free port; see local_endpoint().
+    // a start-up failure). Port 0 picks a free port; see local_endpoint(). With `tls`
+    // (make_server_tls_context) every connection is HTTPS.
     HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
-               ServerLimits limits, Handler handler);
+               ServerLimits limits, Handler handler,
+               std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
     ~HttpServer();
 
     HttpServer(const HttpServer&) = delete;
@@ -91,22 +109,33 @@ class HttpServer {
     [[nodiscard]] std::uint64_t refused_connections() const noexcept { return refused_; }
     // Idle keep-alive connections closed to make room for a new connection.
     [[nodiscard]] std::uint64_t evicted_connections() const noexcept { return evicted_; }
+    // Client addresses the server keeps books for: those with a connection open.
+    [[nodiscard]] std::size_t tracked_clients() const noexcept { return clients_.size(); }
+    [[nodiscard]] bool serves_tls() const noexcept { return tls_ != nullptr; }
     [[nodiscard]] const ServerLimits& limits() const noexcept { return limits_; }
 
   private:
     // What the server knows of one open connection. `idle` is its place in idle_ while it
     // waits, between requests, for the first byte of the next one.
     struct Session {
-        boost::asio::ip::tcp::socket* socket = nullptr;
+        boost::asio::ip::tcp::socket* socket = nullptr;  // null until its coroutine runs
         std::optional<std::list<std::uint64_t>::iterator> idle{};
         bool evicted = false;
     };
+    // What a client address has open. The entry exists only while connections > 0.
+    struct ClientBooks {
+        std::size_t connections = 0;
+        std::size_t requests = 0;
+    };
+    class Connection;
     class RequestSlot;
 
     boost::asio::awaitable<void> accept_loop();
-    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket,
-                                       boost::asio::ip::tcp::endpoint remote);
-    boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket);
+    template <class Stream>
+    boost::asio::awaitable<void> serve(std::unique_ptr<Connection> connection, Stream stream);
+    template <class Stream>
+    boost::asio::awaitable<void> serve_requests(Connection& connection, Stream& stream);
+    boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, std::string why);
     // Closes the connection idle the longest; false when none is idle.
     bool evict_oldest_idle();
     void mark_idle(std::uint64_t id);
@@ -116,6 +145,7 @@ class HttpServer {
     boost::asio::ip::tcp::acceptor acceptor_;
     ServerLimits limits_;
     Handler handler_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
     std::size_t open_ = 0;
     std::size_t evicting_ = 0;  // evicted connections whose coroutine has not ended yet
     std::size_t active_ = 0;
@@ -124,7 +154,7 @@ class HttpServer {
     std::uint64_t evicted_ = 0;
     std::uint64_t next_session_ = 0;
     bool stopped_ = false;
-    std::map<boost::asio::ip::address, std::size_t> requests_per_client_;
+    std::map<boost::asio::ip::address, ClientBooks> clients_;
     std::unordered_map<std::uint64_t, Session> sessions_;
     std::list<std::uint64_t> idle_;  // idle connections, the longest idle first
     std::shared_ptr<bool> alive_;    // lets coroutines notice that the server is gone

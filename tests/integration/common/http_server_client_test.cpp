@@ -536,6 +536,119 @@ TEST_F(HttpTest, DestroyingClientWithTransfersInFlightIsClean) {
     EXPECT_EQ(called, 0);
 }
 
+// A client that sends its headers a byte at a time keeps its connections busy, where
+// eviction cannot reach them. The cap per address keeps one such client from taking every
+// connection: a second address is still answered.
+TEST_F(HttpTest, OneAddressCannotHoldEveryConnection) {
+    serve({.max_connections = 8, .max_connections_per_client = 3}, echo_handler());
+    std::vector<std::unique_ptr<tcp::socket>> attacker;
+    for (int i = 0; i < 12; ++i) {
+        auto s = std::make_unique<tcp::socket>(io_);
+        s->connect(server_->local_endpoint());
+        asio::write(*s, asio::buffer(std::string("GET /slow HTTP/1.1\r\nX-Slow: ")));
+        attacker.push_back(std::move(s));
+        io_.run_for(5ms);
+    }
+    io_.run_for(50ms);
+    EXPECT_EQ(server_->open_connections(), 3u);
+    EXPECT_EQ(server_->refused_connections(), 9u);
+    // The refused ones were told why, not left hanging.
+    std::string refusal;
+    bool done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            char buf[1024];
+            auto [ec, n] = co_await attacker.back()->async_read_some(
+                asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+            refusal.assign(buf, ec ? 0 : n);
+            done = true;
+        },
+        asio::detached);
+    run_until(done);
+    EXPECT_TRUE(refusal.starts_with("HTTP/1.1 503")) << refusal;
+    EXPECT_NE(refusal.find("connection limit per client"), std::string::npos) << refusal;
+
+    curl::HttpClient honest(io_, {.local_address = "127.0.0.2"});
+    std::optional<Result<curl::HttpResponse>> got;
+    done = false;
+    honest.async_request({.url = url("/x")}, [&](Result<curl::HttpResponse> r) {
+        got = std::move(r);
+        done = true;
+    });
+    run_until(done);
+    ASSERT_TRUE(got->has_value()) << got->error().message();
+    EXPECT_EQ((*got)->status, 200);
+}
+
+// The books hold only addresses with a connection open: clients that came and went, and
+// clients that were refused, leave nothing behind.
+TEST_F(HttpTest, PerClientBooksForgetClientsThatLeft) {
+    serve({.max_connections_per_client = 1}, echo_handler());
+    for (int host = 2; host < 60; ++host) {
+        const auto address = asio::ip::make_address("127.0.0." + std::to_string(host));
+        tcp::socket first(io_), refused(io_);
+        for (auto* s : {&first, &refused}) {
+            s->open(tcp::v4());
+            s->bind({address, 0});
+            s->connect(server_->local_endpoint());
+        }
+        io_.run_for(2ms);
+    }
+    io_.run_for(20ms);
+    EXPECT_EQ(server_->refused_connections(), 58u);
+    const bool emptied = [&] {
+        const auto until = std::chrono::steady_clock::now() + 5s;
+        while (server_->tracked_clients() != 0 && std::chrono::steady_clock::now() < until) {
+            io_.run_for(5ms);
+        }
+        return server_->tracked_clients() == 0;
+    }();
+    EXPECT_TRUE(emptied) << server_->tracked_clients() << " addresses still in the books";
+    EXPECT_EQ(server_->open_connections(), 0u);
+}
+
+// A handler that throws something that is not a std::exception: the request is answered
+// 500, the connection's books are closed, and the server goes on serving.
+TEST_F(HttpTest, HandlerThrowingAnyTypeGets500AndServerKeepsServing) {
+    struct NotAnException {};
+    serve({},
+          [](http::Request& req, const http::RequestContext&) -> asio::awaitable<http::Response> {
+              if (req.target() == "/throw") {
+                  throw NotAnException{};
+              }
+              co_return http::make_json_response(req, http::Status::ok, "{}");
+          });
+    std::vector<long> statuses;
+    bool done = false;
+    {
+        curl::HttpClient client(io_);
+        asio::co_spawn(
+            io_,
+            [&]() -> asio::awaitable<void> {
+                for (const char* target : {"/throw", "/ok", "/throw", "/ok"}) {
+                    curl::HttpRequest request{.url = url(target)};
+                    auto res = co_await client.request(std::move(request));
+                    statuses.push_back(res ? res->status : -1);
+                }
+                done = true;
+            },
+            asio::detached);
+        run_until(done);
+    }
+    EXPECT_EQ(statuses, (std::vector<long>{500, 200, 500, 200}));
+    const bool closed = [&] {
+        const auto until = std::chrono::steady_clock::now() + 5s;
+        while (server_->open_connections() != 0 && std::chrono::steady_clock::now() < until) {
+            io_.run_for(5ms);
+        }
+        return server_->open_connections() == 0;
+    }();
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(server_->tracked_clients(), 0u);
+    EXPECT_EQ(server_->active_requests(), 0u);
+}
+
 TEST(HttpPath, SegmentsAndQuery) {
     EXPECT_EQ(http::path_segments("/v1/channels/news/announce?x=1"),
               (std::vector<std::string_view>{"v1", "channels", "news", "announce"}));
