@@ -1,5 +1,6 @@
 #include "common/http/http_server.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -85,23 +86,29 @@ class HttpServer::Connection {
         : server_(server), alive_(server.alive_), remote_(remote), id_(server.next_session_++) {
         ++server_.open_;
         ++server_.clients_[remote_.address()].connections;
-        server_.sessions_.emplace(id_, Session{});
+        server_.sessions_.emplace(id_, Session{.client = remote_.address()});
     }
     ~Connection() {
         if (!*alive_) {
             return;  // a server that is gone keeps no books
         }
         server_.mark_busy(id_);
+        bool evicted = false;
         if (auto it = server_.sessions_.find(id_); it != server_.sessions_.end()) {
-            if (it->second.evicted) {
-                --server_.evicting_;
-            }
+            evicted = it->second.evicted;
             server_.sessions_.erase(it);
         }
         --server_.open_;
-        if (auto it = server_.clients_.find(remote_.address());
-            it != server_.clients_.end() && --it->second.connections == 0) {
-            server_.clients_.erase(it);
+        if (evicted) {
+            --server_.evicting_;
+        }
+        if (auto it = server_.clients_.find(remote_.address()); it != server_.clients_.end()) {
+            if (evicted) {
+                --it->second.evicting;
+            }
+            if (--it->second.connections == 0) {
+                server_.clients_.erase(it);
+            }
         }
     }
     Connection(const Connection&) = delete;
@@ -171,16 +178,21 @@ void HttpServer::mark_busy(std::uint64_t id) {
     }
 }
 
-bool HttpServer::evict_oldest_idle() {
-    if (idle_.empty()) {
+bool HttpServer::evict_oldest_idle(const std::optional<asio::ip::address>& client) {
+    // Oldest first; a scan of at most max_connections entries, only when a cap is hit.
+    const auto it = std::find_if(idle_.begin(), idle_.end(), [&](std::uint64_t id) {
+        return !client || sessions_.at(id).client == *client;
+    });
+    if (it == idle_.end()) {
         return false;
     }
-    const std::uint64_t id = idle_.front();
-    idle_.pop_front();
+    const std::uint64_t id = *it;
+    idle_.erase(it);
     auto& session = sessions_.at(id);
     session.idle.reset();
     session.evicted = true;
     ++evicting_;
+    ++clients_.at(session.client).evicting;
     ++evicted_;
     boost::system::error_code ignored;
     session.socket->cancel(ignored);
@@ -207,7 +219,10 @@ asio::awaitable<void> HttpServer::accept_loop() {
         const std::size_t per_client = limits_.max_connections_per_client;
         if (per_client != 0) {
             const auto it = clients_.find(remote.address());
-            if (it != clients_.end() && it->second.connections >= per_client) {
+            // Its connections being evicted are as good as closed, as below.
+            if (it != clients_.end() &&
+                it->second.connections - it->second.evicting >= per_client &&
+                !evict_oldest_idle(remote.address())) {
                 ++refused_;
                 if (refusing_ < kMaxRefusalsInFlight) {
                     asio::co_spawn(io_,

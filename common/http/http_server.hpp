@@ -63,8 +63,9 @@ struct ServerLimits {
     // Time allowed for a TLS handshake (HTTPS only).
     std::chrono::milliseconds handshake_timeout{10'000};
     std::size_t max_connections = 1024;  // open connections, all clients together
-    // Open connections per remote address; 0 = no cap. Over it a new connection is
-    // refused, so that one address cannot hold every connection.
+    // Open connections per remote address; 0 = no cap. At it, the address's own oldest
+    // idle connection makes room for its new one; when none of its connections is idle
+    // the new one is refused, so that one address cannot hold every connection.
     std::size_t max_connections_per_client = 0;
     // Requests being processed per remote address (whole header read, response not yet
     // written); 0 = no cap. Idle keep-alive connections do not count.
@@ -119,12 +120,14 @@ class HttpServer {
     // waits, between requests, for the first byte of the next one.
     struct Session {
         boost::asio::ip::tcp::socket* socket = nullptr;  // null until its coroutine runs
+        boost::asio::ip::address client{};
         std::optional<std::list<std::uint64_t>::iterator> idle{};
         bool evicted = false;
     };
     // What a client address has open. The entry exists only while connections > 0.
     struct ClientBooks {
         std::size_t connections = 0;
+        std::size_t evicting = 0;  // of its connections, those closed and not yet ended
         std::size_t requests = 0;
     };
     class Connection;
@@ -136,8 +139,9 @@ class HttpServer {
     template <class Stream>
     boost::asio::awaitable<void> serve_requests(Connection& connection, Stream& stream);
     boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, std::string why);
-    // Closes the connection idle the longest; false when none is idle.
-    bool evict_oldest_idle();
+    // Closes the connection idle the longest (of `client` only, when given); false when
+    // none is idle.
+    bool evict_oldest_idle(const std::optional<boost::asio::ip::address>& client = std::nullopt);
     void mark_idle(std::uint64_t id);
     void mark_busy(std::uint64_t id);
 
