@@ -22,6 +22,7 @@
 #include <string>
 
 #include "common/core/proto_json.hpp"
+#include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
@@ -265,7 +266,7 @@ int main(int argc, char** argv) {
                    "lockers (0 = none)")
         ->capture_default_str();
     app.add_option("--peer-server", peer_servers,
-                   "base URL (http://host:port) Remote Get may fetch from; repeatable");
+                   "base URL (http:// or https://host:port) Remote Get may fetch from; repeatable");
     app.add_flag("--allow-any-peer", allow_any_peer,
                  "Remote Get may fetch from any http:// server (testbeds only)");
     app.add_option("--public-url", public_urls,
@@ -305,6 +306,22 @@ int main(int argc, char** argv) {
                    "carry an HMAC of it, never the key")
         ->check(CLI::ExistingFile);
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->capture_default_str();
+    http::TlsFiles tls;
+    app.add_option("--tls-cert", tls.cert_file,
+                   "serve HTTPS with this PEM certificate chain (with --tls-key)")
+        ->check(CLI::ExistingFile);
+    app.add_option("--tls-key", tls.key_file, "PEM private key of --tls-cert")
+        ->check(CLI::ExistingFile);
+    std::string ca_file;
+    app.add_option("--ca-file", ca_file,
+                   "PEM CA certificates that https:// servers (--tracker, Remote Get) must "
+                   "chain to (default: the system's)")
+        ->check(CLI::ExistingFile);
+    std::size_t max_connections_per_client = 0;
+    app.add_option("--max-connections-per-client", max_connections_per_client,
+                   "open connections one address may hold (its oldest idle one gives way "
+                   "first; 0 = no cap)")
         ->capture_default_str();
 
     auto* token_cmd = app.add_subcommand(
@@ -380,7 +397,7 @@ int main(int argc, char** argv) {
     config.allow_any_peer = allow_any_peer;
     for (const auto& url : peer_servers) {
         if (normalize_server_url(url).empty()) {
-            fail("--peer-server must be http://host:port, got \"" + url + "\"");
+            fail("--peer-server must be http(s)://host:port, got \"" + url + "\"");
         }
     }
     const auto endpoint = parse_listen(listen);
@@ -390,6 +407,17 @@ int main(int argc, char** argv) {
             fail("--trusted-proxy must be an IP address, got \"" + proxy + "\"");
         }
         proxy = *address;
+    }
+    if (tls.cert_file.empty() != tls.key_file.empty()) {
+        fail("--tls-cert and --tls-key go together");
+    }
+    std::shared_ptr<asio::ssl::context> tls_context;
+    if (!tls.cert_file.empty()) {
+        try {
+            tls_context = http::make_server_tls_context(tls);
+        } catch (const std::exception& e) {
+            fail(e.what());
+        }
     }
 
     std::unique_ptr<BlobStore> store;
@@ -409,6 +437,7 @@ int main(int argc, char** argv) {
     limits.max_body_bytes = config.max_object_bytes + 64 * 1024;
     limits.max_connections = max_connections;
     limits.max_requests_per_client = slots;
+    limits.max_connections_per_client = max_connections_per_client;
     limits.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
     limits.request_timeout = std::chrono::milliseconds(request_timeout_ms);
 
@@ -417,19 +446,22 @@ int main(int argc, char** argv) {
     std::optional<http::HttpServer> server;
     try {
         // Bind first so that the real port is known before the core learns its own URLs.
-        server.emplace(io, endpoint, limits,
-                       [&](http::Request& req, const http::RequestContext& ctx) {
-                           return service->handle(req, ctx);
-                       });
+        server.emplace(
+            io, endpoint, limits,
+            [&](http::Request& req, const http::RequestContext& ctx) {
+                return service->handle(req, ctx);
+            },
+            tls_context);
     } catch (const std::exception& e) {
         fail("cannot listen on " + listen + ": " + e.what());
     }
     const auto bound = server->local_endpoint();
     config.self_urls = public_urls;
-    config.self_urls.push_back("http://" + bound.address().to_string() + ":" +
+    const std::string scheme = tls_context ? "https://" : "http://";
+    config.self_urls.push_back(scheme + bound.address().to_string() + ":" +
                                std::to_string(bound.port()));
     if (bound.address().is_loopback()) {
-        config.self_urls.push_back("http://localhost:" + std::to_string(bound.port()));
+        config.self_urls.push_back(scheme + "localhost:" + std::to_string(bound.port()));
     }
     core.emplace(config, *store);
     // Accounts first, so that restored objects find their lockers.
@@ -457,7 +489,8 @@ int main(int argc, char** argv) {
                                    .max_batch_ops = 256,
                                    .sweep_every = std::chrono::seconds(1),
                                    .local_address = local_address,
-                                   .trusted_proxies = trusted_proxies});
+                                   .trusted_proxies = trusted_proxies,
+                                   .ca_file = ca_file});
     service->attach(&*server);
     if (!region.empty()) {
         core->metrics().gauge("decade_info", "Server information", {{"region", region}}).set(1);
@@ -468,15 +501,16 @@ int main(int argc, char** argv) {
     server->start();
     service->start();
     spdlog::info(
-        "decade-server listening on {}:{} ({} store, {} objects restored, slots {}, "
+        "decade-server listening on {}{}:{} ({} store, {} objects restored, slots {}, "
         "egress {} bit/s)",
-        bound.address().to_string(), bound.port(), store_dir.empty() ? "memory" : "dir",
+        scheme, bound.address().to_string(), bound.port(), store_dir.empty() ? "memory" : "dir",
         recovered.refs.size(), slots, egress_bps);
 
     std::optional<tracker::TrackerClient> tracker_client;
     bool stopping = false;
     if (!tracker_url.empty()) {
         tracker::TrackerClientOptions tracker_options;
+        tracker_options.ca_file = ca_file;
         if (!tracker_key_file.empty()) {
             std::ifstream in(tracker_key_file);
             std::stringstream text;

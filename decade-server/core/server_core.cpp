@@ -48,12 +48,14 @@ std::string normalize_server_url(std::string_view url) {
     while (!out.empty() && out.back() == '/') {
         out.pop_back();
     }
-    constexpr std::string_view kScheme = "http://";
-    if (out.size() <= kScheme.size() || out.compare(0, kScheme.size(), kScheme) != 0 ||
-        out.find_first_of("/?#@ ", kScheme.size()) != std::string::npos) {
-        return {};
+    // A server is named by its base URL, over plain HTTP or HTTPS.
+    for (const std::string_view scheme : {"http://", "https://"}) {
+        if (out.size() > scheme.size() && out.compare(0, scheme.size(), scheme) == 0) {
+            return out.find_first_of("/?#@ ", scheme.size()) == std::string::npos ? out
+                                                                                  : std::string{};
+        }
     }
-    return out;
+    return {};
 }
 
 ServerCore::ServerCore(ServerConfig config, BlobStore& store)

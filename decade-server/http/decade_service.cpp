@@ -60,7 +60,8 @@ DecadeService::DecadeService(asio::io_context& io, ServerCore& core, ServiceOpti
       fetcher_(io, curl::ClientOptions{.max_connections_per_host = 4,
                                        .max_total_connections = 64,
                                        .local_address = options_.local_address,
-                                       .user_agent = "p2pls-decade-server/0.1"}),
+                                       .user_agent = "p2pls-decade-server/0.1",
+                                       .ca_file = options_.ca_file}),
       sweep_timer_(io) {
     api_.refresh_metrics = [this](MetricsRegistry& m) { refresh_metrics(m); };
 }

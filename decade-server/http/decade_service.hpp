@@ -34,6 +34,7 @@ struct ServiceOptions {
     std::string local_address;  // source address for server-to-server fetches
     // Proxies whose X-Decade-Client names the real client (canonical IP addresses).
     std::vector<std::string> trusted_proxies;
+    std::string ca_file;  // CA certificates for https:// peer servers ("" = system's)
 };
 
 // An address as the core compares it: the canonical text, with an IPv4-mapped IPv6 address

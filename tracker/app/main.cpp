@@ -17,6 +17,7 @@
 
 #include "common/core/chunk_signature.hpp"
 #include "common/core/registration_proof.hpp"
+#include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
@@ -27,6 +28,15 @@ namespace {
 namespace asio = boost::asio;
 using namespace p2pls;
 
+// Members announce one request at a time over at most 2 connections, so 64 connections
+// per address leave room for a machine or a NAT full of them, and keep any one address to
+// a sixteenth of the 1024 connections.
+http::ServerLimits default_limits() {
+    http::ServerLimits limits;
+    limits.max_connections_per_client = 64;
+    return limits;
+}
+
 struct Settings {
     std::string listen = "127.0.0.1:8200";
     std::int64_t interval_s = 5;
@@ -34,9 +44,10 @@ struct Settings {
     std::string port_file;
     std::string log_level = "info";
     tracker::TrackerConfig tracker;
-    http::ServerLimits limits;
+    http::ServerLimits limits = default_limits();
     std::vector<tracker_api::DecadeServerInfo> decade_servers;
     std::string state_file;  // channel-key bindings, kept across restarts ("" = memory only)
+    http::TlsFiles tls;      // both empty = plain HTTP
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -162,6 +173,14 @@ void load_config(const std::string& path, Settings& s) {
                         read_registration_key(*value, "config: decade_server_keys key_file");
                 }
             }
+        } else if (k == "max_connections_per_client") {
+            s.limits.max_connections_per_client = integer<std::size_t>(node, k, 0, 1'000'000);
+        } else if (k == "tls_cert" || k == "tls_key") {
+            const auto v = node.value<std::string>();
+            if (!v) {
+                fail("config: " + std::string(k) + " must be a file name");
+            }
+            (k == "tls_cert" ? s.tls.cert_file : s.tls.key_file) = *v;
         } else if (k == "decade_servers") {
             const auto* array = node.as_array();
             if (array == nullptr) {
@@ -225,7 +244,8 @@ int main(int argc, char** argv) {
     app.add_option("--config", config_path,
                    "TOML file: listen, interval_s, seed, log_level, default_peers, max_peers, "
                    "max_channels, max_members_per_channel, max_members, max_connections, "
-                   "max_requests_per_client, max_clock_skew_ms, max_bound_channels, state_file, "
+                   "max_requests_per_client, max_connections_per_client, tls_cert, tls_key, "
+                   "max_clock_skew_ms, max_bound_channels, state_file, "
                    "registration_key_file, [[channel_keys]] channel/public_key, "
                    "[[decade_server_keys]] url/key_file, [[decade_servers]] url/region/load")
         ->check(CLI::ExistingFile);
@@ -253,6 +273,16 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     auto* log_opt =
         app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
+    http::TlsFiles tls;
+    auto* cert_opt = app.add_option("--tls-cert", tls.cert_file,
+                                    "serve HTTPS with this PEM certificate chain (with --tls-key)")
+                         ->check(CLI::ExistingFile);
+    auto* key_opt = app.add_option("--tls-key", tls.key_file, "PEM private key of --tls-cert")
+                        ->check(CLI::ExistingFile);
+    std::size_t max_connections_per_client = 0;
+    auto* per_client_opt =
+        app.add_option("--max-connections-per-client", max_connections_per_client,
+                       "open connections one address may hold (default 64; 0 = no cap)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -276,6 +306,26 @@ int main(int argc, char** argv) {
     }
     if (log_opt->count() > 0) {
         s.log_level = log_level;
+    }
+    if (cert_opt->count() > 0) {
+        s.tls.cert_file = tls.cert_file;
+    }
+    if (key_opt->count() > 0) {
+        s.tls.key_file = tls.key_file;
+    }
+    if (per_client_opt->count() > 0) {
+        s.limits.max_connections_per_client = max_connections_per_client;
+    }
+    if (s.tls.cert_file.empty() != s.tls.key_file.empty()) {
+        fail("--tls-cert and --tls-key go together");
+    }
+    std::shared_ptr<asio::ssl::context> tls_context;
+    if (!s.tls.cert_file.empty()) {
+        try {
+            tls_context = http::make_server_tls_context(s.tls);
+        } catch (const std::exception& e) {
+            fail(e.what());
+        }
     }
     s.port_file = port_file;
     if (state_opt->count() > 0) {
@@ -303,7 +353,7 @@ int main(int argc, char** argv) {
     asio::io_context io;
     std::optional<tracker::TrackerService> service;
     try {
-        service.emplace(io, endpoint, s.tracker, s.seed, s.limits);
+        service.emplace(io, endpoint, s.tracker, s.seed, s.limits, tls_context);
     } catch (const std::exception& e) {
         fail("cannot listen on " + s.listen + ": " + e.what());
     }
@@ -335,8 +385,9 @@ int main(int argc, char** argv) {
         }
     }
     service->start();
-    spdlog::info("p2pls-tracker listening on {}:{} (interval {} s, {} DECADE servers)",
-                 bound.address().to_string(), bound.port(), s.interval_s, s.decade_servers.size());
+    spdlog::info("p2pls-tracker listening on {}://{}:{} (interval {} s, {} DECADE servers)",
+                 tls_context ? "https" : "http", bound.address().to_string(), bound.port(),
+                 s.interval_s, s.decade_servers.size());
 
     net::StopSignals signals(io, [&](int signal) {
         spdlog::info("signal {}: stopping", signal);

@@ -26,7 +26,8 @@ struct TrackerClient::Impl {
           http(io_, curl::ClientOptions{.max_connections_per_host = 2,
                                         .max_total_connections = 0,
                                         .local_address = options.local_address,
-                                        .user_agent = "p2pls-tracker-client/0.1"}),
+                                        .user_agent = "p2pls-tracker-client/0.1",
+                                        .ca_file = options.ca_file}),
           wait(io_),
           loop_exit(io_),
           rng(std::hash<std::string>{}(url + "/" + channel)) {

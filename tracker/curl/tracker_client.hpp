@@ -57,6 +57,8 @@ struct TrackerClientOptions {
     // register_decade_server proves this key (HMAC over the body and the wall clock,
     // common/core/registration_proof.hpp); without one the tracker answers 401.
     std::optional<RegistrationKey> registration_key{};
+    // CA certificates (PEM) that an https:// tracker must chain to ("" = the system's).
+    std::string ca_file{};
 };
 
 class TrackerClient {

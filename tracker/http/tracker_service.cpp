@@ -44,13 +44,16 @@ http::ServerLimits with_body_cap(http::ServerLimits limits, const TrackerConfig&
 }  // namespace
 
 TrackerService::TrackerService(asio::io_context& io, const asio::ip::tcp::endpoint& listen,
-                               TrackerConfig config, std::uint64_t seed, http::ServerLimits limits)
+                               TrackerConfig config, std::uint64_t seed, http::ServerLimits limits,
+                               std::shared_ptr<boost::asio::ssl::context> tls)
     : io_(io),
       state_(config, seed),
-      server_(io, listen, with_body_cap(limits, config),
-              [this](http::Request& request, const http::RequestContext& context) {
-                  return handle(request, context);
-              }),
+      server_(
+          io, listen, with_body_cap(limits, config),
+          [this](http::Request& request, const http::RequestContext& context) {
+              return handle(request, context);
+          },
+          std::move(tls)),
       sweep_timer_(io) {}
 
 void TrackerService::start() {

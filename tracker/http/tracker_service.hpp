@@ -21,9 +21,11 @@ class TrackerService {
   public:
     // Binds `listen` at once (throws boost::system::system_error when it cannot). The
     // body cap of `limits` is raised to the core's max_body_bytes + 1 so that the core
-    // answers an oversized body with its own 413 and JSON error body.
+    // answers an oversized body with its own 413 and JSON error body. With `tls`
+    // (http::make_server_tls_context) it serves HTTPS only.
     TrackerService(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
-                   TrackerConfig config, std::uint64_t seed, http::ServerLimits limits = {});
+                   TrackerConfig config, std::uint64_t seed, http::ServerLimits limits = {},
+                   std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
 
     TrackerService(const TrackerService&) = delete;
     TrackerService& operator=(const TrackerService&) = delete;
