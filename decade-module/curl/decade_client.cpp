@@ -24,6 +24,7 @@ DecadeClient::DecadeClient(asio::io_context& io, ClientConfig config)
     options.max_connections_per_host = slots;
     options.max_idle_connections = slots;
     options.local_address = config_.local_address;
+    options.ca_file = config_.ca_file;
     options.user_agent = "p2pls-decade-module/0.1";
     http_ = std::make_unique<curl::HttpClient>(io_, options);
 }

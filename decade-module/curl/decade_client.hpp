@@ -61,6 +61,8 @@ struct ClientConfig {
     // Source address of connections ("127.0.0.5"), so that on one machine every peer is
     // its own client to the server's per-client slot cap. Empty: the system's choice.
     std::string local_address;
+    // CA certificates (PEM) that https:// servers must chain to; empty: the system's.
+    std::string ca_file;
     std::string client_id;  // sent as X-Decade-Client (for grantee-bound tokens)
     std::chrono::milliseconds timeout{10'000};  // whole call, including queueing
     std::chrono::milliseconds connect_timeout{3'000};

@@ -2,6 +2,7 @@
 //   --mode native|decade   --decade-server URL   --locker ID --locker-secret-file F
 //   --object-chunks k      --decade-slots m      --decade-local-address A
 //   --decade-operator-key-file F                 --require-decade
+//   --ca-file F (the CA that https:// trackers and DECADE servers chain to, either mode)
 // Also --delay-ms, the PeerNode's user-space link delay, which p2pls-peer and p2pls-source
 // take too.
 // Header-only so that each executable's CLI11 setup stays in its main.cpp. CLI11 parsing,
@@ -38,6 +39,7 @@ struct DecadeFlags {
     std::string secret_file;
     std::string operator_key_file;
     std::string local_address;
+    std::string ca_file;
     std::uint32_t object_chunks = 1;
     std::uint32_t slots = 4;
     bool require_decade = false;
@@ -69,6 +71,10 @@ inline void add_decade_flags(CLI::App& app, DecadeFlags& f, bool with_mode = tru
                    "DECADE mode: m, concurrent requests to the home server")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
+    app.add_option("--ca-file", f.ca_file,
+                   "PEM CA certificates that https:// trackers and DECADE servers must chain "
+                   "to (default: the system's)")
+        ->check(CLI::ExistingFile);
     app.add_flag("--require-decade", f.require_decade,
                  "DECADE mode: exit with an error when no DECADE storage can be had, instead "
                  "of playing natively (and uploading media)");
@@ -92,6 +98,7 @@ inline std::optional<std::string> read_trimmed(const std::string& path) {
 
 // Fills the DECADE part of `config`; returns an error message for bad flags.
 inline std::optional<std::string> apply_decade_flags(const DecadeFlags& f, PeerNodeConfig& config) {
+    config.ca_file = f.ca_file;
     if (f.mode != "decade") {
         if (!f.server.empty() || !f.locker.empty() || f.require_decade) {
             return "--decade-server / --locker / --require-decade need --mode decade";

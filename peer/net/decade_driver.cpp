@@ -28,6 +28,7 @@ DecadeDriver::DecadeDriver(boost::asio::io_context& io, decade::ClientConfig con
     : io_(io), client_(io, config) {
     curl::ClientOptions o;
     o.local_address = config.local_address;
+    o.ca_file = config.ca_file;
     http_ = std::make_unique<curl::HttpClient>(io, o);
 }
 

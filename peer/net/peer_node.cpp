@@ -357,6 +357,7 @@ struct PeerNode::Impl : NeighborEvents,
     void start_tracker() {
         tracker::TrackerClientOptions options;
         options.before_announce = config.sign_announce;
+        options.ca_file = config.ca_file;
         tracker = std::make_unique<tracker::TrackerClient>(io, config.tracker_url,
                                                            config.engine.channel, options);
         tracker_api::AnnounceRequest me;

@@ -49,6 +49,9 @@ struct PeerNodeConfig {
     std::string listen = "127.0.0.1:0";
     // Tracker base URL, e.g. "http://127.0.0.1:8000"; empty: no tracker (use bootstrap).
     std::string tracker_url;
+    // CA certificates (PEM) that an https:// tracker and DECADE servers must chain to;
+    // empty: the system's.
+    std::string ca_file;
     // Extra neighbours to try, "host:port" each (tests, or a deployment without tracker).
     std::vector<std::string> bootstrap;
 

@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
         return fail(kExitConfig, why);
     }
     o.mode = *parsed_mode;
+    o.ca_file = decade_flags.ca_file;
     decade_flags.mode = mode;
     if (p2pls::net::PeerNodeConfig probe;
         auto problem = p2pls::cli::apply_decade_flags(decade_flags, probe)) {

@@ -30,6 +30,9 @@ enum class PlayerMode { native, decade };
 
 struct PlayerOptions {
     std::string tracker_url = "http://127.0.0.1:8200";
+    // CA certificates (PEM) that https:// trackers and DECADE servers must chain to; empty:
+    // the system's.
+    std::string ca_file;
     std::string channel = "live";
     PlayerMode mode = PlayerMode::native;
     SinkSpec sink{};

@@ -122,6 +122,7 @@ std::optional<int> PlayerNode::start(std::function<void(int)> on_exit, std::stri
     }
 
     tracker::TrackerClientOptions to;
+    to.ca_file = o.ca_file;
     to.request_timeout =
         std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(o.join_timeout / 2),
                    std::chrono::milliseconds(200), std::chrono::milliseconds(3000));
