@@ -10,6 +10,12 @@
 # Then the egress cap: decade-server with --egress-bps C under a saturating load, and the
 # delivered rate / C.
 #
+# TLS=1 (the default when openssl is there): the 64 KiB objects also over HTTPS, from a
+# decade-server with --tls-cert/--tls-key and an nginx ssl listener with the same
+# certificate (a throwaway CA made here), alternating with the plain runs, so that the
+# cost of TLS is shown for both servers in one run: decade TLS/plain, nginx TLS/plain, and
+# decade/nginx in each mode.
+#
 # BASELINE=/path/to/decade-server: another build (e.g. the one before a change) measured in
 # the same rounds, so that before and after are compared within one run.
 #
@@ -26,6 +32,7 @@ CONNECTIONS=${CONNECTIONS:-16}
 EGRESS_BPS=${EGRESS_BPS:-400000000}   # 400 Mbit/s for the cap test
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 BASELINE=${BASELINE:-}
+TLS=${TLS:-$(command -v openssl >/dev/null && echo 1 || echo 0)}
 
 for tool in wrk python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
@@ -76,6 +83,19 @@ start_decade "$BIN_DIR/decade-server" "$work/decade.port" --default-ttl 86400
 decade_pid=$started_pid
 decade_port=$(cat "$work/decade.port")
 ports=$decade_port
+if [ "$TLS" = 1 ]; then
+    ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+    openssl req -x509 $ec -days 2 -subj /CN=bench-ca -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+    openssl req $ec -subj /CN=localhost -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$work/san.ext"
+    openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
+        -CAcreateserial -days 2 -extfile "$work/san.ext" -out "$work/server.pem" 2>/dev/null
+    chmod 644 "$work/server.key"
+    start_decade "$BIN_DIR/decade-server" "$work/tls.port" --default-ttl 86400 \
+        --tls-cert "$work/server.pem" --tls-key "$work/server.key"
+    tls_pid=$started_pid
+    tls_port=$(cat "$work/tls.port")
+fi
 if [ -n "$BASELINE" ]; then
     start_decade "$BASELINE" "$work/baseline.port" --default-ttl 86400
     baseline_pid=$started_pid
@@ -103,8 +123,29 @@ for prefix, size, tok in (("s-", 64 * 1024, tok_s), ("l-", 1024 * 1024, tok_l)):
         with open(os.path.join(www, name), "wb") as f:
             f.write(body)
 PY
+if [ "$TLS" = 1 ]; then  # the 64 KiB objects into the TLS decade-server too
+    python3 - "$tls_port" "$COUNT" "$tok_small" "$work/www" "$work/ca.pem" <<'PY'
+import http.client, os, ssl, sys
+port, count, tok, www, ca = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+conn = http.client.HTTPSConnection("127.0.0.1", port, context=ssl.create_default_context(cafile=ca))
+for i in range(count):
+    name = f"s-{i}"
+    with open(os.path.join(www, name), "rb") as f:
+        body = f.read()
+    conn.request("PUT", f"/v1/lockers/bench/objects/{name}", body,
+                 {"Authorization": "Bearer " + tok, "X-Decade-TTL": "86400"})
+    r = conn.getresponse(); r.read()
+    if r.status != 201:
+        sys.exit(f"PUT {name} over TLS: {r.status}")
+PY
+fi
 
 nginx_port=$(free_port)
+nginx_tls_port=$(free_port)
+nginx_tls_server=
+if [ "$TLS" = 1 ]; then
+    nginx_tls_server="server { listen 127.0.0.1:$nginx_tls_port ssl; ssl_certificate $work/server.pem; ssl_certificate_key $work/server.key; ssl_protocols TLSv1.2 TLSv1.3; root $work/www; location / { } }"
+fi
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes 1;
@@ -129,6 +170,7 @@ http {
         root $work/www;
         location / { }
     }
+    $nginx_tls_server
 }
 CONF
 "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
@@ -203,6 +245,30 @@ print(f'  $label ratio decade/nginx: req/s {$dr/$nr:.2f}, CPU-us/req {$dc/$nc:.2
 print(f'  $label baseline median {$br:.0f} req/s {$bc:.1f} CPU-us/req; ratio baseline/nginx: req/s {$br/$nr:.2f}, CPU-us/req {$bc/$nc:.2f}')"
     fi
 done
+
+# --- TLS: the 64 KiB GETs over HTTPS and plain, alternating, both servers ---------------
+if [ "$TLS" = 1 ]; then
+    echo "TLS (64 KiB): the same GETs over plain HTTP and HTTPS (TLS 1.3, P-256 certificate), alternating"
+    for f in dp dt np nt; do : > "$work/tls_$f"; done
+    for r in $(seq "$ROUNDS"); do
+        dp=$(measure "http://127.0.0.1:$decade_port" "$work/decade_s.lua" 65536 "$decade_pid")
+        dt=$(measure "https://127.0.0.1:$tls_port" "$work/decade_s.lua" 65536 "$tls_pid")
+        np=$(measure "http://127.0.0.1:$nginx_port" "$work/nginx_s.lua" 65536 $nginx_pids)
+        nt=$(measure "https://127.0.0.1:$nginx_tls_port" "$work/nginx_s.lua" 65536 $nginx_pids)
+        echo "$dp" >> "$work/tls_dp"; echo "$dt" >> "$work/tls_dt"
+        echo "$np" >> "$work/tls_np"; echo "$nt" >> "$work/tls_nt"
+        printf '  round %d  decade plain %6s TLS %6s req/s | nginx plain %6s TLS %6s req/s\n' \
+            "$r" "${dp%% *}" "${dt%% *}" "${np%% *}" "${nt%% *}"
+    done
+    m() { cut -d' ' -f"$2" "$work/tls_$1" | median; }
+    python3 -c "
+dp, dt, np_, nt = $(m dp 1), $(m dt 1), $(m np 1), $(m nt 1)
+cdp, cdt, cnp, cnt = $(m dp 3), $(m dt 3), $(m np 3), $(m nt 3)
+print(f'  medians: decade plain {dp:.0f} TLS {dt:.0f} req/s; nginx plain {np_:.0f} TLS {nt:.0f} req/s')
+print(f'  ratio TLS/plain: decade req/s {dt/dp:.2f} (CPU-us/req {cdt/cdp:.2f}); nginx req/s {nt/np_:.2f} (CPU-us/req {cnt/cnp:.2f})')
+print(f'  ratio decade/nginx: plain {dp/np_:.2f}, TLS {dt/nt:.2f}')"
+    kill "$tls_pid" 2>/dev/null || true
+fi
 
 # --- egress cap: delivered / C under a saturating load ----------------------------------
 kill "$decade_pid" ${baseline_pid:-} 2>/dev/null || true

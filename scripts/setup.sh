@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
+  openssl  # the TLS tests make their own CA and certificates at run time
   # external clients used by media tests and the testbed's plots
   ffmpeg gnuplot-nox
   # the player's window test: a virtual X display and GStreamer's X video sink

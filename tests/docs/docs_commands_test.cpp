@@ -49,6 +49,7 @@ const std::vector<std::string> kTestedBlocks = {
     "README.md#Running a channel by hand#0",
     "README.md#Running a channel by hand#1",
     "README.md#Running a channel by hand#2",
+    "README.md#Running over TLS#0",
     "README.md#Building by hand#0",
     "decade-server/README.md#Quick start#0",
 };
@@ -326,6 +327,29 @@ TEST(DocsCommands, ReadmeDecadeChannelPlaysFromStorage) {
     EXPECT_EQ(json_number(peer, "socket_media_bytes_sent").value_or(-1), 0) << peer;
     EXPECT_GT(json_number(peer, "bytes_from_decade").value_or(0), 0) << peer;
     EXPECT_NE(peer.find("\"mode\":\"decade\""), std::string::npos) << peer;
+}
+
+// The README's DECADE channel over HTTPS: the tracker and the DECADE server serve TLS with
+// a certificate from the block's own CA, every client verifies it, and the player still
+// takes its media from storage.
+TEST(DocsCommands, ReadmeTlsChannelPlaysFromStorageOverHttps) {
+    SKIP_WITHOUT_SANDBOX();
+    auto block = find_block("README.md#Running over TLS#0");
+    ASSERT_TRUE(block);
+    Sandbox box("tls-by-hand", *block);
+    std::string stats;
+    const bool from_storage = p2pls::testing::wait_until(
+        [&] {
+            stats = box.get("http://127.0.0.1:8080/stats").value_or("");
+            return json_number(stats, "chunks_played").value_or(0) >= 8 &&
+                   json_number(stats, "decade_share").value_or(0) >= 0.9;
+        },
+        90s);
+    ASSERT_TRUE(from_storage) << "player stats: " << stats << "\n" << box.output();
+    EXPECT_EQ(json_number(stats, "upload_media_bytes").value_or(-1), 0) << stats;
+    // Both servers speak TLS only: a plain request gets no HTTP answer.
+    EXPECT_FALSE(box.get("http://127.0.0.1:8200/v1/channels"));
+    EXPECT_FALSE(box.get("http://127.0.0.1:8300/metrics"));
 }
 
 // The testbed block: the scenario checks, and its simulated comparison prints both modes.
