@@ -23,6 +23,7 @@
 #include "experiments/process/children.hpp"
 #include "experiments/process/files.hpp"
 #include "experiments/process/runner.hpp"
+#include "experiments/process/tls_files.hpp"
 #include "experiments/sim/sim_runner.hpp"
 
 namespace {
@@ -228,6 +229,7 @@ struct Options {
     std::string out;
     std::string bin_dir;
     bool netns = false;
+    bool tls = false;
     bool sim = false;
     bool live = false;
 };
@@ -339,6 +341,16 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
         }
     }
 
+    std::optional<TlsFiles> tls;
+    if (opt.tls && !opt.sim) {
+        std::string why;
+        tls = make_tls_files(opt.out + "/tls", lab ? lab->host_address() : "127.0.0.1", why);
+        if (!tls) {
+            fail_line("--tls: " + why);
+            return kExitUsage;
+        }
+    }
+
     const bool tty = isatty(2) != 0;
     std::vector<RunResult> results;
     bool interrupted = false;
@@ -355,6 +367,11 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
         if (lab) {
             ro.paths.service_host = lab->host_address();
             ro.lab = lab.get();
+        }
+        if (tls) {
+            ro.paths.tls_ca = tls->ca;
+            ro.paths.tls_cert = tls->cert;
+            ro.paths.tls_key = tls->key;
         }
         std::size_t ticks = 0;
         ro.on_progress = [&](const std::string& line) {
@@ -490,6 +507,9 @@ int main(int argc, char** argv) {
                       "run on the deterministic simulator (netsim/) with the real peer engines "
                       "instead of processes (thousands of peers; native mode only in this "
                       "build)");
+        sub->add_flag("--tls", o->tls,
+                      "the tracker and DECADE servers serve HTTPS with a certificate from a CA "
+                      "made for the run (in <out>/tls); every process verifies it");
         sub->add_flag("--live", o->live,
                       "let the source encode its live test pattern instead of replaying a "
                       "pre-encoded clip (costs CPU)");

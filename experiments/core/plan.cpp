@@ -205,6 +205,28 @@ std::string peer_report_file(const RunPaths& paths, std::uint32_t peer, std::uin
     return join(join(paths.run_dir, "reports"), peer_name(peer, session) + ".jsonl");
 }
 
+std::string service_scheme(const RunPaths& paths) {
+    return paths.tls_cert.empty() ? "http://" : "https://";
+}
+
+namespace {
+
+// A server's certificate flags with --tls; nothing without.
+void add_server_tls(const RunPaths& paths, std::vector<std::string>& argv) {
+    if (!paths.tls_cert.empty()) {
+        argv.insert(argv.end(), {"--tls-cert", paths.tls_cert, "--tls-key", paths.tls_key});
+    }
+}
+
+// The CA a client verifies servers against with --tls; nothing without.
+void add_client_tls(const RunPaths& paths, std::vector<std::string>& argv) {
+    if (!paths.tls_ca.empty()) {
+        argv.insert(argv.end(), {"--ca-file", paths.tls_ca});
+    }
+}
+
+}  // namespace
+
 ProcessSpec tracker_spec(const Scenario& s, const RunPaths& paths, const Capabilities&,
                          const std::string& config_file) {
     ProcessSpec p;
@@ -222,6 +244,7 @@ ProcessSpec tracker_spec(const Scenario& s, const RunPaths& paths, const Capabil
     if (!config_file.empty()) {
         p.argv.insert(p.argv.end(), {"--config", config_file});
     }
+    add_server_tls(paths, p.argv);
     return p;
 }
 
@@ -264,6 +287,8 @@ ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const C
     if (caps.decade_server_allow_any_peer) {
         p.argv.emplace_back("--allow-any-peer");
     }
+    add_server_tls(paths, p.argv);
+    add_client_tls(paths, p.argv);
     return p;
 }
 
@@ -293,6 +318,7 @@ ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
               std::to_string(s.fps),
               "--key",
               join(paths.run_dir, "channel.key")};
+    add_client_tls(paths, p.argv);
     if (!paths.clip.empty() && caps.source_replay) {
         p.argv.insert(p.argv.end(), {"--replay", paths.clip});
         if (caps.source_loop) {
@@ -342,6 +368,7 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
               "127.0.0.1:0",
               "--report",
               peer_report_file(paths, peer, session)};
+    add_client_tls(paths, p.argv);
     if (mode == Mode::native) {
         if (caps.peer_upload_limit) {
             p.argv.insert(p.argv.end(),

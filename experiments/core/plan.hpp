@@ -81,7 +81,15 @@ struct RunPaths {
     // Address the tracker, source and DECADE servers listen on (the bridge's address
     // with --netns).
     std::string service_host = "127.0.0.1";
+    // --tls: the CA (PEM) every client verifies against, and the certificate and key the
+    // tracker and DECADE servers serve HTTPS with. Empty: plain HTTP.
+    std::string tls_ca{};
+    std::string tls_cert{};
+    std::string tls_key{};
 };
+
+// "https://" with --tls, else "http://": the scheme of the tracker and DECADE server URLs.
+std::string service_scheme(const RunPaths& paths);
 
 // --netns: the peer runs inside network namespace `ns` (through `ip netns exec`) and
 // listens on `address` there.

@@ -1,6 +1,7 @@
 #include "experiments/process/files.hpp"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -142,6 +143,31 @@ std::optional<int> http_get_status(const std::string& host, std::uint16_t port,
     if (std::sscanf(head.c_str(), "HTTP/1.%*d %d", &status) != 1) {
         return std::nullopt;
     }
+    return status;
+}
+
+std::optional<int> https_get_status(const std::string& host, std::uint16_t port,
+                                    const std::string& path, const std::string& ca_file,
+                                    std::chrono::milliseconds timeout) {
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) {
+        return std::nullopt;
+    }
+    const std::string url = "https://" + host + ":" + std::to_string(port) + path;
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION,
+        +[](char*, std::size_t size, std::size_t n, void*) { return size * n; });
+    std::optional<int> status;
+    if (curl_easy_perform(curl) == CURLE_OK) {
+        long code = 0;
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+        status = static_cast<int>(code);
+    }
+    curl_easy_cleanup(curl);
     return status;
 }
 

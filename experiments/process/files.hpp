@@ -21,5 +21,9 @@ std::optional<std::uint16_t> read_port_file(const std::string& path);
 // nullopt.
 std::optional<int> http_get_status(const std::string& host, std::uint16_t port,
                                    const std::string& path, std::chrono::milliseconds timeout);
+// The same over HTTPS (libcurl), the server's certificate verified against `ca_file`.
+std::optional<int> https_get_status(const std::string& host, std::uint16_t port,
+                                    const std::string& path, const std::string& ca_file,
+                                    std::chrono::milliseconds timeout);
 
 }  // namespace p2pls::experiments

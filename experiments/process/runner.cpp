@@ -111,7 +111,8 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
             if (!port) {
                 return fail(describe_exit(spec.name + " did not start", spec.log));
             }
-            server_urls.push_back("http://" + paths.service_host + ":" + std::to_string(*port));
+            server_urls.push_back(service_scheme(paths) + paths.service_host + ":" +
+                                  std::to_string(*port));
         }
     }
     std::string tracker_config_file;
@@ -130,7 +131,7 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
         return fail(describe_exit("p2pls-tracker did not start", tracker.log));
     }
     const std::string tracker_url =
-        "http://" + paths.service_host + ":" + std::to_string(*tracker_port);
+        service_scheme(paths) + paths.service_host + ":" + std::to_string(*tracker_port);
 
     const auto source = source_spec(s, mode, paths, opt.caps, tracker_url,
                                     server_urls.empty() ? std::string() : server_urls.front());
@@ -148,8 +149,12 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
         if (!children.running(source.name)) {
             return fail(describe_exit("p2pls-source exited at start-up", source.log));
         }
-        if (http_get_status(paths.service_host, *tracker_port, channel_path, milliseconds(500)) ==
-            200) {
+        const auto status = paths.tls_ca.empty()
+                                ? http_get_status(paths.service_host, *tracker_port, channel_path,
+                                                  milliseconds(500))
+                                : https_get_status(paths.service_host, *tracker_port, channel_path,
+                                                   paths.tls_ca, milliseconds(500));
+        if (status == 200) {
             break;
         }
         if (Clock::now() > source_deadline) {
