@@ -10,8 +10,8 @@
 #include <boost/asio/write.hpp>
 #include <fstream>
 #include <memory>
-#include <thread>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "common/curl/http_client.hpp"
