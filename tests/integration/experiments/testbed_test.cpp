@@ -217,6 +217,36 @@ TEST(TestbedIntegration, SmokeScenarioRunsEndToEndAndEveryPeerReports) {
     }
 }
 
+// --tls: the tracker and the DECADE server serve HTTPS with a certificate from the run's
+// own CA, every process verifies it, and the DECADE viewers still play from storage.
+TEST(TestbedIntegration, TlsRunServesHttpsAndDecadeViewersPlay) {
+    TempDir dir("p2pls-testbed");
+    const fs::path out = dir.path() / "out";
+    auto testbed =
+        spawn_testbed({"run", scenario("smoke.toml"), "--tls", "--out", out.string()}, dir.path());
+    const int code = wait_exit(testbed, std::chrono::seconds(170));
+    const std::string text = testbed.output();
+    ASSERT_EQ(code, 0) << text;
+    ASSERT_TRUE(fs::exists(out / "tls" / "ca.pem")) << text;
+    const auto read = [](const fs::path& path) {
+        std::ifstream in(path);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    EXPECT_NE(read(out / "decade" / "logs" / "tracker.log").find("listening on https://"),
+              std::string::npos);
+    EXPECT_NE(read(out / "decade" / "logs" / "decade-0.log").find("listening on https://"),
+              std::string::npos);
+    const auto rows = read_summary_csv(out / "summary.csv");
+    ASSERT_EQ(rows.count("decade"), 1u);
+    const auto& decade = rows.at("decade");
+    if (decade.at("available") == "0") {
+        GTEST_SKIP() << "this build cannot run DECADE peers: " << decade.at("note");
+    }
+    EXPECT_EQ(decade.at("reported"), "5") << text;
+    EXPECT_NE(decade.at("bytes_from_decade"), "0") << text;  // media came over HTTPS
+    EXPECT_EQ(decade.at("upload_media_bytes"), "0");
+}
+
 TEST(TestbedIntegration, SigintTearsDownEveryChild) {
     TempDir dir("p2pls-testbed");
     auto testbed = spawn_testbed(
