@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <fstream>
 #include <optional>
 
@@ -369,12 +370,15 @@ TEST_F(TrackerIntegration, ConnectionCapFromConfigAnswers503) {
     const auto config = dir_.path() / "cap.toml";
     std::ofstream(config) << "max_connections = 2\n";
     tracker_.start({"--config", config.string()});
-    // Two idle connections take both slots.
+    // Two connections busy in a request header that never ends take both; an idle or
+    // silent one would be closed to make room.
     asio::ip::tcp::socket a(io_);
     asio::ip::tcp::socket b(io_);
     const asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"), tracker_.port()};
     a.connect(at);
     b.connect(at);
+    asio::write(a, asio::buffer(std::string("GET /v1/channels HTTP/1.1\r\n")));
+    asio::write(b, asio::buffer(std::string("GET /v1/channels HTTP/1.1\r\n")));
     ASSERT_TRUE(run_until([&] {
         const auto m = raw("GET", "/metrics");
         return m.status == 503;
@@ -384,7 +388,7 @@ TEST_F(TrackerIntegration, ConnectionCapFromConfigAnswers503) {
     EXPECT_TRUE(refused.header("retry-after").has_value());
     http_api::ErrorBody error;
     EXPECT_EQ(parse_json(refused.body, error), std::nullopt) << refused.body;
-    // Slots come back when the idle clients leave.
+    // Connections come back when those clients leave.
     a.close();
     b.close();
     ASSERT_TRUE(run_until([&] { return raw("GET", "/v1/channels").status == 200; }));
