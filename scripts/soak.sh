@@ -33,7 +33,8 @@ out="$(mktemp -d /tmp/p2pls-soak.XXXXXX)"
 echo "soak: ${minutes} min, logs in $out"
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=0:quarantine_size_mb=16:log_path=$out/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$out/ubsan"
-export LSAN_OPTIONS="log_path=$out/lsan"
+# GLib and GStreamer keep process-lifetime caches; tests/lsan.supp names them.
+export LSAN_OPTIONS="log_path=$out/lsan:suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 
 pids=()
 cleanup() {

@@ -24,6 +24,7 @@
 #include "common/core/proto_json.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
+#include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
 #include "decade-module/core/object_name.hpp"
@@ -192,6 +193,7 @@ int run_token(const std::string& secret_file, const std::string& secret_hex,
 }  // namespace
 
 int main(int argc, char** argv) {
+    p2pls::net::route_protobuf_log_to_debug();
     if (sodium_init() < 0) {
         fail("libsodium failed to initialise");
     }

@@ -20,6 +20,7 @@
 #include "common/core/byte_rate.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/http/http_server.hpp"
+#include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
 #include "peer/cli/channel_key_flag.hpp"
@@ -39,6 +40,7 @@ using namespace p2pls;
 }  // namespace
 
 int main(int argc, char** argv) {
+    p2pls::net::route_protobuf_log_to_debug();
     CLI::App app{"p2pls-peer: a headless P2P live-streaming peer (relay / test node)"};
     std::string tracker = "http://127.0.0.1:8200";
     std::string channel = "live";

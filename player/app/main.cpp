@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "peer/cli/channel_key_flag.hpp"
 #include "peer/cli/decade_flags.hpp"
@@ -36,6 +37,7 @@ bool env_set(const char* name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    p2pls::net::route_protobuf_log_to_debug();
     CLI::App app{
         "p2pls-player: watch a p2pls channel. Joins the channel's swarm with an embedded\n"
         "peer, plays the verified chunks with GStreamer (a window when a display exists,\n"

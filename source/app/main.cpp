@@ -13,6 +13,7 @@
 
 #include "common/core/byte_rate.hpp"
 #include "common/gst/gst_init.hpp"
+#include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
 #include "peer/cli/decade_flags.hpp"
@@ -38,6 +39,7 @@ int fail(int code, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    p2pls::net::route_protobuf_log_to_debug();
     CLI::App app{
         "p2pls-source: the channel's source. Encodes live video (a moving test pattern by\n"
         "default) into H.264/MPEG-TS, cuts it into signed chunks that each start on a key\n"

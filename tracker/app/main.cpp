@@ -19,6 +19,7 @@
 #include "common/core/registration_proof.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
+#include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
 #include "tracker/http/tracker_service.hpp"
@@ -229,6 +230,7 @@ asio::ip::tcp::endpoint parse_listen(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    p2pls::net::route_protobuf_log_to_debug();
     CLI::App app{
         "p2pls-tracker: keeps channel membership for p2pls. Sources announce channels,\n"
         "peers announce themselves and get a random sample of live members; members not\n"
