@@ -353,7 +353,7 @@ DecadeFetcher::Fetched DecadeFetcher::on_fetched(
             ++traffic.chunks_rejected;
             if (holder != nullptr) {
                 const NeighborId hid = holder->id;
-                table.ban(holder->peer_id, holder->endpoint);
+                table.ban_connection(*holder);
                 drop(hid, "object " + std::to_string(o.value()) + " failed verification: banned");
             }
             continue;

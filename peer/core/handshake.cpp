@@ -71,7 +71,9 @@ HelloVerdict judge_hello(const wire::Hello& hello, const Neighbor& n, const Neig
     if (v.peer_id == config.peer_id) {
         return refuse(Errc::message_unexpected, "connected to itself");
     }
-    if (table.banned(v.peer_id)) {
+    // A banned id refuses only inbound connections: it is the sender's word (see
+    // NeighborTable::ban_connection), and a connection we dial is judged by its endpoint.
+    if (!n.outbound && table.banned(v.peer_id)) {
         return refuse(Errc::signature_invalid, "banned peer (sent a bad chunk before)");
     }
     if (const Neighbor* other = table.find_peer(v.peer_id)) {

@@ -107,6 +107,14 @@ void NeighborTable::ban(const PeerId& id, const std::string& endpoint) {
     });
 }
 
+void NeighborTable::ban_connection(const Neighbor& n) {
+    if (n.outbound) {
+        ban(PeerId{}, n.endpoint);
+    } else if (banned_.size() < kMaxBanned && !n.peer_id.value().empty()) {
+        banned_.insert(n.peer_id);
+    }
+}
+
 bool NeighborTable::banned(const PeerId& id) const {
     return banned_.contains(id);
 }
@@ -117,8 +125,7 @@ bool NeighborTable::banned_endpoint(const std::string& endpoint) const {
 
 void NeighborTable::add_candidates(const std::vector<PeerCandidate>& list, const PeerId& self) {
     for (const PeerCandidate& c : list) {
-        if (c.endpoint.empty() || c.peer_id == self || banned(c.peer_id) ||
-            banned_endpoint(c.endpoint)) {
+        if (c.endpoint.empty() || c.peer_id == self || banned_endpoint(c.endpoint)) {
             continue;
         }
         const auto same = std::find_if(candidates_.begin(), candidates_.end(),

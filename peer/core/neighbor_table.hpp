@@ -97,6 +97,12 @@ class NeighborTable {
 
     // Bans a peer for good (it sent a chunk that failed verification).
     void ban(const PeerId& id, const std::string& endpoint);
+    // Bans on the evidence: a bad chunk came on `n`'s connection. A connection we dialed
+    // bans its endpoint: we chose that address, so nobody else can be named by it. An
+    // inbound neighbour's id and endpoint are its own words (a polluter would declare an
+    // honest peer's), so its id only keeps it from connecting to us again: connections we
+    // dial are never refused for an id, and the honest peer it named stays reachable.
+    void ban_connection(const Neighbor& n);
     [[nodiscard]] bool banned(const PeerId& id) const;
     [[nodiscard]] bool banned_endpoint(const std::string& endpoint) const;
 

@@ -96,7 +96,11 @@ void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) 
     }
     n.established = true;
     n.peer_id = std::move(v.peer_id);
-    n.is_source = hello.is_source();
+    // Anyone can say is_source. Believed only on a connection we dialed ourselves to the
+    // endpoint the tracker lists for the source (the endpoint the source's signed
+    // statement names): an inbound connection, or one to another address, is a peer.
+    const auto& source = membership_.source();
+    n.is_source = hello.is_source() && n.outbound && source && n.endpoint == source->endpoint;
     n.decade = hello.mode() == wire::decade;
     n.endpoint = std::move(v.endpoint);
     n.last_useful = now;
@@ -159,6 +163,13 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
         drop(n.id, Errc::message_malformed, "Request with no or too many seqs");
         return;
     }
+    // One seq asked twice would be served (and charged to our budget) twice.
+    std::vector<std::uint64_t> seqs(request.seqs().begin(), request.seqs().end());
+    std::sort(seqs.begin(), seqs.end());
+    if (std::adjacent_find(seqs.begin(), seqs.end()) != seqs.end()) {
+        drop(n.id, Errc::message_malformed, "Request lists one seq twice");
+        return;
+    }
     // A little slack around our window: the requester saw a map up to T_bm old.
     for (std::uint64_t raw : request.seqs()) {
         if (have_window() &&
@@ -204,7 +215,7 @@ void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) 
     const std::optional<TimePoint> asked_at = n.take_request(seq);
     if (!verify_chunk(config_.public_key, config_.channel, chunk, config_.epoch)) {
         ++traffic_.chunks_rejected;
-        table_.ban(n.peer_id, n.endpoint);
+        table_.ban_connection(n);
         drop(id, Errc::signature_invalid,
              "chunk " + std::to_string(seq.value()) + " failed verification: banned");
         return;

@@ -17,7 +17,7 @@ ChunkRecorder::ChunkRecorder(std::string dir, std::ofstream index)
     : dir_(std::move(dir)), index_(std::move(index)) {}
 
 Result<ChunkRecorder> ChunkRecorder::open(const std::string& dir, const PublicKey& public_key,
-                                          std::string& why) {
+                                          const SourceEpoch& epoch, std::string& why) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (!std::filesystem::is_directory(dir)) {
@@ -27,7 +27,9 @@ Result<ChunkRecorder> ChunkRecorder::open(const std::string& dir, const PublicKe
     {
         std::ofstream key(std::filesystem::path(dir) / "public_key.hex", std::ios::trunc);
         key << to_hex(public_key) << "\n";
-        if (!key) {
+        std::ofstream run(std::filesystem::path(dir) / "epoch.hex", std::ios::trunc);
+        run << to_hex(epoch) << "\n";
+        if (!key || !run) {
             why = "cannot write in record folder " + dir;
             return make_error_code(Errc::io_error);
         }

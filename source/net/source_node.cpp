@@ -27,7 +27,8 @@ Result<void> SourceNode::start(PublishFn publish, std::function<void(int)> on_ex
     publish_ = std::move(publish);
     on_exit_ = std::move(on_exit);
     if (!config_.record_dir.empty()) {
-        auto recorder = io::ChunkRecorder::open(config_.record_dir, config_.keys.public_key, why);
+        auto recorder = io::ChunkRecorder::open(config_.record_dir, config_.keys.public_key,
+                                                config_.epoch, why);
         if (!recorder) {
             return recorder.error();
         }

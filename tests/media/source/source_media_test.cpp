@@ -98,6 +98,17 @@ class SourceMedia : public ::testing::Test {
         return keys.public_key;
     }
 
+    // The run's source epoch from the recording's epoch.hex (32 hex digits).
+    SourceEpoch epoch() const {
+        const std::string hex = read_file(dir_ / "rec" / "epoch.hex");
+        SourceEpoch e{};
+        EXPECT_GE(hex.size(), 2 * e.size());
+        for (std::size_t i = 0; i < e.size() && 2 * i + 1 < hex.size(); ++i) {
+            e[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+        }
+        return e;
+    }
+
     // Every chunk verifies, decodes alone, starts on a key frame; durations within 10 %.
     std::vector<Recorded> check_recording(std::uint32_t chunk_ms, std::size_t min_chunks,
                                           int min_frames) {
@@ -108,7 +119,9 @@ class SourceMedia : public ::testing::Test {
             const auto& r = chunks[i];
             SCOPED_TRACE("chunk " + std::to_string(r.chunk.seq()));
             EXPECT_EQ(r.chunk.seq(), i);
-            EXPECT_TRUE(verify_chunk(key, "media-test", r.chunk).has_value());
+            EXPECT_TRUE(verify_chunk(key, "media-test", r.chunk, epoch()).has_value());
+            // The signature covers this run's epoch: under another one it does not verify.
+            EXPECT_FALSE(verify_chunk(key, "media-test", r.chunk, SourceEpoch{}).has_value());
             EXPECT_TRUE(r.key_start);
             std::string error;
             const int frames = decode_alone(r.chunk.payload(), &error);
@@ -161,14 +174,14 @@ TEST_F(SourceMedia, LiveChunksVerifyAndEachDecodesAlone) {
         std::string p = original.payload();
         p[bit / 8] = static_cast<char>(p[bit / 8] ^ (1 << (bit % 8)));
         changed.set_payload(p);
-        EXPECT_FALSE(verify_chunk(key, "media-test", changed).has_value()) << bit;
+        EXPECT_FALSE(verify_chunk(key, "media-test", changed, epoch()).has_value()) << bit;
     }
     // The decode check has teeth: without its PAT/PMT the same chunk decodes to nothing.
     EXPECT_EQ(decode_alone(original.payload().substr(2 * 188)), 0);
 
     wire::Chunk reseq = original;
     reseq.set_seq(original.seq() + 1);
-    EXPECT_FALSE(verify_chunk(key, "media-test", reseq).has_value());
+    EXPECT_FALSE(verify_chunk(key, "media-test", reseq, epoch()).has_value());
 }
 
 TEST_F(SourceMedia, ShortChunksWithAudio) {
@@ -189,7 +202,7 @@ TEST_F(SourceMedia, FirstSeqContinuesNumbering) {
     EXPECT_EQ(chunks[0].chunk.seq(), 5000u);
     EXPECT_EQ(chunks[1].chunk.seq(), 5001u);
     EXPECT_TRUE(fs::exists(dir_ / "rec" / "005000.ts"));
-    EXPECT_TRUE(verify_chunk(public_key(), "media-test", chunks[1].chunk).has_value());
+    EXPECT_TRUE(verify_chunk(public_key(), "media-test", chunks[1].chunk, epoch()).has_value());
 }
 
 TEST_F(SourceMedia, ReplayOfARecordingIsPacedAndRechunked) {

@@ -55,6 +55,7 @@ struct Fixture {
         n.decade = true;
         n.peer_id = PeerId{"h"};
         n.endpoint = "h:1";
+        n.outbound = true;  // we dialed h:1: what answers there is on record
         n.map = ChunkBitmap(64, ChunkSeq{68});
         n.map->set(ChunkSeq{100});
         n.map->set(ChunkSeq{101});
@@ -197,7 +198,7 @@ TEST(DecadeFetcher, VerifiedChunksAreStoredAndAdvertisedABadObjectBansItsHolder)
     EXPECT_FALSE(fx.store.has(ChunkSeq{101}));
     EXPECT_EQ(traffic.chunks_rejected, 1u);
     EXPECT_EQ(dropped, std::vector<NeighborId>{NeighborId{1}});
-    EXPECT_TRUE(fx.table.banned(PeerId{"h"}));
+    EXPECT_TRUE(fx.table.banned_endpoint("h:1"));
 }
 
 TEST(DecadeFetcher, TheOriginPutsEachWholeObjectAndRetriesUpToThreeTimes) {

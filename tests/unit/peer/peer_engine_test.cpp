@@ -38,6 +38,13 @@ wire::PeerMessage hello(const std::string& peer, bool source = false, std::strin
     return m;
 }
 
+// The tracker lists the source at s:1 and we dial it: only then is its is_source believed.
+void connect_source(PeerEngine& e, NeighborId id) {
+    e.on_peer_list({{PeerId{"src"}, "s:1", true}}, std::nullopt, t0);
+    e.on_neighbor_connected(id, "s:1", true, t0);
+    e.on_message(id, hello("src", true), t0);
+}
+
 // A buffer map of window 64 from `base` with "xx.x" from base.
 wire::PeerMessage buffer_map(std::uint64_t base, const std::string& held, std::uint64_t live) {
     ChunkBitmap map(64, ChunkSeq{base});
@@ -126,6 +133,34 @@ struct Fixture {
     PeerEngine engine;
     std::vector<Action> actions;
 };
+
+// A neighbour that says is_source on a connection it opened to us, or on one we dialed to
+// another endpoint than the tracker's source, is a peer: its huge live edge moves nothing.
+TEST(PeerEngine, AnUnprovenSourceClaimIsNotBelieved) {
+    for (const bool outbound : {false, true}) {
+        PeerEngine e(config(), 1, t0);
+        e.on_peer_list({{PeerId{"src"}, "s:1", true}}, ChunkSeq{50}, t0);
+        e.on_neighbor_connected(kA, outbound ? "x:9" : "", outbound, t0);
+        e.on_message(kA, hello("liar", true), t0);
+        e.on_message(kA, buffer_map(1'000'000, "x", 1'000'000), t0);
+        ASSERT_TRUE(e.live_edge().has_value());
+        EXPECT_LT(e.live_edge()->value(), 1'000'000u) << (outbound ? "dialed" : "inbound");
+    }
+}
+
+// Serving one seq twice would spend the upload budget twice on one chunk.
+TEST(PeerEngine, ARequestListingASeqTwiceIsDropped) {
+    PeerEngine e(config(true), 1, t0);
+    ASSERT_TRUE(e.publish_local_chunk(make_chunk(5), t0));
+    e.on_neighbor_connected(kA, "", false, t0);
+    e.on_message(kA, hello("a"), t0);
+    e.take_actions();
+    e.on_message(kA, request(std::vector<std::uint64_t>(64, 5)), t0);
+    const auto actions = e.take_actions();
+    EXPECT_TRUE(only<SendChunk>(actions).empty());
+    ASSERT_EQ(only<Disconnect>(actions).size(), 1u);
+    EXPECT_EQ(only<Disconnect>(actions)[0].reason, Errc::message_malformed);
+}
 
 TEST(PeerEngine, SaysHelloOnConnectAndSendsItsMapAfterTheirs) {
     PeerEngine e(config(true), 1, t0);
@@ -301,8 +336,7 @@ TEST(PeerEngine, FirstFetcherAsksTheSourceForANewChunkBeforeItIsUrgent) {
         c.startup_lag = 8s;  // joins at 42; 48..50 are due in 6 s or more: not urgent
         c.max_requests_in_flight = 1;
         PeerEngine e(c, 1, t0);
-        e.on_neighbor_connected(kA, "s:1", true, t0);
-        e.on_message(kA, hello("src", true), t0);
+        connect_source(e, kA);
         auto map = buffer_map(40, "xxxxxxxxxxx", 50);
         map.mutable_buffer_map()->set_first_fetch_ppm(ppm);
         e.on_message(kA, map, t0);
@@ -332,8 +366,7 @@ TEST(PeerEngine, ViewerStuckBeforeStartupMovesToAFreshStartPoint) {
     auto c = config();
     c.startup_lag = 8s;
     PeerEngine e(c, 1, t0);
-    e.on_neighbor_connected(kA, "s:1", true, t0);
-    e.on_message(kA, hello("src", true), t0);
+    connect_source(e, kA);
     e.on_message(kA, buffer_map(40, "xxxxxxxxxxx", 50), t0);
     e.on_timer(t0);
     ASSERT_EQ(e.playback().playhead(), ChunkSeq{42});
@@ -353,8 +386,7 @@ TEST(PeerEngine, ViewerJoinsFetchesFromSourceAndPlays) {
     auto c = config();
     c.startup_lag = 3s;
     PeerEngine e(c, 1, t0);
-    e.on_neighbor_connected(kA, "s:1", true, t0);
-    e.on_message(kA, hello("src", true), t0);
+    connect_source(e, kA);
     e.on_message(kA, buffer_map(40, "xxxxxxxxxxx", 50), t0);  // holds 40..50
     e.take_actions();
     ASSERT_TRUE(e.playback().joined());
@@ -384,8 +416,7 @@ PeerEngine viewer_with_reserve() {
     c.upload_limit_bytes_per_s = 1000;
     c.upload_burst_bytes = 2200;
     PeerEngine e(c, 1, t0);
-    e.on_neighbor_connected(kA, "s:1", true, t0);
-    e.on_message(kA, hello("src", true), t0);
+    connect_source(e, kA);
     e.on_message(kA, buffer_map(40, "xxxxxxxxxxx", 50), t0);
     e.on_timer(t0);  // asks the source for 47..49
     for (std::uint64_t seq = 47; seq <= 49; ++seq) {
@@ -435,8 +466,7 @@ TEST(PeerEngine, ViewerMarksRequestsDueSoon) {
     auto c = config();
     c.startup_lag = 3s;  // joins at 47; startup needs 47 and 48
     PeerEngine e(c, 1, t0);
-    e.on_neighbor_connected(kA, "s:1", true, t0);
-    e.on_message(kA, hello("src", true), t0);
+    connect_source(e, kA);
     e.on_message(kA, buffer_map(40, "xxxxxxxxxxx", 50), t0);
     e.take_actions();
     // The requests out, seq -> marked due soon.
@@ -509,6 +539,33 @@ TEST(PeerEngine, BadChunkIsNeverPlayedAndItsSenderIsBannedForGood) {
     for (const auto& k : only<Connect>(e.take_actions())) {
         EXPECT_NE(k.endpoint, "a:1");
     }
+}
+
+// A polluter that connects to us declaring an honest peer's id and endpoint, then sends a
+// bad chunk, is dropped; the honest peer it named stays welcome (bans follow evidence).
+TEST(PeerEngine, APolluterCannotGetTheHonestPeerItNamesBanned) {
+    auto c = config();
+    c.startup_lag = 2s;
+    PeerEngine e(c, 1, t0);
+    e.on_peer_list({}, ChunkSeq{10}, t0);
+    e.on_neighbor_connected(kA, "", false, t0);  // inbound
+    e.on_message(kA, hello("b"), t0);            // "I am b, at b:1"
+    e.on_message(kA, buffer_map(0, std::string(11, 'x'), 10), t0);
+    e.take_actions();
+    e.on_timer(t0);
+    const auto reqs = only<SendMessage>(e.take_actions());
+    ASSERT_FALSE(reqs.empty());
+    wire::Chunk bad = make_chunk(reqs[0].message.request().seqs(0));
+    bad.set_payload(bad.payload() + "!");
+    e.on_message(kA, chunk_message(bad), t0 + 10ms);
+    const auto d = disconnect_of(e.take_actions(), kA);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->reason, Errc::signature_invalid);
+    // The real b, dialed at b:1, is accepted.
+    e.on_neighbor_connected(kB, "b:1", true, t0 + 1s);
+    e.on_message(kB, hello("b"), t0 + 1s);
+    EXPECT_FALSE(disconnect_of(e.take_actions(), kB).has_value());
+    EXPECT_FALSE(e.neighbors().banned_endpoint("b:1"));
 }
 
 TEST(PeerEngine, LateRequestIsAskedOfAnotherHolderAndTheFirstAnswerStaysWelcome) {
