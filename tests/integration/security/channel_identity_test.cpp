@@ -369,6 +369,46 @@ std::map<std::uint64_t, wire::Chunk> read_recording(const fs::path& dir) {
     return out;
 }
 
+// A neighbour that connects to a viewer and says it is the source, with a live edge a
+// billion chunks ahead, is a peer like any other: the viewer's playhead stays with the
+// real source, and it keeps playing.
+TEST_F(ChannelIdentity, AFakeSourceOnTheWireDoesNotMoveTheViewer) {
+    start_tracker();
+    start_source("run");
+    wait_for_source(2);
+    const std::uint16_t viewer_port = testing::unused_port();
+    start_viewer("viewer", 25, {"--listen", "127.0.0.1:" + std::to_string(viewer_port)});
+    // The fake source comes in while the viewer is joining: where it starts is at stake.
+    ASSERT_TRUE(
+        testing::wait_until([&] { return testing::WireClient(viewer_port).connected(); }, 10s));
+    testing::WireClient attacker(viewer_port);
+    ASSERT_TRUE(attacker.connected());
+    wire::PeerMessage hello;
+    hello.mutable_hello()->set_version(kWireVersion);
+    hello.mutable_hello()->set_channel(kChannel);
+    hello.mutable_hello()->set_peer_id("fake-source");
+    hello.mutable_hello()->set_listen_endpoint("127.0.0.1:4");
+    hello.mutable_hello()->set_is_source(true);
+    attacker.send(hello);
+    const std::uint64_t far = 1'000'000'000;
+    const auto until = std::chrono::steady_clock::now() + 12s;
+    while (std::chrono::steady_clock::now() < until && !attacker.closed_within(0ms)) {
+        wire::PeerMessage map;
+        map.mutable_buffer_map()->set_base(far);
+        map.mutable_buffer_map()->set_window(64);
+        map.mutable_buffer_map()->set_bits(std::string(8, '\xff'));
+        map.mutable_buffer_map()->set_live_edge(far + 63);
+        attacker.send(map);
+        (void)attacker.next(1s);
+    }
+
+    ASSERT_TRUE(viewers_.back()->wait(40s).has_value());
+    const auto r = report_of("viewer");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_GE(r->chunks_due(), 10u) << "the viewer stopped playing the real stream";
+    EXPECT_LE(r->chunks_missed(), 2u) << "its playhead followed the fake live edge";
+}
+
 TEST_F(ChannelIdentity, ChunksRecordedFromAPreviousRunAreRejectedAndTheViewerKeepsPlaying) {
     start_tracker();
     // Run 1, recorded by the attacker (any viewer could have kept its chunks).
