@@ -2,6 +2,7 @@
 // `decade-server [flags]` serves the DECADE API; `decade-server token ...` mints a token.
 #include <malloc.h>
 #include <sodium.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
@@ -363,6 +364,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (*token_cmd) {
+        // stdout carries the token alone (scripts capture it with $(...)): warnings, such as
+        // one about the secret file's mode, go to stderr.
+        spdlog::set_default_logger(spdlog::stderr_color_mt("token"));
         if (secret_file.empty() == secret_hex.empty()) {
             fail("token: give exactly one of --secret-file and --secret");
         }
