@@ -91,8 +91,9 @@ int main(int argc, char** argv) {
     app.add_option("--key", key_path,
                    "Ed25519 seed file (64 hex digits), created with mode 0600 if missing; default: "
                    "$XDG_STATE_HOME/p2pls/<channel>.key or ./<channel>.key");
-    app.add_option("--record", record_dir,
-                   "Write every chunk to DIR as <seq>.ts, plus index.tsv, public_key.hex and epoch.hex");
+    app.add_option(
+        "--record", record_dir,
+        "Write every chunk to DIR as <seq>.ts, plus index.tsv, public_key.hex and epoch.hex");
     app.add_option("--upload-limit", upload_limit,
                    "Upload cap to peers, " + std::string(p2pls::kByteRateHelp) +
                        "; 0 = unlimited; over it peers get Busy")
