@@ -53,6 +53,13 @@ Handle Swarm::add_node(peer::EngineConfig config, NodeLinks links, Behavior beha
     }
     config.listen_endpoint = n.endpoint;
     config.origin = source;
+    if (source) {
+        config.source_key = key_.secret_key;
+    }
+    // Distinct per node, drawn from no random stream: a seed's runs stay as they were.
+    for (std::size_t i = 0; i < sizeof(h); ++i) {
+        config.nonce_key[i] = static_cast<unsigned char>(h >> (8 * i));
+    }
     n.engine = std::make_unique<peer::PeerEngine>(std::move(config), sim_.rng()(), sim_.now());
     nodes_.push_back(std::move(n));
     by_endpoint_[nodes_[h].endpoint] = h;
@@ -343,7 +350,9 @@ void Swarm::connect(Handle from, const std::string& endpoint) {
         a.conns[a_id] = cid;
         b.conns[b_id] = cid;
         a.engine->on_neighbor_connected(a_id, endpoint, true, sim_.now());
-        b.engine->on_neighbor_connected(b_id, "", false, sim_.now());
+        // The address b sees: one per node, as each simulated peer has its own host.
+        b.engine->on_neighbor_connected(b_id, "node-" + std::to_string(from) + ":1", false,
+                                        sim_.now());
         pump(from);
         pump(to);
     });

@@ -10,12 +10,14 @@
 # then move the file into the corpus under a name that says what it was, so the replay
 # (ctest -L fuzz) keeps it as a regression.
 # FUZZ_JOBS=N runs N targets at once (default 1; this machine has 2 cores).
+# FUZZ_RUNS=N also stops a target after N executions (default: only SECONDS counts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target="${1:-all}"
 seconds="${2:-60}"
 jobs="${FUZZ_JOBS:-1}"
+runs="${FUZZ_RUNS:--1}"
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
@@ -50,7 +52,7 @@ run_one() {
   mkdir -p "$corpus" "$crashes"
   cp -r "$corpus/." "$work/" 2>/dev/null || true
   # -rss_limit_mb bounds memory per input, -timeout a hang per input (both are findings).
-  "$bin/fuzz_$t" "$work" -max_total_time="$seconds" -print_final_stats=1 \
+  "$bin/fuzz_$t" "$work" -max_total_time="$seconds" -runs="$runs" -print_final_stats=1 \
     -rss_limit_mb=2048 -timeout=10 -max_len="$(max_len_of "$t")" \
     -artifact_prefix="$crashes/" >"$log" 2>&1 || true
   "$bin/fuzz_$t" -merge=1 -max_len="$(max_len_of "$t")" "$corpus" "$work" >>"$log" 2>&1 || true

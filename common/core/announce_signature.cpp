@@ -11,6 +11,19 @@ namespace {
 // Context prefixes: none is a prefix of another, nor of the chunk signature's.
 constexpr std::string_view kAnnounceContext = "p2pls/source-announce/v1";
 constexpr std::string_view kStoppedContext = "p2pls/source-stopped/v1";
+constexpr std::string_view kHelloProofContext = "p2pls/source-hello-proof/v1";
+
+std::string_view context(SourceStatementKind kind) {
+    switch (kind) {
+        case SourceStatementKind::announce:
+            return kAnnounceContext;
+        case SourceStatementKind::stopped:
+            return kStoppedContext;
+        case SourceStatementKind::hello_proof:
+            return kHelloProofContext;
+    }
+    return kAnnounceContext;
+}
 
 void ensure_sodium() {
     static const int status = sodium_init();
@@ -33,10 +46,15 @@ void put_field(std::string& out, std::string_view field) {
 
 std::string signed_message(const SourceStatement& s) {
     std::string msg;
-    msg.reserve(64 + s.channel.size() + s.peer_id.size() + s.endpoint.size());
-    msg.append(s.kind == SourceStatementKind::announce ? kAnnounceContext : kStoppedContext);
+    msg.reserve(96 + s.channel.size() + s.peer_id.size() + s.endpoint.size() + s.nonce.size());
+    msg.append(context(s.kind));
     put_field(msg, s.channel);
     put_field(msg, s.peer_id);
+    if (s.kind == SourceStatementKind::hello_proof) {
+        msg.append(reinterpret_cast<const char*>(s.epoch.data()), s.epoch.size());
+        put_field(msg, s.nonce);
+        return msg;
+    }
     put_field(msg, s.endpoint);
     msg.append(reinterpret_cast<const char*>(s.epoch.data()), s.epoch.size());
     put_be(msg, s.live_edge, 8);
@@ -68,6 +86,17 @@ Result<void> verify_source_statement(const PublicKey& key, const SourceStatement
         return make_error_code(Errc::signature_invalid);
     }
     return {};
+}
+
+std::string hello_nonce(const NonceKey& key, std::uint64_t counter) {
+    ensure_sodium();
+    std::string input;
+    put_be(input, counter, 8);
+    std::string nonce(kHelloNonceBytes, '\0');
+    crypto_generichash(reinterpret_cast<unsigned char*>(nonce.data()), nonce.size(),
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+                       key.data(), key.size());
+    return nonce;
 }
 
 Result<SourceEpoch> source_epoch_from_bytes(std::string_view bytes) {

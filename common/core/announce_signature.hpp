@@ -22,6 +22,9 @@ namespace p2pls {
 enum class SourceStatementKind {
     announce,  // "I am the source of this channel, here, in this run, at this live edge"
     stopped,   // "this run of the source has left the channel"
+    // "I hold the channel key, in this run: here is your nonce back" (the peer wire's
+    // SourceProof; endpoint, live edge and timestamp are not part of it).
+    hello_proof,
 };
 
 // The fields of one statement. The channel name is bound in, so a statement of one
@@ -34,6 +37,7 @@ struct SourceStatement {
     SourceEpoch epoch{};
     std::uint64_t live_edge = 0;
     std::int64_t timestamp_ms = 0;  // Unix milliseconds when the source signed
+    std::string_view nonce;         // hello_proof: the nonce of the viewer's Hello
 };
 
 Signature sign_source_statement(const SecretKey& key, const SourceStatement& statement);
@@ -41,6 +45,15 @@ Signature sign_source_statement(const SecretKey& key, const SourceStatement& sta
 // Fails with signature_invalid on any mismatch (including a signature of the wrong size).
 Result<void> verify_source_statement(const PublicKey& key, const SourceStatement& statement,
                                      std::string_view signature);
+
+// The key and the bytes of a Hello nonce (hello_proof).
+using NonceKey = std::array<unsigned char, 32>;
+inline constexpr std::size_t kHelloNonceBytes = 16;
+
+// The nonce of a viewer's `counter`-th Hello: BLAKE2b keyed with `key` (32 random bytes
+// the adapter draws), so nobody can predict it and have the source sign it in advance,
+// and a simulation stays deterministic for its seed.
+std::string hello_nonce(const NonceKey& key, std::uint64_t counter);
 
 // A source epoch as it travels (tracker JSON): exactly 16 bytes, else key_invalid.
 Result<SourceEpoch> source_epoch_from_bytes(std::string_view bytes);

@@ -11,7 +11,10 @@ void append_frame(std::string& out, std::string_view body) {
     out.append(body);
 }
 
-FrameDecoder::FrameDecoder(std::size_t max_frame_bytes) : max_frame_bytes_(max_frame_bytes) {}
+FrameDecoder::FrameDecoder(std::size_t max_frame_bytes)
+    : limits_{max_frame_bytes, max_frame_bytes, std::nullopt} {}
+
+FrameDecoder::FrameDecoder(const FrameLimits& limits) : limits_(limits) {}
 
 void FrameDecoder::feed(std::string_view bytes) {
     if (failed()) {
@@ -40,9 +43,18 @@ Result<std::optional<std::string>> FrameDecoder::next() {
         failure_ = Errc::frame_empty;
         return make_error_code(failure_);
     }
-    if (length > max_frame_bytes_) {
+    if (length > limits_.max_frame_bytes) {
         failure_ = Errc::frame_too_large;
         return make_error_code(failure_);
+    }
+    if (length > limits_.max_control_frame_bytes) {
+        if (available == kFrameHeaderBytes) {
+            return std::optional<std::string>{};  // its first byte says which cap applies
+        }
+        if (!limits_.bulk_first_byte || p[kFrameHeaderBytes] != *limits_.bulk_first_byte) {
+            failure_ = Errc::frame_too_large;
+            return make_error_code(failure_);
+        }
     }
     if (available < kFrameHeaderBytes + length) {
         return std::optional<std::string>{};

@@ -6,6 +6,16 @@
 
 namespace p2pls {
 
+FrameLimits peer_frame_limits() {
+    // A length-delimited field's tag: field number << 3 | wire type 2. The oneof is the
+    // message's only field, so an encoded Chunk message starts with this byte.
+    constexpr unsigned kLengthDelimited = 2;
+    constexpr auto kChunkTag =
+        static_cast<unsigned char>((wire::PeerMessage::kChunkFieldNumber << 3) | kLengthDelimited);
+    static_assert(wire::PeerMessage::kChunkFieldNumber < 16, "the tag must fit one byte");
+    return FrameLimits{kDefaultMaxFrameBytes, kMaxControlFrameBytes, kChunkTag};
+}
+
 std::string encode_peer_frame(const wire::PeerMessage& message) {
     std::string body;
     message.SerializeToString(&body);

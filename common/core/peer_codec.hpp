@@ -5,12 +5,22 @@
 #include <string_view>
 
 #include "common/core/errc.hpp"
+#include "common/core/frame_codec.hpp"
 #include "p2pls/peer.pb.h"
 
 namespace p2pls {
 
-// Current peer wire protocol version, sent in Hello.
-inline constexpr std::uint32_t kWireVersion = 1;
+// Current peer wire protocol version, sent in Hello. 2: the source proves the channel key
+// on every connection (Hello.nonce, SourceProof); a version-1 source could not.
+inline constexpr std::uint32_t kWireVersion = 2;
+
+// Control messages (everything but Chunk) are small: the largest, a buffer map of the
+// widest window with a range token, is under 2 KiB.
+inline constexpr std::size_t kMaxControlFrameBytes = 64 * 1024;
+
+// The peer wire's frame caps: a frame over kMaxControlFrameBytes must be a Chunk (its
+// body starts with PeerMessage.chunk's field tag, as every encoder writes it).
+FrameLimits peer_frame_limits();
 
 // One complete frame (length prefix included) carrying `message`.
 std::string encode_peer_frame(const wire::PeerMessage& message);

@@ -11,8 +11,8 @@ namespace p2pls::net {
 
 namespace asio = boost::asio;
 
-FramedSocket::FramedSocket(asio::ip::tcp::socket socket, std::size_t max_frame_bytes)
-    : socket_(std::move(socket)), decoder_(max_frame_bytes) {}
+FramedSocket::FramedSocket(asio::ip::tcp::socket socket, const FrameLimits& limits)
+    : socket_(std::move(socket)), decoder_(limits) {}
 
 asio::awaitable<Result<wire::PeerMessage>> FramedSocket::read() {
     for (;;) {

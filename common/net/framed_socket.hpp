@@ -10,6 +10,7 @@
 
 #include "common/core/errc.hpp"
 #include "common/core/frame_codec.hpp"
+#include "common/core/peer_codec.hpp"
 #include "p2pls/peer.pb.h"
 
 namespace p2pls::net {
@@ -24,7 +25,7 @@ struct SocketCounters {
 class FramedSocket {
   public:
     explicit FramedSocket(boost::asio::ip::tcp::socket socket,
-                          std::size_t max_frame_bytes = kDefaultMaxFrameBytes);
+                          const FrameLimits& limits = peer_frame_limits());
 
     // The next message. Errors: end of stream or a socket error (asio's codes),
     // frame_too_large / frame_empty (framing lost), message_malformed.

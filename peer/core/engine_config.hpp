@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/core/announce_signature.hpp"
 #include "common/core/chunk_signature.hpp"
 #include "common/core/ids.hpp"
 #include "common/core/time.hpp"
@@ -56,6 +57,12 @@ struct EngineConfig {
     // Origin mode: this engine is the channel's source. Chunks come from
     // publish_local_chunk(); it serves and advertises, never fetches or plays.
     bool origin = false;
+    // Origin mode: the channel's secret key, to answer each Hello's nonce with a
+    // SourceProof (the source proves the key on every connection).
+    SecretKey source_key{};
+    // Keys our Hello nonces (common/core/announce_signature.hpp): 32 random bytes from
+    // the adapter, so a neighbour cannot predict the nonce a source must sign for us.
+    NonceKey nonce_key{};
 
     // --- stream ---
     Duration chunk_duration = 1s;  // playing time of one chunk

@@ -4,7 +4,7 @@
 
 namespace p2pls::peer {
 
-wire::PeerMessage make_hello(const EngineConfig& config) {
+wire::PeerMessage make_hello(const EngineConfig& config, std::string nonce) {
     wire::PeerMessage m;
     auto* h = m.mutable_hello();
     h->set_version(kWireVersion);
@@ -16,7 +16,37 @@ wire::PeerMessage make_hello(const EngineConfig& config) {
     }
     h->set_listen_endpoint(config.listen_endpoint);
     h->set_is_source(config.origin);
+    h->set_nonce(std::move(nonce));
     return m;
+}
+
+std::optional<wire::PeerMessage> make_source_proof(const EngineConfig& config,
+                                                   std::string_view nonce) {
+    if (nonce.size() != kHelloNonceBytes) {
+        return std::nullopt;
+    }
+    SourceStatement statement;
+    statement.kind = SourceStatementKind::hello_proof;
+    statement.channel = config.channel;
+    statement.peer_id = config.peer_id.value();
+    statement.epoch = config.epoch;
+    statement.nonce = nonce;
+    const Signature sig = sign_source_statement(config.source_key, statement);
+    wire::PeerMessage m;
+    m.mutable_source_proof()->set_signature(reinterpret_cast<const char*>(sig.data()), sig.size());
+    return m;
+}
+
+bool source_proof_holds(const EngineConfig& config, const Neighbor& n,
+                        const wire::SourceProof& proof) {
+    SourceStatement statement;
+    statement.kind = SourceStatementKind::hello_proof;
+    statement.channel = config.channel;
+    statement.peer_id = n.peer_id.value();
+    statement.epoch = config.epoch;
+    statement.nonce = n.hello_nonce;
+    return n.hello_nonce.size() == kHelloNonceBytes &&
+           verify_source_statement(config.public_key, statement, proof.signature()).has_value();
 }
 
 wire::PeerMessage make_bye(const std::string& reason) {
@@ -70,11 +100,6 @@ HelloVerdict judge_hello(const wire::Hello& hello, const Neighbor& n, const Neig
     }
     if (v.peer_id == config.peer_id) {
         return refuse(Errc::message_unexpected, "connected to itself");
-    }
-    // A banned id refuses only inbound connections: it is the sender's word (see
-    // NeighborTable::ban_connection), and a connection we dial is judged by its endpoint.
-    if (!n.outbound && table.banned(v.peer_id)) {
-        return refuse(Errc::signature_invalid, "banned peer (sent a bad chunk before)");
     }
     if (const Neighbor* other = table.find_peer(v.peer_id)) {
         const PeerId& opener_new = n.outbound ? config.peer_id : v.peer_id;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/core/errc.hpp"
 #include "common/core/time.hpp"
@@ -16,7 +17,16 @@
 
 namespace p2pls::peer {
 
-[[nodiscard]] wire::PeerMessage make_hello(const EngineConfig& config);
+// Our Hello, carrying `nonce` (hello_nonce()) for a source to sign.
+[[nodiscard]] wire::PeerMessage make_hello(const EngineConfig& config, std::string nonce);
+// Origin mode: the SourceProof answering a neighbour's Hello nonce; nullopt when its
+// Hello carried no nonce of the right size (nothing to prove to).
+[[nodiscard]] std::optional<wire::PeerMessage> make_source_proof(const EngineConfig& config,
+                                                                 std::string_view nonce);
+// Whether `proof` from neighbour `n` (which claimed to be the source) was made with the
+// channel key, for this run of the source and the nonce we sent `n`.
+[[nodiscard]] bool source_proof_holds(const EngineConfig& config, const Neighbor& n,
+                                      const wire::SourceProof& proof);
 [[nodiscard]] wire::PeerMessage make_bye(const std::string& reason);
 [[nodiscard]] wire::PeerMessage make_have(ChunkSeq seq);
 // Our window as held in `store`, the live edge we believe in (0 = none yet), our
@@ -32,7 +42,7 @@ struct Refusal {
 };
 
 // What to do with neighbour `n`'s Hello. Refused: a second Hello, another protocol
-// version or channel, ourselves, a banned peer id or endpoint, a peer penalised lately,
+// version or channel, ourselves, a banned endpoint, a peer penalised lately,
 // or the newer of two connections between the same two peers (both ends keep the one
 // opened by the smaller peer id, so they agree without a word).
 struct HelloVerdict {

@@ -95,32 +95,36 @@ std::size_t NeighborTable::established() const {
         by_id_.begin(), by_id_.end(), [](const auto& e) { return e.second.established; }));
 }
 
-void NeighborTable::ban(const PeerId& id, const std::string& endpoint) {
-    if (banned_.size() < kMaxBanned && !id.value().empty()) {
-        banned_.insert(id);
+void NeighborTable::ban_endpoint(const std::string& endpoint) {
+    if (endpoint.empty()) {
+        return;
     }
-    if (banned_endpoints_.size() < kMaxBanned && !endpoint.empty()) {
+    if (banned_endpoints_.size() < kMaxBanned) {
         banned_endpoints_.insert(endpoint);
     }
-    std::erase_if(candidates_, [&](const PeerCandidate& c) {
-        return c.peer_id == id || (!endpoint.empty() && c.endpoint == endpoint);
-    });
+    std::erase_if(candidates_, [&](const PeerCandidate& c) { return c.endpoint == endpoint; });
+}
+
+void NeighborTable::ban_host(const std::string& host) {
+    if (!host.empty() && banned_hosts_.size() < kMaxBanned) {
+        banned_hosts_.insert(host);
+    }
 }
 
 void NeighborTable::ban_connection(const Neighbor& n) {
     if (n.outbound) {
-        ban(PeerId{}, n.endpoint);
-    } else if (banned_.size() < kMaxBanned && !n.peer_id.value().empty()) {
-        banned_.insert(n.peer_id);
+        ban_endpoint(n.endpoint);
+    } else {
+        ban_host(n.remote_host);
     }
-}
-
-bool NeighborTable::banned(const PeerId& id) const {
-    return banned_.contains(id);
 }
 
 bool NeighborTable::banned_endpoint(const std::string& endpoint) const {
     return banned_endpoints_.contains(endpoint);
+}
+
+bool NeighborTable::banned_host(const std::string& host) const {
+    return !host.empty() && banned_hosts_.contains(host);
 }
 
 void NeighborTable::add_candidates(const std::vector<PeerCandidate>& list, const PeerId& self) {

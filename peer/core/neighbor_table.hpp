@@ -24,11 +24,15 @@ struct Neighbor {
     TimePoint connected_at{};
     TimePoint last_heard{};
 
+    std::string remote_host;  // inbound: the address its packets come from ("" if unknown)
+    std::string hello_nonce;  // the nonce our Hello sent it (the source must sign it)
+
     // From its Hello.
     bool established = false;
     PeerId peer_id;
-    bool is_source = false;
-    bool decade = false;  // DECADE mode: serves from its locker, answers Requests with Busy
+    bool claims_source = false;  // said is_source, on a connection that could be the source's
+    bool is_source = false;      // ... and proved the channel key (SourceProof)
+    bool decade = false;         // DECADE mode: serves from its locker, answers Requests with Busy
 
     // DECADE mode: its latest range token (draft §4.2.2) and the seqs and expiry it names.
     std::optional<wire::RangeToken> range_token;
@@ -95,16 +99,16 @@ class NeighborTable {
     // their answers stay welcome).
     void abandon_requests(ChunkSeq seq);
 
-    // Bans a peer for good (it sent a chunk that failed verification).
-    void ban(const PeerId& id, const std::string& endpoint);
-    // Bans on the evidence: a bad chunk came on `n`'s connection. A connection we dialed
-    // bans its endpoint: we chose that address, so nobody else can be named by it. An
-    // inbound neighbour's id and endpoint are its own words (a polluter would declare an
-    // honest peer's), so its id only keeps it from connecting to us again: connections we
-    // dial are never refused for an id, and the honest peer it named stays reachable.
+    // Bans for good, on the evidence: a bad chunk (or a forged proof) came on `n`'s
+    // connection, and a ban names only what the connection proves. One we dialed bans
+    // the endpoint we chose (nobody else can be named by it); an inbound one bans the
+    // address its packets came from, as the socket saw it, for inbound connections. Never
+    // a declared id or endpoint: a polluter would declare an honest peer's.
     void ban_connection(const Neighbor& n);
-    [[nodiscard]] bool banned(const PeerId& id) const;
+    void ban_endpoint(const std::string& endpoint);  // never dialed or accepted again
+    void ban_host(const std::string& host);          // inbound connections from it refused
     [[nodiscard]] bool banned_endpoint(const std::string& endpoint) const;
+    [[nodiscard]] bool banned_host(const std::string& host) const;
 
     // Keeps a peer away until `until` (dropped as too slow or useless): it is neither
     // accepted nor connected to before then. Bounded like the ban list.
@@ -124,8 +128,8 @@ class NeighborTable {
     std::size_t max_candidates_;
     std::map<NeighborId, Neighbor> by_id_;
     std::deque<PeerCandidate> candidates_;
-    std::set<PeerId> banned_;
     std::set<std::string> banned_endpoints_;
+    std::set<std::string> banned_hosts_;
     std::map<std::string, TimePoint> penalty_;  // peer id or endpoint -> kept away until
 };
 

@@ -78,6 +78,9 @@ void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, Tim
         case wire::PeerMessage::kBusy:
             on_busy(*n, message.busy(), now);
             break;
+        case wire::PeerMessage::kSourceProof:
+            on_source_proof(*n, message.source_proof());
+            break;
         default:
             drop(id, Errc::message_malformed, "empty message");
             break;
@@ -96,15 +99,36 @@ void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) 
     }
     n.established = true;
     n.peer_id = std::move(v.peer_id);
-    // Anyone can say is_source. Believed only on a connection we dialed ourselves to the
-    // endpoint the tracker lists for the source (the endpoint the source's signed
-    // statement names): an inbound connection, or one to another address, is a peer.
+    // Anyone can say is_source. A claim counts only on a connection we dialed, to the
+    // endpoint the source's signed statement names when the tracker relayed one (so a
+    // relay in between cannot pass the source's proof on as its own), and it is believed
+    // once the SourceProof over our nonce verifies (on_source_proof).
     const auto& source = membership_.source();
-    n.is_source = hello.is_source() && n.outbound && source && n.endpoint == source->endpoint;
+    n.claims_source =
+        hello.is_source() && n.outbound && (!source || n.endpoint == source->endpoint);
+    n.is_source = false;
     n.decade = hello.mode() == wire::decade;
     n.endpoint = std::move(v.endpoint);
     n.last_useful = now;
+    if (config_.origin) {
+        if (auto proof = make_source_proof(config_, hello.nonce())) {
+            send(id, std::move(*proof));
+        }
+    }
     send_buffer_map(id, now);
+}
+
+void PeerEngine::on_source_proof(Neighbor& n, const wire::SourceProof& proof) {
+    if (!n.claims_source || n.is_source) {
+        return;  // nothing claimed (a proof for another reason is no evidence), or done
+    }
+    if (!source_proof_holds(config_, n, proof)) {
+        // It claimed to be the source at the source's address and cannot prove the key for
+        // this run. No ban: a source restarted with a new epoch fails too until we resync.
+        drop(n.id, Errc::signature_invalid, "source proof does not verify");
+        return;
+    }
+    n.is_source = true;
 }
 
 void PeerEngine::on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint now) {

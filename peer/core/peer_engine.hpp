@@ -65,8 +65,10 @@ class PeerEngine {
                       TimePoint now);
 
     // --- connections ---
-    // A connection is up (outbound: one the engine asked for with Connect). The engine
-    // sends Hello; when it is full it sends Bye and a Disconnect instead.
+    // A connection is up. Outbound (one the engine asked for with Connect): `endpoint` is
+    // the one dialed. Inbound: the remote address as the socket sees it ("host:port", ""
+    // when unknown), which bans name (NeighborTable::ban_connection). The engine sends
+    // Hello; when it is full, or the address is banned, it closes the connection instead.
     void on_neighbor_connected(NeighborId id, const std::string& endpoint, bool outbound,
                                TimePoint now);
     // An outbound connection could not be made.
@@ -122,6 +124,7 @@ class PeerEngine {
     void on_request(Neighbor& n, const wire::Request& request, TimePoint now);
     void on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now);
     void on_busy(Neighbor& n, const wire::Busy& busy, TimePoint now);
+    void on_source_proof(Neighbor& n, const wire::SourceProof& proof);
 
     // Disconnects a neighbour for bad input or by policy; sends Bye first.
     void drop(NeighborId id, Errc reason, const std::string& detail);
@@ -143,6 +146,7 @@ class PeerEngine {
     std::mt19937_64 rng_;  // one stream: membership's shuffles and DECADE's holder picks
     TimePoint started_at_;
     bool stopped_ = false;
+    std::uint64_t hellos_sent_ = 0;  // numbers our Hello nonces
 
     NeighborTable table_;
     ChunkStore store_;

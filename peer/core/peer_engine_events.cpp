@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/core/chunk_signature.hpp"
+#include "common/core/host_port.hpp"
 #include "peer/core/handshake.hpp"
 #include "peer/core/peer_engine.hpp"
 #include "peer/core/qoe_report.hpp"
@@ -44,18 +45,31 @@ void PeerEngine::on_neighbor_connected(NeighborId id, const std::string& endpoin
     Neighbor n;
     n.id = id;
     n.outbound = outbound;
-    n.endpoint = outbound ? endpoint : std::string{};
+    if (outbound) {
+        n.endpoint = endpoint;
+    } else {
+        std::string why;
+        auto seen = parse_host_port(endpoint, HostPortRules{.allow_port_zero = true}, why);
+        n.remote_host = seen ? std::move(seen->host) : std::string{};
+        if (table_.banned_host(n.remote_host)) {
+            actions_.push_back(Disconnect{id, Errc::signature_invalid,
+                                          "banned address (sent a bad chunk before)"});
+            return;
+        }
+    }
     n.connected_at = now;
     n.last_heard = now;
     n.last_useful = now;
     n.last_requested = now;
     n.rate_bytes_per_s = kInitialRateBytesPerS;
+    n.hello_nonce = hello_nonce(config_.nonce_key, ++hellos_sent_);
+    std::string nonce = n.hello_nonce;
     if (table_.find(id) != nullptr || !table_.add(std::move(n))) {
         send(id, make_bye("full"));
         actions_.push_back(Disconnect{id, Errc::busy, "neighbour table full"});
         return;
     }
-    send(id, make_hello(config_));
+    send(id, make_hello(config_, std::move(nonce)));
 }
 
 void PeerEngine::on_connect_failed(const std::string& endpoint, TimePoint now) {

@@ -1,5 +1,6 @@
 #include "peer/net/peer_node.hpp"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,6 +14,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <variant>
 
 #include "common/core/overloaded.hpp"
@@ -93,6 +95,11 @@ struct PeerNode::Impl : NeighborEvents,
                 std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
             config.engine.decade.unix_offset_s = unix_s - steady_s;
         }
+        // Our Hello nonces must be unpredictable: a source signs them to prove its key.
+        if (sodium_init() < 0) {
+            throw std::runtime_error("libsodium has no usable random source");
+        }
+        randombytes_buf(config.engine.nonce_key.data(), config.engine.nonce_key.size());
         engine =
             std::make_unique<peer::PeerEngine>(config.engine, std::random_device{}(), started_at);
         if (!bootstrap.empty()) {
@@ -272,13 +279,26 @@ struct PeerNode::Impl : NeighborEvents,
                 if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
                     co_return;
                 }
+                // Out of descriptors (EMFILE) or memory: the pending connection stays in
+                // the backlog, so accepting again at once would spin. Let sessions end.
+                asio::steady_timer pause(io, std::chrono::milliseconds(100));
+                co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
                 continue;
             }
             if (!engine || stopping) {
                 continue;  // not ready (no channel key yet) or leaving: the socket closes
             }
+            // The address the packets come from: what a ban of this neighbour names.
+            boost::system::error_code remote_ec;
+            const auto remote = socket.remote_endpoint(remote_ec);
+            std::string seen;
+            if (!remote_ec) {
+                const std::string host = remote.address().to_string();
+                seen = (remote.address().is_v6() ? "[" + host + "]" : host) + ":" +
+                       std::to_string(remote.port());
+            }
             auto s = add_session(std::move(socket));
-            engine->on_neighbor_connected(s->id(), "", false, clock_now());
+            engine->on_neighbor_connected(s->id(), seen, false, clock_now());
             pump();
         }
     }

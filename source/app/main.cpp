@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
     peer.engine.public_key = config.keys.public_key;
     peer.engine.epoch = config.epoch;
     peer.engine.origin = true;
+    peer.engine.source_key = config.keys.secret_key;
     peer.sign_announce = snet::make_announce_signer(channel, config.keys, config.epoch);
     peer.engine.chunk_duration = std::chrono::milliseconds(encode.chunk_ms);
     peer.engine.upload_limit_bytes_per_s = *upload_bps;

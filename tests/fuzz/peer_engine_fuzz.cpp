@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/core/announce_signature.hpp"
 #include "common/core/chunk_bitmap.hpp"
 #include "common/core/chunk_signature.hpp"
 #include "common/core/overloaded.hpp"
@@ -68,7 +69,7 @@ wire::Chunk make_chunk(FuzzInput& in) {
 
 wire::PeerMessage make_message(FuzzInput& in) {
     wire::PeerMessage m;
-    switch (in.integral<std::uint8_t>() % 8) {
+    switch (in.integral<std::uint8_t>() % 9) {
         case 0: {
             auto* h = m.mutable_hello();
             h->set_version(kWireVersion);
@@ -120,6 +121,10 @@ wire::PeerMessage make_message(FuzzInput& in) {
             request->set_due_soon(in.boolean());
             break;
         }
+        case 7:
+            // Junk here; the driver below may swap in a valid proof for the neighbour.
+            m.mutable_source_proof()->set_signature(std::string(in.bytes(64)));
+            break;
         default: {
             // Any frame body at all.
             auto parsed = parse_peer_message(in.bytes(300));
@@ -240,7 +245,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             engine.on_neighbor_connected(
                 id, "127.0.0.1:" + std::to_string(7000 + in.in_range(0, 5)), in.boolean(), now);
         } else if (event <= 4) {
-            engine.on_message(pick(), make_message(in), now);
+            const NeighborId id = pick();
+            wire::PeerMessage m = make_message(in);
+            const peer::Neighbor* n = engine.neighbors().find(id);
+            if (m.has_source_proof() && n != nullptr && in.boolean()) {
+                // The source's real proof for this connection's nonce.
+                SourceStatement s;
+                s.kind = SourceStatementKind::hello_proof;
+                s.channel = kChannel;
+                s.peer_id = n->peer_id.value();
+                s.epoch = epoch();
+                s.nonce = n->hello_nonce;
+                const Signature sig = sign_source_statement(channel_keys().secret_key, s);
+                m.mutable_source_proof()->set_signature(reinterpret_cast<const char*>(sig.data()),
+                                                        sig.size());
+            }
+            engine.on_message(id, m, now);
         } else if (event == 5) {
             now += std::chrono::milliseconds(in.in_range(0, 2'000));
             if (engine.next_timer() <= now) {

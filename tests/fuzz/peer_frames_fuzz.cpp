@@ -2,6 +2,7 @@
 // send: the frame decoder fed in random splits, each frame then parsed as a PeerMessage.
 //   - Split feeding gives exactly the frames (and the failure) that one whole feed gives.
 //   - Once drained, the decoder holds at most one frame in progress.
+//   - A frame over the control cap starts with the bulk byte (the peer wire's Chunk tag).
 //   - A parsed message re-encodes (encode_peer_frame) to a frame that decodes and parses
 //     to the same message.
 #include <string>
@@ -20,9 +21,10 @@ struct Decoded {
 };
 
 template <class Feed>
-Decoded decode(std::size_t cap, Feed&& feed_all) {
+Decoded decode(const p2pls::FrameLimits& limits, Feed&& feed_all) {
+    const std::size_t cap = limits.max_frame_bytes;
     Decoded out;
-    p2pls::FrameDecoder decoder(cap);
+    p2pls::FrameDecoder decoder(limits);
     feed_all([&](std::string_view piece) {
         decoder.feed(piece);
         while (true) {
@@ -48,11 +50,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     p2pls::fuzz::quiet_protobuf();
     p2pls::fuzz::FuzzInput in(data, size);
     const auto cap = static_cast<std::size_t>(in.in_range(1, 64 * 1024));
+    p2pls::FrameLimits limits{cap, cap, std::nullopt};
+    if (in.boolean()) {
+        limits.max_control_frame_bytes = static_cast<std::size_t>(in.in_range(1, cap));
+        limits.bulk_first_byte = p2pls::peer_frame_limits().bulk_first_byte;
+    }
     std::uint32_t x = in.integral<std::uint32_t>() | 1U;
     const std::string_view stream = in.rest();
 
-    const Decoded whole = decode(cap, [&](auto feed) { feed(stream); });
-    const Decoded split = decode(cap, [&](auto feed) {
+    const Decoded whole = decode(limits, [&](auto feed) { feed(stream); });
+    const Decoded split = decode(limits, [&](auto feed) {
         for (std::size_t at = 0; at < stream.size();) {
             x ^= x << 13;
             x ^= x >> 17;
@@ -67,6 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     for (const auto& body : whole.frames) {
         FUZZ_CHECK(!body.empty() && body.size() <= cap);
+        FUZZ_CHECK(body.size() <= limits.max_control_frame_bytes ||
+                   static_cast<unsigned char>(body[0]) == *limits.bulk_first_byte);
         const auto message = p2pls::parse_peer_message(body);
         if (!message) {
             continue;

@@ -30,6 +30,34 @@ WireClient::WireClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM |
         fd_.ok() && ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
+WireClient::WireClient(posix::Fd connected) : fd_(std::move(connected)), connected_(fd_.ok()) {}
+
+WireListener::WireListener(std::uint16_t port)
+    : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    const int one = 1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (!fd_.ok() || ::setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_.get(), 16) != 0) {
+        fd_.reset();
+    }
+}
+
+std::optional<WireClient> WireListener::accept(std::chrono::milliseconds timeout) {
+    pollfd p{fd_.get(), POLLIN, 0};
+    if (!fd_.ok() || ::poll(&p, 1, static_cast<int>(timeout.count())) != 1) {
+        return std::nullopt;
+    }
+    posix::Fd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!conn.ok()) {
+        return std::nullopt;
+    }
+    return WireClient(std::move(conn));
+}
+
 void WireClient::send(const wire::PeerMessage& message) {
     send_bytes(encode_peer_frame(message));
 }

@@ -19,6 +19,8 @@ class WireClient {
   public:
     // Connects to 127.0.0.1:port; connected() says whether it worked.
     explicit WireClient(std::uint16_t port);
+    // An accepted connection (WireListener::accept).
+    explicit WireClient(posix::Fd connected);
 
     [[nodiscard]] bool connected() const { return connected_; }
 
@@ -45,6 +47,23 @@ class WireClient {
     posix::Fd fd_;
     bool connected_ = false;
     FrameDecoder decoder_;
+};
+
+// A peer-wire listener on 127.0.0.1:port, for the tests that play a neighbour others dial
+// (an impostor at a known endpoint).
+class WireListener {
+  public:
+    // Binds and listens; listening() says whether it worked (SO_REUSEADDR is set, so a
+    // port a killed process held can be taken at once).
+    explicit WireListener(std::uint16_t port);
+
+    [[nodiscard]] bool listening() const { return fd_.ok(); }
+
+    // The next connection within `timeout`, or nullopt.
+    std::optional<WireClient> accept(std::chrono::milliseconds timeout);
+
+  private:
+    posix::Fd fd_;
 };
 
 }  // namespace p2pls::testing

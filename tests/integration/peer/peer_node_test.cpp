@@ -44,6 +44,9 @@ peer::EngineConfig engine_config(bool origin, const std::string& id) {
     c.peer_id = PeerId{id};
     c.public_key = kKeys.public_key;
     c.origin = origin;
+    if (origin) {
+        c.source_key = kKeys.secret_key;
+    }
     c.chunk_duration = kChunk;
     c.startup_lag = 6 * kChunk;
     c.startup_buffer = 2 * kChunk;
@@ -160,10 +163,10 @@ TEST_F(PeerNodeTest, ViewerFetchesFromOriginAndPlays) {
     ASSERT_TRUE(eventually([](const auto& r) { return r.chunks_due() >= 10; }));
     const auto r = viewer_report();
     EXPECT_EQ(r.chunks_missed(), 0u);
-    // Its one neighbour is the origin, met through --bootstrap: no tracker lists it as the
-    // source, so its is_source claim counts for nothing and its bytes count as a peer's.
-    EXPECT_GT(r.bytes_from_peers(), 0u);
-    EXPECT_EQ(r.bytes_from_source(), 0u);
+    // Its one neighbour is the origin, met through --bootstrap: it signed our Hello's nonce
+    // with the channel key, so it counts as the source.
+    EXPECT_GT(r.bytes_from_source(), 0u);
+    EXPECT_EQ(r.bytes_from_peers(), 0u);
     EXPECT_EQ(r.neighbors(), 1u);
 }
 
@@ -204,6 +207,23 @@ TEST_F(PeerNodeTest, HostileNeighboursAreClosedAndTheViewerCarriesOn) {
          [&](Probe& p) {
              p.send(hello("probe"));
              p.send(stray_chunk);
+         }},
+        {"control frame over the control cap",
+         [](Probe& p) {
+             wire::PeerMessage have;
+             for (std::uint64_t i = 0; i < kMaxControlFrameBytes / 4; ++i) {
+                 have.mutable_have()->add_seqs(i + (std::uint64_t{1} << 40));
+             }
+             p.send(hello("probe"));
+             p.send(have);
+         }},
+        {"source proof from a neighbour that claimed nothing, then junk",
+         [](Probe& p) {
+             wire::PeerMessage proof;
+             proof.mutable_source_proof()->set_signature(std::string(64, 's'));
+             p.send(hello("probe"));
+             p.send(proof);
+             p.send_bytes(std::string(4, '\0'));
          }},
         {"stream stops mid-frame",
          [](Probe& p) {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/core/announce_signature.hpp"
 #include "common/core/base64.hpp"
 #include "common/core/peer_codec.hpp"
 #include "common/core/proto_json.hpp"
@@ -407,6 +408,79 @@ TEST_F(ChannelIdentity, AFakeSourceOnTheWireDoesNotMoveTheViewer) {
     ASSERT_TRUE(r.has_value());
     EXPECT_GE(r->chunks_due(), 10u) << "the viewer stopped playing the real stream";
     EXPECT_LE(r->chunks_missed(), 2u) << "its playhead followed the fake live edge";
+}
+
+// An impostor takes the port of a crashed source (the tracker still lists that endpoint)
+// and replays the proof the real source once gave it for its own nonce. The viewer's
+// Hello carries a fresh nonce, so the proof fails: the viewer closes the impostor, whose
+// live edge moves nothing, and plays the source's next run.
+TEST_F(ChannelIdentity, AnImpostorAtTheSourcesEndpointCannotProveTheKey) {
+    start_tracker();
+    auto& run1 = start_source("run1");
+    wait_for_source(2);
+    const std::uint16_t port = run1.port();
+
+    // First, as any viewer may, the attacker meets the real source and keeps its proof.
+    const std::string spy_nonce(kHelloNonceBytes, 'r');
+    std::string kept_proof;
+    {
+        testing::WireClient spy(port);
+        ASSERT_TRUE(spy.connected());
+        wire::PeerMessage hello;
+        hello.mutable_hello()->set_version(kWireVersion);
+        hello.mutable_hello()->set_channel(kChannel);
+        hello.mutable_hello()->set_peer_id("spy");
+        hello.mutable_hello()->set_nonce(spy_nonce);
+        spy.send(hello);
+        for (int i = 0; i < 10 && kept_proof.empty(); ++i) {
+            if (const auto m = spy.next(1s); m && m->has_source_proof()) {
+                kept_proof = m->source_proof().signature();
+            }
+        }
+    }
+    ASSERT_EQ(kept_proof.size(), 64u) << "the real source answered no nonce";
+    run1.stop(SIGKILL, 5s);
+
+    testing::WireListener impostor(port);
+    ASSERT_TRUE(impostor.listening());
+    start_viewer("viewer", 40);
+    auto conn = impostor.accept(20s);
+    ASSERT_TRUE(conn.has_value()) << "the viewer never dialed the listed source endpoint";
+    wire::PeerMessage hello;
+    hello.mutable_hello()->set_version(kWireVersion);
+    hello.mutable_hello()->set_channel(kChannel);
+    hello.mutable_hello()->set_peer_id(std::string("source-") + kChannel);
+    hello.mutable_hello()->set_is_source(true);
+    conn->send(hello);
+    std::string viewer_nonce;
+    for (int i = 0; i < 5 && viewer_nonce.empty(); ++i) {
+        if (const auto m = conn->next(1s); m && m->has_hello()) {
+            viewer_nonce = m->hello().nonce();
+        }
+    }
+    EXPECT_EQ(viewer_nonce.size(), kHelloNonceBytes);
+    EXPECT_NE(viewer_nonce, spy_nonce);
+    wire::PeerMessage proof;
+    proof.mutable_source_proof()->set_signature(kept_proof);
+    conn->send(proof);
+    wire::PeerMessage map;
+    map.mutable_buffer_map()->set_base(1'000'000'000);
+    map.mutable_buffer_map()->set_window(64);
+    map.mutable_buffer_map()->set_bits(std::string(8, '\xff'));
+    map.mutable_buffer_map()->set_live_edge(1'000'000'063);
+    conn->send(map);
+    EXPECT_TRUE(conn->closed_within(5s)) << "the viewer kept a neighbour that proved nothing";
+
+    // The broadcaster restarts the channel; the viewer plays the new run.
+    start_source("run2");
+    ASSERT_TRUE(viewers_.back()->wait(70s).has_value());
+    const auto r = report_of("viewer");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_GE(r->startup_delay_s(), 0.0) << "the viewer never started";
+    EXPECT_GE(r->chunks_due(), 10u) << "the viewer did not play the next run";
+    EXPECT_LE(r->chunks_missed(), 2u) << "its playhead followed the impostor's live edge";
+    EXPECT_NE(read_file(dir() / "viewer.log").find("source proof does not verify"),
+              std::string::npos);
 }
 
 TEST_F(ChannelIdentity, ChunksRecordedFromAPreviousRunAreRejectedAndTheViewerKeepsPlaying) {

@@ -107,6 +107,50 @@ TEST(FrameCodec, AcceptsFrameExactlyAtCap) {
     EXPECT_EQ(small.next().error(), make_error_code(Errc::frame_too_large));
 }
 
+// A control message (anything but a Chunk) over the control cap loses framing at its
+// first body byte; a Chunk of the same size passes, up to the frame cap.
+TEST(FrameCodec, PeerWireCapsControlFramesBelowChunkFrames) {
+    wire::PeerMessage big_have;
+    for (std::uint64_t i = 0; i < kMaxControlFrameBytes / 4; ++i) {
+        big_have.mutable_have()->add_seqs(i + (std::uint64_t{1} << 40));
+    }
+    FrameDecoder control(peer_frame_limits());
+    const std::string have_frame = encode_peer_frame(big_have);
+    ASSERT_GT(have_frame.size(), kMaxControlFrameBytes);
+    control.feed(std::string_view(have_frame).substr(0, kFrameHeaderBytes));
+    auto waiting = control.next();
+    ASSERT_TRUE(waiting.has_value());  // the header alone does not say which cap applies
+    EXPECT_FALSE(waiting->has_value());
+    control.feed(std::string_view(have_frame).substr(kFrameHeaderBytes, 1));
+    EXPECT_EQ(control.next().error(), make_error_code(Errc::frame_too_large));
+
+    wire::PeerMessage chunk;
+    chunk.mutable_chunk()->set_seq(7);
+    chunk.mutable_chunk()->set_payload(std::string(kMaxControlFrameBytes * 4, 'x'));
+    FrameDecoder bulk(peer_frame_limits());
+    bulk.feed(encode_peer_frame(chunk));
+    auto frame = bulk.next();
+    ASSERT_TRUE(frame.has_value());
+    ASSERT_TRUE(frame->has_value());
+    auto parsed = parse_peer_message(**frame);
+    ASSERT_TRUE(parsed.has_value());
+    EXPECT_EQ(parsed->chunk().seq(), 7u);
+
+    // A small control frame still passes, and so does one exactly at the control cap.
+    FrameDecoder small(peer_frame_limits());
+    std::string stream = encode_peer_frame(make_have({1}));
+    append_frame(stream, std::string(kMaxControlFrameBytes, 'a'));
+    small.feed(stream);
+    auto first = small.next();
+    ASSERT_TRUE(first.has_value());
+    ASSERT_TRUE(first->has_value());
+    EXPECT_TRUE(parse_peer_message(**first)->has_have());
+    auto at_cap = small.next();
+    ASSERT_TRUE(at_cap.has_value());
+    ASSERT_TRUE(at_cap->has_value());
+    EXPECT_EQ((*at_cap)->size(), kMaxControlFrameBytes);
+}
+
 TEST(FrameCodec, RejectsEmptyFrame) {
     FrameDecoder decoder;
     decoder.feed(std::string(4, '\0'));

@@ -72,7 +72,7 @@ TEST(FramedSocket, CarriesMessagesAndCountsMediaApart) {
 
 TEST(FramedSocket, HostileLengthPrefixEndsTheReadWithAnError) {
     Loopback link;
-    FramedSocket reader(std::move(link.server), 1024);
+    FramedSocket reader(std::move(link.server), FrameLimits{1024, 1024, std::nullopt});
     Result<wire::PeerMessage> result = make_error_code(Errc::ok);
     asio::co_spawn(
         link.io,

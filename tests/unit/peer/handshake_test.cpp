@@ -39,8 +39,8 @@ struct Case {
 
 TEST(Handshake, HelloIsRefusedForEachReasonAndAcceptedOtherwise) {
     NeighborTable table(16, 256);
-    table.ban(PeerId{"bad"}, "bad:1");
-    table.ban(PeerId{"other-bad"}, "evil:1");
+    table.ban_endpoint("bad:1");
+    table.ban_endpoint("evil:1");
     table.penalize(PeerId{"slow"}, "slow:1", t0 + 1s);
     wire::Hello evil_endpoint = hello("fresh");
     evil_endpoint.set_listen_endpoint("evil:1");
@@ -106,7 +106,13 @@ TEST(Handshake, MessagesSayWhatTheEngineKnows) {
     c.listen_endpoint = "me:5";
     c.decade.enabled = true;
     c.decade.server = "http://d:1";
-    const auto h = make_hello(c).hello();
+    const std::string nonce = hello_nonce(c.nonce_key, 1);
+    const auto h = make_hello(c, nonce).hello();
+    EXPECT_EQ(h.nonce(), nonce);
+    EXPECT_EQ(nonce.size(), kHelloNonceBytes);
+    EXPECT_NE(hello_nonce(c.nonce_key, 2), nonce);
+    c.nonce_key[0] ^= 1;
+    EXPECT_NE(hello_nonce(c.nonce_key, 1), nonce) << "the key must change the nonces";
     EXPECT_EQ(h.mode(), wire::decade);
     EXPECT_EQ(h.decade_server(), "http://d:1");
     EXPECT_EQ(h.listen_endpoint(), "me:5");

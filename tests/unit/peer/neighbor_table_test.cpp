@@ -29,11 +29,10 @@ TEST(NeighborTable, BoundedAndKeyedById) {
 
 TEST(NeighborTable, CandidatesAreDeduplicatedBoundedAndSkipSelfAndBanned) {
     NeighborTable t(8, 3);
-    t.ban(PeerId{"evil"}, "10.0.0.9:1");
+    t.ban_endpoint("10.0.0.9:1");
     t.add_candidates({{PeerId{"me"}, "10.0.0.1:1"},
                       {PeerId{"a"}, "10.0.0.2:1"},
                       {PeerId{"a"}, "10.0.0.2:1"},
-                      {PeerId{"evil"}, "10.0.0.3:1"},
                       {PeerId{"x"}, "10.0.0.9:1"},
                       {PeerId{"b"}, "10.0.0.4:1"},
                       {PeerId{"c"}, "10.0.0.5:1"},
@@ -63,10 +62,31 @@ TEST(NeighborTable, NextCandidateSkipsConnectedAndPending) {
 TEST(NeighborTable, BanIsForGoodAndBounded) {
     NeighborTable t(8, 10);
     for (std::size_t i = 0; i < NeighborTable::kMaxBanned + 100; ++i) {
-        t.ban(PeerId{"p" + std::to_string(i)}, "");
+        t.ban_endpoint("h" + std::to_string(i) + ":1");
+        t.ban_host("10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256));
     }
-    EXPECT_TRUE(t.banned(PeerId{"p0"}));
-    EXPECT_FALSE(t.banned(PeerId{"p" + std::to_string(NeighborTable::kMaxBanned + 50)}));
+    EXPECT_TRUE(t.banned_endpoint("h0:1"));
+    EXPECT_TRUE(t.banned_host("10.1.0.0"));
+    EXPECT_FALSE(t.banned_endpoint("h" + std::to_string(NeighborTable::kMaxBanned + 50) + ":1"));
+    EXPECT_FALSE(t.banned_host(""));
+}
+
+// A ban names what the connection proves: the endpoint we dialed, or the address an
+// inbound neighbour's packets came from. Its declared id and endpoint name nobody.
+TEST(NeighborTable, ABanNamesTheConnectionsAddressNeverItsDeclaredIdentity) {
+    NeighborTable t(8, 10);
+    Neighbor dialed = make(1, "b", "10.0.0.2:7000");
+    dialed.outbound = true;
+    t.ban_connection(dialed);
+    EXPECT_TRUE(t.banned_endpoint("10.0.0.2:7000"));
+    EXPECT_FALSE(t.banned_host("10.0.0.2")) << "its other endpoints may be honest peers";
+
+    Neighbor inbound = make(2, "c", "10.0.0.3:7000");  // "c at 10.0.0.3:7000", it says
+    inbound.outbound = false;
+    inbound.remote_host = "192.0.2.9";
+    t.ban_connection(inbound);
+    EXPECT_TRUE(t.banned_host("192.0.2.9"));
+    EXPECT_FALSE(t.banned_endpoint("10.0.0.3:7000")) << "the endpoint it declared is not its own";
 }
 
 }  // namespace

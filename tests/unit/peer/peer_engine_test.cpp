@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/core/announce_signature.hpp"
 #include "common/core/peer_codec.hpp"
 #include "peer/core/first_fetch.hpp"
 
@@ -38,11 +39,39 @@ wire::PeerMessage hello(const std::string& peer, bool source = false, std::strin
     return m;
 }
 
-// The tracker lists the source at s:1 and we dial it: only then is its is_source believed.
+// The nonce of the last Hello among `actions`.
+std::string nonce_sent(const std::vector<Action>& actions) {
+    std::string nonce;
+    for (const Action& a : actions) {
+        if (const auto* m = std::get_if<SendMessage>(&a); m && m->message.has_hello()) {
+            nonce = m->message.hello().nonce();
+        }
+    }
+    return nonce;
+}
+
+// The source's answer to `nonce`, made with `keys` (the channel's, unless a test forges).
+wire::PeerMessage source_proof(const std::string& nonce, const KeyPair& keys = kKeys,
+                               const std::string& peer = "src") {
+    SourceStatement s;
+    s.kind = SourceStatementKind::hello_proof;
+    s.channel = "ch";
+    s.peer_id = peer;
+    s.nonce = nonce;
+    const Signature sig = sign_source_statement(keys.secret_key, s);
+    wire::PeerMessage m;
+    m.mutable_source_proof()->set_signature(reinterpret_cast<const char*>(sig.data()), sig.size());
+    return m;
+}
+
+// The tracker lists the source at s:1, we dial it, and it proves the channel key for
+// our nonce: only then is its is_source believed.
 void connect_source(PeerEngine& e, NeighborId id) {
     e.on_peer_list({{PeerId{"src"}, "s:1", true}}, std::nullopt, t0);
     e.on_neighbor_connected(id, "s:1", true, t0);
+    const std::string nonce = nonce_sent(e.take_actions());
     e.on_message(id, hello("src", true), t0);
+    e.on_message(id, source_proof(nonce), t0);
 }
 
 // A buffer map of window 64 from `base` with "xx.x" from base.
@@ -146,6 +175,72 @@ TEST(PeerEngine, AnUnprovenSourceClaimIsNotBelieved) {
         ASSERT_TRUE(e.live_edge().has_value());
         EXPECT_LT(e.live_edge()->value(), 1'000'000u) << (outbound ? "dialed" : "inbound");
     }
+}
+
+// At the source's own endpoint, a Hello saying is_source is believed only once its proof
+// verifies: with the channel key, for this connection's nonce. A proof with another key,
+// or one replayed from another connection, closes the connection; the live edge it sent
+// moves nothing.
+TEST(PeerEngine, AClaimedSourceIsBelievedOnlyWithAProofOfTheChannelKey) {
+    PeerEngine e(config(), 1, t0);
+    e.on_peer_list({{PeerId{"src"}, "s:1", true}}, ChunkSeq{50}, t0);
+    std::string previous;
+    // Forged key, nonce of the previous connection, another source id; then the real one.
+    for (int variant = 0; variant < 4; ++variant) {
+        const NeighborId id{static_cast<std::uint32_t>(10 + variant)};
+        e.on_neighbor_connected(id, "s:1", true, t0);
+        const std::string nonce = nonce_sent(e.take_actions());
+        ASSERT_EQ(nonce.size(), kHelloNonceBytes);
+        EXPECT_NE(nonce, previous) << "a nonce must differ per connection";
+        e.on_message(id, hello("src", true), t0);
+        e.on_message(id, buffer_map(1'000'000, "x", 1'000'000), t0);
+        EXPECT_LT(e.live_edge()->value(), 1'000'000u) << "believed before its proof";
+        const auto proof = variant == 0   ? source_proof(nonce, kOtherKeys)
+                           : variant == 1 ? source_proof(previous)
+                           : variant == 2 ? source_proof(nonce, kKeys, "another-id")
+                                          : source_proof(nonce);
+        e.on_message(id, proof, t0);
+        const auto actions = e.take_actions();
+        const bool honest = variant == 3;
+        EXPECT_EQ(only<Disconnect>(actions).empty(), honest) << "variant " << variant;
+        if (honest) {
+            ASSERT_NE(e.neighbors().find(id), nullptr);
+            EXPECT_TRUE(e.neighbors().find(id)->is_source);
+        } else {
+            EXPECT_EQ(only<Disconnect>(actions)[0].reason, Errc::signature_invalid);
+            EXPECT_EQ(e.neighbors().find(id), nullptr);
+            e.on_neighbor_lost(id, Errc::signature_invalid, t0);
+        }
+        previous = nonce;
+    }
+}
+
+// The source signs each viewer's nonce, and sends the proof before its first map.
+TEST(PeerEngine, TheSourceAnswersEachHelloNonceWithItsProof) {
+    EngineConfig c = config(true);
+    c.source_key = kKeys.secret_key;
+    PeerEngine e(c, 1, t0);
+    ASSERT_TRUE(e.publish_local_chunk(make_chunk(5), t0));
+    e.on_neighbor_connected(kA, "", false, t0);
+    e.take_actions();
+    auto h = hello("a");
+    const std::string nonce(kHelloNonceBytes, 'n');
+    h.mutable_hello()->set_nonce(nonce);
+    e.on_message(kA, h, t0);
+    const auto sent = only<SendMessage>(e.take_actions());
+    ASSERT_EQ(sent.size(), 2u);
+    ASSERT_TRUE(sent[0].message.has_source_proof());
+    EXPECT_TRUE(sent[1].message.has_buffer_map());
+    SourceStatement s;
+    s.kind = SourceStatementKind::hello_proof;
+    s.channel = "ch";
+    s.peer_id = "src";
+    s.nonce = nonce;
+    EXPECT_TRUE(
+        verify_source_statement(kKeys.public_key, s, sent[0].message.source_proof().signature()));
+    s.nonce = std::string(kHelloNonceBytes, 'm');
+    EXPECT_FALSE(
+        verify_source_statement(kKeys.public_key, s, sent[0].message.source_proof().signature()));
 }
 
 // Serving one seq twice would spend the upload budget twice on one chunk.
@@ -542,14 +637,15 @@ TEST(PeerEngine, BadChunkIsNeverPlayedAndItsSenderIsBannedForGood) {
 }
 
 // A polluter that connects to us declaring an honest peer's id and endpoint, then sends a
-// bad chunk, is dropped; the honest peer it named stays welcome (bans follow evidence).
+// bad chunk, is dropped, and its address is refused from then on; the honest peer it named
+// stays welcome, inbound and dialed (bans follow evidence).
 TEST(PeerEngine, APolluterCannotGetTheHonestPeerItNamesBanned) {
     auto c = config();
     c.startup_lag = 2s;
     PeerEngine e(c, 1, t0);
     e.on_peer_list({}, ChunkSeq{10}, t0);
-    e.on_neighbor_connected(kA, "", false, t0);  // inbound
-    e.on_message(kA, hello("b"), t0);            // "I am b, at b:1"
+    e.on_neighbor_connected(kA, "192.0.2.66:40001", false, t0);  // inbound
+    e.on_message(kA, hello("b"), t0);                            // "I am b, at b:1"
     e.on_message(kA, buffer_map(0, std::string(11, 'x'), 10), t0);
     e.take_actions();
     e.on_timer(t0);
@@ -561,11 +657,23 @@ TEST(PeerEngine, APolluterCannotGetTheHonestPeerItNamesBanned) {
     const auto d = disconnect_of(e.take_actions(), kA);
     ASSERT_TRUE(d.has_value());
     EXPECT_EQ(d->reason, Errc::signature_invalid);
-    // The real b, dialed at b:1, is accepted.
+    // The real b, dialed at b:1, is accepted, and so is b connecting from its own address.
     e.on_neighbor_connected(kB, "b:1", true, t0 + 1s);
     e.on_message(kB, hello("b"), t0 + 1s);
     EXPECT_FALSE(disconnect_of(e.take_actions(), kB).has_value());
     EXPECT_FALSE(e.neighbors().banned_endpoint("b:1"));
+    const NeighborId kC{3};
+    e.on_neighbor_lost(kB, Errc::ok, t0 + 2s);
+    e.on_neighbor_connected(kC, "198.51.100.2:50000", false, t0 + 2s);
+    e.on_message(kC, hello("b"), t0 + 2s);
+    EXPECT_FALSE(disconnect_of(e.take_actions(), kC).has_value());
+    // The polluter's address, from another port and under another name: refused at once.
+    const NeighborId kD{4};
+    e.on_neighbor_connected(kD, "192.0.2.66:40002", false, t0 + 3s);
+    const auto again = e.take_actions();
+    EXPECT_TRUE(only<SendMessage>(again).empty()) << "not even a Hello for a banned address";
+    ASSERT_TRUE(disconnect_of(again, kD).has_value());
+    EXPECT_EQ(disconnect_of(again, kD)->reason, Errc::signature_invalid);
 }
 
 TEST(PeerEngine, LateRequestIsAskedOfAnotherHolderAndTheFirstAnswerStaysWelcome) {
