@@ -14,8 +14,10 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <exception>
+#include <sstream>
 
 #include "common/core/proto_json.hpp"
+#include "common/posix/traffic_capture.hpp"
 #include "p2pls/http.pb.h"
 
 namespace p2pls::http {
@@ -429,6 +431,11 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
         }
 
         Request request = parser.release();
+        if (posix::capturing()) {
+            std::ostringstream raw;
+            raw << request;
+            posix::capture_received("http-request", raw.str());
+        }
         std::optional<Response> response;
         // Whatever a handler throws is answered, so that no exception leaves the
         // coroutine with the connection half-booked.

@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 
 #include "common/core/peer_codec.hpp"
+#include "common/posix/traffic_capture.hpp"
 
 namespace p2pls::net {
 
@@ -21,6 +22,7 @@ asio::awaitable<Result<wire::PeerMessage>> FramedSocket::read() {
             co_return frame.error();
         }
         if (frame->has_value()) {
+            posix::capture_received("peer-frame", **frame);
             auto message = parse_peer_message(**frame);
             if (message && is_media(*message)) {
                 counters_.media_bytes_in += kFrameHeaderBytes + (*frame)->size();
