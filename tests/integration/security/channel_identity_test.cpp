@@ -85,6 +85,18 @@ std::int64_t unix_now_ms() {
         .count();
 }
 
+// A Hello on this channel, as an attacker on the wire sends it.
+wire::PeerMessage wire_hello(const std::string& peer_id, bool is_source = false,
+                             const std::string& listen_endpoint = "") {
+    wire::PeerMessage m;
+    m.mutable_hello()->set_version(kWireVersion);
+    m.mutable_hello()->set_channel(kChannel);
+    m.mutable_hello()->set_peer_id(peer_id);
+    m.mutable_hello()->set_listen_endpoint(listen_endpoint);
+    m.mutable_hello()->set_is_source(is_source);
+    return m;
+}
+
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
@@ -384,13 +396,7 @@ TEST_F(ChannelIdentity, AFakeSourceOnTheWireDoesNotMoveTheViewer) {
         testing::wait_until([&] { return testing::WireClient(viewer_port).connected(); }, 10s));
     testing::WireClient attacker(viewer_port);
     ASSERT_TRUE(attacker.connected());
-    wire::PeerMessage hello;
-    hello.mutable_hello()->set_version(kWireVersion);
-    hello.mutable_hello()->set_channel(kChannel);
-    hello.mutable_hello()->set_peer_id("fake-source");
-    hello.mutable_hello()->set_listen_endpoint("127.0.0.1:4");
-    hello.mutable_hello()->set_is_source(true);
-    attacker.send(hello);
+    attacker.send(wire_hello("fake-source", true, "127.0.0.1:4"));
     const std::uint64_t far = 1'000'000'000;
     const auto until = std::chrono::steady_clock::now() + 12s;
     while (std::chrono::steady_clock::now() < until && !attacker.closed_within(0ms)) {
@@ -426,10 +432,7 @@ TEST_F(ChannelIdentity, AnImpostorAtTheSourcesEndpointCannotProveTheKey) {
     {
         testing::WireClient spy(port);
         ASSERT_TRUE(spy.connected());
-        wire::PeerMessage hello;
-        hello.mutable_hello()->set_version(kWireVersion);
-        hello.mutable_hello()->set_channel(kChannel);
-        hello.mutable_hello()->set_peer_id("spy");
+        wire::PeerMessage hello = wire_hello("spy");
         hello.mutable_hello()->set_nonce(spy_nonce);
         spy.send(hello);
         for (int i = 0; i < 10 && kept_proof.empty(); ++i) {
@@ -446,12 +449,7 @@ TEST_F(ChannelIdentity, AnImpostorAtTheSourcesEndpointCannotProveTheKey) {
     start_viewer("viewer", 40);
     auto conn = impostor.accept(20s);
     ASSERT_TRUE(conn.has_value()) << "the viewer never dialed the listed source endpoint";
-    wire::PeerMessage hello;
-    hello.mutable_hello()->set_version(kWireVersion);
-    hello.mutable_hello()->set_channel(kChannel);
-    hello.mutable_hello()->set_peer_id(std::string("source-") + kChannel);
-    hello.mutable_hello()->set_is_source(true);
-    conn->send(hello);
+    conn->send(wire_hello(std::string("source-") + kChannel, true));
     std::string viewer_nonce;
     for (int i = 0; i < 5 && viewer_nonce.empty(); ++i) {
         if (const auto m = conn->next(1s); m && m->has_hello()) {
@@ -509,12 +507,7 @@ TEST_F(ChannelIdentity, ChunksRecordedFromAPreviousRunAreRejectedAndTheViewerKee
     // old run's chunks for whatever the viewer asks.
     testing::WireClient attacker(viewer_port);
     ASSERT_TRUE(attacker.connected());
-    wire::PeerMessage hello;
-    hello.mutable_hello()->set_version(kWireVersion);
-    hello.mutable_hello()->set_channel(kChannel);
-    hello.mutable_hello()->set_peer_id("replayer");
-    hello.mutable_hello()->set_listen_endpoint("127.0.0.1:4");
-    attacker.send(hello);
+    attacker.send(wire_hello("replayer", false, "127.0.0.1:4"));
     wire::PeerMessage map;
     map.mutable_buffer_map()->set_base(0);
     map.mutable_buffer_map()->set_window(64);
