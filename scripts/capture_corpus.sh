@@ -31,10 +31,16 @@ for dir in "$seeds"/*/; do
   t="$(basename "$dir")"
   max_len=4096
   [ "$t" = ts ] && max_len=32768
-  before="$(find "tests/fuzz/corpus/$t" -type f | wc -l)"
-  build/fuzz/bin/"fuzz_$t" -merge=1 -max_len="$max_len" "tests/fuzz/corpus/$t" "$dir" \
+  corpus="tests/fuzz/corpus/$t"
+  find "$corpus" -type f -printf '%f\n' | sort >"$seeds/$t.before"
+  build/fuzz/bin/"fuzz_$t" -merge=1 -max_len="$max_len" "$corpus" "$dir" \
     >"build/fuzz/capture-$t.log" 2>&1
-  after="$(find "tests/fuzz/corpus/$t" -type f | wc -l)"
+  # What the merge kept is named by its SHA-1; the prefix says it came from real traffic.
+  new=0
+  while read -r f; do
+    mv "$corpus/$f" "$corpus/capture-$f"
+    new=$((new + 1))
+  done < <(find "$corpus" -type f -printf '%f\n' | sort | comm -13 "$seeds/$t.before" -)
   printf '%-12s %5d captured seeds, %4d new in the corpus\n' "$t" \
-    "$(find "$dir" -type f | wc -l)" $((after - before))
+    "$(find "$dir" -type f | wc -l)" "$new"
 done
