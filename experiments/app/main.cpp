@@ -235,8 +235,10 @@ struct Options {
 };
 
 int run_scenario(const Scenario& scenario, const std::string& scenario_text, Options opt) {
-    if (opt.netns && opt.sim) {
-        fail_line("--netns and --sim exclude each other");
+    if (opt.sim && (opt.netns || opt.tls)) {
+        // The simulator has no sockets to put in namespaces or to encrypt.
+        fail_line(opt.netns ? "--netns and --sim exclude each other"
+                            : "--tls and --sim exclude each other");
         return kExitUsage;
     }
     if (opt.bin_dir.empty()) {
@@ -342,7 +344,7 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
     }
 
     std::optional<TlsFiles> tls;
-    if (opt.tls && !opt.sim) {
+    if (opt.tls) {
         std::string why;
         tls = make_tls_files(opt.out + "/tls", lab ? lab->host_address() : "127.0.0.1", why);
         if (!tls) {
@@ -505,8 +507,8 @@ int main(int argc, char** argv) {
                       "HTB class shaping its upload to 1.25 x Bu (root only)");
         sub->add_flag("--sim", o->sim,
                       "run on the deterministic simulator (netsim/) with the real peer engines "
-                      "instead of processes (thousands of peers; native mode only in this "
-                      "build)");
+                      "instead of processes: both modes (DECADE against simulated DECADE "
+                      "servers), thousands of peers, virtual time; not with --tls or --netns");
         sub->add_flag("--tls", o->tls,
                       "the tracker and DECADE servers serve HTTPS with a certificate from a CA "
                       "made for the run (in <out>/tls); every process verifies it");

@@ -286,6 +286,23 @@ TEST(TestbedIntegration, BadScenarioIsAOneLineErrorAndExit2) {
     EXPECT_NE(line.find("peers.count"), std::string::npos) << line;
 }
 
+// The simulator has no sockets: --sim with --tls or --netns is a usage error, not a flag
+// silently dropped.
+TEST(TestbedIntegration, SimWithTlsOrNetnsIsAUsageError) {
+    for (const char* flag : {"--tls", "--netns"}) {
+        SCOPED_TRACE(flag);
+        TempDir dir("p2pls-testbed");
+        auto testbed =
+            spawn_testbed({"run", "--sim", flag, scenario("draft-flash-crowd.toml")}, dir.path());
+        EXPECT_EQ(wait_exit(testbed, std::chrono::seconds(10)), 2);
+        std::ifstream log(dir.path() / "log");
+        std::string line;
+        std::getline(log, line);
+        EXPECT_NE(line.find(std::string(flag) + " and --sim exclude each other"), std::string::npos)
+            << line;
+    }
+}
+
 // Runs a command through the shell; true when it exits 0.
 bool sh(const std::string& command) {
     return std::system((command + " 2>/dev/null").c_str()) == 0;
