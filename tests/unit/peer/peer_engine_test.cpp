@@ -238,7 +238,8 @@ TEST(PeerEngine, TheSourceAnswersEachHelloNonceWithItsProof) {
     s.nonce = nonce;
     EXPECT_TRUE(
         verify_source_statement(kKeys.public_key, s, sent[0].message.source_proof().signature()));
-    s.nonce = std::string(kHelloNonceBytes, 'm');
+    const std::string other_nonce(kHelloNonceBytes, 'm');
+    s.nonce = other_nonce;  // a view: the string must outlive the check
     EXPECT_FALSE(
         verify_source_statement(kKeys.public_key, s, sent[0].message.source_proof().signature()));
 }
