@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -16,9 +17,11 @@
 #include <sstream>
 
 #include "common/core/proto_json.hpp"
+#include "experiments/core/claims.hpp"
 #include "experiments/core/plan.hpp"
 #include "experiments/core/scenario.hpp"
 #include "experiments/core/schedule.hpp"
+#include "experiments/core/seed_summary.hpp"
 #include "experiments/core/summary.hpp"
 #include "experiments/process/children.hpp"
 #include "experiments/process/files.hpp"
@@ -36,6 +39,10 @@ constexpr int kExitOk = 0;
 constexpr int kExitRunFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;
+
+// More repetitions than this is a typo rather than an experiment (each one reruns every
+// mode and sweep value).
+constexpr int kMaxSeeds = 1000;
 
 // The README's demo: the draft's flash-crowd comparison at a size two cores carry.
 constexpr const char* kDemoScenario = R"(name = "demo"
@@ -232,7 +239,266 @@ struct Options {
     bool tls = false;
     bool sim = false;
     bool live = false;
+    int seeds = 1;  // repetitions of the whole comparison, seed, seed + 1, ...
 };
+
+// What every seed's runs share: one copy of the executables, their capabilities, one
+// clip, one netns lab, one CA.
+struct Shared {
+    const Options& opt;
+    Capabilities caps{};
+    std::string clip{};
+    NetnsLab* lab = nullptr;
+    const TlsFiles* tls = nullptr;
+};
+
+struct SeedRuns {
+    std::vector<RunSpec> runs;
+    std::vector<RunResult> results;  // one per run started; fewer when interrupted
+    bool interrupted = false;
+};
+
+// Every run of `scenario` (modes and sweep values), each in dir/<run-slug>. `tag` names
+// the seed in progress lines ("" for a single seed).
+SeedRuns run_comparison(const Scenario& scenario, const std::string& dir, const Shared& shared,
+                        const std::string& tag) {
+    SeedRuns out;
+    out.runs = expand_runs(scenario);
+    const bool tty = isatty(2) != 0;
+    std::error_code ec;
+    for (std::size_t i = 0; i < out.runs.size(); ++i) {
+        const auto& r = out.runs[i];
+        std::fprintf(stderr, "p2pls-testbed: %srun %zu/%zu: %s\n", tag.c_str(), i + 1,
+                     out.runs.size(), r.label.c_str());
+        RunOptions ro;
+        ro.paths = {.bin_dir = shared.opt.bin_dir,
+                    .run_dir = dir + "/" + slug(r.label),
+                    .clip = shared.clip};
+        ro.caps = shared.caps;
+        if (shared.lab != nullptr) {
+            ro.paths.service_host = shared.lab->host_address();
+            ro.lab = shared.lab;
+        }
+        if (shared.tls != nullptr) {
+            ro.paths.tls_ca = shared.tls->ca;
+            ro.paths.tls_cert = shared.tls->cert;
+            ro.paths.tls_key = shared.tls->key;
+        }
+        std::size_t ticks = 0;
+        ro.on_progress = [&](const std::string& line) {
+            if (tty) {
+                std::fprintf(stderr, "\r%s\033[K", line.c_str());
+                if (line.empty()) {
+                    std::fprintf(stderr, "\r\033[K");
+                }
+            } else if (!line.empty() && ticks++ % 5 == 0) {
+                std::fprintf(stderr, "%s\n", line.c_str());
+            }
+            std::fflush(stderr);
+        };
+        if (shared.opt.sim) {
+            out.results.push_back(run_sim(r.scenario, r.mode, r.label, ro.on_progress,
+                                          [] { return stop_requested(); }));
+            // The same report files as a process run: each session's final line.
+            fs::create_directories(ro.paths.run_dir + "/reports", ec);
+            for (const auto& session : out.results.back().sessions) {
+                write_file(peer_report_file(ro.paths, session.peer, session.session),
+                           p2pls::to_json(session.last) + "\n");
+            }
+        } else {
+            out.results.push_back(run_mode(r.scenario, r.mode, r.label, ro));
+        }
+        const auto& res = out.results.back();
+        if (!res.available) {
+            std::fprintf(stderr, "p2pls-testbed: %s: %s\n", r.label.c_str(),
+                         res.unavailable.c_str());
+        } else if (!res.failure.empty()) {
+            std::fprintf(stderr, "p2pls-testbed: %s: %s\n", r.label.c_str(), res.failure.c_str());
+        }
+        if (stop_requested()) {
+            out.interrupted = true;
+            break;
+        }
+    }
+    return out;
+}
+
+struct Plots {
+    std::vector<std::string> pngs;
+    bool drawn = false;
+};
+
+// The CDF data files and plots.gnuplot in plot_dir, then gnuplot; `extra` is appended
+// to the script (the seeds plot).
+Plots draw_plots(const std::string& plot_dir, const std::vector<PlotSeries>& series,
+                 const std::string& title, const std::string& extra = "",
+                 const std::vector<std::string>& extra_pngs = {}) {
+    std::error_code ec;
+    fs::create_directories(plot_dir, ec);
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        const auto& p = series[i];
+        const std::string base = plot_dir + "/" + std::to_string(i) + "-";
+        write_file(base + "startup.dat", cdf_data(p.startup_s, p.reported));
+        write_file(base + "miss.dat", cdf_data(p.miss_rate_percent));
+        write_file(base + "freezes.dat", cdf_data(p.freezes));
+        write_file(base + "upload.dat", cdf_data(p.upload_kbps));
+    }
+    Plots plots;
+    write_file(plot_dir + "/plots.gnuplot", gnuplot_script(series, title, &plots.pngs) + extra);
+    plots.pngs.insert(plots.pngs.end(), extra_pngs.begin(), extra_pngs.end());
+    plots.drawn =
+        run_to_end({"gnuplot", "-e", "cd '" + plot_dir + "'", plot_dir + "/plots.gnuplot"},
+                   plot_dir + "/gnuplot.log", milliseconds(60'000), false) == 0;
+    return plots;
+}
+
+struct SeedOutputs {
+    std::vector<RunSummary> summaries;
+    std::vector<PlotSeries> series;
+    Plots plots;
+};
+
+// One seed's summary.csv, summary.md and plots in dir: what a single run has always
+// written.
+SeedOutputs write_seed_outputs(const Scenario& scenario, const std::string& dir,
+                               const SeedRuns& seed) {
+    SeedOutputs out;
+    for (std::size_t i = 0; i < seed.results.size(); ++i) {
+        out.summaries.push_back(summarize(seed.results[i], seed.runs[i].scenario.bitrate_kbps));
+        if (seed.results[i].available) {
+            out.series.push_back(plot_series(seed.results[i]));
+        }
+    }
+    write_file(dir + "/summary.csv", summary_csv(out.summaries));
+    write_file(dir + "/summary.md", summary_markdown(scenario, out.summaries));
+    out.plots = draw_plots(dir + "/plots", out.series, scenario.name);
+    return out;
+}
+
+void print_plot_paths(const std::string& plot_dir, const Plots& plots) {
+    if (plots.drawn) {
+        for (const auto& png : plots.pngs) {
+            std::printf("plot:    %s/%s\n", plot_dir.c_str(), png.c_str());
+        }
+    } else {
+        std::printf("plots: gnuplot failed (see %s/gnuplot.log)\n", plot_dir.c_str());
+    }
+}
+
+int exit_code(bool interrupted, const std::vector<const std::vector<RunResult>*>& all) {
+    if (interrupted) {
+        return kExitInterrupted;
+    }
+    for (const auto* results : all) {
+        for (const auto& r : *results) {
+            if (r.available && !r.failure.empty()) {
+                return kExitRunFailed;
+            }
+        }
+    }
+    return kExitOk;
+}
+
+// --seeds 1: the comparison once, everything in the output folder itself.
+int run_one_seed(const Scenario& scenario, const Shared& shared) {
+    const std::string& out = shared.opt.out;
+    write_file(out + "/schedule.csv", schedule_csv(scenario));
+    const SeedRuns seed = run_comparison(scenario, out, shared, "");
+    const SeedOutputs written = write_seed_outputs(scenario, out, seed);
+
+    std::printf("\n%s\n", summary_table_text(written.summaries).c_str());
+    for (const auto& s : written.summaries) {
+        if (!s.note.empty()) {
+            std::printf("%s: %s\n", s.label.c_str(), s.note.c_str());
+        }
+    }
+    std::printf("\n%s", ratios_text(written.summaries).c_str());
+    std::printf("\n%s", claims_text(written.summaries).c_str());
+    std::printf("\nsummary: %s/summary.md\n         %s/summary.csv\n", out.c_str(), out.c_str());
+    print_plot_paths(out + "/plots", written.plots);
+    std::fflush(stdout);
+    return exit_code(seed.interrupted, {&seed.results});
+}
+
+// --seeds N > 1: the comparison N times, seed i in <out>/seed-<seed + i>/ laid out like a
+// single run; the aggregate over the seeds that finished at the top.
+int run_seeds(const Scenario& scenario, const Shared& shared) {
+    const std::string& out = shared.opt.out;
+    const auto n = static_cast<std::uint64_t>(shared.opt.seeds);
+    std::vector<SeedResult> seeds;
+    std::vector<std::vector<PlotSeries>> series;
+    std::vector<std::vector<RunResult>> results;
+    bool interrupted = false;
+    for (std::uint64_t i = 0; i < n && !interrupted; ++i) {
+        Scenario seeded = scenario;
+        seeded.seed = scenario.seed + i;
+        const std::string dir = out + "/seed-" + std::to_string(seeded.seed);
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        if (ec) {
+            fail_line("cannot create " + dir + ": " + ec.message());
+            return kExitUsage;
+        }
+        write_file(dir + "/schedule.csv", schedule_csv(seeded));
+        const std::string tag = "seed " + std::to_string(seeded.seed) + " (" +
+                                std::to_string(i + 1) + "/" + std::to_string(n) + "), ";
+        SeedRuns seed = run_comparison(seeded, dir, shared, tag);
+        interrupted = seed.interrupted;
+        SeedOutputs written = write_seed_outputs(seeded, dir, seed);
+        std::fprintf(stderr, "p2pls-testbed: seed %llu %s: %s/summary.md\n",
+                     static_cast<unsigned long long>(seeded.seed),
+                     interrupted ? "interrupted (left out of the aggregate)" : "done", dir.c_str());
+        seeds.push_back(
+            {.seed = seeded.seed, .complete = !interrupted, .runs = std::move(written.summaries)});
+        if (!interrupted) {
+            series.push_back(std::move(written.series));
+        }
+        results.push_back(std::move(seed.results));
+    }
+
+    const SeedAggregate agg = aggregate_seeds(seeds);
+    write_file(out + "/summary.md", seeds_markdown(scenario, agg));
+    write_file(out + "/summary.csv", seeds_csv(agg));
+    write_file(out + "/summary-seeds.csv", per_seed_csv(seeds));
+    const std::string plot_dir = out + "/plots";
+    std::vector<std::string> seed_pngs;
+    const std::string seeds_script =
+        agg.seeds.empty() ? std::string() : seeds_gnuplot_script(agg, scenario.name, &seed_pngs);
+    write_file(plot_dir + "/seeds.dat", seeds_plot_data(agg));
+    write_file(plot_dir + "/seeds-spread.dat", seeds_spread_data(agg));
+    const Plots plots =
+        draw_plots(plot_dir, pool_series(series),
+                   scenario.name + " (" + std::to_string(agg.seeds.size()) + " seeds pooled)",
+                   seeds_script, seed_pngs);
+
+    std::printf("\n%s: median [min–max] over %zu seed%s\n\n%s\n", scenario.name.c_str(),
+                agg.seeds.size(), agg.seeds.size() == 1 ? "" : "s", seeds_table_text(agg).c_str());
+    for (const auto& r : agg.runs) {
+        for (const auto& note : r.notes) {
+            std::printf("%s: %s\n", r.label.c_str(), note.c_str());
+        }
+    }
+    if (!agg.left_out.empty()) {
+        std::printf("left out (interrupted): seed %llu\n",
+                    static_cast<unsigned long long>(agg.left_out.front()));
+    }
+    if (!agg.seeds.empty()) {
+        std::printf("\n%s", seeds_ratios_text(agg).c_str());
+        std::printf("\n%s", seeds_claims_text(agg).c_str());
+    }
+    std::printf(
+        "\nsummary: %s/summary.md\n         %s/summary.csv (per run label)\n"
+        "         %s/summary-seeds.csv (per seed and run)\n"
+        "seeds:   %s/seed-<seed>/summary.md\n",
+        out.c_str(), out.c_str(), out.c_str(), out.c_str());
+    print_plot_paths(plot_dir, plots);
+    std::fflush(stdout);
+    std::vector<const std::vector<RunResult>*> all;
+    for (const auto& r : results) {
+        all.push_back(&r);
+    }
+    return exit_code(interrupted, all);
+}
 
 int run_scenario(const Scenario& scenario, const std::string& scenario_text, Options opt) {
     if (opt.sim && (opt.netns || opt.tls)) {
@@ -259,7 +525,6 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
     }
     install_stop_handlers();
     write_file(opt.out + "/scenario.toml", scenario_text);
-    write_file(opt.out + "/schedule.csv", schedule_csv(scenario));
 
     if (!opt.sim) {
         // Run from a private copy of the executables: every run of the experiment uses the
@@ -284,12 +549,12 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
     if (!opt.sim) {
         fs::create_directories(help_dir, ec);
     }
-    const Capabilities caps =
-        opt.sim ? Capabilities{}
-                : detect_capabilities(help_of(opt.bin_dir, "p2pls-tracker", help_dir),
-                                      help_of(opt.bin_dir, "p2pls-source", help_dir),
-                                      help_of(opt.bin_dir, "p2pls-peer", help_dir),
-                                      help_of(opt.bin_dir, "decade-server", help_dir));
+    Shared shared{.opt = opt};
+    shared.caps = opt.sim ? Capabilities{}
+                          : detect_capabilities(help_of(opt.bin_dir, "p2pls-tracker", help_dir),
+                                                help_of(opt.bin_dir, "p2pls-source", help_dir),
+                                                help_of(opt.bin_dir, "p2pls-peer", help_dir),
+                                                help_of(opt.bin_dir, "decade-server", help_dir));
     const Supply supply = supply_of(scenario);
     std::fprintf(stderr,
                  "p2pls-testbed: %s: N = %u peers, %.0f s per run; supply: native N x Bu = %.2f "
@@ -297,25 +562,30 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
                  scenario.name.c_str(), scenario.peers, scenario.duration_s,
                  static_cast<double>(supply.native_peers_bps) * 8 / 1e6,
                  static_cast<double>(supply.decade_servers_bps) * 8 / 1e6);
+    if (opt.seeds > 1) {
+        std::fprintf(stderr, "p2pls-testbed: %d seeds, %llu to %llu: every run %d times\n",
+                     opt.seeds, static_cast<unsigned long long>(scenario.seed),
+                     static_cast<unsigned long long>(scenario.seed + opt.seeds - 1), opt.seeds);
+    }
 
+    // The seed changes neither the list of runs nor their length: one clip serves all.
     const auto runs = expand_runs(scenario);
-    std::string clip;
     if (!scenario.replay.empty()) {
-        clip = fs::absolute(scenario.replay).string();
-        if (!fs::exists(clip, ec)) {
-            fail_line("stream.replay: no such file: " + clip);
+        shared.clip = fs::absolute(scenario.replay).string();
+        if (!fs::exists(shared.clip, ec)) {
+            fail_line("stream.replay: no such file: " + shared.clip);
             return kExitUsage;
         }
-    } else if (caps.source_replay && !opt.live && !opt.sim) {
+    } else if (shared.caps.source_replay && !opt.live && !opt.sim) {
         bool needed = false;
         double longest = 0;
         for (const auto& r : runs) {
-            needed = needed || !mode_unavailable(r.mode, caps);
+            needed = needed || !mode_unavailable(r.mode, shared.caps);
             longest = std::max(longest, r.scenario.duration_s);
         }
         if (needed) {
             // Long enough for a whole run, so no loop seam falls inside it.
-            clip = make_clip(scenario, std::min(longest + 30, 1800.0), opt.out);
+            shared.clip = make_clip(scenario, std::min(longest + 30, 1800.0), opt.out);
         }
     }
 
@@ -341,6 +611,7 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
                          "by testbeds that were killed\n",
                          lab->leftovers_removed());
         }
+        shared.lab = lab.get();
     }
 
     std::optional<TlsFiles> tls;
@@ -351,115 +622,10 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
             fail_line("--tls: " + why);
             return kExitUsage;
         }
+        shared.tls = &*tls;
     }
 
-    const bool tty = isatty(2) != 0;
-    std::vector<RunResult> results;
-    bool interrupted = false;
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-        const auto& r = runs[i];
-        if (interrupted) {
-            break;
-        }
-        std::fprintf(stderr, "p2pls-testbed: run %zu/%zu: %s\n", i + 1, runs.size(),
-                     r.label.c_str());
-        RunOptions ro;
-        ro.paths = {.bin_dir = opt.bin_dir, .run_dir = opt.out + "/" + slug(r.label), .clip = clip};
-        ro.caps = caps;
-        if (lab) {
-            ro.paths.service_host = lab->host_address();
-            ro.lab = lab.get();
-        }
-        if (tls) {
-            ro.paths.tls_ca = tls->ca;
-            ro.paths.tls_cert = tls->cert;
-            ro.paths.tls_key = tls->key;
-        }
-        std::size_t ticks = 0;
-        ro.on_progress = [&](const std::string& line) {
-            if (tty) {
-                std::fprintf(stderr, "\r%s\033[K", line.c_str());
-                if (line.empty()) {
-                    std::fprintf(stderr, "\r\033[K");
-                }
-            } else if (!line.empty() && ticks++ % 5 == 0) {
-                std::fprintf(stderr, "%s\n", line.c_str());
-            }
-            std::fflush(stderr);
-        };
-        if (opt.sim) {
-            results.push_back(run_sim(r.scenario, r.mode, r.label, ro.on_progress,
-                                      [] { return stop_requested(); }));
-            // The same report files as a process run: each session's final line.
-            fs::create_directories(ro.paths.run_dir + "/reports", ec);
-            for (const auto& session : results.back().sessions) {
-                write_file(peer_report_file(ro.paths, session.peer, session.session),
-                           p2pls::to_json(session.last) + "\n");
-            }
-        } else {
-            results.push_back(run_mode(r.scenario, r.mode, r.label, ro));
-        }
-        const auto& res = results.back();
-        if (!res.available) {
-            std::fprintf(stderr, "p2pls-testbed: %s: %s\n", r.label.c_str(),
-                         res.unavailable.c_str());
-        } else if (!res.failure.empty()) {
-            std::fprintf(stderr, "p2pls-testbed: %s: %s\n", r.label.c_str(), res.failure.c_str());
-        }
-        interrupted = stop_requested();
-    }
-
-    std::vector<RunSummary> summaries;
-    std::vector<PlotSeries> series;
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        summaries.push_back(summarize(results[i], runs[i].scenario.bitrate_kbps));
-        if (results[i].available) {
-            series.push_back(plot_series(results[i]));
-        }
-    }
-    write_file(opt.out + "/summary.csv", summary_csv(summaries));
-    write_file(opt.out + "/summary.md", summary_markdown(scenario, summaries));
-    const std::string plot_dir = opt.out + "/plots";
-    for (std::size_t i = 0; i < series.size(); ++i) {
-        const auto& p = series[i];
-        const std::string base = plot_dir + "/" + std::to_string(i) + "-";
-        write_file(base + "startup.dat", cdf_data(p.startup_s, p.reported));
-        write_file(base + "miss.dat", cdf_data(p.miss_rate_percent));
-        write_file(base + "freezes.dat", cdf_data(p.freezes));
-        write_file(base + "upload.dat", cdf_data(p.upload_kbps));
-    }
-    std::vector<std::string> pngs;
-    write_file(plot_dir + "/plots.gnuplot", gnuplot_script(series, scenario.name, &pngs));
-    const auto plotted =
-        run_to_end({"gnuplot", "-e", "cd '" + plot_dir + "'", plot_dir + "/plots.gnuplot"},
-                   plot_dir + "/gnuplot.log", milliseconds(60'000), false);
-
-    std::printf("\n%s\n", summary_table_text(summaries).c_str());
-    for (const auto& s : summaries) {
-        if (!s.note.empty()) {
-            std::printf("%s: %s\n", s.label.c_str(), s.note.c_str());
-        }
-    }
-    std::printf("\n%s", ratios_text(summaries).c_str());
-    std::printf("\nsummary: %s/summary.md\n         %s/summary.csv\n", opt.out.c_str(),
-                opt.out.c_str());
-    if (plotted == 0) {
-        for (const auto& png : pngs) {
-            std::printf("plot:    %s/%s\n", plot_dir.c_str(), png.c_str());
-        }
-    } else {
-        std::printf("plots: gnuplot failed (see %s/gnuplot.log)\n", plot_dir.c_str());
-    }
-    std::fflush(stdout);
-    if (interrupted) {
-        return kExitInterrupted;
-    }
-    for (const auto& r : results) {
-        if (r.available && !r.failure.empty()) {
-            return kExitRunFailed;
-        }
-    }
-    return kExitOk;
+    return opt.seeds > 1 ? run_seeds(scenario, shared) : run_one_seed(scenario, shared);
 }
 
 }  // namespace
@@ -512,6 +678,24 @@ int main(int argc, char** argv) {
         sub->add_flag("--tls", o->tls,
                       "the tracker and DECADE servers serve HTTPS with a certificate from a CA "
                       "made for the run (in <out>/tls); every process verifies it");
+        sub->add_option("--seeds", o->seeds,
+                        "repeat the whole comparison N times, with the scenario's seed, seed + "
+                        "1, ... (default 1); with N > 1 each seed's runs and summary go to "
+                        "<out>/seed-<seed>/ and the top-level summary gives the median and "
+                        "min-max over the seeds")
+            ->check(CLI::Validator(
+                [](std::string& text) -> std::string {
+                    int n = 0;
+                    const auto [end, ec] =
+                        std::from_chars(text.data(), text.data() + text.size(), n);
+                    if (ec != std::errc() || end != text.data() + text.size() || n < 1 ||
+                        n > kMaxSeeds) {
+                        return "must be a whole number from 1 to " + std::to_string(kMaxSeeds) +
+                               " (how many times to repeat the comparison), not '" + text + "'";
+                    }
+                    return "";
+                },
+                "1.." + std::to_string(kMaxSeeds), "seed count"));
         sub->add_flag("--live", o->live,
                       "let the source encode its live test pattern instead of replaying a "
                       "pre-encoded clip (costs CPU)");

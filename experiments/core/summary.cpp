@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "common/core/proto_json.hpp"
+#include "experiments/core/claims.hpp"
+#include "experiments/core/text_format.hpp"
 
 namespace p2pls::experiments {
 
@@ -59,51 +61,10 @@ double upload_kbps_of(const report::QoeReport& r) {
     return static_cast<double>(r.upload_media_bytes()) * 8.0 / 1000.0 / r.elapsed_s();
 }
 
-std::string fixed(double v, int digits) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-}
-
-std::string seconds_or_dash(double v) {
-    return v < 0 ? "-" : fixed(v, 1) + " s";
-}
-
-std::string bytes_human(std::uint64_t b) {
-    const double v = static_cast<double>(b);
-    if (v >= 1e9) {
-        return fixed(v / 1e9, 2) + " GB";
-    }
-    if (v >= 1e6) {
-        return fixed(v / 1e6, 2) + " MB";
-    }
-    if (v >= 1e3) {
-        return fixed(v / 1e3, 1) + " kB";
-    }
-    return std::to_string(b) + " B";
-}
-
-std::string rate_human(std::uint64_t bytes_per_s) {
-    return fixed(static_cast<double>(bytes_per_s) * 8.0 / 1e6, 2) + " Mbit/s";
-}
-
-std::string csv_field(std::string_view s) {
-    if (s.find_first_of(",\"\n") == std::string_view::npos) {
-        return std::string(s);
-    }
-    std::string out = "\"";
-    for (const char c : s) {
-        out += c == '"' ? std::string("\"\"") : std::string(1, c == '\n' ? ' ' : c);
-    }
-    return out + "\"";
-}
-
-// "x1.23" for b / a, "-" when either side is missing or a is 0.
-std::string ratio(double decade, double native, bool valid) {
-    if (!valid || native <= 0 || decade < 0) {
-        return "-";
-    }
-    return fixed(decade / native, 2);
+// "1.23" for decade / native, "-" when undefined (see decade_native_ratio).
+std::string ratio(double decade, double native) {
+    const auto r = decade_native_ratio(decade, native);
+    return r ? fixed(*r, 2) : std::string("-");
 }
 
 struct Row {
@@ -260,21 +221,11 @@ std::string cell_of(const RunSummary& s, const Row& row) {
     return row.cell(s);
 }
 
-const RunSummary* native_run(const std::vector<RunSummary>& runs) {
-    for (const auto& r : runs) {
-        if (r.mode == Mode::native && r.available && r.reported > 0) {
-            return &r;
-        }
-    }
-    return nullptr;
-}
-
 }  // namespace
 
-std::string summary_markdown(const Scenario& scenario, const std::vector<RunSummary>& runs) {
+std::string scenario_markdown(const Scenario& scenario, bool with_seed) {
     std::ostringstream out;
     const Supply supply = supply_of(scenario);
-    out << "# " << scenario.name << "\n\n";
     if (!scenario.description.empty()) {
         out << scenario.description << "\n\n";
     }
@@ -285,7 +236,11 @@ std::string summary_markdown(const Scenario& scenario, const std::vector<RunSumm
     if (scenario.churn.fraction > 0) {
         out << ", churn " << fixed(scenario.churn.fraction * 100, 0) << " % of peers";
     }
-    out << ", duration " << fixed(scenario.duration_s, 0) << " s, seed " << scenario.seed << "\n";
+    out << ", duration " << fixed(scenario.duration_s, 0) << " s";
+    if (with_seed) {
+        out << ", seed " << scenario.seed;
+    }
+    out << "\n";
     out << "- stream " << scenario.bitrate_kbps << " kbit/s, chunks of " << scenario.chunk_ms
         << " ms; DECADE objects of k = " << scenario.object_chunks
         << " chunks, m = " << scenario.slots << " connection slots\n";
@@ -294,8 +249,56 @@ std::string summary_markdown(const Scenario& scenario, const std::vector<RunSumm
         << "; DECADE servers total = " << rate_human(supply.decade_servers_bps) << " ("
         << scenario.decade_servers.size() << " servers); source "
         << (supply.source_bps == 0 ? std::string("unlimited") : rate_human(supply.source_bps))
-        << " in both modes\n\n";
+        << " in both modes\n";
+    return out.str();
+}
 
+std::string draft_numbers_markdown() {
+    return "\n## The draft's numbers (draft-ietf-decade-integration-example-02 §8.2.1)\n\n"
+           "PlanetLab + EC2, flash crowd, equal total supply: startup DECADE 35-40 s vs native "
+           "110-120 s (ratio about 0.3); piece miss rate about 0.02 % in both; native froze "
+           "40 % more than DECADE (DECADE/native about 0.7); DECADE peers uploaded nothing on "
+           "their last mile, while over 70 % of native peers uploaded much more than the stream "
+           "rate.\n";
+}
+
+std::optional<std::size_t> native_partner(const std::vector<RunSummary>& runs, std::size_t decade) {
+    // A sweep over N, Bu or delay runs native once per value ("native N=10" pairs with
+    // "decade N=10"); a k or m sweep has one native baseline for every DECADE run.
+    const std::string_view prefix = to_string(Mode::decade);
+    const std::string& label = runs[decade].label;
+    const std::string suffix =
+        label.rfind(prefix, 0) == 0 ? label.substr(prefix.size()) : std::string();
+    const std::string same_value = std::string(to_string(Mode::native)) + suffix;
+    std::optional<std::size_t> first;
+    std::optional<std::size_t> first_reported;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        if (runs[i].mode != Mode::native) {
+            continue;
+        }
+        if (runs[i].label == same_value) {
+            return i;
+        }
+        if (!first) {
+            first = i;
+        }
+        if (!first_reported && runs[i].available && runs[i].reported > 0) {
+            first_reported = i;
+        }
+    }
+    return first_reported ? first_reported : first;
+}
+
+std::optional<double> decade_native_ratio(double decade, double native) {
+    if (native <= 0 || decade < 0) {
+        return std::nullopt;
+    }
+    return decade / native;
+}
+
+std::string summary_markdown(const Scenario& scenario, const std::vector<RunSummary>& runs) {
+    std::ostringstream out;
+    out << "# " << scenario.name << "\n\n" << scenario_markdown(scenario, true) << '\n';
     out << "| metric |";
     for (const auto& s : runs) {
         out << ' ' << s.label << " |";
@@ -318,9 +321,9 @@ std::string summary_markdown(const Scenario& scenario, const std::vector<RunSumm
         }
     }
 
-    const RunSummary* native = native_run(runs);
     bool any_ratio = false;
-    for (const auto& s : runs) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const RunSummary& s = runs[i];
         if (s.mode != Mode::decade) {
             continue;
         }
@@ -330,26 +333,24 @@ std::string summary_markdown(const Scenario& scenario, const std::vector<RunSumm
                    "stalled time | peer upload rate |\n|---|---|---|---|---|---|---|\n";
             any_ratio = true;
         }
-        const bool ok = native != nullptr && s.available && s.reported > 0;
+        const auto partner = native_partner(runs, i);
+        const RunSummary* native = partner ? &runs[*partner] : nullptr;
+        const bool ok = native != nullptr && native->available && native->reported > 0 &&
+                        s.available && s.reported > 0;
         out << "| " << s.label << " / " << (native != nullptr ? native->label : "native") << " | "
-            << (ok ? ratio(s.startup_p50_s, native->startup_p50_s, true) : "-") << " | "
-            << (ok ? ratio(s.startup_p95_s, native->startup_p95_s, true) : "-") << " | "
-            << (ok ? ratio(s.miss_rate, native->miss_rate, true) : "-") << " | "
-            << (ok ? ratio(s.freezes_per_peer, native->freezes_per_peer, true) : "-") << " | "
-            << (ok ? ratio(s.stalled_total_s, native->stalled_total_s, true) : "-") << " | "
-            << (ok ? ratio(s.upload_kbps_mean, native->upload_kbps_mean, true) : "-") << " |\n";
+            << (ok ? ratio(s.startup_p50_s, native->startup_p50_s) : "-") << " | "
+            << (ok ? ratio(s.startup_p95_s, native->startup_p95_s) : "-") << " | "
+            << (ok ? ratio(s.miss_rate, native->miss_rate) : "-") << " | "
+            << (ok ? ratio(s.freezes_per_peer, native->freezes_per_peer) : "-") << " | "
+            << (ok ? ratio(s.stalled_total_s, native->stalled_total_s) : "-") << " | "
+            << (ok ? ratio(s.upload_kbps_mean, native->upload_kbps_mean) : "-") << " |\n";
         if (!s.available) {
             out << "\n"
                 << s.label << ": not available in this build (" << s.note
                 << "); no DECADE numbers were measured.\n";
         }
     }
-    out << "\n## The draft's numbers (draft-ietf-decade-integration-example-02 §8.2.1)\n\n"
-        << "PlanetLab + EC2, flash crowd, equal total supply: startup DECADE 35-40 s vs native "
-           "110-120 s (ratio about 0.3); piece miss rate about 0.02 % in both; native froze "
-           "40 % more than DECADE (DECADE/native about 0.7); DECADE peers uploaded nothing on "
-           "their last mile, while over 70 % of native peers uploaded much more than the stream "
-           "rate.\n";
+    out << claims_markdown(runs) << draft_numbers_markdown();
     return out.str();
 }
 
@@ -367,35 +368,20 @@ std::string summary_table_text(const std::vector<RunSummary>& runs) {
         }
         cells.push_back(line);
     }
-    std::vector<std::size_t> width(header.size(), 0);
-    for (const auto& line : cells) {
-        for (std::size_t i = 0; i < line.size(); ++i) {
-            width[i] = std::max(width[i], line[i].size());
-        }
-    }
-    std::ostringstream out;
-    for (std::size_t r = 0; r < cells.size(); ++r) {
-        for (std::size_t i = 0; i < cells[r].size(); ++i) {
-            out << cells[r][i] << std::string(width[i] - cells[r][i].size() + 2, ' ');
-        }
-        out << '\n';
-        if (r == 0) {
-            std::size_t total = 0;
-            for (const auto w : width) {
-                total += w + 2;
-            }
-            out << std::string(total, '-') << '\n';
-        }
-    }
-    return out.str();
+    return aligned_table(cells);
 }
 
 std::string ratios_text(const std::vector<RunSummary>& runs) {
     std::ostringstream out;
-    const RunSummary* native = native_run(runs);
-    for (const auto& s : runs) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const RunSummary& s = runs[i];
         if (s.mode != Mode::decade) {
             continue;
+        }
+        const auto partner = native_partner(runs, i);
+        const RunSummary* native = partner ? &runs[*partner] : nullptr;
+        if (native != nullptr && (!native->available || native->reported == 0)) {
+            native = nullptr;
         }
         out << "DECADE/native (" << s.label << "): ";
         if (!s.available || s.reported == 0 || native == nullptr) {
@@ -406,15 +392,24 @@ std::string ratios_text(const std::vector<RunSummary>& runs) {
                 << '\n';
             continue;
         }
-        out << "startup p50 x" << ratio(s.startup_p50_s, native->startup_p50_s, true)
-            << ", miss rate x" << ratio(s.miss_rate, native->miss_rate, true) << ", freezes x"
-            << ratio(s.freezes_per_peer, native->freezes_per_peer, true) << ", peer upload x"
-            << ratio(s.upload_kbps_mean, native->upload_kbps_mean, true) << '\n';
+        // "x-" reads like a number: an undefined ratio (e.g. native 0) is a bare dash.
+        const auto times = [](double decade, double native_value) {
+            const auto r = decade_native_ratio(decade, native_value);
+            return r ? "x" + fixed(*r, 2) : std::string("-");
+        };
+        out << "startup p50 " << times(s.startup_p50_s, native->startup_p50_s) << ", miss rate "
+            << times(s.miss_rate, native->miss_rate) << ", freezes "
+            << times(s.freezes_per_peer, native->freezes_per_peer) << ", peer upload "
+            << times(s.upload_kbps_mean, native->upload_kbps_mean) << '\n';
     }
-    out << "The draft (section 8.2.1): startup DECADE/native about 0.3 (35-40 s vs 110-120 s), "
+    out << draft_ratios_text();
+    return out.str();
+}
+
+std::string draft_ratios_text() {
+    return "The draft (section 8.2.1): startup DECADE/native about 0.3 (35-40 s vs 110-120 s), "
            "miss rate about 1 (0.02 % both), freezes about 0.7 (native 40 % more), peer upload "
            "0 (DECADE peers uploaded nothing).\n";
-    return out.str();
 }
 
 PlotSeries plot_series(const RunResult& run) {

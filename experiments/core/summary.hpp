@@ -86,8 +86,25 @@ RunSummary summarize(const RunResult& run, std::uint32_t stream_kbps);
 std::string summary_csv(const std::vector<RunSummary>& runs);
 
 // summary.md: the scenario, the supply totals of both modes, the table (one column per
-// run), DECADE/native ratios and the draft's numbers for comparison.
+// run), DECADE/native ratios, the draft's claims checked (claims.hpp) and the draft's
+// numbers for comparison.
 std::string summary_markdown(const Scenario& scenario, const std::vector<RunSummary>& runs);
+
+// The scenario's lines at the top of summary.md (description, N, arrival, stream,
+// supply); `with_seed` adds the seed (an aggregate over seeds names its seeds itself).
+std::string scenario_markdown(const Scenario& scenario, bool with_seed);
+
+// summary.md's closing section: the draft's own figures, in words.
+std::string draft_numbers_markdown();
+
+// The native run that DECADE run `decade` (an index into `runs`) is compared with: the
+// native run of the same sweep value ("native N=10" for "decade N=10"), else the first
+// native run that reported, else the first native run; nullopt without a native run.
+std::optional<std::size_t> native_partner(const std::vector<RunSummary>& runs, std::size_t decade);
+
+// decade / native; nullopt when native <= 0 (nothing to divide by, or "nobody started"
+// for a startup delay) or decade < 0.
+std::optional<double> decade_native_ratio(double decade, double native);
 
 // The same table as plain text for the terminal.
 std::string summary_table_text(const std::vector<RunSummary>& runs);
@@ -95,6 +112,9 @@ std::string summary_table_text(const std::vector<RunSummary>& runs);
 // The closing note for the terminal: DECADE/native ratios measured (or why there are
 // none) next to the draft's.
 std::string ratios_text(const std::vector<RunSummary>& runs);
+
+// The draft's ratios in one line, for the terminal.
+std::string draft_ratios_text();
 
 // Per-session values for the plots (sessions that reported).
 struct PlotSeries {

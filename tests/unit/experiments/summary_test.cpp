@@ -91,6 +91,11 @@ TEST(TestbedSummary, UnavailableModeIsReportedNotInvented) {
     EXPECT_NE(md.find("| decade / native | - | - |"), std::string::npos);
     EXPECT_NE(md.find("native N x Bu = 4 x 0.01 Mbit/s = 0.03 Mbit/s"), std::string::npos);
     EXPECT_NE(md.find("35-40 s"), std::string::npos);  // the draft's numbers
+    // No DECADE figures: every claim says so rather than holding or failing.
+    EXPECT_NE(md.find("| (a) DECADE starts faster (startup p50) | 3.0 s | - |"), std::string::npos)
+        << md;
+    EXPECT_EQ(md.find("**holds**"), std::string::npos);
+    EXPECT_NE(md.find("**not measured**"), std::string::npos);
 
     const std::string csv = summary_csv(runs);
     std::istringstream in(csv);
@@ -125,6 +130,11 @@ TEST(TestbedSummary, RatiosCompareDecadeWithNative) {
     const std::string md =
         summary_markdown(scenario, {summarize(native_run(), 50), summarize(decade, 50)});
     EXPECT_NE(md.find("| decade / native | 0.50 | 0.50 | 1.00 |"), std::string::npos) << md;
+    // Half of native's startup is not the draft's third.
+    EXPECT_NE(md.find("| (a) DECADE starts faster (startup p50) | 3.0 s | 1.5 s (x0.50) |"),
+              std::string::npos)
+        << md;
+    EXPECT_NE(md.find("DECADE/native <= 0.36 | **does not hold** |"), std::string::npos);
     const std::string note = ratios_text({summarize(native_run(), 50), summarize(decade, 50)});
     EXPECT_NE(note.find("startup p50 x0.50"), std::string::npos) << note;
     EXPECT_NE(note.find("about 0.3"), std::string::npos);
