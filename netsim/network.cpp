@@ -30,8 +30,24 @@ std::uint64_t Network::backlog(TimePoint free_at, TimePoint now, const Link& lin
     return static_cast<std::uint64_t>((free_at - now).count()) * link.rate_bytes_per_s / 1'000'000;
 }
 
+void Network::set_region_delays(std::vector<std::vector<Duration>> delays) {
+    region_delays_ = std::move(delays);
+}
+
+std::pair<Duration, Duration> Network::propagation(const Node& a, const Node& b) const {
+    const int ra = a.links.region;
+    const int rb = b.links.region;
+    if (ra >= 0 && rb >= 0 && static_cast<std::size_t>(ra) < region_delays_.size() &&
+        static_cast<std::size_t>(rb) < region_delays_[static_cast<std::size_t>(ra)].size()) {
+        return {region_delays_[static_cast<std::size_t>(ra)][static_cast<std::size_t>(rb)],
+                Duration{0}};
+    }
+    return {a.links.up.delay, b.links.down.delay};
+}
+
 Duration Network::base_delay(NodeId from, NodeId to) const {
-    return nodes_.at(from).links.up.delay + nodes_.at(to).links.down.delay;
+    const auto [up, down] = propagation(nodes_.at(from), nodes_.at(to));
+    return up + down;
 }
 
 bool Network::transmit(NodeId from, NodeId to, std::uint64_t stream, std::uint64_t bytes,
@@ -51,7 +67,8 @@ bool Network::transmit(NodeId from, NodeId to, std::uint64_t stream, std::uint64
     const TimePoint up_done = (small ? now : std::max(a.up_free, now)) + serialise(bytes, up);
     a.up_free = std::max(a.up_free, now) + serialise(bytes, up);
     a.bytes_up += bytes;
-    const TimePoint at_down = up_done + up.delay;
+    const auto [up_delay, down_delay] = propagation(a, b);
+    const TimePoint at_down = up_done + up_delay;
     if (down.queue_limit_bytes != 0 &&
         backlog(b.down_free, at_down, down) + bytes > down.queue_limit_bytes) {
         return false;
@@ -60,7 +77,7 @@ bool Network::transmit(NodeId from, NodeId to, std::uint64_t stream, std::uint64
         (small ? at_down : std::max(b.down_free, at_down)) + serialise(bytes, down);
     b.down_free = std::max(b.down_free, at_down) + serialise(bytes, down);
     b.bytes_down += bytes;
-    TimePoint arrive = down_done + down.delay;
+    TimePoint arrive = down_done + down_delay;
     std::bernoulli_distribution lost(std::clamp(up.loss + down.loss, 0.0, 0.99));
     if ((up.loss > 0 || down.loss > 0) && lost(sim_.rng())) {
         arrive += kRetransmitDelay;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "common/core/time.hpp"
@@ -29,6 +30,9 @@ struct Link {
 struct NodeLinks {
     Link up;
     Link down;
+    // Index into Network::set_region_delays' matrix; -1: the path's delay is up.delay +
+    // down.delay. Between two placed nodes the matrix entry replaces both.
+    int region = -1;
 };
 
 using NodeId = std::uint32_t;
@@ -51,6 +55,10 @@ class Network {
     bool transmit(NodeId from, NodeId to, std::uint64_t stream, std::uint64_t bytes,
                   std::function<void()> deliver);
 
+    // One-way propagation delay between regions: delays[a][b] from a node of region a to
+    // one of region b (the testbed's per-region matrix).
+    void set_region_delays(std::vector<std::vector<Duration>> delays);
+
     // One-way delay between two nodes with nothing queued.
     [[nodiscard]] Duration base_delay(NodeId from, NodeId to) const;
 
@@ -69,10 +77,13 @@ class Network {
     };
 
     static Duration serialise(std::uint64_t bytes, const Link& link);
+    // Propagation on the sender's side and on the receiver's side of a path.
+    [[nodiscard]] std::pair<Duration, Duration> propagation(const Node& a, const Node& b) const;
     static std::uint64_t backlog(TimePoint free_at, TimePoint now, const Link& link);
 
     Simulator& sim_;
     std::vector<Node> nodes_;
+    std::vector<std::vector<Duration>> region_delays_;
     std::map<std::uint64_t, TimePoint> stream_last_;  // last delivery time per stream
 };
 

@@ -308,34 +308,47 @@ void SimDecade::fetch(Handle h, peer::DecadeFetch f) {
                 finish();
                 continue;
             }
-            // The remote server answers its GET at once; the bytes then cross its uplink.
-            const std::string self = s->url;
-            decade_server::OpResult got =
-                r->core->get({fetch.token, self}, op.remote_locker(), op.remote_name(), now);
-            if (!got.ok()) {
-                count_refusal(*s, got);
-                const decade_server::FetchOutcome refused{got.status, {}, {}};
-                out.code = errc_of(s->core->finish_remote_get(asker, op, refused, now));
-                finish();
-                continue;
-            }
-            const auto data = got.data;
-            s->stats.s2s_bytes_in += data->size();
-            net_.transmit(r->node, s->node, stream(r->node, s->node, fp->id + i),
-                          data->size() + kHttpOverheadBytes,
-                          [this, s, fp, client, state, i, data, finish] {
-                              const decade_api::RemoteGetOp& arrived = fp->ops[i];
-                              const decade_server::FetchOutcome fetched{200, *data, {}};
-                              const decade_server::OpResult stored = s->core->finish_remote_get(
-                                  {arrived.token(), *client}, arrived, fetched, unix_now());
-                              if (stored.ok()) {
-                                  state->results[i].data = *stored.data;
-                              } else {
-                                  count_refusal(*s, stored);
-                                  state->results[i].code = errc_of(stored);
-                              }
-                              finish();
-                          });
+            // The GET travels to the remote server (one way), which answers it at once; the
+            // bytes then cross its uplink and the path back.
+            sim_.after(net_.base_delay(s->node, r->node), [this, s, r, fp, client, state, i, fetch,
+                                                           finish] {
+                const decade_api::RemoteGetOp& sent = fp->ops[i];
+                const decade_server::Caller from{sent.token(), *client};
+                if (!r->alive) {
+                    const decade_server::FetchOutcome nobody{0, {}, "remote server unreachable"};
+                    state->results[i].code =
+                        errc_of(s->core->finish_remote_get(from, sent, nobody, unix_now()));
+                    finish();
+                    return;
+                }
+                decade_server::OpResult got = r->core->get(
+                    {fetch.token, s->url}, sent.remote_locker(), sent.remote_name(), unix_now());
+                if (!got.ok()) {
+                    count_refusal(*s, got);
+                    const decade_server::FetchOutcome refused{got.status, {}, {}};
+                    state->results[i].code =
+                        errc_of(s->core->finish_remote_get(from, sent, refused, unix_now()));
+                    finish();
+                    return;
+                }
+                const auto data = got.data;
+                s->stats.s2s_bytes_in += data->size();
+                net_.transmit(r->node, s->node, stream(r->node, s->node, fp->id + i),
+                              data->size() + kHttpOverheadBytes,
+                              [this, s, fp, client, state, i, data, finish] {
+                                  const decade_api::RemoteGetOp& arrived = fp->ops[i];
+                                  const decade_server::FetchOutcome fetched{200, *data, {}};
+                                  const decade_server::OpResult stored = s->core->finish_remote_get(
+                                      {arrived.token(), *client}, arrived, fetched, unix_now());
+                                  if (stored.ok()) {
+                                      state->results[i].data = *stored.data;
+                                  } else {
+                                      count_refusal(*s, stored);
+                                      state->results[i].code = errc_of(stored);
+                                  }
+                                  finish();
+                              });
+            });
         }
         finish();
     });

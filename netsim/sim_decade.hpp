@@ -8,9 +8,9 @@
 //  - the core answers the engines' DecadeFetch (Remote Get, one op or a batch) and
 //    DecadePut actions: tokens, linking on the same server, quotas, TTLs, one stored blob
 //    per content hash;
-//  - a Remote Get from another server asks that server's core for the object at once, and
-//    its bytes then cross the remote uplink and the local downlink before the local core
-//    stores them (the request leg of that fetch is not modelled);
+//  - a Remote Get from another server travels there (one-way delay between the two),
+//    asks that server's core for the object, and its bytes then cross the remote uplink,
+//    the path back and the local downlink before the local core stores them;
 //  - the answer (object bytes + per-op overhead) travels server -> client.
 // A server that is down refuses connections: requests fail after one round trip.
 #pragma once

@@ -8,6 +8,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>
 #include <mutex>
@@ -282,11 +283,13 @@ class HttpClient::Worker {
 struct HttpClient::State {
     bool destroyed = false;
     std::size_t in_flight = 0;
+    std::uint64_t cancels = 0;  // cancel_all() calls: a request still held back is dropped
 };
 
 HttpClient::HttpClient(asio::io_context& io, ClientOptions options)
     : io_(io),
       state_(std::make_shared<State>()),
+      link_delays_(options.link_delays),
       worker_(std::make_unique<Worker>(std::move(options))) {}
 
 HttpClient::~HttpClient() {
@@ -299,23 +302,51 @@ std::size_t HttpClient::in_flight() const noexcept {
 }
 
 void HttpClient::async_request(HttpRequest request, Callback done) {
+    const auto delay = link_delays_.to_url(request.url);
     auto transfer = std::make_unique<Transfer>();
     transfer->request = std::move(request);
     ++state_->in_flight;
     // The work guard counts the transfer as outstanding work of the io_context, as any
     // Asio operation is, so that run() does not return while it is in flight.
-    transfer->complete = [&io = io_, state = state_, done = std::move(done),
+    transfer->complete = [&io = io_, state = state_, done = std::move(done), delay,
                           work = asio::make_work_guard(io_)](Result<HttpResponse> result) mutable {
-        asio::post(io, [state, done = std::move(done), result = std::move(result),
+        asio::post(io, [&io, state, delay, done = std::move(done), result = std::move(result),
                         work = std::move(work)]() mutable {
+            auto deliver = [state, done = std::move(done), result = std::move(result)]() mutable {
+                if (state->destroyed) {
+                    return;
+                }
+                --state->in_flight;
+                done(std::move(result));
+            };
+            if (delay.count() == 0 || state->destroyed) {
+                deliver();
+                return;
+            }
+            // The answer's way back (link emulation).
+            auto timer = std::make_shared<asio::steady_timer>(io, delay);
+            timer->async_wait([timer, deliver = std::move(deliver)](
+                                  boost::system::error_code) mutable { deliver(); });
+        });
+    };
+    if (delay.count() == 0) {
+        worker_->submit(std::move(transfer));
+        return;
+    }
+    // The request's way out: held back, then sent unless cancel_all() came meanwhile.
+    auto timer = std::make_shared<asio::steady_timer>(io_, delay);
+    auto held = std::make_shared<std::unique_ptr<Transfer>>(std::move(transfer));
+    timer->async_wait(
+        [this, timer, held, state = state_, cancels = state_->cancels](boost::system::error_code) {
             if (state->destroyed) {
                 return;
             }
-            --state->in_flight;
-            done(std::move(result));
+            if (state->cancels != cancels) {
+                (*held)->complete(make_error_code(asio::error::operation_aborted));
+                return;
+            }
+            worker_->submit(std::move(*held));
         });
-    };
-    worker_->submit(std::move(transfer));
 }
 
 asio::awaitable<Result<HttpResponse>> HttpClient::request(HttpRequest request) {
@@ -341,6 +372,7 @@ asio::awaitable<Result<HttpResponse>> HttpClient::request(HttpRequest request) {
 }
 
 void HttpClient::cancel_all() {
+    ++state_->cancels;
     worker_->cancel_all();
 }
 

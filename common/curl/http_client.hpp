@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/core/errc.hpp"
+#include "common/core/link_delay.hpp"
 
 namespace p2pls::curl {
 
@@ -56,6 +57,10 @@ struct ClientOptions {
     // system's default store. Certificates and host names are always verified, and
     // TLS 1.2 is the lowest version offered.
     std::string ca_file{};
+    // User-space link emulation (the testbed's delay on every path): each request waits
+    // the one-way delay towards its URL's host before it is sent, and its answer waits it
+    // again before it is delivered, so a call takes one extra round trip.
+    LinkDelays link_delays{};
 };
 
 class HttpClient {
@@ -94,6 +99,7 @@ class HttpClient {
     // Shared with completions posted to io_, so that one arriving after the client is
     // gone does nothing.
     std::shared_ptr<State> state_;
+    LinkDelays link_delays_;
     std::unique_ptr<Worker> worker_;
 };
 

@@ -25,6 +25,7 @@ DecadeClient::DecadeClient(asio::io_context& io, ClientConfig config)
     options.max_idle_connections = slots;
     options.local_address = config_.local_address;
     options.ca_file = config_.ca_file;
+    options.link_delays = config_.link_delays;
     options.user_agent = "p2pls-decade-module/0.1";
     http_ = std::make_unique<curl::HttpClient>(io_, options);
 }

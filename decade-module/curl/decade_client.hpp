@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/core/errc.hpp"
+#include "common/core/link_delay.hpp"
 #include "decade-module/core/batching.hpp"
 #include "decade-module/core/call_status.hpp"
 #include "decade-module/core/token.hpp"
@@ -68,6 +69,7 @@ struct ClientConfig {
     std::chrono::milliseconds connect_timeout{3'000};
     std::size_t max_response_bytes = 64 * 1024 * 1024;
     std::size_t max_ops_per_batch = 32;  // get_many(): operations per batch request
+    LinkDelays link_delays{};            // curl::ClientOptions::link_delays
 };
 
 class DecadeClient {

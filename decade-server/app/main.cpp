@@ -22,6 +22,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/cli/link_delay_flags.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
@@ -295,6 +296,8 @@ int main(int argc, char** argv) {
     app.add_option("--fetch-timeout-ms", fetch_timeout_ms,
                    "server-to-server fetch timeout (Remote Get)")
         ->capture_default_str();
+    cli::LinkDelayFlags link_delay;
+    cli::add_link_delay_flags(app, link_delay);
     app.add_option("--region", region,
                    "region label (reported in /metrics and to the tracker, which assigns "
                    "peers the nearest DECADE server)");
@@ -496,7 +499,8 @@ int main(int argc, char** argv) {
                                    .sweep_every = std::chrono::seconds(1),
                                    .local_address = local_address,
                                    .trusted_proxies = trusted_proxies,
-                                   .ca_file = ca_file});
+                                   .ca_file = ca_file,
+                                   .link_delays = link_delay.delays()});
     service->attach(&*server);
     if (!region.empty()) {
         core->metrics().gauge("decade_info", "Server information", {{"region", region}}).set(1);

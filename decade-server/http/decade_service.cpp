@@ -61,7 +61,8 @@ DecadeService::DecadeService(asio::io_context& io, ServerCore& core, ServiceOpti
                                        .max_total_connections = 64,
                                        .local_address = options_.local_address,
                                        .user_agent = "p2pls-decade-server/0.1",
-                                       .ca_file = options_.ca_file}),
+                                       .ca_file = options_.ca_file,
+                                       .link_delays = options_.link_delays}),
       sweep_timer_(io) {
     api_.refresh_metrics = [this](MetricsRegistry& m) { refresh_metrics(m); };
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/core/link_delay.hpp"
 #include "common/curl/http_client.hpp"
 #include "common/http/http_server.hpp"
 #include "decade-server/core/api.hpp"
@@ -35,6 +36,8 @@ struct ServiceOptions {
     // Proxies whose X-Decade-Client names the real client (canonical IP addresses).
     std::vector<std::string> trusted_proxies;
     std::string ca_file;  // CA certificates for https:// peer servers ("" = system's)
+    // Link emulation of server-to-server fetches (curl::ClientOptions::link_delays).
+    LinkDelays link_delays;
 };
 
 // An address as the core compares it: the canonical text, with an IPv4-mapped IPv6 address

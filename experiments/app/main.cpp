@@ -617,7 +617,11 @@ int run_scenario(const Scenario& scenario, const std::string& scenario_text, Opt
     std::optional<TlsFiles> tls;
     if (opt.tls) {
         std::string why;
-        tls = make_tls_files(opt.out + "/tls", lab ? lab->host_address() : "127.0.0.1", why);
+        // The tracker's address and every DECADE server's (each region's in the loopback
+        // lab).
+        RunPaths where;
+        where.service_host = lab ? lab->host_address() : "127.0.0.1";
+        tls = make_tls_files(opt.out + "/tls", service_addresses(scenario, where), why);
         if (!tls) {
             fail_line("--tls: " + why);
             return kExitUsage;

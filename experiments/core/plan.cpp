@@ -44,6 +44,28 @@ long long delay_arg(double ms) {
     return std::clamp(std::llround(ms), 0LL, 10'000LL);
 }
 
+// The delay flags of a node in region `from`: the default one-way delay (towards anything
+// outside the lab's region blocks) and, in the loopback lab, one rule per region.
+void add_delays(std::vector<std::string>& argv, const Scenario& s, const RunPaths& paths,
+                std::size_t from, const std::string& delay_flag, bool link_delay) {
+    const bool rules = link_delay && loopback_lab(paths);
+    // Without per-region rules (--netns, or an older build) a node delays everything by
+    // its own region's delay.
+    const double fallback = rules ? s.one_way_delay_ms : path_delay_ms(s, from, from);
+    if (!delay_flag.empty() && delay_arg(fallback) > 0) {
+        argv.insert(argv.end(), {delay_flag, std::to_string(delay_arg(fallback))});
+    }
+    if (!rules) {
+        return;
+    }
+    const std::size_t regions = std::max<std::size_t>(s.regions.size(), 1);
+    for (std::size_t to = 0; to < regions; ++to) {
+        argv.insert(argv.end(),
+                    {"--link-delay", region_block(to) + "=" +
+                                         std::to_string(delay_arg(path_delay_ms(s, from, to)))});
+    }
+}
+
 std::string join(const std::string& dir, const std::string& name) {
     if (dir.empty()) {
         return name;
@@ -128,6 +150,7 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.peer_object_flag = first_flag(peer_help, {"--object-chunks", "--decade-object-chunks"});
         c.peer_slots_flag = first_flag(peer_help, {"--decade-slots", "--slots"});
         c.peer_decade_local_address = has_flag(peer_help, "--decade-local-address");
+        c.peer_link_delay = has_flag(peer_help, "--link-delay");
     }
     c.source_present = !source_help.empty();
     if (c.source_present) {
@@ -145,6 +168,7 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
             first_flag(source_help, {"--object-chunks", "--decade-object-chunks"});
         c.source_slots_flag = first_flag(source_help, {"--decade-slots", "--slots"});
         c.source_decade_local_address = has_flag(source_help, "--decade-local-address");
+        c.source_link_delay = has_flag(source_help, "--link-delay");
     }
     c.decade_server_present = !decade_help.empty();
     if (c.decade_server_present) {
@@ -155,6 +179,9 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.decade_server_dev_open = has_flag(decade_help, "--dev-open");
         c.decade_server_allow_any_peer = has_flag(decade_help, "--allow-any-peer");
         c.decade_server_port_file = has_flag(decade_help, "--port-file");
+        c.decade_server_local_address = has_flag(decade_help, "--local-address");
+        c.decade_server_delay_flag = first_flag(decade_help, {"--delay-ms"});
+        c.decade_server_link_delay = has_flag(decade_help, "--link-delay");
     }
     return c;
 }
@@ -264,7 +291,14 @@ ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const C
     ProcessSpec p;
     p.name = "decade-" + std::to_string(server);
     p.log = join(join(paths.run_dir, "logs"), p.name + ".log");
-    p.argv = {join(paths.bin_dir, "decade-server"), "--listen", paths.service_host + ":0"};
+    p.argv = {join(paths.bin_dir, "decade-server"), "--listen",
+              server_host(s, paths, server) + ":0"};
+    if (caps.decade_server_local_address && loopback_lab(paths)) {
+        p.argv.insert(p.argv.end(), {"--local-address", server_address(s, server)});
+    }
+    // Remote Gets from the other servers cross the matrix like everything else.
+    add_delays(p.argv, s, paths, server_region_index(s, server), caps.decade_server_delay_flag,
+               caps.decade_server_link_delay);
     if (caps.decade_server_port_file) {
         p.argv.insert(p.argv.end(), {"--port-file", decade_port_file(paths, server)});
     }
@@ -305,7 +339,7 @@ ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
               "--tracker",
               tracker_url,
               "--listen",
-              paths.service_host + ":0",
+              (loopback_lab(paths) ? source_address(s) : paths.service_host) + ":0",
               "--chunk-ms",
               std::to_string(s.chunk_ms),
               "--bitrate",
@@ -336,26 +370,22 @@ ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
         if (!caps.source_slots_flag.empty()) {
             p.argv.insert(p.argv.end(), {caps.source_slots_flag, std::to_string(s.slots)});
         }
-        if (caps.source_decade_local_address && paths.service_host == "127.0.0.1") {
-            p.argv.insert(p.argv.end(), {"--decade-local-address", std::string(kSourceLoopback)});
+        if (caps.source_decade_local_address && loopback_lab(paths)) {
+            p.argv.insert(p.argv.end(), {"--decade-local-address", source_address(s)});
         }
     }
     if (caps.source_upload_limit && s.source_upload_bps != 0) {
         p.argv.insert(p.argv.end(),
                       {"--upload-limit", rate_arg(s.source_upload_bps, caps.source_upload_unit)});
     }
-    // User-space link delay (no netem here): the source delays what it sends by the
-    // scenario's default one-way delay.
-    if (!caps.source_delay_flag.empty() && delay_arg(s.one_way_delay_ms) > 0) {
-        p.argv.insert(p.argv.end(),
-                      {caps.source_delay_flag, std::to_string(delay_arg(s.one_way_delay_ms))});
-    }
+    add_delays(p.argv, s, paths, source_region_index(s), caps.source_delay_flag,
+               caps.source_link_delay);
     return p;
 }
 
 ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const Capabilities& caps,
                       const std::string& tracker_url, std::uint32_t peer, std::uint32_t session,
-                      const std::string& region, const std::string& decade_url, double delay_ms) {
+                      std::size_t region, const std::string& decade_url) {
     ProcessSpec p;
     p.name = peer_name(peer, session);
     p.log = join(join(paths.run_dir, "logs"), p.name + ".log");
@@ -365,7 +395,7 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
               "--channel",
               std::string(kChannel),
               "--listen",
-              "127.0.0.1:0",
+              (loopback_lab(paths) ? peer_address(region, peer) : "127.0.0.1") + std::string(":0"),
               "--report",
               peer_report_file(paths, peer, session)};
     add_client_tls(paths, p.argv);
@@ -388,8 +418,8 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
         if (!caps.peer_slots_flag.empty()) {
             p.argv.insert(p.argv.end(), {caps.peer_slots_flag, std::to_string(s.slots)});
         }
-        if (caps.peer_decade_local_address && paths.service_host == "127.0.0.1") {
-            p.argv.insert(p.argv.end(), {"--decade-local-address", loopback_address(peer)});
+        if (caps.peer_decade_local_address && loopback_lab(paths)) {
+            p.argv.insert(p.argv.end(), {"--decade-local-address", peer_address(region, peer)});
         }
         if (caps.peer_decade_server && !decade_url.empty()) {
             p.argv.insert(p.argv.end(), {"--decade-server", decade_url});
@@ -398,19 +428,54 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
     if (caps.peer_id) {
         p.argv.insert(p.argv.end(), {"--peer-id", p.name});
     }
-    if (caps.peer_region && !region.empty()) {
-        p.argv.insert(p.argv.end(), {"--region", region});
+    if (caps.peer_region && region < s.regions.size()) {
+        p.argv.insert(p.argv.end(), {"--region", s.regions[region].name});
     }
-    if (!caps.peer_delay_flag.empty() && delay_arg(delay_ms) > 0) {
-        p.argv.insert(p.argv.end(), {caps.peer_delay_flag, std::to_string(delay_arg(delay_ms))});
-    }
+    add_delays(p.argv, s, paths, region, caps.peer_delay_flag, caps.peer_link_delay);
     return p;
 }
 
-std::string loopback_address(std::uint32_t peer) {
-    const std::uint32_t n = peer + 3;  // skip 127.0.0.1 (everything else) and .2 (the source)
-    return "127." + std::to_string(n / 65536 % 256) + "." + std::to_string(n / 256 % 256) + "." +
-           std::to_string(n % 256 == 0 ? 1 : n % 256);
+bool loopback_lab(const RunPaths& paths) {
+    return paths.service_host == "127.0.0.1";
+}
+
+namespace {
+std::string region_host(std::size_t region, std::uint32_t third, std::uint32_t fourth) {
+    return "127." + std::to_string(16 + region % kMaxRegions) + "." + std::to_string(third) + "." +
+           std::to_string(fourth);
+}
+}  // namespace
+
+std::string region_block(std::size_t region) {
+    return region_host(region, 0, 0) + "/16";
+}
+
+std::string peer_address(std::size_t region, std::uint32_t peer) {
+    return region_host(region, 1 + peer / 250 % 254, 1 + peer % 250);
+}
+
+std::string source_address(const Scenario& s) {
+    return region_host(source_region_index(s), 0, 254);
+}
+
+std::string server_address(const Scenario& s, std::size_t server) {
+    return region_host(server_region_index(s, server), 0,
+                       1 + static_cast<std::uint32_t>(server % 250));
+}
+
+std::string server_host(const Scenario& s, const RunPaths& paths, std::size_t server) {
+    return loopback_lab(paths) ? server_address(s, server) : paths.service_host;
+}
+
+std::vector<std::string> service_addresses(const Scenario& s, const RunPaths& paths) {
+    std::vector<std::string> out{paths.service_host};
+    for (std::size_t i = 0; i < s.decade_servers.size(); ++i) {
+        const std::string host = server_host(s, paths, i);
+        if (std::find(out.begin(), out.end(), host) == out.end()) {
+            out.push_back(host);
+        }
+    }
+    return out;
 }
 
 void place_in_namespace(ProcessSpec& spec, const std::string& ns, const std::string& address) {

@@ -32,6 +32,7 @@ struct Capabilities {
     bool peer_decade_server = false;  // --decade-server URL (else the tracker assigns)
     bool peer_region = false;         // --region NAME
     std::string peer_delay_flag;      // e.g. "--delay-ms"; empty: no delay injection
+    bool peer_link_delay = false;     // --link-delay CIDR=MS (a delay per region)
     std::string peer_object_flag;     // k, e.g. "--object-chunks"; empty: the peer's default
     std::string peer_slots_flag;      // m, e.g. "--slots"; empty: the peer's default
     // --decade-local-address: its own source address towards DECADE servers, so that the
@@ -46,6 +47,7 @@ struct Capabilities {
     bool source_decade_mode = false;    // --mode decade (puts objects, advertises range tokens)
     bool source_decade_server = false;  // --decade-server URL
     std::string source_delay_flag;      // e.g. "--delay-ms"; empty: no delay injection
+    bool source_link_delay = false;     // --link-delay
     std::string source_object_flag;     // k
     std::string source_slots_flag;      // m
     bool source_decade_local_address = false;
@@ -57,6 +59,9 @@ struct Capabilities {
     bool decade_server_dev_open = false;
     bool decade_server_allow_any_peer = false;
     bool decade_server_port_file = false;
+    bool decade_server_local_address = false;  // --local-address (of its Remote Get fetches)
+    std::string decade_server_delay_flag;      // --delay-ms
+    bool decade_server_link_delay = false;     // --link-delay
     bool tracker_present = false;
 };
 
@@ -112,20 +117,34 @@ ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const C
 ProcessSpec source_spec(const Scenario& s, Mode mode, const RunPaths& paths,
                         const Capabilities& caps, const std::string& tracker_url,
                         const std::string& decade_url = "");
-// Peer `peer`, session `session`. `decade_url` is its nearest server (DECADE mode).
+// Peer `peer`, session `session`, in region index `region`. `decade_url` is its nearest
+// server (DECADE mode).
 ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const Capabilities& caps,
                       const std::string& tracker_url, std::uint32_t peer, std::uint32_t session,
-                      const std::string& region, const std::string& decade_url, double delay_ms);
+                      std::size_t region, const std::string& decade_url);
 
 // gst-launch-1.0 command line that encodes `seconds` of test pattern at the scenario's
 // stream settings (key frame every chunk) into the MPEG-TS `file`, for --replay: the
 // source then needs no encoder, which matters on a small machine.
 std::vector<std::string> clip_command(const Scenario& s, double seconds, const std::string& file);
 
-// A distinct loopback address for peer i (127.0.x.y; .0.1 is the usual one), used as the
-// source address of its DECADE connections. The source gets kSourceLoopback.
-std::string loopback_address(std::uint32_t peer);
-inline constexpr std::string_view kSourceLoopback = "127.0.0.2";
+// The loopback lab (every run without --netns): each region is a /16 of 127/8,
+// 127.(16 + region).0.0/16, and every node of the region listens on and connects from an
+// address of its own in it: DECADE server i at .0.(1 + i), the source at .0.254, peer p at
+// .(1 + p / 250).(1 + p % 250). A node's --link-delay rules name each region's block, so
+// what it holds back follows the scenario's delay matrix; a distinct address per peer
+// also makes each peer its own client to the servers' per-client slot cap. The tracker
+// stays on 127.0.0.1 and is not delayed.
+bool loopback_lab(const RunPaths& paths);
+std::string region_block(std::size_t region);
+std::string peer_address(std::size_t region, std::uint32_t peer);
+std::string source_address(const Scenario& s);
+std::string server_address(const Scenario& s, std::size_t server);
+// Where DECADE server `server` listens: its region address in the loopback lab, else the
+// service host.
+std::string server_host(const Scenario& s, const RunPaths& paths, std::size_t server);
+// Every address a server certificate must name (--tls): the service host and the servers'.
+std::vector<std::string> service_addresses(const Scenario& s, const RunPaths& paths);
 
 // The channel every run uses.
 inline constexpr std::string_view kChannel = "testbed";

@@ -225,8 +225,9 @@ Scenario parse_tables(const toml::table& root) {
         s.replay = text(*t, "stream", "replay", "");
     }
     if (const auto* t = subtable(root, "", "source")) {
-        check_keys(*t, "source", {"upload"});
+        check_keys(*t, "source", {"upload", "region"});
         s.source_upload_bps = rate(*t, "source", "upload", 0);
+        s.source_region = text(*t, "source", "region", "");
     }
     if (const auto* t = subtable(root, "", "peers")) {
         check_keys(*t, "peers",
@@ -249,7 +250,7 @@ Scenario parse_tables(const toml::table& root) {
         }
     }
     if (const auto* t = subtable(root, "", "network")) {
-        check_keys(*t, "network", {"one_way_delay_ms", "regions"});
+        check_keys(*t, "network", {"one_way_delay_ms", "regions", "delays"});
         s.one_way_delay_ms = number(*t, "network", "one_way_delay_ms", 0, 0, 10'000);
         each_table(*t, "network", "regions", [&](const toml::table& r) {
             check_keys(r, "network.regions", {"name", "share", "one_way_delay_ms"});
@@ -259,6 +260,22 @@ Scenario parse_tables(const toml::table& root) {
             region.one_way_delay_ms =
                 number(r, "network.regions", "one_way_delay_ms", s.one_way_delay_ms, 0, 10'000);
             s.regions.push_back(std::move(region));
+        });
+        each_table(*t, "network", "delays", [&](const toml::table& d) {
+            check_keys(d, "network.delays", {"between", "one_way_delay_ms"});
+            const auto* between = d["between"].as_array();
+            if (between == nullptr || between->size() != 2 || !(*between)[0].is_string() ||
+                !(*between)[1].is_string()) {
+                invalid(
+                    "network.delays.between: expected two region names, e.g. "
+                    "[\"us-east\", \"europe\"]");
+            }
+            RegionDelay delay;
+            delay.a = *(*between)[0].value<std::string>();
+            delay.b = *(*between)[1].value<std::string>();
+            delay.one_way_delay_ms =
+                number(d, "network.delays", "one_way_delay_ms", s.one_way_delay_ms, 0, 10'000);
+            s.region_delays.push_back(std::move(delay));
         });
     }
     if (const auto* t = subtable(root, "", "decade")) {
@@ -342,6 +359,9 @@ std::optional<std::string> validate(const Scenario& s) {
     if (s.arrival == Arrival::flash_crowd && s.flash_crowd_s >= s.duration_s) {
         return "peers.flash_crowd_s must be shorter than duration_s";
     }
+    if (s.regions.size() > kMaxRegions) {
+        return "network.regions: at most " + std::to_string(kMaxRegions) + " regions";
+    }
     std::set<std::string> region_names;
     for (const auto& r : s.regions) {
         if (r.name.empty()) {
@@ -357,6 +377,25 @@ std::optional<std::string> validate(const Scenario& s) {
     }
     if (!s.regions.empty() && share_sum <= 0) {
         return "network.regions: the shares must not all be 0";
+    }
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (const auto& d : s.region_delays) {
+        for (const std::string& name : {d.a, d.b}) {
+            if (region_names.count(name) == 0) {
+                return "network.delays: region \"" + name + "\" is not among network.regions";
+            }
+        }
+        if (d.a == d.b) {
+            return "network.delays: \"" + d.a +
+                   "\" with itself is the region's own one_way_delay_ms";
+        }
+        if (!pairs.insert(std::minmax(d.a, d.b)).second) {
+            return "network.delays: " + d.a + " - " + d.b + " is listed twice";
+        }
+    }
+    if (!s.source_region.empty() && region_names.count(s.source_region) == 0 &&
+        !(s.regions.empty() && s.source_region == "default")) {
+        return "source.region: \"" + s.source_region + "\" is not among network.regions";
     }
     const bool has_decade =
         std::find(s.modes.begin(), s.modes.end(), Mode::decade) != s.modes.end();
@@ -454,10 +493,48 @@ Scenario with_sweep_value(const Scenario& scenario, double value) {
         for (auto& r : s.regions) {
             r.one_way_delay_ms = value;
         }
+        for (auto& d : s.region_delays) {
+            d.one_way_delay_ms = value;
+        }
     }
     s.sweep_parameter.clear();
     s.sweep_values.clear();
     return s;
+}
+
+double path_delay_ms(const Scenario& s, std::size_t a, std::size_t b) {
+    if (a >= s.regions.size() || b >= s.regions.size()) {
+        return s.one_way_delay_ms;  // no regions: one "default" region of that delay
+    }
+    if (a == b) {
+        return s.regions[a].one_way_delay_ms;
+    }
+    for (const auto& d : s.region_delays) {
+        if ((d.a == s.regions[a].name && d.b == s.regions[b].name) ||
+            (d.a == s.regions[b].name && d.b == s.regions[a].name)) {
+            return d.one_way_delay_ms;
+        }
+    }
+    return s.one_way_delay_ms;
+}
+
+namespace {
+std::size_t region_index(const Scenario& s, const std::string& name) {
+    for (std::size_t i = 0; i < s.regions.size(); ++i) {
+        if (s.regions[i].name == name) {
+            return i;
+        }
+    }
+    return 0;
+}
+}  // namespace
+
+std::size_t source_region_index(const Scenario& s) {
+    return region_index(s, s.source_region);
+}
+
+std::size_t server_region_index(const Scenario& s, std::size_t server) {
+    return server < s.decade_servers.size() ? region_index(s, s.decade_servers[server].region) : 0;
 }
 
 std::variant<Scenario, ParseError> parse_scenario(std::string_view toml_text,

@@ -37,7 +37,18 @@ struct Churn {
 struct Region {
     std::string name;
     double share = 1.0;           // relative share of the peers (weights, need not sum to 1)
-    double one_way_delay_ms = 0;  // per-link one-way delay of its peers' links
+    double one_way_delay_ms = 0;  // between two nodes of the region (peers, servers, source)
+};
+
+// The one-way delay between nodes of two different regions, either way round. A pair not
+// listed gets network.one_way_delay_ms.
+// At most this many regions: the loopback lab gives each a /16 of 127/8.
+inline constexpr std::size_t kMaxRegions = 200;
+
+struct RegionDelay {
+    std::string a;
+    std::string b;
+    double one_way_delay_ms = 0;
 };
 
 struct DecadeServerSpec {
@@ -63,6 +74,7 @@ struct Scenario {
 
     // Source capacity, bytes/s (same in both modes); 0 = unlimited.
     std::uint64_t source_upload_bps = 0;
+    std::string source_region;  // where the source sits; empty = the first region
 
     // Peers
     std::uint32_t peers = 20;
@@ -72,9 +84,11 @@ struct Scenario {
     double poisson_rate_per_s = 1.0;
     Churn churn;
 
-    // Network: default one-way delay of every link, ms (user space, see docs/testbed.md).
+    // Network (user-space delay, see docs/testbed.md): the one-way delay between regions
+    // that region_delays does not list, and the region's own delay where it gives none, ms.
     double one_way_delay_ms = 0;
-    std::vector<Region> regions;  // empty: one region "default" holding every peer
+    std::vector<Region> regions;  // empty: one region "default" holding every node
+    std::vector<RegionDelay> region_delays;
 
     // DECADE
     std::uint32_t object_chunks = 1;  // k
@@ -114,5 +128,12 @@ std::optional<std::string> validate(const Scenario& scenario);
 
 // Applies one sweep value to a copy of the scenario.
 Scenario with_sweep_value(const Scenario& scenario, double value);
+
+// The delay matrix: one-way delay in ms between a node of region `a` and one of region
+// `b` (indices into regions; with no regions, index 0 is "default").
+double path_delay_ms(const Scenario& scenario, std::size_t a, std::size_t b);
+// The region index of the source and of DECADE server `server`.
+std::size_t source_region_index(const Scenario& scenario);
+std::size_t server_region_index(const Scenario& scenario, std::size_t server);
 
 }  // namespace p2pls::experiments

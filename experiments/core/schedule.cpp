@@ -139,6 +139,12 @@ std::vector<std::size_t> assign_regions(const Scenario& s) {
         out[peer] = best;
         ++count[best];
     }
+    // Fisher-Yates with our own generator (a stream apart from the schedule's).
+    Rng rng(s.seed ^ 0x9e3779b97f4a7c15ULL);
+    for (std::size_t i = out.size(); i > 1; --i) {
+        const auto j = static_cast<std::size_t>(rng.next() % i);
+        std::swap(out[i - 1], out[j]);
+    }
     return out;
 }
 
@@ -170,14 +176,6 @@ std::vector<std::size_t> assign_servers(const Scenario& s,
         ++t;
     }
     return out;
-}
-
-double peer_delay_ms(const Scenario& s, const std::vector<std::size_t>& regions,
-                     std::uint32_t peer) {
-    if (s.regions.empty() || peer >= regions.size()) {
-        return s.one_way_delay_ms;
-    }
-    return s.regions.at(regions[peer]).one_way_delay_ms;
 }
 
 }  // namespace p2pls::experiments

@@ -39,17 +39,15 @@ struct PeerEvent {
 // peer). Peers still online at the end are stopped by the teardown, not by an event.
 std::vector<PeerEvent> make_schedule(const Scenario& scenario);
 
-// Peer i's region index into scenario.regions (0 when there are none): weighted round
-// robin by share, so that region sizes follow the shares as closely as whole peers allow.
+// Peer i's region index into scenario.regions (0 when there are none): region sizes
+// follow the shares as closely as whole peers allow (weighted round robin), and which peer
+// lands where is shuffled by the seed, so that each seed pairs arrival times and regions
+// differently.
 std::vector<std::size_t> assign_regions(const Scenario& scenario);
 
 // Peer i's nearest DECADE server (index into scenario.decade_servers): a server of its
 // region, spread round robin over that region's servers.
 std::vector<std::size_t> assign_servers(const Scenario& scenario,
                                         const std::vector<std::size_t>& regions);
-
-// One-way delay of peer i's links, ms (its region's, else the scenario default).
-double peer_delay_ms(const Scenario& scenario, const std::vector<std::size_t>& regions,
-                     std::uint32_t peer);
 
 }  // namespace p2pls::experiments

@@ -111,7 +111,7 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
             if (!port) {
                 return fail(describe_exit(spec.name + " did not start", spec.log));
             }
-            server_urls.push_back(service_scheme(paths) + paths.service_host + ":" +
+            server_urls.push_back(service_scheme(paths) + server_host(s, paths, i) + ":" +
                                   std::to_string(*port));
         }
     }
@@ -133,8 +133,17 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
     const std::string tracker_url =
         service_scheme(paths) + paths.service_host + ":" + std::to_string(*tracker_port);
 
-    const auto source = source_spec(s, mode, paths, opt.caps, tracker_url,
-                                    server_urls.empty() ? std::string() : server_urls.front());
+    // The source stores into the first server of its own region.
+    std::string source_server;
+    for (std::size_t i = 0; i < server_urls.size() && source_server.empty(); ++i) {
+        if (server_region_index(s, i) == source_region_index(s)) {
+            source_server = server_urls[i];
+        }
+    }
+    if (source_server.empty() && !server_urls.empty()) {
+        source_server = server_urls.front();
+    }
+    const auto source = source_spec(s, mode, paths, opt.caps, tracker_url, source_server);
     if (!children.start(source, why)) {
         return fail(why);
     }
@@ -186,10 +195,9 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
         const double now_s = std::chrono::duration<double>(Clock::now() - t0).count();
         for (; next < events.size() && events[next].at_s <= now_s; ++next) {
             const auto& e = events[next];
-            const std::string region = s.regions.empty() ? "" : s.regions[regions[e.peer]].name;
             const std::string url = server_urls.empty() ? "" : server_urls[servers[e.peer]];
-            auto spec = peer_spec(s, mode, paths, opt.caps, tracker_url, e.peer, e.session, region,
-                                  url, peer_delay_ms(s, regions, e.peer));
+            auto spec = peer_spec(s, mode, paths, opt.caps, tracker_url, e.peer, e.session,
+                                  regions[e.peer], url);
             if (opt.lab != nullptr && e.peer < opt.lab->peers()) {
                 place_in_namespace(spec, opt.lab->ns(e.peer), opt.lab->address(e.peer));
             }

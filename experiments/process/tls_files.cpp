@@ -8,8 +8,13 @@
 
 namespace p2pls::experiments {
 
-std::optional<TlsFiles> make_tls_files(const std::string& dir, const std::string& host,
-                                       std::string& why) {
+std::optional<TlsFiles> make_tls_files(const std::string& dir,
+                                       const std::vector<std::string>& hosts, std::string& why) {
+    if (hosts.empty()) {
+        why = "no address to certify";
+        return std::nullopt;
+    }
+    const std::string& host = hosts.front();
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
@@ -18,7 +23,14 @@ std::optional<TlsFiles> make_tls_files(const std::string& dir, const std::string
     }
     const TlsFiles files{
         .ca = dir + "/ca.pem", .cert = dir + "/server.pem", .key = dir + "/server.key"};
-    std::ofstream(dir + "/san.ext") << "subjectAltName=IP:" << host << ",DNS:localhost\n";
+    {
+        std::ofstream san(dir + "/san.ext");
+        san << "subjectAltName=";
+        for (const std::string& h : hosts) {
+            san << "IP:" << h << ",";
+        }
+        san << "DNS:localhost\n";
+    }
     const std::string log = dir + "/openssl.log";
     const std::string ec_key = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
     const std::string steps[] = {

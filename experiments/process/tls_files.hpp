@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace p2pls::experiments {
 
@@ -14,9 +15,9 @@ struct TlsFiles {
     std::string key;   // PEM: its key (--tls-key)
 };
 
-// Into `dir` (created), valid for `host` (an IPv4 address) and localhost; nullopt with
-// `why` when openssl fails.
-std::optional<TlsFiles> make_tls_files(const std::string& dir, const std::string& host,
-                                       std::string& why);
+// Into `dir` (created), valid for `hosts` (IPv4 addresses, at least one: the first names
+// the certificate) and localhost; nullopt with `why` when openssl fails.
+std::optional<TlsFiles> make_tls_files(const std::string& dir,
+                                       const std::vector<std::string>& hosts, std::string& why);
 
 }  // namespace p2pls::experiments

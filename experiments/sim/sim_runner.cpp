@@ -18,12 +18,25 @@ Duration seconds(double s) {
 }
 
 // Access links: the engine's budget is the media cap; the link leaves a quarter more
-// for control traffic. Each peer's uplink carries its region's one-way delay.
-netsim::NodeLinks links(std::uint64_t upload_bps, double delay_ms) {
+// for control traffic. Delay comes from the region matrix (region_delays).
+netsim::NodeLinks links(std::uint64_t upload_bps, std::size_t region) {
     netsim::NodeLinks l;
-    l.up.delay = seconds(delay_ms / 1000);
     l.up.rate_bytes_per_s = upload_bps == 0 ? 0 : upload_bps + upload_bps / 4;
+    l.region = static_cast<int>(region);
     return l;
+}
+
+// The scenario's delay matrix, as in process runs: every path between two nodes (peer,
+// source, DECADE server) has the one-way delay of their two regions.
+std::vector<std::vector<Duration>> region_delays(const Scenario& s) {
+    const std::size_t n = std::max<std::size_t>(s.regions.size(), 1);
+    std::vector<std::vector<Duration>> out(n, std::vector<Duration>(n));
+    for (std::size_t a = 0; a < n; ++a) {
+        for (std::size_t b = 0; b < n; ++b) {
+            out[a][b] = seconds(path_delay_ms(s, a, b) / 1000);
+        }
+    }
+    return out;
 }
 
 // Tokens carry wall-clock expiry; the simulated clock maps to this Unix time.
@@ -58,6 +71,7 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
 
     netsim::Simulator sim(s.seed);
     netsim::Network net(sim);
+    net.set_region_delays(region_delays(s));
     netsim::SwarmConfig config;
     config.channel = std::string("testbed");
     config.bitrate_bps = static_cast<std::uint64_t>(s.bitrate_kbps) * 1000;
@@ -73,9 +87,8 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
     if (use_decade) {
         for (std::size_t i = 0; i < s.decade_servers.size(); ++i) {
             netsim::NodeLinks l;
-            l.up.delay = 5ms;
             l.up.rate_bytes_per_s = server_egress_bps(s, i);
-            l.down.delay = 5ms;
+            l.region = static_cast<int>(server_region_index(s, i));
             decade.add_server(server_url(i), l, s.slots);
         }
     }
@@ -93,10 +106,17 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
         c.decade.unix_offset_s = kUnixOffset;
     };
 
+    // The source stores into the first server of its region (as in process runs).
+    std::size_t source_server = 0;
+    for (std::size_t i = s.decade_servers.size(); i-- > 0;) {
+        if (server_region_index(s, i) == source_region_index(s)) {
+            source_server = i;
+        }
+    }
     auto source_config = swarm.base_config();
-    decade_config(source_config, 0);
+    decade_config(source_config, source_server);
     source_config.upload_limit_bytes_per_s = s.source_upload_bps;
-    swarm.add_source(source_config, links(s.source_upload_bps, s.one_way_delay_ms));
+    swarm.add_source(source_config, links(s.source_upload_bps, source_region_index(s)));
     sim.run_for(5s);  // the channel is live before anyone joins, as with processes
 
     const auto events = make_schedule(s);
@@ -117,8 +137,7 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
                 auto c = swarm.base_config();
                 c.upload_limit_bytes_per_s = s.peer_upload_bps;
                 decade_config(c, servers[e.peer]);
-                const auto h =
-                    swarm.add_peer(c, links(s.peer_upload_bps, peer_delay_ms(s, regions, e.peer)));
+                const auto h = swarm.add_peer(c, links(s.peer_upload_bps, regions[e.peer]));
                 index[{e.peer, e.session}] = sessions.size();
                 sessions.push_back({.peer = e.peer,
                                     .session = e.session,

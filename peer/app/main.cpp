@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "common/cli/link_delay_flags.hpp"
 #include "common/core/byte_rate.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/http/http_server.hpp"
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
     double duration_s = 0;
     int http_port = -1;
     std::uint32_t neighbors = 8;
-    std::uint32_t delay_ms = 0;
+    cli::LinkDelayFlags link_delay;
     app.add_option("--tracker", tracker, "Tracker base URL (empty: no tracker, use --bootstrap)")
         ->capture_default_str();
     app.add_option("--channel", channel, "Channel to join")->capture_default_str();
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--bootstrap", bootstrap, "Neighbour host:port to try (repeatable)");
     app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
-    cli::add_delay_flag(app, delay_ms);
+    cli::add_link_delay_flags(app, link_delay);
     cli::DecadeFlags decade_flags;
     cli::add_decade_flags(app, decade_flags);
     std::string channel_key;
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
     config.engine.target_neighbors = neighbors;
     config.engine.max_neighbors = 2 * neighbors;
     config.listen = listen;
-    config.send_delay = std::chrono::milliseconds(delay_ms);
+    config.link_delays = link_delay.delays();
     config.tracker_url = tracker;
     config.bootstrap = bootstrap;
     config.key_from_tracker = true;

@@ -3,8 +3,6 @@
 //   --object-chunks k      --decade-slots m      --decade-local-address A
 //   --decade-operator-key-file F                 --require-decade
 //   --ca-file F (the CA that https:// trackers and DECADE servers chain to, either mode)
-// Also --delay-ms, the PeerNode's user-space link delay, which p2pls-peer and p2pls-source
-// take too.
 // Header-only so that each executable's CLI11 setup stays in its main.cpp. CLI11 parsing,
 // not Asio: it lives in cli/, apart from the net/ driver whose config it fills.
 #pragma once
@@ -21,16 +19,6 @@
 namespace p2pls::cli {
 
 using net::PeerNodeConfig;
-
-// --delay-ms into `delay_ms` (the testbed reads the flag's help to find it).
-inline void add_delay_flag(CLI::App& app, std::uint32_t& delay_ms) {
-    app.add_option(
-           "--delay-ms", delay_ms,
-           "One-way delay added in user space to every message this node sends, ms (0-10000; "
-           "netem-free link emulation)")
-        ->check(CLI::Range(0, 10'000))
-        ->capture_default_str();
-}
 
 struct DecadeFlags {
     std::string mode = "native";

@@ -31,6 +31,39 @@ void RequestPlanner::move_start_point(const NeighborTable& table, Playback& play
             }
         }
     }
+    // A start point none of our neighbours holds, while they hold chunks after it, is one
+    // they skipped or never had: a start point from a stale live edge (the tracker's), or
+    // the stream's first chunk. Nobody near us will fetch it, so waiting for it left peers
+    // that joined in a flash crowd's first seconds without a picture for 10 s (2 x the
+    // startup lag, below). Start at the first chunk one of them holds instead, while that
+    // still leaves a startup buffer behind the live edge.
+    if (!store.has(playback.playhead())) {
+        std::size_t with_maps = 0;
+        bool held = false;
+        std::optional<ChunkSeq> first_later;
+        for (const auto& [id, n] : table.all()) {
+            if (!n.established || !n.map) {
+                continue;
+            }
+            ++with_maps;
+            if (n.map->test(playback.playhead())) {
+                held = true;
+                break;
+            }
+            for (ChunkSeq s = std::max(playback.playhead() + 1, n.map->base()); s < n.map->end();
+                 ++s) {
+                if (n.map->test(s)) {
+                    first_later = std::min(first_later.value_or(s), s);
+                    break;
+                }
+            }
+        }
+        const std::uint64_t buffer = config_.chunks_in(config_.startup_buffer);
+        if (!held && with_maps >= 2 && first_later && *first_later + buffer <= live_edge) {
+            playback.rejoin(*first_later);
+            store.slide_to(std::max(store.base(), *first_later - config_.window / 2));
+        }
+    }
     // Nothing is played yet, so moving on costs nothing: a start point whose chunks never
     // came (e.g. nobody near us fetched them) is given up for a fresh one.
     const std::uint64_t lag = config_.chunks_in(config_.startup_lag);

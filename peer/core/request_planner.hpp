@@ -3,7 +3,8 @@
 // bookkeeping around it, in the order the engine runs the steps:
 //
 //  1. move_start_point: before startup, move up to the oldest chunk the source still has,
-//     or give up a start point left twice the startup lag behind;
+//     or that a neighbour holds when none holds the start point, or give up a start
+//     point left twice the startup lag behind;
 //  2. expire_late: requests past request_timeout (a third of it when the deadline is
 //     close) free their slot and are remembered as abandoned; a neighbour late max_late
 //     times in a row is too slow;

@@ -29,6 +29,7 @@ DecadeDriver::DecadeDriver(boost::asio::io_context& io, decade::ClientConfig con
     curl::ClientOptions o;
     o.local_address = config.local_address;
     o.ca_file = config.ca_file;
+    o.link_delays = config.link_delays;
     http_ = std::make_unique<curl::HttpClient>(io, o);
 }
 

@@ -33,6 +33,7 @@ void DecadeSetup::prepare(std::shared_ptr<DecadeSetupEvents> events) {
         cc.slots_per_server = std::max<std::size_t>(config_.engine.decade.slots, 1);
         cc.local_address = config_.decade_local_address;
         cc.ca_file = config_.ca_file;
+        cc.link_delays = config_.link_delays;
         cc.client_id = config_.engine.peer_id.value();
         cc.max_ops_per_batch = config_.engine.decade.max_ops_per_batch;
         driver_ = std::make_unique<DecadeDriver>(io_, cc);

@@ -31,8 +31,12 @@ std::size_t item_bytes(const NeighborSession::Item& item) {
 
 }  // namespace
 
-NeighborSession::NeighborSession(NeighborId id, asio::ip::tcp::socket socket)
-    : id_(id), framed_(std::move(socket)), wake_(framed_.socket().get_executor()) {
+NeighborSession::NeighborSession(NeighborId id, asio::ip::tcp::socket socket,
+                                 std::chrono::milliseconds send_delay)
+    : id_(id),
+      framed_(std::move(socket)),
+      send_delay_(send_delay),
+      wake_(framed_.socket().get_executor()) {
     wake_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -42,13 +46,13 @@ void NeighborSession::start(std::shared_ptr<NeighborEvents> events) {
     asio::co_spawn(executor, writer(std::move(events)), asio::detached);
 }
 
-bool NeighborSession::push(Item item, std::chrono::steady_clock::time_point due,
+bool NeighborSession::push(Item item, std::chrono::steady_clock::time_point now,
                            std::size_t max_queued_bytes) {
     queued_bytes_ += item_bytes(item);
     if (queued_bytes_ > max_queued_bytes && !closing_) {
         return false;
     }
-    queue_.push_back(Queued{std::move(item), due});
+    queue_.push_back(Queued{std::move(item), now + send_delay_});
     wake_.cancel();
     return true;
 }

@@ -42,15 +42,18 @@ class NeighborSession : public std::enable_shared_from_this<NeighborSession> {
   public:
     using Item = std::variant<wire::PeerMessage, std::shared_ptr<const wire::Chunk>>;
 
-    NeighborSession(NeighborId id, boost::asio::ip::tcp::socket socket);
+    // `send_delay`: how long each message waits before it is written (link emulation).
+    NeighborSession(NeighborId id, boost::asio::ip::tcp::socket socket,
+                    std::chrono::milliseconds send_delay = {});
 
     // Spawns the reader and the writer; both keep `events` alive until they end.
     void start(std::shared_ptr<NeighborEvents> events);
 
-    // Queues `item` to be written at `due`. Refuses it (false, nothing queued) when the
-    // queue would then exceed `max_queued_bytes` and the session is not already closing:
-    // a neighbour that stops reading must not make us buffer without bound.
-    bool push(Item item, std::chrono::steady_clock::time_point due, std::size_t max_queued_bytes);
+    // Queues `item` to be written at `now` + the session's send delay. Refuses it (false,
+    // nothing queued) when the queue would then exceed `max_queued_bytes` and the session
+    // is not already closing: a neighbour that stops reading must not make us buffer
+    // without bound.
+    bool push(Item item, std::chrono::steady_clock::time_point now, std::size_t max_queued_bytes);
 
     // Writes what is queued, then ends (Disconnect: the Bye goes out first).
     void close_after_flush();
@@ -77,9 +80,10 @@ class NeighborSession : public std::enable_shared_from_this<NeighborSession> {
 
     NeighborId id_;
     FramedSocket framed_;
+    std::chrono::milliseconds send_delay_;
     boost::asio::steady_timer wake_;  // cancelled to wake the writer, or armed to the head's due
-    // FIFO of messages to write; due times only grow (one delay for all), so it is also
-    // ordered by due time.
+    // FIFO of messages to write; due times only grow (one delay per session), so it is
+    // also ordered by due time.
     std::deque<Queued> queue_;
     std::size_t queued_bytes_ = 0;  // approximate, to bound what a non-reading peer costs
     bool closing_ = false;          // flush the queue, then close

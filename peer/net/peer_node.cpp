@@ -227,8 +227,7 @@ struct PeerNode::Impl : NeighborEvents,
             return;
         }
         const std::shared_ptr<NeighborSession> s = it->second;
-        if (!s->push(std::move(item), std::chrono::steady_clock::now() + config.send_delay,
-                     config.max_queued_bytes)) {
+        if (!s->push(std::move(item), std::chrono::steady_clock::now(), config.max_queued_bytes)) {
             spdlog::info("neighbour {}: closed: not reading (over {} bytes queued)",
                          s->id().value(), config.max_queued_bytes);
             if (engine) {
@@ -265,7 +264,10 @@ struct PeerNode::Impl : NeighborEvents,
         const NeighborId id{next_id++};
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        auto s = std::make_shared<NeighborSession>(id, std::move(socket));
+        const auto remote = socket.remote_endpoint(ignored);
+        const auto delay =
+            config.link_delays.to_host(ignored ? std::string() : remote.address().to_string());
+        auto s = std::make_shared<NeighborSession>(id, std::move(socket), delay);
         sessions.emplace(id, s);
         s->start(shared_from_this());
         return s;
@@ -303,6 +305,27 @@ struct PeerNode::Impl : NeighborEvents,
         }
     }
 
+    // A peer that listens on one address dials from it too, so that its neighbours see the
+    // address it announced (the testbed's per-region loopback blocks rest on that). Not
+    // between loopback and other addresses: a loopback source cannot reach another host.
+    void bind_to_listen_address(tcp::socket& socket, const tcp::endpoint& target) {
+        boost::system::error_code ec;
+        const auto local = acceptor.local_endpoint(ec);
+        if (ec || local.address().is_unspecified() ||
+            local.address().is_v4() != target.address().is_v4() ||
+            local.address().is_loopback() != target.address().is_loopback()) {
+            return;
+        }
+        socket.open(target.protocol(), ec);
+        if (!ec) {
+            socket.bind(tcp::endpoint(local.address(), 0), ec);
+        }
+        if (ec) {
+            spdlog::debug("dialing from {} failed ({}): the system picks the source address",
+                          local.address().to_string(), ec.message());
+        }
+    }
+
     asio::awaitable<void> connect(std::string endpoint) {
         auto self = shared_from_this();
         // Numeric addresses only: the tracker lists what peers bound.
@@ -317,6 +340,7 @@ struct PeerNode::Impl : NeighborEvents,
             co_return;
         }
         tcp::socket socket(io);
+        bind_to_listen_address(socket, *target);
         asio::steady_timer deadline(io);
         deadline.expires_after(std::chrono::seconds(5));
         deadline.async_wait([&socket](boost::system::error_code ec) {

@@ -19,6 +19,7 @@
 
 #include "common/core/chunk_signature.hpp"
 #include "common/core/errc.hpp"
+#include "common/core/link_delay.hpp"
 #include "p2pls/peer.pb.h"
 #include "p2pls/report.pb.h"
 #include "p2pls/tracker.pb.h"
@@ -71,10 +72,11 @@ struct PeerNodeConfig {
     std::function<void(const std::string& why)> on_decade_unavailable;
 
     // User-space link emulation (this kernel has no netem): every message to a neighbour is
-    // held until enqueue time + send_delay before it is written, in order. With every node
-    // delaying its sends by d, each link has one-way delay d. DECADE HTTP calls are not
-    // delayed. 0: no delay.
-    std::chrono::milliseconds send_delay{0};
+    // held until enqueue time + the delay towards the neighbour's address before it is
+    // written, in order; every DECADE call waits it on the way out and on the way back
+    // (curl::ClientOptions::link_delays). Every node delays what it sends, so each link's
+    // one-way delay is what its sender holds back. Empty: no delay.
+    LinkDelays link_delays;
 
     // A neighbour with more than this queued for it (it stopped reading) is closed.
     std::size_t max_queued_bytes = 8 * 1024 * 1024;

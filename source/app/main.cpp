@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/cli/link_delay_flags.hpp"
 #include "common/core/byte_rate.hpp"
 #include "common/gst/gst_init.hpp"
 #include "common/net/protobuf_log.hpp"
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
     std::string log_level = "info";
     std::string port_file;
     std::uint64_t first_seq = 0;
-    std::uint32_t delay_ms = 0;
+    p2pls::cli::LinkDelayFlags link_delay;
 
     app.add_option("--channel", channel, "Channel name")->capture_default_str();
     app.add_option("--tracker", tracker,
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--port-file", port_file,
                    "Write the bound peer port to this file (for --listen with port 0)");
-    p2pls::cli::add_delay_flag(app, delay_ms);
+    p2pls::cli::add_link_delay_flags(app, link_delay);
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
         ->capture_default_str();
@@ -219,7 +220,7 @@ int main(int argc, char** argv) {
     peer.engine.upload_burst_bytes =
         std::max<std::uint64_t>({peer.engine.upload_burst_bytes, 2 * chunk_bytes, *upload_bps});
     peer.key_from_tracker = false;
-    peer.send_delay = std::chrono::milliseconds(delay_ms);
+    peer.link_delays = link_delay.delays();
     peer.listen = listen;
     peer.tracker_url = tracker;
     peer.bitrate_bps = std::uint64_t{encode.bitrate_kbps} * 1000;

@@ -451,6 +451,55 @@ TEST_F(HttpTest, ClientReportsUnreachableServer) {
     EXPECT_EQ(got->error(), make_error_code(Errc::unavailable));
 }
 
+// The testbed's delay on every path: a client with link delays waits the one-way delay
+// towards the server's address before sending and again before delivering the answer,
+// so a GET across regions takes the configured round trip and one within a region less.
+TEST_F(HttpTest, LinkDelaysMakeAGetAcrossRegionsTakeTheirRoundTrip) {
+    std::vector<std::optional<http::HttpServer>> servers(2);
+    const char* hosts[] = {"127.16.0.1", "127.17.0.1"};
+    for (std::size_t i = 0; i < 2; ++i) {
+        servers[i].emplace(io_, tcp::endpoint{asio::ip::make_address(hosts[i]), 0},
+                           http::ServerLimits{}, echo_handler());
+        servers[i]->start();
+    }
+    std::string why;
+    curl::ClientOptions options;
+    options.link_delays.set_default(std::chrono::milliseconds(1));
+    options.link_delays.add(*parse_link_delay_rule("127.16.0.0/16=5", why));
+    options.link_delays.add(*parse_link_delay_rule("127.17.0.0/16=150", why));
+    curl::HttpClient client(io_, options);
+    std::chrono::steady_clock::duration took[2]{};
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        bool done = false;
+        client.async_request({.url = "http://" + std::string(hosts[i]) + ":" +
+                                     std::to_string(servers[i]->local_endpoint().port()) + "/"},
+                             [&](Result<curl::HttpResponse> r) {
+                                 EXPECT_TRUE(r && r->status == 200);
+                                 done = true;
+                             });
+        run_until(done);
+        took[i] = std::chrono::steady_clock::now() - start;
+    }
+    EXPECT_GE(took[0], 10ms);   // 2 x 5 ms within the region
+    EXPECT_GE(took[1], 300ms);  // 2 x 150 ms across
+    EXPECT_LT(took[0], took[1]);
+
+    // A request still held back when the caller cancels is never sent.
+    bool aborted = false;
+    client.async_request(
+        {.url = "http://127.17.0.1:" + std::to_string(servers[1]->local_endpoint().port()) + "/"},
+        [&](Result<curl::HttpResponse> r) {
+            aborted = !r && r.error() == asio::error::operation_aborted;
+        });
+    client.cancel_all();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (client.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+        io_.run_for(10ms);
+    }
+    EXPECT_TRUE(aborted);
+}
+
 TEST_F(HttpTest, ClientTimesOutOnSlowHandler) {
     serve(
         {},

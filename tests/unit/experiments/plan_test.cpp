@@ -63,6 +63,9 @@ Scenario scenario() {
     s.peers = 4;
     s.peer_upload_bps = 1000;
     s.slots = 6;
+    s.regions = {{.name = "eu", .share = 1, .one_way_delay_ms = 25},
+                 {.name = "us", .share = 1, .one_way_delay_ms = 12.6}};
+    s.region_delays = {{.a = "eu", .b = "us", .one_way_delay_ms = 40}};
     s.decade_servers = {{.region = "eu", .egress_bps = 0}, {.region = "us", .egress_bps = 0}};
     return s;
 }
@@ -98,8 +101,8 @@ TEST(TestbedPlan, PeersGetBuInNativeModeAndTheirServerInDecadeMode) {
     const auto caps = detect_capabilities("t", "s", kPeerHelpDecade, kDecadeHelp);
     const RunPaths paths{.bin_dir = "/b", .run_dir = "/o/native", .clip = ""};
     const Scenario s = scenario();
-    const auto native = peer_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9", 3, 1, "eu",
-                                  "http://127.0.0.1:7", 25);
+    const auto native = peer_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9", 3, 1, 0,
+                                  "http://127.0.0.1:7");
     EXPECT_EQ(native.argv.front(), "/b/p2pls-peer");
     EXPECT_EQ(native.name, "peer-003.s1");
     EXPECT_TRUE(contains(native.argv, "--upload-limit", "8"));  // 1000 B/s in kbit/s
@@ -109,16 +112,20 @@ TEST(TestbedPlan, PeersGetBuInNativeModeAndTheirServerInDecadeMode) {
     EXPECT_FALSE(has(native.argv, "--mode"));
     EXPECT_EQ(native.log, "/o/native/logs/peer-003.s1.log");
 
-    const auto decade = peer_spec(s, Mode::decade, paths, caps, "http://127.0.0.1:9", 0, 0, "eu",
-                                  "http://127.0.0.1:7", 0);
+    const auto decade = peer_spec(s, Mode::decade, paths, caps, "http://127.0.0.1:9", 0, 0, 1,
+                                  "http://127.0.0.1:7");
     EXPECT_TRUE(contains(decade.argv, "--mode", "decade"));
     EXPECT_TRUE(contains(decade.argv, "--decade-server", "http://127.0.0.1:7"));
     EXPECT_TRUE(contains(decade.argv, "--object-chunks", "1"));
     EXPECT_TRUE(contains(decade.argv, "--decade-slots", "6"));
-    EXPECT_TRUE(contains(decade.argv, "--decade-local-address", "127.0.0.3"));
-    EXPECT_EQ(loopback_address(300), "127.0.1.47");
+    // Its own address in its region's block, for neighbours and for DECADE servers.
+    EXPECT_TRUE(contains(decade.argv, "--decade-local-address", "127.17.1.1"));
+    EXPECT_TRUE(contains(decade.argv, "--listen", "127.17.1.1:0"));
+    EXPECT_EQ(peer_address(1, 300), "127.17.2.51");
+    EXPECT_NE(peer_address(0, 249), peer_address(0, 250));
     EXPECT_FALSE(has(native.argv, "--decade-slots"));  // k and m are DECADE settings
-    EXPECT_FALSE(has(decade.argv, "--delay-ms"));
+    // No --link-delay in this build's help: the peer's own region's delay for everything.
+    EXPECT_TRUE(contains(decade.argv, "--delay-ms", "13"));
 }
 
 TEST(TestbedPlan, DecadeServersShareNTimesBu) {
@@ -187,20 +194,67 @@ TEST(TestbedPlan, ScenarioDelayBecomesTheDelayFlagWhenHelpListsIt) {
     EXPECT_EQ(caps.peer_delay_flag, "--delay-ms");
     EXPECT_EQ(caps.source_delay_flag, "--delay-ms");
     const auto source = source_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9");
-    EXPECT_TRUE(contains(source.argv, "--delay-ms", "40"));
-    const auto peer =
-        peer_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9", 1, 0, "", "", 12.6);
+    EXPECT_TRUE(contains(source.argv, "--delay-ms", "25"));  // the source's region: eu
+    const auto peer = peer_spec(s, Mode::native, paths, caps, "http://127.0.0.1:9", 1, 0, 1, "");
     EXPECT_TRUE(contains(peer.argv, "--delay-ms", "13"));  // rounded to whole ms
 
     // No flag in --help: nothing passed (the executable would reject it).
     const auto bare = detect_capabilities("t", "  --listen TEXT\n", kPeerHelpNative, "");
     EXPECT_TRUE(bare.source_delay_flag.empty());
     EXPECT_FALSE(has(source_spec(s, Mode::native, paths, bare, "http://t").argv, "--delay-ms"));
-    EXPECT_FALSE(has(peer_spec(s, Mode::native, paths, bare, "http://t", 1, 0, "", "", 40).argv,
-                     "--delay-ms"));
+    EXPECT_FALSE(
+        has(peer_spec(s, Mode::native, paths, bare, "http://t", 1, 0, 0, "").argv, "--delay-ms"));
     // No delay in the scenario: no flag either.
-    s.one_way_delay_ms = 0;
+    s.regions[0].one_way_delay_ms = 0;
     EXPECT_FALSE(has(source_spec(s, Mode::native, paths, caps, "http://t").argv, "--delay-ms"));
+}
+
+// In the loopback lab every node gets one --link-delay rule per region, from its own
+// region's row of the matrix, and listens in its region's block; DECADE servers too, for
+// their Remote Gets from each other.
+TEST(TestbedPlan, EveryNodeGetsItsRowOfTheDelayMatrix) {
+    const char* help = R"(Options:
+  --listen TEXT               host:port
+  --delay-ms UINT             one-way delay
+  --link-delay TEXT ...       CIDR=MS
+  --decade-local-address TEXT
+  --local-address TEXT        source address for server-to-server fetches
+  --mode TEXT                 native or decade
+)";
+    Scenario s = scenario();
+    s.one_way_delay_ms = 90;
+    s.source_region = "us";
+    const RunPaths paths{.bin_dir = "/b", .run_dir = "/o/n", .clip = ""};
+    const auto caps = detect_capabilities("t", help, help, help);
+    ASSERT_TRUE(caps.peer_link_delay && caps.source_link_delay && caps.decade_server_link_delay);
+
+    const auto peer = peer_spec(s, Mode::decade, paths, caps, "http://t", 7, 0, 0, "http://d");
+    EXPECT_TRUE(contains(peer.argv, "--listen", "127.16.1.8:0"));
+    EXPECT_TRUE(contains(peer.argv, "--delay-ms", "90"));  // off the matrix (the tracker)
+    EXPECT_TRUE(contains(peer.argv, "--link-delay", "127.16.0.0/16=25"));  // within eu
+    EXPECT_TRUE(contains(peer.argv, "--link-delay", "127.17.0.0/16=40"));  // eu -> us
+
+    const auto source = source_spec(s, Mode::decade, paths, caps, "http://t", "http://d");
+    EXPECT_EQ(source_address(s), "127.17.0.254");
+    EXPECT_TRUE(contains(source.argv, "--listen", "127.17.0.254:0"));
+    EXPECT_TRUE(contains(source.argv, "--link-delay", "127.17.0.0/16=13"));  // within us
+    EXPECT_TRUE(contains(source.argv, "--link-delay", "127.16.0.0/16=40"));
+
+    const auto server = decade_server_spec(s, paths, caps, 1);
+    EXPECT_TRUE(contains(server.argv, "--listen", "127.17.0.2:0"));
+    EXPECT_TRUE(contains(server.argv, "--local-address", "127.17.0.2"));
+    EXPECT_TRUE(contains(server.argv, "--link-delay", "127.16.0.0/16=40"));
+    EXPECT_EQ(server_host(s, paths, 0), "127.16.0.1");
+    EXPECT_EQ(service_addresses(s, paths),
+              (std::vector<std::string>{"127.0.0.1", "127.16.0.1", "127.17.0.2"}));
+
+    // With --netns the namespaces have no such blocks: one delay per node, no rules.
+    RunPaths lab = paths;
+    lab.service_host = "10.70.0.1";
+    const auto in_ns = peer_spec(s, Mode::native, lab, caps, "http://t", 7, 0, 0, "");
+    EXPECT_FALSE(has(in_ns.argv, "--link-delay"));
+    EXPECT_TRUE(contains(in_ns.argv, "--delay-ms", "25"));
+    EXPECT_EQ(server_host(s, lab, 1), "10.70.0.1");
 }
 
 TEST(TestbedPlan, TrackerConfigListsServersWithRegions) {
@@ -230,8 +284,7 @@ TEST(TestbedPlan, NetnsPlacementWrapsThePeerAndMovesItsListenAddress) {
     const auto caps = detect_capabilities("t", "s", kPeerHelpNative, "");
     RunPaths paths{.bin_dir = "/b", .run_dir = "/o", .clip = ""};
     paths.service_host = "10.70.0.1";
-    auto spec =
-        peer_spec(scenario(), Mode::native, paths, caps, "http://10.70.0.1:9", 5, 0, "", "", 0);
+    auto spec = peer_spec(scenario(), Mode::native, paths, caps, "http://10.70.0.1:9", 5, 0, 0, "");
     place_in_namespace(spec, "p2tb1-5", "10.70.0.7");
     ASSERT_GE(spec.argv.size(), 5u);
     EXPECT_EQ(spec.argv[0], "ip");

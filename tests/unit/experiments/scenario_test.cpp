@@ -129,12 +129,64 @@ TEST(TestbedScenario, InvalidScenariosNameTheProblem) {
         {"sweep zero", T(native, "[sweep]\nparameter = \"decade.slots\"\nvalues=[0]\n"),
          "out of range"},
         {"servers not tables", T("", "[decade]\nservers = 3\n"), "array of tables"},
+        {"delay to an unknown region",
+         T(native,
+           "[network]\nregions = [{name = \"eu\"}, {name = \"us\"}]\n"
+           "delays = [{between = [\"eu\", \"asia\"], one_way_delay_ms = 5}]\n"),
+         "network.delays: region \"asia\" is not among"},
+        {"delay to itself",
+         T(native,
+           "[network]\nregions = [{name = \"eu\"}]\n"
+           "delays = [{between = [\"eu\", \"eu\"]}]\n"),
+         "with itself"},
+        {"delay listed twice",
+         T(native,
+           "[network]\nregions = [{name = \"eu\"}, {name = \"us\"}]\n"
+           "delays = [{between = [\"eu\", \"us\"]}, {between = [\"us\", \"eu\"]}]\n"),
+         "us - eu is listed twice"},
+        {"delay between one", T(native, "[network]\ndelays = [{between = [\"eu\"]}]\n"),
+         "expected two region names"},
+        {"delay out of range",
+         T(native,
+           "[network]\nregions = [{name = \"eu\"}, {name = \"us\"}]\n"
+           "delays = [{between = [\"eu\", \"us\"], one_way_delay_ms = 20000}]\n"),
+         "network.delays.one_way_delay_ms"},
+        {"source region unknown", T(native, "[source]\nregion = \"mars\"\n"), "source.region"},
     };
     for (const auto& c : cases) {
         const std::string message = error_of(c.text);
         EXPECT_NE(message.find(c.expect), std::string::npos)
             << c.what << ": got \"" << message << "\"";
     }
+}
+
+TEST(TestbedScenario, TheDelayMatrixAndTheSourcesRegionParse) {
+    const Scenario s = ok(R"(
+name = "t"
+modes = ["native"]
+[source]
+region = "us"
+[peers]
+count = 4
+upload = 1000
+[network]
+one_way_delay_ms = 70
+regions = [{ name = "eu", one_way_delay_ms = 4 }, { name = "us" }, { name = "asia" }]
+delays = [{ between = ["us", "eu"], one_way_delay_ms = 35 }]
+)");
+    EXPECT_EQ(source_region_index(s), 1u);
+    EXPECT_EQ(path_delay_ms(s, 0, 0), 4);
+    EXPECT_EQ(path_delay_ms(s, 1, 1), 70);  // a region without its own: the default
+    EXPECT_EQ(path_delay_ms(s, 0, 1), 35);
+    EXPECT_EQ(path_delay_ms(s, 2, 0), 70);
+    // A delay sweep sets every path.
+    const Scenario swept = [&] {
+        Scenario c = s;
+        c.sweep_parameter = "network.one_way_delay_ms";
+        return with_sweep_value(c, 12);
+    }();
+    EXPECT_EQ(path_delay_ms(swept, 0, 1), 12);
+    EXPECT_EQ(path_delay_ms(swept, 0, 0), 12);
 }
 
 TEST(TestbedScenario, UnequalSupplyCanBeAllowedExplicitly) {

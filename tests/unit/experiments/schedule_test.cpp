@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -114,7 +115,38 @@ TEST(TestbedSchedule, RegionsFollowSharesAndServersAreInTheirRegion) {
     }
     EXPECT_EQ(load[1], 4);  // eu peers spread over both eu servers
     EXPECT_EQ(load[2], 4);
-    EXPECT_EQ(peer_delay_ms(s, regions, 0), regions[0] == 0 ? 30 : 80);
+    EXPECT_EQ(path_delay_ms(s, regions[0], regions[0]), regions[0] == 0 ? 30 : 80);
+}
+
+TEST(TestbedSchedule, EachSeedPutsOtherPeersInEachRegion) {
+    Scenario s = base(40);
+    s.regions = {{.name = "a", .share = 1, .one_way_delay_ms = 5},
+                 {.name = "b", .share = 1, .one_way_delay_ms = 5}};
+    s.seed = 1;
+    const auto one = assign_regions(s);
+    s.seed = 2;
+    const auto two = assign_regions(s);
+    EXPECT_NE(one, two);
+    EXPECT_EQ(std::count(one.begin(), one.end(), 0u), 20);  // the shares still hold
+    EXPECT_EQ(std::count(two.begin(), two.end(), 0u), 20);
+    EXPECT_EQ(assign_regions(s), two);  // and a seed always gives the same
+}
+
+TEST(TestbedSchedule, TheDelayMatrixIsNearWithinARegionAndListedOrDefaultBetween) {
+    Scenario s = base(4);
+    s.one_way_delay_ms = 60;
+    s.regions = {{.name = "a", .share = 1, .one_way_delay_ms = 5},
+                 {.name = "b", .share = 1, .one_way_delay_ms = 8},
+                 {.name = "c", .share = 1, .one_way_delay_ms = 9}};
+    s.region_delays = {{.a = "b", .b = "a", .one_way_delay_ms = 35}};
+    EXPECT_EQ(path_delay_ms(s, 0, 0), 5);
+    EXPECT_EQ(path_delay_ms(s, 1, 1), 8);
+    EXPECT_EQ(path_delay_ms(s, 0, 1), 35);  // listed, either way round
+    EXPECT_EQ(path_delay_ms(s, 1, 0), 35);
+    EXPECT_EQ(path_delay_ms(s, 0, 2), 60);  // not listed: the default
+    s.regions.clear();
+    s.region_delays.clear();
+    EXPECT_EQ(path_delay_ms(s, 0, 0), 60);
 }
 
 TEST(TestbedSchedule, RngIsUniformEnough) {
