@@ -23,6 +23,7 @@
 #include "experiments/core/schedule.hpp"
 #include "experiments/core/seed_summary.hpp"
 #include "experiments/core/summary.hpp"
+#include "experiments/core/trace_report.hpp"
 #include "experiments/process/children.hpp"
 #include "experiments/process/files.hpp"
 #include "experiments/process/runner.hpp"
@@ -239,6 +240,7 @@ struct Options {
     bool tls = false;
     bool sim = false;
     bool live = false;
+    bool trace = false;
     int seeds = 1;  // repetitions of the whole comparison, seed, seed + 1, ...
 };
 
@@ -279,6 +281,7 @@ SeedRuns run_comparison(const Scenario& scenario, const std::string& dir, const 
             ro.paths.service_host = shared.lab->host_address();
             ro.lab = shared.lab;
         }
+        ro.paths.trace = shared.opt.trace;
         if (shared.tls != nullptr) {
             ro.paths.tls_ca = shared.tls->ca;
             ro.paths.tls_cert = shared.tls->cert;
@@ -297,18 +300,32 @@ SeedRuns run_comparison(const Scenario& scenario, const std::string& dir, const 
             std::fflush(stderr);
         };
         if (shared.opt.sim) {
-            out.results.push_back(run_sim(r.scenario, r.mode, r.label, ro.on_progress,
-                                          [] { return stop_requested(); }));
+            out.results.push_back(run_sim(
+                r.scenario, r.mode, r.label, ro.on_progress, [] { return stop_requested(); },
+                shared.opt.trace));
             // The same report files as a process run: each session's final line.
             fs::create_directories(ro.paths.run_dir + "/reports", ec);
             for (const auto& session : out.results.back().sessions) {
                 write_file(peer_report_file(ro.paths, session.peer, session.session),
                            p2pls::to_json(session.last) + "\n");
             }
+            if (shared.opt.trace) {
+                std::string lines;
+                for (const auto& t : out.results.back().traces) {
+                    lines += p2pls::to_json(t) + "\n";
+                }
+                write_file(ro.paths.run_dir + "/traces.jsonl", lines);
+            }
         } else {
             out.results.push_back(run_mode(r.scenario, r.mode, r.label, ro));
         }
         const auto& res = out.results.back();
+        if (shared.opt.trace && res.available) {
+            write_file(ro.paths.run_dir + "/trace.md",
+                       trace_markdown(r.label, res.traces, r.scenario.chunk_ms / 1000.0));
+            std::fprintf(stderr, "p2pls-testbed: %s: trace: %s/trace.md\n", r.label.c_str(),
+                         ro.paths.run_dir.c_str());
+        }
         if (!res.available) {
             std::fprintf(stderr, "p2pls-testbed: %s: %s\n", r.label.c_str(),
                          res.unavailable.c_str());
@@ -703,6 +720,10 @@ int main(int argc, char** argv) {
         sub->add_flag("--live", o->live,
                       "let the source encode its live test pattern instead of replaying a "
                       "pre-encoded clip (costs CPU)");
+        sub->add_flag("--trace", o->trace,
+                      "trace every chunk startup waited for, played late or missed (who it was "
+                      "asked from, DECADE batches, Busy/503 answers, fallbacks, step times): "
+                      "<run>/trace.md and <run>/traces/");
     }
     try {
         app.parse(argc, argv);

@@ -151,6 +151,7 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.peer_slots_flag = first_flag(peer_help, {"--decade-slots", "--slots"});
         c.peer_decade_local_address = has_flag(peer_help, "--decade-local-address");
         c.peer_link_delay = has_flag(peer_help, "--link-delay");
+        c.peer_trace = has_flag(peer_help, "--trace");
     }
     c.source_present = !source_help.empty();
     if (c.source_present) {
@@ -230,6 +231,10 @@ std::string decade_port_file(const RunPaths& paths, std::size_t server) {
 
 std::string peer_report_file(const RunPaths& paths, std::uint32_t peer, std::uint32_t session) {
     return join(join(paths.run_dir, "reports"), peer_name(peer, session) + ".jsonl");
+}
+
+std::string peer_trace_file(const RunPaths& paths, std::uint32_t peer, std::uint32_t session) {
+    return join(join(paths.run_dir, "traces"), peer_name(peer, session) + ".jsonl");
 }
 
 std::string service_scheme(const RunPaths& paths) {
@@ -432,6 +437,9 @@ ProcessSpec peer_spec(const Scenario& s, Mode mode, const RunPaths& paths, const
         p.argv.insert(p.argv.end(), {"--region", s.regions[region].name});
     }
     add_delays(p.argv, s, paths, region, caps.peer_delay_flag, caps.peer_link_delay);
+    if (paths.trace && caps.peer_trace) {
+        p.argv.insert(p.argv.end(), {"--trace", peer_trace_file(paths, peer, session)});
+    }
     return p;
 }
 

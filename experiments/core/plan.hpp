@@ -33,6 +33,7 @@ struct Capabilities {
     bool peer_region = false;         // --region NAME
     std::string peer_delay_flag;      // e.g. "--delay-ms"; empty: no delay injection
     bool peer_link_delay = false;     // --link-delay CIDR=MS (a delay per region)
+    bool peer_trace = false;          // --trace FILE (chunk traces)
     std::string peer_object_flag;     // k, e.g. "--object-chunks"; empty: the peer's default
     std::string peer_slots_flag;      // m, e.g. "--slots"; empty: the peer's default
     // --decade-local-address: its own source address towards DECADE servers, so that the
@@ -91,6 +92,8 @@ struct RunPaths {
     std::string tls_ca{};
     std::string tls_cert{};
     std::string tls_key{};
+    // --trace: every peer writes its chunk traces to peer_trace_file().
+    bool trace = false;
 };
 
 // "https://" with --tls, else "http://": the scheme of the tracker and DECADE server URLs.
@@ -103,6 +106,7 @@ void place_in_namespace(ProcessSpec& spec, const std::string& ns, const std::str
 std::string tracker_port_file(const RunPaths& paths);
 std::string decade_port_file(const RunPaths& paths, std::size_t server);
 std::string peer_report_file(const RunPaths& paths, std::uint32_t peer, std::uint32_t session);
+std::string peer_trace_file(const RunPaths& paths, std::uint32_t peer, std::uint32_t session);
 
 ProcessSpec tracker_spec(const Scenario& s, const RunPaths& paths, const Capabilities& caps,
                          const std::string& config_file);

@@ -164,7 +164,9 @@ RunSummary summarize(const RunResult& run, std::uint32_t stream_kbps) {
         upload_sum += up;
         over_stream += up > static_cast<double>(stream_kbps) ? 1 : 0;
         s.upload_media_bytes += r.upload_media_bytes();
-        s.control_bytes += r.upload_control_bytes() + r.download_control_bytes();
+        // Storage requests and replies are signalling too (DECADE mode).
+        s.control_bytes +=
+            r.upload_control_bytes() + r.download_control_bytes() + r.decade_control_bytes();
         s.download_media_bytes += r.download_media_bytes();
         s.bytes_from_source += r.bytes_from_source();
         s.bytes_from_peers += r.bytes_from_peers();

@@ -41,7 +41,8 @@ struct RunResult {
     std::uint64_t source_bps = 0;
     double duration_s = 0;
     double cpu_s = -1;  // CPU time of every process of the run (user + system); -1 unknown
-    std::vector<SessionRecord> sessions;  // every scheduled session
+    std::vector<SessionRecord> sessions;     // every scheduled session
+    std::vector<report::ChunkTrace> traces;  // with --trace: every peer's chunk traces
 };
 
 struct RunSummary {

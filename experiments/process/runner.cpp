@@ -9,6 +9,7 @@
 
 #include "experiments/core/progress.hpp"
 #include "experiments/core/schedule.hpp"
+#include "experiments/core/trace_report.hpp"
 #include "experiments/process/children.hpp"
 #include "experiments/process/files.hpp"
 
@@ -76,6 +77,9 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
     std::error_code ec;
     std::filesystem::create_directories(paths.run_dir + "/logs", ec);
     std::filesystem::create_directories(paths.run_dir + "/reports", ec);
+    if (paths.trace) {
+        std::filesystem::create_directories(paths.run_dir + "/traces", ec);
+    }
     if (ec) {
         result.failure = "cannot create " + paths.run_dir + ": " + ec.message();
         return result;
@@ -307,6 +311,15 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
             if (first_failure.empty()) {
                 first_failure = describe_exit(
                     name + " exited with code " + std::to_string(session.exit_code), session.log);
+            }
+        }
+        if (paths.trace) {
+            // A trace file is bounded by the peer (ChunkTrace keeps a few thousand).
+            if (const auto text =
+                    read_tail(peer_trace_file(paths, record.peer, record.session), 64 << 20)) {
+                for (auto& t : parse_traces(*text)) {
+                    result.traces.push_back(std::move(t));
+                }
             }
         }
         result.sessions.push_back(std::move(record));

@@ -54,7 +54,7 @@ std::optional<std::string> sim_mode_unavailable(Mode) {
 
 RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
                   const std::function<void(const std::string&)>& on_progress,
-                  const std::function<bool()>& cancelled) {
+                  const std::function<bool()>& cancelled, bool trace) {
     RunResult result;
     result.label = label;
     result.mode = mode;
@@ -136,6 +136,7 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
             if (e.kind == PeerEvent::Kind::start) {
                 auto c = swarm.base_config();
                 c.upload_limit_bytes_per_s = s.peer_upload_bps;
+                c.trace = trace;
                 decade_config(c, servers[e.peer]);
                 const auto h = swarm.add_peer(c, links(s.peer_upload_bps, regions[e.peer]));
                 index[{e.peer, e.session}] = sessions.size();
@@ -151,6 +152,9 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
             }
             auto& session = sessions[it->second];
             session.final_report = swarm.engine(session.handle).report(sim.now(), true);
+            for (auto& t : swarm.engine(session.handle).take_traces()) {
+                result.traces.push_back(std::move(t));
+            }
             swarm.remove(session.handle, e.graceful);
         });
     }
@@ -162,6 +166,13 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
             break;
         }
         sim.run_for(std::min<Duration>(10s, end - sim.now()));
+        for (const auto& session : sessions) {
+            if (!session.final_report) {
+                for (auto& t : swarm.engine(session.handle).take_traces()) {
+                    result.traces.push_back(std::move(t));
+                }
+            }
+        }
         if (on_progress) {
             Progress p{.run = label + " (sim)",
                        .elapsed_s = to_seconds(sim.now() - t0),

@@ -16,9 +16,10 @@ namespace p2pls::experiments {
 std::optional<std::string> sim_mode_unavailable(Mode mode);
 
 // Runs one mode. `on_progress` gets a progress line every 10 simulated seconds;
-// `cancelled` is polled as often and ends the run early when it returns true.
+// `cancelled` is polled as often and ends the run early when it returns true. `trace`:
+// the engines keep chunk traces, collected into RunResult::traces.
 RunResult run_sim(const Scenario& scenario, Mode mode, const std::string& label,
                   const std::function<void(const std::string&)>& on_progress,
-                  const std::function<bool()>& cancelled);
+                  const std::function<bool()>& cancelled, bool trace = false);
 
 }  // namespace p2pls::experiments

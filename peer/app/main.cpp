@@ -68,6 +68,10 @@ int main(int argc, char** argv) {
     app.add_option("--report", report_path,
                    "Write the QoE report here as JSON lines: one per second plus a final one "
                    "(fields: docs/metrics.md)");
+    std::string trace_path;
+    app.add_option("--trace", trace_path,
+                   "Write chunk traces here as JSON lines: every chunk startup waited for, "
+                   "played late or missed, with each step it took (docs/testbed.md)");
     app.add_option("--http", http_port, "Serve GET /stats (JSON) and /metrics on 127.0.0.1:PORT")
         ->check(CLI::Range(0, 65535));
     app.add_option("--duration", duration_s, "Leave after this many seconds (0: run until SIGTERM)")
@@ -94,6 +98,13 @@ int main(int argc, char** argv) {
 
     asio::io_context io;
     std::unique_ptr<std::ofstream> report_file;
+    std::unique_ptr<std::ofstream> trace_file;
+    if (!trace_path.empty()) {
+        trace_file = std::make_unique<std::ofstream>(trace_path, std::ios::trunc);
+        if (!*trace_file) {
+            fail("cannot write --trace " + trace_path);
+        }
+    }
     if (!report_path.empty()) {
         report_file = std::make_unique<std::ofstream>(report_path, std::ios::trunc);
         if (!*report_file) {
@@ -121,6 +132,12 @@ int main(int argc, char** argv) {
     }
     if (auto problem = cli::apply_channel_key_flag(channel_key, config)) {
         fail(*problem);
+    }
+    if (trace_file) {
+        config.engine.trace = true;
+        config.on_trace = [&trace_file](const report::ChunkTrace& t) {
+            *trace_file << to_json(t) << '\n';
+        };
     }
     if (report_file) {
         config.on_report = [&report_file](const report::QoeReport& r) {

@@ -166,7 +166,16 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
     const bool calm = now < calm_until_;
     std::vector<DecadeNeed> needs;
     const ChunkSeq from = std::max(playback.playhead(), store.base());
-    const ChunkSeq to = std::min(live_edge + 1, store.end());
+    ChunkSeq to = std::min(live_edge + 1, store.end());
+    // Before startup, only what startup waits for: the rest of the startup lag would
+    // queue at the home server's egress ahead of our own startup chunks (and everyone
+    // else's in a flash crowd). It is asked the moment playback starts, with the lag
+    // (seconds) still ahead of it.
+    if (!playback.started()) {
+        const ChunkSeq startup_end =
+            object_of(playback.playhead() + config_.chunks_in(config_.startup_buffer) - 1) + k_;
+        to = std::min(to, startup_end);
+    }
     bool anything_missing = false;
     for (ChunkSeq seq = from; seq < to; ++seq) {
         if (store.has(seq) || native_in_flight.contains(seq)) {
@@ -206,6 +215,7 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
     if (wants.empty() || blocked(now) || fetches_.size() >= slots) {
         return out;
     }
+
     std::vector<decade::PendingGet> pending;
     for (std::size_t i = 0; i < wants.size(); ++i) {
         pending.push_back(

@@ -121,6 +121,11 @@ class DecadeFetcher {
     void count_fallback(ChunkSeq seq);
 
     [[nodiscard]] const DecadeStats& stats() const noexcept { return stats_; }
+    // The first seq of each object of fetch `id` in op order (empty when not in flight).
+    [[nodiscard]] std::vector<ChunkSeq> objects_of(std::uint64_t id) const {
+        const auto it = fetches_.find(id);
+        return it == fetches_.end() ? std::vector<ChunkSeq>{} : it->second.objects;
+    }
     [[nodiscard]] const std::set<ChunkSeq>& locker() const noexcept { return locker_; }
 
   private:

@@ -28,7 +28,11 @@ PeerEngine::PeerEngine(EngineConfig config, std::uint64_t seed, TimePoint now)
       decade_(config_),
       next_tick_(now),
       next_buffer_map_(now + config_.full_map_interval()),
-      next_maintenance_(now) {}
+      next_maintenance_(now) {
+    if (config_.trace && !config_.origin) {
+        trace_.emplace(config_.peer_id.value(), now);
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Messages
@@ -151,6 +155,11 @@ void PeerEngine::on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint
         n.live_edge = std::max(n.live_edge, ChunkSeq{bm.live_edge()});
         observe_live_edge(ChunkSeq{bm.live_edge()}, n.is_source, now);
     }
+    // Before startup every tick of waiting is startup delay: a new holder (or token) is
+    // asked at once, not at the next scheduler tick.
+    if (playback_.joined() && !playback_.started()) {
+        next_tick_ = std::min(next_tick_, now);
+    }
 }
 
 void PeerEngine::on_have(Neighbor& n, const wire::Have& have, TimePoint now) {
@@ -246,6 +255,9 @@ void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) 
     }
     const std::uint64_t bytes = chunk_frame_bytes(chunk);
     n.note_delivery(bytes, asked_at, now);
+    if (trace_) {
+        trace_->note(seq, now, "got", n.peer_id.value());
+    }
     chunk_bytes_estimate_ = (chunk_bytes_estimate_ * 7 + bytes) / 8;
     if (store_.has(seq) || !store_.bitmap().in_window(seq)) {
         ++traffic_.chunks_duplicate;
@@ -267,6 +279,12 @@ void PeerEngine::on_busy(Neighbor& n, const wire::Busy& busy, TimePoint now) {
     }
     const auto retry = std::min<std::uint32_t>(busy.retry_after_ms(), config_.busy_retry_max_ms);
     n.note_busy(busy.seqs(), std::chrono::milliseconds(retry), now);
+    if (trace_) {
+        for (const std::uint64_t seq : busy.seqs()) {
+            trace_->note(ChunkSeq{seq}, now, "busy", n.peer_id.value(), 0,
+                         "retry after " + std::to_string(retry) + " ms");
+        }
+    }
     next_tick_ = std::min(next_tick_, now);
 }
 

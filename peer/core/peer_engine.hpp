@@ -41,6 +41,7 @@
 #include "p2pls/report.pb.h"
 #include "peer/core/actions.hpp"
 #include "peer/core/chunk_store.hpp"
+#include "peer/core/chunk_trace.hpp"
 #include "peer/core/decade_fetcher.hpp"
 #include "peer/core/engine_config.hpp"
 #include "peer/core/live_edge.hpp"
@@ -106,6 +107,9 @@ class PeerEngine {
 
     // Effects since the last call, oldest first.
     std::vector<Action> take_actions();
+    // With config.trace: the traces of the chunks startup waited for, played late or
+    // missed since the last call (peer/core/chunk_trace.hpp).
+    std::vector<report::ChunkTrace> take_traces();
 
     // --- observation ---
     [[nodiscard]] report::QoeReport report(TimePoint now, bool final = false) const;
@@ -134,6 +138,8 @@ class PeerEngine {
     void announce_have(ChunkSeq seq, std::optional<NeighborId> except);
 
     [[nodiscard]] bool decade() const noexcept { return config_.decade.enabled; }
+    void trace_decade_fetch(const DecadeFetch& f, TimePoint now);
+    void trace_decade_result(std::uint64_t id, const DecadeResult& result, TimePoint now);
     [[nodiscard]] bool have_window() const;
     void observe_live_edge(ChunkSeq seq, bool trusted, TimePoint now);
     void maybe_join(TimePoint now);
@@ -151,6 +157,7 @@ class PeerEngine {
     NeighborTable table_;
     ChunkStore store_;
     Playback playback_;
+    std::optional<ChunkTrace> trace_;
     Traffic traffic_;
     LiveEdge live_edge_;
     Membership membership_;

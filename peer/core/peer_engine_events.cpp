@@ -146,9 +146,22 @@ void PeerEngine::advance_playback(TimePoint now) {
             actions_.push_back(PlayChunk{std::move(chunk)});
         }
     }
+    if (trace_) {
+        const std::uint64_t startup = step.started ? config_.chunks_in(config_.startup_buffer) : 0;
+        for (std::size_t i = 0; i < step.played.size(); ++i) {
+            trace_->played(step.played[i], step.played_due[i], now, step.played_late[i],
+                           i < startup);
+        }
+        for (ChunkSeq seq : step.skipped) {
+            trace_->missed(seq, now - config_.skip_after, now);
+        }
+    }
     const ChunkSeq base = playback_.playhead() - config_.window / 2;
     if (base > store_.base()) {
         store_.slide_to(base);
+    }
+    if (trace_) {
+        trace_->forget_before(store_.base());
     }
 }
 
@@ -199,6 +212,13 @@ void PeerEngine::run_scheduler(TimePoint now) {
         planner_.move_start_point(table_, playback_, store_, edge);
     }
     const LateRequests late = planner_.expire_late(table_, playback_, now);
+    if (trace_) {
+        for (const auto& [seq, id] : late.late) {
+            const Neighbor* n = table_.find(id);
+            trace_->note(seq, now, "late", n != nullptr ? n->peer_id.value() : std::string());
+        }
+        trace_->expire_fetches(now, config_.decade.fetch_timeout);
+    }
     for (NeighborId id : late.too_slow) {
         if (const Neighbor* n = table_.find(id)) {
             table_.penalize(n->peer_id, n->endpoint, now + config_.penalty);
@@ -208,6 +228,9 @@ void PeerEngine::run_scheduler(TimePoint now) {
     if (decade()) {
         for (DecadeFetch& f :
              decade_.schedule(table_, store_, playback_, edge, chunk_bytes_estimate_, rng_, now)) {
+            if (trace_) {
+                trace_decade_fetch(f, now);
+            }
             actions_.push_back(std::move(f));
         }
     }
@@ -220,6 +243,14 @@ void PeerEngine::run_scheduler(TimePoint now) {
     if (decade()) {
         for (const Assignment& a : assignments) {
             decade_.count_fallback(a.seq);
+        }
+    }
+    if (trace_) {
+        for (const Assignment& a : assignments) {
+            const Neighbor* n = table_.find(a.to);
+            trace_->note(a.seq, now, decade() ? "fallback" : "ask",
+                         n != nullptr ? n->peer_id.value() : std::string(), 0,
+                         a.first_fetch ? "first fetch" : "");
         }
     }
     for (auto& [to, m] : planner_.requests(assignments, table_, playback_, now)) {
@@ -271,6 +302,9 @@ void PeerEngine::on_decade_fetched(std::uint64_t id, DecadeResult result, TimePo
     const auto drop_holder = [this](NeighborId holder, std::string why) {
         drop(holder, Errc::signature_invalid, why);
     };
+    if (trace_) {
+        trace_decade_result(id, result, now);
+    }
     const auto got = decade_.on_fetched(id, result, table_, store_, traffic_, chunk_bytes_estimate_,
                                         drop_holder, now);
     if (!got.known) {
@@ -314,6 +348,56 @@ report::QoeReport PeerEngine::report(TimePoint now, bool final) const {
                        decade_.stats(),
                        static_cast<std::uint32_t>(table_.established())};
     return make_qoe_report(in, now, final);
+}
+
+void PeerEngine::trace_decade_fetch(const DecadeFetch& f, TimePoint now) {
+    const std::uint32_t k = decade_.object_chunks();
+    const std::vector<ChunkSeq> objects = decade_.objects_of(f.id);
+    std::vector<ChunkSeq> seqs;
+    for (std::size_t i = 0; i < objects.size() && i < f.ops.size(); ++i) {
+        const auto& op = f.ops[i];
+        const bool cross = op.remote_server() != config_.decade.server;
+        std::string detail = f.urgent ? "urgent" : "";
+        if (cross) {
+            detail += detail.empty() ? "cross-server" : ", cross-server";
+        }
+        for (ChunkSeq s = objects[i]; s < objects[i] + k; ++s) {
+            trace_->note(s, now, "decade-ask", op.remote_locker() + "@" + op.remote_server(),
+                         static_cast<std::uint32_t>(f.ops.size()), detail);
+            seqs.push_back(s);
+        }
+    }
+    trace_->fetch_sent(f.id, std::move(seqs), now);
+}
+
+void PeerEngine::trace_decade_result(std::uint64_t id, const DecadeResult& result, TimePoint now) {
+    const std::uint32_t k = decade_.object_chunks();
+    const std::vector<ChunkSeq> seqs = trace_->fetch_done(id);
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        const std::size_t object = i / k;
+        Errc code = result.code;
+        if (code == Errc::ok) {
+            code = object < result.objects.size() ? result.objects[object].code
+                                                  : Errc::message_malformed;
+        }
+        if (code == Errc::ok) {
+            trace_->note(seqs[i], now, "decade-got", "");
+            continue;
+        }
+        std::string detail = make_error_code(code).message();
+        if (code == Errc::busy) {
+            detail += ", retry after " +
+                      std::to_string(
+                          std::chrono::duration_cast<std::chrono::milliseconds>(result.retry_after)
+                              .count()) +
+                      " ms";
+        }
+        trace_->note(seqs[i], now, "decade-failed", "", 0, std::move(detail));
+    }
+}
+
+std::vector<report::ChunkTrace> PeerEngine::take_traces() {
+    return trace_ ? trace_->take() : std::vector<report::ChunkTrace>{};
 }
 
 std::vector<Action> PeerEngine::take_actions() {

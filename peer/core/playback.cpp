@@ -28,6 +28,7 @@ Playback::Step Playback::advance(TimePoint now, const ChunkBitmap& held) {
             return step;
         }
         started_ = true;
+        step.started = true;
         stats_.startup_delay = now - join_started_;
         next_due_ = now;
     }
@@ -35,6 +36,8 @@ Playback::Step Playback::advance(TimePoint now, const ChunkBitmap& held) {
     // skip_after, so the loop ends for any `now`.
     while (next_due_ <= now) {
         if (held.test(playhead_)) {
+            step.played_due.push_back(stalling_ ? stall_start_ : next_due_);
+            step.played_late.push_back(stalling_);
             if (stalling_) {
                 // Resume now: the chunk arrived during the stall.
                 stats_.stalled += now - stall_start_;

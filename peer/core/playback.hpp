@@ -47,6 +47,11 @@ class Playback {
     struct Step {
         std::vector<ChunkSeq> played;
         std::vector<ChunkSeq> skipped;
+        // For traces: when each played chunk was due, whether it ended a stall (late), and
+        // whether this step started playback (the first startup-buffer chunks played).
+        std::vector<TimePoint> played_due;
+        std::vector<bool> played_late;
+        bool started = false;
     };
     // Plays and skips what is due at `now` given the chunks held.
     Step advance(TimePoint now, const ChunkBitmap& held);

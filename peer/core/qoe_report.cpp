@@ -35,6 +35,7 @@ report::QoeReport make_qoe_report(const QoeInputs& in, TimePoint now, bool final
     r.set_mean_batch_size(ratio(d.batched_objects, d.batches));
     r.set_fallbacks(d.fallbacks);
     r.set_token_failures(d.token_failures);
+    r.set_decade_control_bytes(d.control_bytes);
     r.set_chunks_rejected(t.chunks_rejected);
     r.set_neighbors(in.neighbors);
     // The engine counts media where it hands chunks to the socket.

@@ -535,6 +535,14 @@ struct PeerNode::Impl : NeighborEvents,
         return r;
     }
 
+    void hand_out_traces() {
+        if (engine && config.on_trace) {
+            for (const report::ChunkTrace& t : engine->take_traces()) {
+                config.on_trace(t);
+            }
+        }
+    }
+
     void tick_reports() {
         ticker.expires_after(std::chrono::seconds(1));
         ticker.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -544,6 +552,7 @@ struct PeerNode::Impl : NeighborEvents,
             if (self->config.on_report) {
                 self->config.on_report(self->make_report(false));
             }
+            self->hand_out_traces();
             if (self->tracker && self->engine && self->config.engine.origin) {
                 if (const auto le = self->engine->live_edge()) {
                     self->tracker->update(
@@ -669,6 +678,7 @@ void PeerNode::stop(std::function<void()> done) {
             if (self->config.on_report) {
                 self->config.on_report(self->make_report(true));
             }
+            self->hand_out_traces();
             if (done) {
                 done();
             }

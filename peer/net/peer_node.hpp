@@ -87,6 +87,9 @@ struct PeerNodeConfig {
     // Called once a second with the current QoE report (for --report), and once more with
     // final = true when the node stops.
     std::function<void(const report::QoeReport&)> on_report;
+    // With engine.trace: called once a second (and at stop) with each chunk trace
+    // (peer/core/chunk_trace.hpp) since the last call.
+    std::function<void(const report::ChunkTrace&)> on_trace;
     // Called for every chunk the playback clock plays (a player hooks its decoder here).
     std::function<void(const wire::Chunk&)> on_play;
 };
