@@ -537,6 +537,15 @@ std::size_t server_region_index(const Scenario& s, std::size_t server) {
     return server < s.decade_servers.size() ? region_index(s, s.decade_servers[server].region) : 0;
 }
 
+std::size_t source_server_index(const Scenario& s) {
+    for (std::size_t i = 0; i < s.decade_servers.size(); ++i) {
+        if (server_region_index(s, i) == source_region_index(s)) {
+            return i;
+        }
+    }
+    return 0;
+}
+
 std::variant<Scenario, ParseError> parse_scenario(std::string_view toml_text,
                                                   std::string_view origin) {
     if (toml_text.size() > 1'000'000) {

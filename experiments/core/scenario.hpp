@@ -135,5 +135,7 @@ double path_delay_ms(const Scenario& scenario, std::size_t a, std::size_t b);
 // The region index of the source and of DECADE server `server`.
 std::size_t source_region_index(const Scenario& scenario);
 std::size_t server_region_index(const Scenario& scenario, std::size_t server);
+// The DECADE server the source stores into: the first of its region (else server 0).
+std::size_t source_server_index(const Scenario& scenario);
 
 }  // namespace p2pls::experiments

@@ -1,12 +1,12 @@
 #include "experiments/core/trace_report.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <optional>
 
 #include "common/core/proto_json.hpp"
 #include "experiments/core/summary.hpp"
+#include "experiments/core/text_format.hpp"
 
 namespace p2pls::experiments {
 namespace {
@@ -27,12 +27,6 @@ std::optional<double> first_ask(const report::ChunkTrace& t) {
     return std::nullopt;
 }
 
-std::string fixed(double v, int digits = 2) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-}
-
 // Time from each ask of `ask` to the next `answer` on the same chunk (same holder for
 // native asks), over every trace.
 std::vector<double> step_times(const std::vector<report::ChunkTrace>& traces, std::string_view ask,
@@ -49,9 +43,9 @@ std::vector<double> step_times(const std::vector<report::ChunkTrace>& traces, st
             }
             for (int j = i + 1; j < t.steps_size(); ++j) {
                 const auto& a = t.steps(j);
-                const bool same_holder =
-                    ask != "ask" && ask != "fallback" ? true : a.who() == s.who();
-                if (a.what() == answer && same_holder) {
+                // A native answer counts only from the neighbour that was asked.
+                const bool native = ask == "ask" || ask == "fallback";
+                if (a.what() == answer && (!native || a.who() == s.who())) {
                     out.push_back(a.t_s() - s.t_s());
                     break;
                 }
@@ -66,8 +60,8 @@ std::string timing_row(std::string_view name, const std::vector<double>& v) {
         return "| " + std::string(name) + " | 0 | - | - | - |\n";
     }
     return "| " + std::string(name) + " | " + std::to_string(v.size()) + " | " +
-           fixed(percentile(v, 50)) + " s | " + fixed(percentile(v, 95)) + " s | " +
-           fixed(*std::max_element(v.begin(), v.end())) + " s |\n";
+           fixed(percentile(v, 50), 2) + " s | " + fixed(percentile(v, 95), 2) + " s | " +
+           fixed(*std::max_element(v.begin(), v.end()), 2) + " s |\n";
 }
 
 std::string one_line(const report::ChunkTrace& t) {
@@ -77,7 +71,7 @@ std::string one_line(const report::ChunkTrace& t) {
         out += " no step";
     }
     for (const auto& s : t.steps()) {
-        out += " " + fixed(s.t_s()) + " " + s.what();
+        out += " " + fixed(s.t_s(), 2) + " " + s.what();
         if (!s.who().empty()) {
             out += " " + s.who();
         }
@@ -155,8 +149,8 @@ std::string trace_markdown(std::string_view label, const std::vector<report::Chu
     }
     for (const auto& [cause, waits] : causes) {
         md += "| " + cause + " | " + std::to_string(waits.size()) + " | " +
-              fixed(percentile(waits, 50)) + " s | " +
-              fixed(*std::max_element(waits.begin(), waits.end())) + " s |\n";
+              fixed(percentile(waits, 50), 2) + " s | " +
+              fixed(*std::max_element(waits.begin(), waits.end()), 2) + " s |\n";
     }
     md +=
         "\n## Step times (every traced chunk)\n\n| step | count | p50 | p95 | max |\n"

@@ -138,16 +138,9 @@ RunResult run_mode(const Scenario& s, Mode mode, const std::string& label, const
         service_scheme(paths) + paths.service_host + ":" + std::to_string(*tracker_port);
 
     // The source stores into the first server of its own region.
-    std::string source_server;
-    for (std::size_t i = 0; i < server_urls.size() && source_server.empty(); ++i) {
-        if (server_region_index(s, i) == source_region_index(s)) {
-            source_server = server_urls[i];
-        }
-    }
-    if (source_server.empty() && !server_urls.empty()) {
-        source_server = server_urls.front();
-    }
-    const auto source = source_spec(s, mode, paths, opt.caps, tracker_url, source_server);
+    const std::size_t home = source_server_index(s);
+    const auto source = source_spec(s, mode, paths, opt.caps, tracker_url,
+                                    home < server_urls.size() ? server_urls[home] : "");
     if (!children.start(source, why)) {
         return fail(why);
     }

@@ -107,14 +107,8 @@ RunResult run_sim(const Scenario& s, Mode mode, const std::string& label,
     };
 
     // The source stores into the first server of its region (as in process runs).
-    std::size_t source_server = 0;
-    for (std::size_t i = s.decade_servers.size(); i-- > 0;) {
-        if (server_region_index(s, i) == source_region_index(s)) {
-            source_server = i;
-        }
-    }
     auto source_config = swarm.base_config();
-    decade_config(source_config, source_server);
+    decade_config(source_config, source_server_index(s));
     source_config.upload_limit_bytes_per_s = s.source_upload_bps;
     swarm.add_source(source_config, links(s.source_upload_bps, source_region_index(s)));
     sim.run_for(5s);  // the channel is live before anyone joins, as with processes
