@@ -115,7 +115,9 @@ void Swarm::tracker_reply(Handle h) {
     }
     std::vector<peer::PeerCandidate> list;
     for (std::size_t i = 0; i < k; ++i) {
-        list.push_back({nodes_[live[i]].engine->config().peer_id, nodes_[live[i]].endpoint, false});
+        const auto& c = nodes_[live[i]].engine->config();
+        list.push_back({c.peer_id, nodes_[live[i]].endpoint, false,
+                        c.decade.enabled ? c.decade.server : std::string()});
     }
     std::optional<ChunkSeq> live_edge;
     if (source_ && nodes_[*source_].alive) {

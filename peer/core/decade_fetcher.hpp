@@ -67,6 +67,10 @@ class DecadeFetcher {
     [[nodiscard]] ChunkSeq object_of(ChunkSeq seq) const;
     // Whether storage is failing: native fetches stand in until then.
     [[nodiscard]] bool blocked(TimePoint now) const { return now < blocked_until_; }
+    // Whether copies across servers are calmed (DecadeConfig::cross_server_calm).
+    [[nodiscard]] bool calm(TimePoint now) const { return now < calm_until_; }
+    // Requests in flight (at most m).
+    [[nodiscard]] std::size_t in_flight() const noexcept { return fetches_.size(); }
 
     // A get-token for our locker over object seqs [first, last], expiring token_lifetime
     // from now. Empty when not in DECADE mode or when it cannot be minted.

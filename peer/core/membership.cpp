@@ -1,6 +1,8 @@
 #include "peer/core/membership.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
 #include <set>
 
 namespace p2pls::peer {
@@ -15,7 +17,8 @@ Membership::Membership(const EngineConfig& config)
       useless_after_(config.useless_after),
       source_retry_(3 * config.maintenance_interval),
       penalty_(config.penalty),
-      abandoned_for_(8 * config.request_timeout) {}
+      abandoned_for_(8 * config.request_timeout),
+      decade_server_(config.decade.enabled ? config.decade.server : std::string()) {}
 
 void Membership::on_peer_list(NeighborTable& table, const std::vector<PeerCandidate>& peers,
                               std::mt19937_64& rng) {
@@ -35,10 +38,12 @@ void Membership::on_peer_list(NeighborTable& table, const std::vector<PeerCandid
 
 void Membership::on_connected(const std::string& endpoint) {
     pending_.erase(endpoint);
+    pending_local_.erase(endpoint);
 }
 
 void Membership::on_connect_failed(const std::string& endpoint, TimePoint now) {
     pending_.erase(endpoint);
+    pending_local_.erase(endpoint);
     if (source_ && source_->endpoint == endpoint) {
         source_retry_at_ = now + source_retry_;
     }
@@ -74,6 +79,7 @@ std::vector<std::pair<NeighborId, std::string>> Membership::to_drop(NeighborTabl
 
 void Membership::forget_stale_connects(TimePoint now) {
     std::erase_if(pending_, [&](const auto& e) { return now - e.second > connect_timeout_; });
+    std::erase_if(pending_local_, [&](const std::string& ep) { return !pending_.contains(ep); });
 }
 
 std::vector<Action> Membership::refill(NeighborTable& table, TimePoint now) {
@@ -100,8 +106,25 @@ std::vector<Action> Membership::refill(NeighborTable& table, TimePoint now) {
         }
         return c;
     };
+    const auto local = [&] {
+        std::size_t c = pending_local_.size();
+        for (const auto& [id, n] : table.all()) {
+            if (!n.is_source && n.decade && n.decade_server == decade_server_) {
+                ++c;
+            }
+        }
+        return c;
+    };
+    const auto quota =
+        static_cast<std::size_t>(std::ceil(kLocalShare * static_cast<double>(target_neighbors_)));
+    const std::function<bool(const PeerCandidate&)> on_our_server = [&](const PeerCandidate& c) {
+        return c.decade_server == decade_server_;
+    };
     while (peers() < target_neighbors_) {
-        auto candidate = table.next_candidate(pending, now);
+        const bool prefer_local = !decade_server_.empty() && local() < quota;
+        auto candidate = table.next_candidate(
+            pending, now,
+            prefer_local ? on_our_server : std::function<bool(const PeerCandidate&)>{});
         if (!candidate) {
             if (now >= next_want_peers_) {
                 out.emplace_back(WantPeers{});
@@ -111,6 +134,9 @@ std::vector<Action> Membership::refill(NeighborTable& table, TimePoint now) {
         }
         pending.insert(candidate->endpoint);
         pending_.emplace(candidate->endpoint, now);
+        if (!decade_server_.empty() && on_our_server(*candidate)) {
+            pending_local_.insert(candidate->endpoint);
+        }
         out.emplace_back(Connect{candidate->endpoint, candidate->peer_id});
     }
     return out;

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,8 +49,14 @@ class Membership {
 
     // Connects while below target_neighbors (the source first, at most every three
     // maintenance intervals); a WantPeers, at most every want_peers_interval, when no
-    // candidate is left. Nothing in origin mode.
+    // candidate is left. Nothing in origin mode. In DECADE mode, candidates on our home
+    // server come first until they are kLocalShare of target_neighbors: what they hold
+    // we link on that server, where a holder elsewhere costs a copy between servers, and
+    // in a crowd those copies are what congests the servers' uplinks. The rest are
+    // anyone, to bring what nobody on our server has yet.
     [[nodiscard]] std::vector<Action> refill(NeighborTable& table, TimePoint now);
+
+    static constexpr double kLocalShare = 0.75;
 
     [[nodiscard]] std::size_t pending_connects() const noexcept { return pending_.size(); }
     [[nodiscard]] const std::optional<PeerCandidate>& source() const noexcept { return source_; }
@@ -68,7 +75,9 @@ class Membership {
 
     std::optional<PeerCandidate> source_;
     TimePoint source_retry_at_{};
+    std::string decade_server_;                 // our home server in DECADE mode, else ""
     std::map<std::string, TimePoint> pending_;  // endpoint -> asked at
+    std::set<std::string> pending_local_;       // ... of those, the ones on our server
     TimePoint next_want_peers_{};
 };
 

@@ -169,21 +169,36 @@ bool NeighborTable::penalized(const PeerId& id, const std::string& endpoint, Tim
            (!endpoint.empty() && active("ep:" + endpoint));
 }
 
-std::optional<PeerCandidate> NeighborTable::next_candidate(const std::set<std::string>& pending,
-                                                           TimePoint now) {
-    // Rotate through the list so that a peer that refused us is tried again only after
-    // everyone else.
+std::optional<PeerCandidate> NeighborTable::next_candidate(
+    const std::set<std::string>& pending, TimePoint now,
+    const std::function<bool(const PeerCandidate&)>& prefer) {
+    const auto eligible = [&](const PeerCandidate& c) {
+        return !pending.contains(c.endpoint) && !connected_to_endpoint(c.endpoint) &&
+               !penalized(c.peer_id, c.endpoint, now) &&
+               !(c.peer_id.value().size() > 0 && connected_to_peer(c.peer_id));
+    };
+    std::optional<std::size_t> chosen;
     for (std::size_t i = 0; i < candidates_.size(); ++i) {
-        PeerCandidate c = candidates_.front();
-        candidates_.pop_front();
-        candidates_.push_back(c);
-        if (!pending.contains(c.endpoint) && !connected_to_endpoint(c.endpoint) &&
-            !penalized(c.peer_id, c.endpoint, now) &&
-            !(c.peer_id.value().size() > 0 && connected_to_peer(c.peer_id))) {
-            return c;
+        if (!eligible(candidates_[i])) {
+            continue;
+        }
+        if (!prefer || prefer(candidates_[i])) {
+            chosen = i;
+            break;
+        }
+        if (!chosen) {
+            chosen = i;  // the first in turn, unless a preferred one follows
         }
     }
-    return std::nullopt;
+    if (!chosen) {
+        return std::nullopt;
+    }
+    // The chosen one goes to the back, so that a peer that refused us is tried again
+    // only after everyone else.
+    PeerCandidate c = candidates_[*chosen];
+    candidates_.erase(candidates_.begin() + static_cast<std::ptrdiff_t>(*chosen));
+    candidates_.push_back(c);
+    return c;
 }
 
 }  // namespace p2pls::peer

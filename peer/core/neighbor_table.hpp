@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -33,6 +34,7 @@ struct Neighbor {
     bool claims_source = false;  // said is_source, on a connection that could be the source's
     bool is_source = false;      // ... and proved the channel key (SourceProof)
     bool decade = false;         // DECADE mode: serves from its locker, answers Requests with Busy
+    std::string decade_server;   // ... its home server, as its Hello says (a claim)
 
     // DECADE mode: its latest range token (draft §4.2.2) and the seqs and expiry it names.
     std::optional<wire::RangeToken> range_token;
@@ -72,6 +74,10 @@ struct PeerCandidate {
     PeerId peer_id;
     std::string endpoint;
     bool is_source = false;
+    // Its home DECADE server as the tracker heard it ("" when unknown or native). Only a
+    // preference when choosing whom to dial: what a neighbour serves from is read from
+    // its range tokens.
+    std::string decade_server = {};
 };
 
 class NeighborTable {
@@ -118,9 +124,11 @@ class NeighborTable {
 
     // Remembers tracker-listed peers (deduplicated, bounded; the oldest are forgotten).
     void add_candidates(const std::vector<PeerCandidate>& list, const PeerId& self);
-    // The next candidate worth connecting to (not connected, not banned, not pending).
-    std::optional<PeerCandidate> next_candidate(const std::set<std::string>& pending,
-                                                TimePoint now = TimePoint::min());
+    // The next candidate worth connecting to (not connected, not banned, not pending):
+    // the first in turn that `prefer` accepts, else the first in turn.
+    std::optional<PeerCandidate> next_candidate(
+        const std::set<std::string>& pending, TimePoint now = TimePoint::min(),
+        const std::function<bool(const PeerCandidate&)>& prefer = {});
     [[nodiscard]] std::size_t candidates() const noexcept { return candidates_.size(); }
 
   private:

@@ -112,6 +112,7 @@ void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) 
         hello.is_source() && n.outbound && (!source || n.endpoint == source->endpoint);
     n.is_source = false;
     n.decade = hello.mode() == wire::decade;
+    n.decade_server = n.decade ? hello.decade_server().substr(0, 256) : std::string();
     n.endpoint = std::move(v.endpoint);
     n.last_useful = now;
     if (config_.origin) {

@@ -139,6 +139,10 @@ class PeerEngine {
 
     [[nodiscard]] bool decade() const noexcept { return config_.decade.enabled; }
     void trace_decade_fetch(const DecadeFetch& f, TimePoint now);
+    // For a skipped chunk's trace: how many neighbours there were, how many showed it,
+    // and in DECADE mode how many of those carried a token covering it, how many of those
+    // are on our server, and whether storage was blocked or calmed.
+    [[nodiscard]] std::string holders_detail(ChunkSeq seq, TimePoint now) const;
     void trace_decade_result(std::uint64_t id, const DecadeResult& result, TimePoint now);
     [[nodiscard]] bool have_window() const;
     void observe_live_edge(ChunkSeq seq, bool trusted, TimePoint now);

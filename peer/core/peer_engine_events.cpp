@@ -153,6 +153,7 @@ void PeerEngine::advance_playback(TimePoint now) {
                            i < startup);
         }
         for (ChunkSeq seq : step.skipped) {
+            trace_->note(seq, now, "skipped", "", 0, holders_detail(seq, now));
             trace_->missed(seq, now - config_.skip_after, now);
         }
     }
@@ -348,6 +349,39 @@ report::QoeReport PeerEngine::report(TimePoint now, bool final) const {
                        decade_.stats(),
                        static_cast<std::uint32_t>(table_.established())};
     return make_qoe_report(in, now, final);
+}
+
+std::string PeerEngine::holders_detail(ChunkSeq seq, TimePoint now) const {
+    std::size_t neighbours = 0, showing = 0, covered = 0, same_server = 0;
+    for (const auto& [id, n] : table_.all()) {
+        if (!n.established) {
+            continue;
+        }
+        ++neighbours;
+        if (!n.map || !n.map->test(seq)) {
+            continue;
+        }
+        ++showing;
+        const std::uint64_t o = decade_.object_of(seq).value();
+        if (n.range_token && n.token_first <= o && o <= n.token_last) {
+            ++covered;
+            same_server += n.range_token->server() == config_.decade.server ? 1 : 0;
+        }
+    }
+    std::string out =
+        std::to_string(neighbours) + " neighbours, " + std::to_string(showing) + " showing it";
+    if (decade()) {
+        out += ", " + std::to_string(covered) + " with a token for it (" +
+               std::to_string(same_server) + " on our server); " +
+               std::to_string(decade_.in_flight()) + " requests in flight";
+        if (decade_.blocked(now)) {
+            out += ", storage blocked";
+        }
+        if (decade_.calm(now)) {
+            out += ", copies across servers calmed";
+        }
+    }
+    return out;
 }
 
 void PeerEngine::trace_decade_fetch(const DecadeFetch& f, TimePoint now) {

@@ -6,7 +6,7 @@ TrackerView read_tracker_reply(const tracker_api::AnnounceResponse& reply, bool 
     TrackerView view;
     view.candidates.reserve(static_cast<std::size_t>(reply.peers_size()) + 1);
     for (const auto& p : reply.peers()) {
-        view.candidates.push_back({PeerId{p.peer_id()}, p.endpoint(), false});
+        view.candidates.push_back({PeerId{p.peer_id()}, p.endpoint(), false, p.decade_server()});
     }
     // The origin is the source: listing itself as a neighbour would make it dial itself.
     if (!reply.source().endpoint().empty() && !we_are_origin) {

@@ -72,6 +72,49 @@ TEST(Membership, ConnectsTheSourceFirstThenUpToTheTarget) {
     EXPECT_EQ(said(m.refill(table, t0)), "");
 }
 
+// DECADE mode: candidates on our home server first, until they are three quarters of
+// the target; then anyone (so that something reaches our server from the others).
+TEST(Membership, DecadePeerDialsItsOwnServerFirstUpToThreeQuartersOfTheTarget) {
+    EngineConfig c = config(8);
+    c.decade.enabled = true;
+    c.decade.server = "http://near";
+    Membership m(c);
+    NeighborTable table(16, 256);
+    std::mt19937_64 rng(7);
+    std::vector<PeerCandidate> list;
+    for (int i = 0; i < 20; ++i) {
+        // Ten near ones (n0..n9) among ten far ones (f0..f9).
+        const bool near = i % 2 == 0;
+        const std::string name = (near ? "n" : "f") + std::to_string(i / 2);
+        list.push_back({PeerId{name}, name + ":1", false, near ? "http://near" : "http://far"});
+    }
+    m.on_peer_list(table, list, rng);
+    const std::string first = said(m.refill(table, t0));
+    EXPECT_EQ(std::count(first.begin(), first.end(), 'n'), 6) << first;  // ceil(0.75 x 8)
+    EXPECT_EQ(std::count(first.begin(), first.end(), 'f'), 2) << first;
+    EXPECT_EQ(first.substr(0, 1), "n") << "the near ones come first: " << first;
+}
+
+TEST(Membership, NativePeerDialsInTheTrackersRandomOrder) {
+    std::vector<PeerCandidate> list;
+    for (int i = 0; i < 20; ++i) {
+        const bool near = i % 2 == 0;
+        const std::string name = (near ? "n" : "f") + std::to_string(i / 2);
+        list.push_back({PeerId{name}, name + ":1", false, near ? "http://near" : ""});
+    }
+    // Over several shuffles, the far ones get their share of the first eight dials.
+    std::size_t far = 0;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        Membership fresh(config(8));
+        NeighborTable t(16, 256);
+        std::mt19937_64 rng(seed);
+        fresh.on_peer_list(t, list, rng);
+        const std::string s = said(fresh.refill(t, t0));
+        far += static_cast<std::size_t>(std::count(s.begin(), s.end(), 'f'));
+    }
+    EXPECT_GT(far, 20u * 8 / 4);  // half expected; a quarter is far below that
+}
+
 TEST(Membership, AsksTheTrackerWhenOutOfCandidatesAtMostOncePerInterval) {
     Membership m(config(3));
     NeighborTable table(16, 256);

@@ -59,6 +59,26 @@ TEST(NeighborTable, NextCandidateSkipsConnectedAndPending) {
     EXPECT_FALSE(t.next_candidate({"h:2", "h:3"}).has_value());
 }
 
+TEST(NeighborTable, NextCandidatePrefersWhatItIsToldAndElseTakesTheFirstInTurn) {
+    NeighborTable t(8, 10);
+    t.add_candidates({{PeerId{"a"}, "h:1", false, "http://far"},
+                      {PeerId{"b"}, "h:2", false, "http://near"},
+                      {PeerId{"c"}, "h:3", false, "http://far"}},
+                     PeerId{"me"});
+    const auto near = [](const PeerCandidate& c) { return c.decade_server == "http://near"; };
+    auto c = t.next_candidate({}, TimePoint::min(), near);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->peer_id.value(), "b");
+    // b pending: none preferred is left, so the first in turn.
+    c = t.next_candidate({"h:2"}, TimePoint::min(), near);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->peer_id.value(), "a");
+    // Without a preference, the turn goes on: a went to the back.
+    c = t.next_candidate({"h:2"});
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->peer_id.value(), "c");
+}
+
 TEST(NeighborTable, BanIsForGoodAndBounded) {
     NeighborTable t(8, 10);
     for (std::size_t i = 0; i < NeighborTable::kMaxBanned + 100; ++i) {

@@ -30,6 +30,15 @@ TEST(TrackerReply, PeersKeepReplyOrderAndAreNotSources) {
     EXPECT_FALSE(view.candidates[1].is_source);
 }
 
+TEST(TrackerReply, PeersCarryTheirDecadeServer) {
+    auto r = reply_with({{"a", "10.0.0.1:1"}, {"b", "10.0.0.2:2"}});
+    r.mutable_peers(0)->set_decade_server("http://127.16.0.1:8080");
+    const auto view = read_tracker_reply(r, false);
+    ASSERT_EQ(view.candidates.size(), 2U);
+    EXPECT_EQ(view.candidates[0].decade_server, "http://127.16.0.1:8080");
+    EXPECT_EQ(view.candidates[1].decade_server, "");
+}
+
 TEST(TrackerReply, SourceIsFlaggedAndComesLast) {
     auto r = reply_with({{"a", "10.0.0.1:1"}});
     r.mutable_source()->set_peer_id("src");
