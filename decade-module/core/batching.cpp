@@ -27,7 +27,9 @@ Plan plan_requests(std::vector<PendingGet> pending,
         // The rest: spread over the remaining slots, each batch bounded in ops and bytes.
         const auto remaining = static_cast<std::size_t>(last - it);
         const std::size_t per_slot =
-            slots == 0 ? 0 : std::min(max_ops, (remaining + slots - 1) / slots);
+            slots == 0 ? 0
+                       : std::min(max_ops, std::max(policy.min_ops_per_batch,
+                                                    (remaining + slots - 1) / slots));
         while (it != last && slots > 0) {
             PlannedRequest batch{it->server, {}, false};
             std::uint64_t bytes = 0;

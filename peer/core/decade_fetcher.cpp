@@ -103,7 +103,8 @@ void DecadeFetcher::on_range_token(Neighbor& n, const wire::RangeToken& rt) {
     n.token_expiry_s = claims->expiry_s;
 }
 
-void DecadeFetcher::fill_buffer_map(wire::BufferMap& bm, const ChunkStore& store, TimePoint now) {
+void DecadeFetcher::fill_buffer_map(wire::BufferMap& bm, const ChunkStore& store, TimePoint now,
+                                    std::uint64_t& sent) {
     ChunkBitmap bits = store.bitmap();
     for (ChunkSeq seq = bits.base(); seq < bits.end(); ++seq) {
         if (bits.test(seq) && !locker_.contains(seq)) {
@@ -111,15 +112,18 @@ void DecadeFetcher::fill_buffer_map(wire::BufferMap& bm, const ChunkStore& store
         }
     }
     bm.set_bits(bits.encode());
+    // Scope: from the window we advertise to a token lifetime past its end, so that one
+    // token also covers every chunk we announce with Have while it lives. Re-minted at
+    // half its lifetime (a neighbour gets it within token_refresh, well before the old
+    // one expires), or should the window ever outrun it.
     const ChunkSeq first = object_of(store.base());
-    if (!range_token_ || range_token_->first != first ||
-        now - range_token_->minted >= std::chrono::seconds(1)) {
-        // Scope: the window we advertise. The origin's window ends at the live edge, so
-        // its token also covers the chunks it will announce with Have before the next map.
-        ChunkSeq last = store.end() - 1;
-        if (config_.origin) {
-            last = last + config_.chunks_in(config_.decade.token_lifetime) + k_;
-        }
+    const bool stale = !range_token_ ||
+                       now - range_token_->minted >= config_.decade.token_lifetime / 2 ||
+                       store.end() - 1 > range_token_->last;
+    if (stale) {
+        const ChunkSeq last =
+            object_of(store.end() - 1 + config_.chunks_in(config_.decade.token_lifetime)) +
+            (k_ - 1);
         CachedToken t;
         t.token.set_server(config_.decade.server);
         t.token.set_locker(config_.decade.locker);
@@ -127,10 +131,15 @@ void DecadeFetcher::fill_buffer_map(wire::BufferMap& bm, const ChunkStore& store
         t.token.set_object_chunks(k_);
         t.token.set_name_prefix(prefix_);
         t.first = first;
+        t.last = last;
         t.minted = now;
+        t.generation = range_token_ ? range_token_->generation + 1 : 1;
         range_token_ = std::move(t);
     }
-    *bm.mutable_range_token() = range_token_->token;
+    if (sent != range_token_->generation) {
+        *bm.mutable_range_token() = range_token_->token;
+        sent = range_token_->generation;
+    }
 }
 
 std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const ChunkStore& store,
@@ -210,7 +219,8 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
             n.last_useful = now;  // nothing to fetch: nobody is useless for that
         }
     }
-    const std::vector<DecadeChoice>& wants = chosen.choices;
+    std::vector<DecadeChoice> wants = chosen.choices;
+    hold_lone_object(wants, playback, now);
     const std::size_t slots = std::max<std::uint32_t>(config_.decade.slots, 1);
     if (wants.empty() || blocked(now) || fetches_.size() >= slots) {
         return out;
@@ -223,6 +233,7 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
     }
     decade::BatchPolicy policy;
     policy.max_ops_per_batch = std::max<std::size_t>(config_.decade.max_ops_per_batch, 1);
+    policy.min_ops_per_batch = k_ > 1 ? 1 : 2;  // hold_lone_object() waits for the second
     policy.max_bytes_per_batch = 64ULL * 1024 * 1024;
     policy.urgent_within = config_.decade.fallback_margin + config_.chunk_duration;
     const auto plan = decade::plan_requests(
@@ -276,6 +287,38 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
         out.push_back(std::move(f));
     }
     return out;
+}
+
+void DecadeFetcher::hold_lone_object(std::vector<DecadeChoice>& wants, const Playback& playback,
+                                     TimePoint now) {
+    // Forget objects no longer wanted (fetched, asked, or out of the window).
+    std::erase_if(wanted_since_, [&](const auto& e) {
+        return std::none_of(wants.begin(), wants.end(),
+                            [&](const DecadeChoice& w) { return w.object == e.first; });
+    });
+    for (const DecadeChoice& w : wants) {
+        wanted_since_.try_emplace(w.object, now);
+    }
+    // Startup waits for nothing. Objects of several chunks already carry several chunks
+    // per request, and the next one is several chunks away: they do not wait either.
+    if (!playback.started() || k_ > 1) {
+        return;
+    }
+    const Duration urgent = config_.decade.fallback_margin + config_.chunk_duration;
+    std::size_t calm_wants = 0;
+    const DecadeChoice* lone = nullptr;
+    for (const DecadeChoice& w : wants) {
+        if (playback.due(w.seq, now) - now >= urgent) {
+            ++calm_wants;
+            lone = &w;
+        }
+    }
+    // Up to two chunks' time: the next object reaches our holders about a chunk after
+    // this one, and a hold of exactly one would just miss it.
+    if (calm_wants == 1 && now - wanted_since_[lone->object] < 2 * config_.chunk_duration) {
+        const ChunkSeq held = lone->object;
+        std::erase_if(wants, [&](const DecadeChoice& w) { return w.object == held; });
+    }
 }
 
 void DecadeFetcher::fail_fetch(std::uint64_t id, Errc code, Duration retry_after, TimePoint now) {

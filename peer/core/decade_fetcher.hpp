@@ -34,6 +34,7 @@
 #include "p2pls/peer.pb.h"
 #include "peer/core/actions.hpp"
 #include "peer/core/chunk_store.hpp"
+#include "peer/core/decade_holders.hpp"
 #include "peer/core/engine_config.hpp"
 #include "peer/core/neighbor_table.hpp"
 #include "peer/core/playback.hpp"
@@ -79,8 +80,11 @@ class DecadeFetcher {
     // A neighbour's buffer map carried this token: kept in `n` when well formed and
     // naming what it claims to (the MAC is for the server to check), else dropped.
     void on_range_token(Neighbor& n, const wire::RangeToken& token);
-    // Our buffer map shows only what our locker holds, and carries our range token.
-    void fill_buffer_map(wire::BufferMap& bm, const ChunkStore& store, TimePoint now);
+    // Our buffer map shows only what our locker holds. It carries our range token when
+    // the neighbour has not had this one: `sent` is the generation it has (0: none),
+    // updated here.
+    void fill_buffer_map(wire::BufferMap& bm, const ChunkStore& store, TimePoint now,
+                         std::uint64_t& sent);
 
     // A scheduler tick: fails requests past fetch_timeout, then plans new ones for what
     // is missing from the playhead to `live_edge` and not asked natively. Marks holders
@@ -148,8 +152,9 @@ class DecadeFetcher {
     };
     struct CachedToken {
         wire::RangeToken token;
-        ChunkSeq first;
+        ChunkSeq first, last;  // the object seqs it names
         TimePoint minted{};
+        std::uint64_t generation = 0;  // 1, 2, ...: which token a neighbour has
     };
 
     [[nodiscard]] UnixSeconds unix_now(TimePoint now) const;
@@ -159,6 +164,12 @@ class DecadeFetcher {
                                                   std::int64_t lifetime_s, std::uint64_t token_id,
                                                   TimePoint now) const;
     void fail_fetch(std::uint64_t id, Errc code, Duration retry_after, TimePoint now);
+    // Batching (objects of one chunk): a lone object that is not urgent waits up to two
+    // chunks' time for another one, so that one request carries both. Per object, a request costs two tokens,
+    // two names and the HTTP headers: about 500 bytes, 1.4 % of a 300 kbit/s stream when
+    // every object went alone. Removes it from `wants` while it waits.
+    void hold_lone_object(std::vector<DecadeChoice>& wants, const Playback& playback,
+                          TimePoint now);
     [[nodiscard]] std::vector<ChunkSeq> stored(const std::vector<ChunkSeq>& seqs,
                                                const ChunkStore& store);
 
@@ -169,6 +180,7 @@ class DecadeFetcher {
 
     std::map<std::uint64_t, FetchState> fetches_;
     std::map<ChunkSeq, std::uint64_t> objects_in_flight_;  // object -> fetch id
+    std::map<ChunkSeq, TimePoint> wanted_since_;           // object -> first chosen
     std::map<std::uint64_t, PutState> puts_;
     std::set<ChunkSeq> locker_;         // seqs our locker holds
     std::set<ChunkSeq> fallback_seqs_;  // seqs counted as fallbacks (once each)

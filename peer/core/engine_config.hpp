@@ -26,9 +26,13 @@ struct DecadeConfig {
     std::uint32_t object_chunks = 1;         // k: consecutive chunks per stored object
     std::uint32_t slots = 4;                 // m: concurrent requests to the home server
     std::size_t max_ops_per_batch = 16;      // objects per batch request
-    Duration token_lifetime = 10s;           // expiry of our range tokens
-    // Full buffer map (with a fresh token) every this; Have between. The maps are most of
-    // a DECADE peer's peer-wire signalling, but at 6 s the k = 4 simulated swarm
+    // Expiry of our range tokens. A token is re-minted at half its lifetime and goes to
+    // each neighbour once (in its next buffer map): the token is most of a map's bytes,
+    // and a map carrying it every token_refresh made range tokens about two thirds of a
+    // DECADE peer's peer-wire signalling. The cost: a neighbour we dropped can fetch
+    // from our locker until its token expires.
+    Duration token_lifetime = 30s;
+    // Full buffer map every this; Have between. At 6 s the k = 4 simulated swarm
     // (decade_swarm_sim_test.cpp) missed 1.1 % on seed 42 instead of 0.3 %.
     Duration token_refresh = 4s;
     Duration fetch_timeout = 8s;    // a request with no answer after this has failed

@@ -39,7 +39,8 @@ struct Neighbor {
     // DECADE mode: its latest range token (draft §4.2.2) and the seqs and expiry it names.
     std::optional<wire::RangeToken> range_token;
     std::uint64_t token_first = 0, token_last = 0;
-    std::int64_t token_expiry_s = 0;  // unix seconds
+    std::int64_t token_expiry_s = 0;   // unix seconds
+    std::uint64_t our_token_sent = 0;  // the generation of our range token it has (0: none)
 
     // Its window, from its last buffer map plus Have deltas since.
     std::optional<ChunkBitmap> map;

@@ -331,7 +331,9 @@ void PeerEngine::send_buffer_map(NeighborId to, TimePoint now) {
         store_, live_edge_.value().value_or(ChunkSeq{0}),
         config_.origin ? std::nullopt : std::optional<ChunkSeq>(playback_.playhead()), ppm);
     if (decade()) {
-        decade_.fill_buffer_map(*m.mutable_buffer_map(), store_, now);
+        if (Neighbor* n = table_.find(to)) {
+            decade_.fill_buffer_map(*m.mutable_buffer_map(), store_, now, n->our_token_sent);
+        }
     }
     send(to, std::move(m));
 }

@@ -32,6 +32,20 @@ TEST(Batching, UrgentGoAloneFirstAndTheRestShareSlots) {
     EXPECT_TRUE(plan.deferred.empty());
 }
 
+TEST(Batching, AMinimumPerBatchUsesFewerSlots) {
+    // 3 relaxed gets, 4 slots: spread, they would go one each; at least 2 a batch, a
+    // batch of 2 and the last alone.
+    auto pending = gets("s1", 3, milliseconds(5000), milliseconds(1000));
+    BatchPolicy policy;
+    EXPECT_EQ(plan_requests(pending, {{"s1", 4}}, t0, policy).requests.size(), 3u);
+    policy.min_ops_per_batch = 2;
+    const Plan plan = plan_requests(pending, {{"s1", 4}}, t0, policy);
+    ASSERT_EQ(plan.requests.size(), 2u);
+    EXPECT_EQ(plan.requests[0].ids, (std::vector<std::uint64_t>{0, 1}));
+    EXPECT_EQ(plan.requests[1].ids, std::vector<std::uint64_t>{2});
+    EXPECT_TRUE(plan.deferred.empty());
+}
+
 TEST(Batching, NeverMoreRequestsThanFreeSlots) {
     auto pending = gets("s1", 100, milliseconds(0), milliseconds(10));  // all urgent-ish
     const Plan plan = plan_requests(pending, {{"s1", 3}}, t0, BatchPolicy{});

@@ -48,7 +48,8 @@ struct Fixture {
         DecadeFetcher holder(config("h", holder_server));
         ChunkStore held(64, ChunkSeq{68});
         wire::BufferMap bm;
-        holder.fill_buffer_map(bm, held, t0);
+        std::uint64_t sent = 0;
+        holder.fill_buffer_map(bm, held, t0, sent);
         Neighbor n;
         n.id = NeighborId{1};
         n.established = true;
@@ -85,7 +86,7 @@ TEST(DecadeFetcher, RangeTokensCoverTheAdvertisedWindowAndNothingElse) {
     EXPECT_EQ(claims->seq_first, 5u);
     EXPECT_EQ(claims->seq_last, 9u);
     EXPECT_EQ(claims->not_before_s, 1'800'000'000 + 3600 - 1);
-    EXPECT_EQ(claims->expiry_s, 1'800'000'000 + 3600 + 10);  // token_lifetime
+    EXPECT_EQ(claims->expiry_s, 1'800'000'000 + 3600 + 30);  // token_lifetime
     // Native mode mints nothing.
     EngineConfig native = config("m", "http://home");
     native.decade.enabled = false;
@@ -97,15 +98,50 @@ TEST(DecadeFetcher, BufferMapsShowOnlyWhatTheLockerHolds) {
     ChunkStore store(8, ChunkSeq{10});
     store.insert(signed_chunk(10));
     wire::BufferMap bm;
-    f.fill_buffer_map(bm, store, t0);
+    std::uint64_t sent = 0;
+    f.fill_buffer_map(bm, store, t0, sent);
     auto map = ChunkBitmap::decode(ChunkSeq{10}, 8, bm.bits());
     ASSERT_TRUE(map);
     EXPECT_FALSE(map->test(ChunkSeq{10}));  // held, not yet in the locker
     EXPECT_EQ(bm.range_token().object_chunks(), 2u);
     const auto claims = decade::decode_token_unverified(bm.range_token().token());
     ASSERT_TRUE(claims);
+    // From the window's first object to a token lifetime (30 chunks of 1 s) past its
+    // end (17), to the end of that object.
     EXPECT_EQ(claims->seq_first, 10u);
-    EXPECT_EQ(claims->seq_last, 17u);
+    EXPECT_EQ(claims->seq_last, 47u);
+}
+
+// A token goes to a neighbour once; the next one when it is re-minted at half its
+// lifetime, or when the window outruns it.
+TEST(DecadeFetcher, ARangeTokenGoesToEachNeighbourOnceUntilItIsReminted) {
+    DecadeFetcher f(config("m", "http://home"));
+    ChunkStore store(8, ChunkSeq{10});
+    std::uint64_t a = 0, b = 0;
+    wire::BufferMap bm;
+    f.fill_buffer_map(bm, store, t0, a);
+    ASSERT_TRUE(bm.has_range_token());
+    const std::string first = bm.range_token().token();
+    bm.Clear();
+    f.fill_buffer_map(bm, store, t0 + 4s, a);
+    EXPECT_FALSE(bm.has_range_token()) << "a has this token";
+    f.fill_buffer_map(bm, store, t0 + 4s, b);
+    ASSERT_TRUE(bm.has_range_token()) << "b has none yet";
+    EXPECT_EQ(bm.range_token().token(), first);
+    bm.Clear();
+    f.fill_buffer_map(bm, store, t0 + 15s, a);  // half of token_lifetime (30 s)
+    ASSERT_TRUE(bm.has_range_token());
+    EXPECT_NE(bm.range_token().token(), first);
+    // The window moved past what the token names: a new one at once.
+    const std::string second = bm.range_token().token();
+    store.slide_to(ChunkSeq{45});
+    bm.Clear();
+    f.fill_buffer_map(bm, store, t0 + 16s, a);
+    ASSERT_TRUE(bm.has_range_token());
+    EXPECT_NE(bm.range_token().token(), second);
+    const auto claims = decade::decode_token_unverified(bm.range_token().token());
+    ASSERT_TRUE(claims);
+    EXPECT_EQ(claims->seq_first, 45u);
 }
 
 TEST(DecadeFetcher, ABadTokenIsCountedAndForgotten) {
@@ -144,6 +180,39 @@ TEST(DecadeFetcher, FetchesEachUrgentObjectAloneWithATokenForJustThatName) {
     EXPECT_EQ(fx.me.stats().requests, 2u);
     // Nothing is asked twice while in flight.
     EXPECT_TRUE(fx.tick(t0 + 100ms).empty());
+}
+
+// Playing, a lone object far from its deadline waits up to two chunks for a second one,
+// then both go in one request; alone, it goes when the two chunks are up.
+TEST(DecadeFetcher, ALoneObjectFarFromItsDeadlineWaitsForASecondToShareARequest) {
+    for (const bool second_comes : {true, false}) {
+        SCOPED_TRACE(second_comes ? "a second object comes" : "none comes");
+        Fixture fx;
+        fx.store.insert(signed_chunk(100));
+        fx.store.insert(signed_chunk(101));
+        fx.playback.advance(t0, fx.store.bitmap());
+        ASSERT_TRUE(fx.playback.started());
+        Neighbor& n = *fx.table.find(NeighborId{1});
+        n.map->set(ChunkSeq{108});  // due 8 s from now
+        const auto tick = [&](TimePoint at) {
+            return fx.me.schedule(fx.table, fx.store, fx.playback, ChunkSeq{110}, 1000, fx.rng, at);
+        };
+        EXPECT_TRUE(tick(t0).empty());
+        if (second_comes) {
+            n.map->set(ChunkSeq{109});
+            const auto f = tick(t0 + 1s);
+            ASSERT_EQ(f.size(), 1u);
+            ASSERT_EQ(f[0].ops.size(), 2u);
+            EXPECT_EQ(f[0].ops[0].name(), "ch-108");
+            EXPECT_EQ(f[0].ops[1].name(), "ch-109");
+        } else {
+            EXPECT_TRUE(tick(t0 + 1900ms).empty());
+            const auto f = tick(t0 + 2s);
+            ASSERT_EQ(f.size(), 1u);
+            ASSERT_EQ(f[0].ops.size(), 1u);
+            EXPECT_EQ(f[0].ops[0].name(), "ch-108");
+        }
+    }
 }
 
 TEST(DecadeFetcher, ATimeoutBlocksStorageAndCalmsCopiesAcross) {

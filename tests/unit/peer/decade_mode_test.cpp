@@ -125,13 +125,18 @@ TEST_F(DecadeEngine, BufferMapCarriesARangeTokenForTheAdvertisedWindow) {
     EXPECT_EQ(claims->locker, "l-me");
     EXPECT_EQ(claims->ops, decade::op_bit(decade::Op::get));
     EXPECT_EQ(claims->prefix, rt.name_prefix());
+    // The advertised window and a token lifetime of chunks past it: what we announce
+    // with Have while the token lives.
+    const auto lifetime_s =
+        std::chrono::duration_cast<std::chrono::seconds>(config_.decade.token_lifetime).count();
     EXPECT_EQ(claims->seq_first, bm->base());
-    EXPECT_EQ(claims->seq_last, bm->base() + bm->window() - 1);
+    EXPECT_EQ(claims->seq_last,
+              bm->base() + bm->window() - 1 + static_cast<std::uint64_t>(lifetime_s));
     const auto unix_now =
         config_.decade.unix_offset_s +
         std::chrono::duration_cast<std::chrono::seconds>(t0_.time_since_epoch()).count();
     EXPECT_GT(claims->expiry_s, unix_now);
-    EXPECT_LE(claims->expiry_s, unix_now + 11);
+    EXPECT_LE(claims->expiry_s, unix_now + lifetime_s + 1);
     // Its locker holds nothing yet: the map shows nothing.
     EXPECT_EQ(bm->bits(), std::string(bm->bits().size(), '\0'));
 }
