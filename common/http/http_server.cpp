@@ -4,6 +4,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -293,6 +295,30 @@ std::optional<Response> read_failure_response(const boost::system::error_code& e
     return std::nullopt;
 }
 
+// Completes when the client has closed its side (or the connection failed); a client
+// that sends more bytes instead (a pipelined request) is not watched further. Cancelled
+// when the handler answers first.
+asio::awaitable<void> hang_up(tcp::socket& socket) {
+    for (;;) {
+        auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, use_tuple);
+        if (ec) {
+            co_return;  // cancelled because the answer is ready, or the socket failed
+        }
+        char byte = 0;
+        const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            co_return;  // EOF or reset: nobody will read the answer
+        }
+        if (n > 0) {
+            // More bytes: the client is there. Sleep until cancelled.
+            asio::steady_timer forever(socket.get_executor(),
+                                       asio::steady_timer::time_point::max());
+            co_await forever.async_wait(use_tuple);
+            co_return;
+        }
+    }
+}
+
 tcp::socket& socket_of(beast::tcp_stream& stream) {
     return stream.socket();
 }
@@ -437,10 +463,21 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
             posix::capture_received("http-request", raw.str());
         }
         std::optional<Response> response;
+        bool hung_up = false;
         // Whatever a handler throws is answered, so that no exception leaves the
         // coroutine with the connection half-booked.
         try {
-            response = co_await handler_(request, context);
+            if (limits_.cancel_on_hang_up && buffer.size() == 0) {
+                using namespace asio::experimental::awaitable_operators;
+                auto done = co_await (handler_(request, context) || hang_up(transport.socket()));
+                if (done.index() == 0) {
+                    response = std::move(std::get<0>(done));
+                } else {
+                    hung_up = true;
+                }
+            } else {
+                response = co_await handler_(request, context);
+            }
         } catch (const std::exception& e) {
             response =
                 make_error_response(request, Status::internal_server_error, "internal", e.what());
@@ -450,6 +487,10 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
         }
         if (!*alive) {
             co_return;
+        }
+        if (hung_up) {
+            ++hung_up_;
+            break;  // nobody reads the answer: the slot is freed with this connection
         }
         response->version(request.version());
         response->keep_alive(request.keep_alive() && response->keep_alive());

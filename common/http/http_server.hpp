@@ -71,6 +71,11 @@ struct ServerLimits {
     // written); 0 = no cap. Idle keep-alive connections do not count.
     std::size_t max_requests_per_client = 0;
     std::uint32_t busy_retry_after_s = 1;  // Retry-After on a 503 for a full server
+    // Cancel a request's handler when its client hangs up before the answer: its slot is
+    // freed at once, and whatever the handler waits for (a turn at the egress cap, a
+    // fetch that supports cancellation) is withdrawn. Costs a readiness wait per request
+    // (not for a pipelined one, whose next bytes are already in).
+    bool cancel_on_hang_up = false;
 };
 
 struct RequestContext {
@@ -108,6 +113,8 @@ class HttpServer {
     [[nodiscard]] std::size_t active_requests() const noexcept { return active_; }
     // Connections and requests answered with 503 because a cap was reached.
     [[nodiscard]] std::uint64_t refused_connections() const noexcept { return refused_; }
+    // Requests whose client hung up before the answer (ServerLimits::cancel_on_hang_up).
+    [[nodiscard]] std::uint64_t hung_up_requests() const noexcept { return hung_up_; }
     // Idle keep-alive connections closed to make room for a new connection.
     [[nodiscard]] std::uint64_t evicted_connections() const noexcept { return evicted_; }
     // Client addresses the server keeps books for: those with a connection open.
@@ -155,6 +162,7 @@ class HttpServer {
     std::size_t active_ = 0;
     std::size_t refusing_ = 0;
     std::uint64_t refused_ = 0;
+    std::uint64_t hung_up_ = 0;
     std::uint64_t evicted_ = 0;
     std::uint64_t next_session_ = 0;
     bool stopped_ = false;

@@ -446,6 +446,11 @@ int main(int argc, char** argv) {
     limits.max_body_bytes = config.max_object_bytes + 64 * 1024;
     limits.max_connections = max_connections;
     limits.max_requests_per_client = slots;
+    // A client that gives up (a peer past its fetch timeout, another server's Remote Get
+    // that timed out) frees its slot and its turn at the egress cap at once: under
+    // congestion, answers nobody reads would otherwise hold every slot of the servers
+    // that copy from us, and they would be refused (503) again and again.
+    limits.cancel_on_hang_up = true;
     limits.max_connections_per_client = max_connections_per_client;
     limits.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
     limits.request_timeout = std::chrono::milliseconds(request_timeout_ms);

@@ -163,6 +163,9 @@ void DecadeService::refresh_metrics(MetricsRegistry& m) {
             .set(static_cast<double>(server_->open_connections()));
         m.gauge("decade_refused_connections", "Connections refused with 503 (slot caps)")
             .set(static_cast<double>(server_->refused_connections()));
+        m.gauge("decade_hung_up_requests",
+                "Requests whose client hung up before the answer (their work withdrawn)")
+            .set(static_cast<double>(server_->hung_up_requests()));
     }
     m.gauge("decade_egress_waiting", "Responses waiting for the egress cap")
         .set(static_cast<double>(egress_.scheduler().waiting()));

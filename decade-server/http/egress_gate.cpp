@@ -39,9 +39,14 @@ asio::awaitable<void> EgressGate::acquire(std::string_view locker, std::uint32_t
     waiters_.emplace(ticket, timer);
     pump();
     if (waiters_.contains(ticket)) {
-        // pump() cancels the timer when the ticket is granted.
+        // pump() cancels the timer and forgets the waiter when the ticket is granted; a
+        // waiter still there was cancelled from outside (its client hung up): its turn
+        // is withdrawn, so that the cap is not spent on an answer nobody reads.
         co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-        waiters_.erase(ticket);
+        if (waiters_.erase(ticket) > 0) {
+            scheduler_.cancel(ticket);
+            throw boost::system::system_error(asio::error::operation_aborted);
+        }
     }
 }
 

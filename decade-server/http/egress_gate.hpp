@@ -22,7 +22,9 @@ class EgressGate {
     // rate_bytes_per_s == 0: no cap.
     EgressGate(boost::asio::io_context& io, std::uint64_t rate_bytes_per_s);
 
-    // Completes when `bytes` for `locker` may be sent.
+    // Completes when `bytes` for `locker` may be sent. Cancelled (the coroutine's
+    // cancellation slot) before the grant, it withdraws the request and throws
+    // operation_aborted.
     boost::asio::awaitable<void> acquire(std::string_view locker, std::uint32_t share,
                                          std::uint64_t bytes);
 

@@ -521,6 +521,64 @@ TEST_F(HttpTest, ClientTimesOutOnSlowHandler) {
     EXPECT_EQ(got->error(), make_error_code(Errc::timeout));
 }
 
+// With cancel_on_hang_up, a client that gives up frees its slot at once and its handler is
+// cancelled where it waits: the next request from the same address, at a cap of one, is
+// served instead of refused. Without it, the slot stays held until the handler ends.
+TEST_F(HttpTest, AClientThatHangsUpFreesItsSlotAndCancelsItsHandler) {
+    int cancelled = 0, slow_ended = 0;
+    for (const bool cancel : {true, false}) {
+        SCOPED_TRACE(cancel ? "cancel_on_hang_up" : "default");
+        cancelled = slow_ended = 0;
+        io_.restart();  // the first round may have run out of work, which stops io_
+        serve({.max_requests_per_client = 1, .cancel_on_hang_up = cancel},
+              [this, &cancelled, &slow_ended](http::Request& req, const http::RequestContext&)
+                  -> asio::awaitable<http::Response> {
+                  if (req.target() == "/slow") {
+                      asio::steady_timer timer(io_, 1s);
+                      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+                      cancelled += ec == asio::error::operation_aborted ? 1 : 0;
+                      ++slow_ended;
+                  }
+                  co_return http::make_json_response(req, http::Status::ok, "{}");
+              });
+        curl::HttpClient client(io_);
+        std::optional<Result<curl::HttpResponse>> slow, next;
+        bool done = false;
+        client.async_request({.url = url("/slow"), .timeout = 200ms},
+                             [&](Result<curl::HttpResponse> r) {
+                                 slow = std::move(r);
+                                 done = true;
+                             });
+        run_until(done);
+        ASSERT_FALSE(slow->has_value());  // timed out: curl closed the connection
+        io_.run_for(50ms);                // the server sees the close
+        done = false;
+        client.async_request({.url = url("/next")}, [&](Result<curl::HttpResponse> r) {
+            next = std::move(r);
+            done = true;
+        });
+        run_until(done);
+        ASSERT_TRUE(next->has_value());
+        if (cancel) {
+            EXPECT_EQ((*next)->status, 200);
+            EXPECT_EQ(cancelled, 1);
+            EXPECT_EQ(server_->hung_up_requests(), 1u);
+        } else {
+            EXPECT_EQ((*next)->status, 503) << "the slot is still held by the abandoned request";
+            EXPECT_EQ(server_->hung_up_requests(), 0u);
+        }
+        // The abandoned handler ends either way (cancelled, or after its second).
+        const auto until = std::chrono::steady_clock::now() + 3s;
+        while (slow_ended == 0 && std::chrono::steady_clock::now() < until) {
+            io_.run_for(10ms);
+        }
+        EXPECT_EQ(slow_ended, 1);
+        server_->stop();
+        io_.run_for(20ms);
+        server_.reset();
+    }
+}
+
 TEST_F(HttpTest, ClientRefusesResponseOverItsCap) {
     serve({},
           [](http::Request& req, const http::RequestContext&) -> asio::awaitable<http::Response> {
