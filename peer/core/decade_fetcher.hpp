@@ -165,9 +165,9 @@ class DecadeFetcher {
                                                   TimePoint now) const;
     void fail_fetch(std::uint64_t id, Errc code, Duration retry_after, TimePoint now);
     // Batching (objects of one chunk): a lone object that is not urgent waits up to two
-    // chunks' time for another one, so that one request carries both. Per object, a request costs two tokens,
-    // two names and the HTTP headers: about 500 bytes, 1.4 % of a 300 kbit/s stream when
-    // every object went alone. Removes it from `wants` while it waits.
+    // chunks' time for another one, so that one request carries both. Per object, a request costs
+    // two tokens, two names and the HTTP headers: about 500 bytes, 1.4 % of a 300 kbit/s stream
+    // when every object went alone. Removes it from `wants` while it waits.
     void hold_lone_object(std::vector<DecadeChoice>& wants, const Playback& playback,
                           TimePoint now);
     [[nodiscard]] std::vector<ChunkSeq> stored(const std::vector<ChunkSeq>& seqs,
