@@ -172,7 +172,7 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
             ++load[h];
         }
     }
-    const bool calm = now < calm_until_;
+    const bool calmed = calm(now);
     std::vector<DecadeNeed> needs;
     const ChunkSeq from = std::max(playback.playhead(), store.base());
     ChunkSeq to = std::min(live_edge + 1, store.end());
@@ -196,7 +196,7 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
             continue;
         }
         const Duration time_left = playback.due(seq, now) - now;
-        needs.push_back({seq, o, may_copy_across(peer_key_, o, time_left, calm, config_.decade)});
+        needs.push_back({seq, o, may_copy_across(peer_key_, o, time_left, calmed, config_.decade)});
     }
     std::vector<DecadeHolderView> holders;
     for (const auto& [id, n] : table.all()) {

@@ -38,12 +38,10 @@ void Membership::on_peer_list(NeighborTable& table, const std::vector<PeerCandid
 
 void Membership::on_connected(const std::string& endpoint) {
     pending_.erase(endpoint);
-    pending_local_.erase(endpoint);
 }
 
 void Membership::on_connect_failed(const std::string& endpoint, TimePoint now) {
     pending_.erase(endpoint);
-    pending_local_.erase(endpoint);
     if (source_ && source_->endpoint == endpoint) {
         source_retry_at_ = now + source_retry_;
     }
@@ -78,8 +76,8 @@ std::vector<std::pair<NeighborId, std::string>> Membership::to_drop(NeighborTabl
 }
 
 void Membership::forget_stale_connects(TimePoint now) {
-    std::erase_if(pending_, [&](const auto& e) { return now - e.second > connect_timeout_; });
-    std::erase_if(pending_local_, [&](const std::string& ep) { return !pending_.contains(ep); });
+    std::erase_if(pending_,
+                  [&](const auto& e) { return now - e.second.asked_at > connect_timeout_; });
 }
 
 std::vector<Action> Membership::refill(NeighborTable& table, TimePoint now) {
@@ -89,12 +87,12 @@ std::vector<Action> Membership::refill(NeighborTable& table, TimePoint now) {
     }
     if (source_ && now >= source_retry_at_ && !table.connected_to_endpoint(source_->endpoint) &&
         !pending_.contains(source_->endpoint) && !table.full()) {
-        pending_.emplace(source_->endpoint, now);
+        pending_.emplace(source_->endpoint, PendingConnect{now, false});
         out.emplace_back(Connect{source_->endpoint, source_->peer_id});
         source_retry_at_ = now + source_retry_;
     }
     std::set<std::string> pending;
-    for (const auto& [ep, t] : pending_) {
+    for (const auto& [ep, p] : pending_) {
         pending.insert(ep);
     }
     const auto peers = [&] {
@@ -107,7 +105,9 @@ std::vector<Action> Membership::refill(NeighborTable& table, TimePoint now) {
         return c;
     };
     const auto local = [&] {
-        std::size_t c = pending_local_.size();
+        auto c = static_cast<std::size_t>(
+            std::count_if(pending_.begin(), pending_.end(),
+                          [](const auto& e) { return e.second.on_our_server; }));
         for (const auto& [id, n] : table.all()) {
             if (!n.is_source && n.decade && n.decade_server == decade_server_) {
                 ++c;
@@ -133,10 +133,8 @@ std::vector<Action> Membership::refill(NeighborTable& table, TimePoint now) {
             break;
         }
         pending.insert(candidate->endpoint);
-        pending_.emplace(candidate->endpoint, now);
-        if (!decade_server_.empty() && on_our_server(*candidate)) {
-            pending_local_.insert(candidate->endpoint);
-        }
+        pending_.emplace(candidate->endpoint,
+                         PendingConnect{now, !decade_server_.empty() && on_our_server(*candidate)});
         out.emplace_back(Connect{candidate->endpoint, candidate->peer_id});
     }
     return out;

@@ -11,7 +11,6 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,9 +74,12 @@ class Membership {
 
     std::optional<PeerCandidate> source_;
     TimePoint source_retry_at_{};
-    std::string decade_server_;                 // our home server in DECADE mode, else ""
-    std::map<std::string, TimePoint> pending_;  // endpoint -> asked at
-    std::set<std::string> pending_local_;       // ... of those, the ones on our server
+    std::string decade_server_;  // our home server in DECADE mode, else ""
+    struct PendingConnect {
+        TimePoint asked_at{};
+        bool on_our_server = false;  // DECADE mode: the candidate is on our home server
+    };
+    std::map<std::string, PendingConnect> pending_;  // by endpoint
     TimePoint next_want_peers_{};
 };
 
