@@ -111,10 +111,20 @@ RemoteGetStep ServerCore::begin_remote_get(const Caller& caller, const decade_ap
     }
     // Room for the remote's error body, so that a small limit still hears a 403 or 404.
     constexpr std::uint64_t kErrorBodyRoom = 4096;
+    RemoteFetch fetch =
+        remote_fetch(op, std::min(config_.max_object_bytes, std::max(may_take, kErrorBodyRoom)));
+    if (auto linked = reuse_copy(caller, op, fetch, now, may_take)) {
+        return count(std::move(*linked), "remote_get");
+    }
+    return fetch;
+}
+
+RemoteFetch ServerCore::remote_fetch(const decade_api::RemoteGetOp& op, std::uint64_t max_bytes) {
     RemoteFetch fetch;
-    fetch.url = server + decade::object_target(op.remote_locker(), op.remote_name());
+    fetch.url = normalize_server_url(op.remote_server()) +
+                decade::object_target(op.remote_locker(), op.remote_name());
     fetch.token = op.remote_token();
-    fetch.max_bytes = std::min(config_.max_object_bytes, std::max(may_take, kErrorBodyRoom));
+    fetch.max_bytes = max_bytes;
     return fetch;
 }
 
@@ -175,8 +185,11 @@ OpResult ServerCore::finish_remote_get(const Caller& caller, const decade_api::R
     }
     account(asker, *claims, blob->size());
     asker.bytes_stored += blob->size();
-    metrics_.counter("decade_remote_fetch_bytes_total", "Bytes fetched from other servers")
-        .inc(static_cast<double>(blob->size()));
+    if (!fetched.shared) {
+        remember_copy(op, hash, blob->size(), now);
+        metrics_.counter("decade_remote_fetch_bytes_total", "Bytes fetched from other servers")
+            .inc(static_cast<double>(blob->size()));
+    }
     result.status = 200;
     result.data = std::move(blob);
     return count(std::move(result), "remote_get");

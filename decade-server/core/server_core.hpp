@@ -7,7 +7,8 @@
 //
 // One class, its methods kept by idea in their own files: server_core.cpp (construction,
 // sweep, metrics), lockers.cpp, authorize.cpp, blob_refs.cpp (content-addressed
-// references), object_ops.cpp (put / get / delete / status), remote_get.cpp.
+// references), object_ops.cpp (put / get / delete / status), remote_get.cpp,
+// remote_copies.cpp (copies from other servers, fetched once per remote token).
 //
 // Every object access checks its token with decade::verify_token first — before the
 // object's existence is revealed — so a bad token always gets 401/403 and no data.
@@ -64,6 +65,9 @@ struct ServerConfig {
     std::vector<std::string> peer_servers;
     bool allow_any_peer = false;
     std::vector<std::string> self_urls;
+    // Copies fetched from other servers that a Remote Get presenting the same remote URL
+    // and the same remote token may link instead of fetching again (remote_copies.cpp).
+    std::size_t max_remembered_copies = 4096;
 };
 
 // A Remote Get that must fetch from another server: GET `url` with `token` as bearer.
@@ -73,6 +77,10 @@ struct RemoteFetch {
     std::string url;
     std::string token;
     std::uint64_t max_bytes = 0;
+
+    // The same GET with the same bearer token: what an adapter may fetch once for many
+    // askers (a larger max_bytes may carry a smaller one's answer, not the other way).
+    [[nodiscard]] std::string key() const { return url + ' ' + token; }
 };
 
 using RemoteGetStep = std::variant<OpResult, RemoteFetch>;
@@ -83,6 +91,7 @@ struct FetchOutcome {
     std::string body;
     std::string failure;     // why, when http_status is 0
     bool too_large = false;  // the answer passed RemoteFetch::max_bytes and was cut off
+    bool shared = false;     // another asker's fetch: its bytes crossed (and count) once
 };
 
 struct LockerInfo {
@@ -209,12 +218,30 @@ class ServerCore {
     bool is_self(std::string_view url) const;
     bool peer_allowed(std::string_view url) const;
     OpResult count(OpResult result, std::string_view op);
+    // Copies from other servers (remote_copies.cpp): a Remote Get whose fetch would repeat
+    // one this server made with the same token, while that token is valid and the blob is
+    // still here, links the blob instead. nullopt: fetch it.
+    std::optional<OpResult> reuse_copy(const Caller& caller, const decade_api::RemoteGetOp& op,
+                                       const RemoteFetch& fetch, UnixSeconds now,
+                                       std::uint64_t max_bytes);
+    void remember_copy(const decade_api::RemoteGetOp& op, const BlobHash& hash, std::uint64_t size,
+                       UnixSeconds now);
+    // What a Remote Get of `op` asks the other server for.
+    [[nodiscard]] static RemoteFetch remote_fetch(const decade_api::RemoteGetOp& op,
+                                                  std::uint64_t max_bytes);
 
     ServerConfig config_;
     BlobStore& store_;
     std::map<std::string, Locker, std::less<>> lockers_;
     std::map<BlobHash, BlobEntry> blobs_;
     std::set<std::tuple<UnixSeconds, std::string, std::string>> expiries_;
+    struct RemoteCopy {
+        BlobHash hash{};
+        std::uint64_t size = 0;
+        UnixSeconds until = 0;  // the remote token's expiry
+    };
+    std::map<std::string, RemoteCopy, std::less<>> copies_;  // by RemoteFetch::key()
+    std::set<std::pair<UnixSeconds, std::string>> copy_expiries_;
     std::uint64_t blob_bytes_ = 0;
     std::uint64_t logical_bytes_ = 0;
     decade::SecretLookup lookup_;

@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -93,6 +96,13 @@ void DecadeService::arm_sweep() {
     });
 }
 
+// GCC 12 takes the frames of the coroutines handle() awaits, once inlined, for a
+// mismatched new/delete pair (a known false positive of -Wmismatched-new-delete with
+// coroutines); asio allocates and frees them with its own matching operators.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
                                                       const http::RequestContext& context) {
     const std::string remote = canonical(context.remote.address());
@@ -132,8 +142,61 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
     }
     co_return response;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+struct DecadeService::Flight {
+    explicit Flight(asio::io_context& io, std::uint64_t max) : done(io), max_bytes(max) {
+        done.expires_at(asio::steady_timer::time_point::max());
+    }
+    asio::steady_timer done;  // cancelled when `outcome` is set
+    std::uint64_t max_bytes;
+    std::optional<FetchOutcome> outcome;
+};
 
 asio::awaitable<FetchOutcome> DecadeService::fetch(const RemoteFetch& fetch) {
+    const std::string key = fetch.key();
+    std::shared_ptr<Flight> flight;
+    bool joined = false;
+    if (const auto it = flights_.find(key);
+        it != flights_.end() && fetch.max_bytes <= it->second->max_bytes) {
+        flight = it->second;
+        joined = true;
+        ++joined_fetches_;
+    } else {
+        flight = std::make_shared<Flight>(io_, fetch.max_bytes);
+        if (it == flights_.end()) {
+            flights_.emplace(key, flight);
+        }
+        asio::co_spawn(io_, fly(flight, fetch), asio::detached);
+    }
+    while (!flight->outcome) {
+        const auto [ec] = co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!flight->outcome && ec == asio::error::operation_aborted) {
+            // This asker was cancelled (its client hung up); the fetch goes on for the others.
+            throw boost::system::system_error(asio::error::operation_aborted);
+        }
+    }
+    FetchOutcome outcome = *flight->outcome;
+    outcome.shared = joined;
+    co_return outcome;
+}
+
+asio::awaitable<void> DecadeService::fly(std::shared_ptr<Flight> flight, RemoteFetch fetch) {
+    flight->outcome = co_await fetch_once(fetch);
+    flight->done.cancel();
+    // The flight is forgotten only after its askers have stored what it brought (their
+    // wake-ups are queued ahead of this): an asker arriving in between still shares it,
+    // and one arriving later finds the copy already here (remote_copies.cpp).
+    asio::post(io_, [this, flight, key = fetch.key()] {
+        if (const auto f = flights_.find(key); f != flights_.end() && f->second == flight) {
+            flights_.erase(f);
+        }
+    });
+}
+
+asio::awaitable<FetchOutcome> DecadeService::fetch_once(const RemoteFetch& fetch) {
     curl::HttpRequest req;
     req.method = "GET";
     req.url = fetch.url;
@@ -167,6 +230,9 @@ void DecadeService::refresh_metrics(MetricsRegistry& m) {
                 "Requests whose client hung up before the answer (their work withdrawn)")
             .set(static_cast<double>(server_->hung_up_requests()));
     }
+    m.gauge("decade_joined_remote_fetches",
+            "Remote Gets that shared a copy another asker's Remote Get was fetching")
+        .set(static_cast<double>(joined_fetches_));
     m.gauge("decade_egress_waiting", "Responses waiting for the egress cap")
         .set(static_cast<double>(egress_.scheduler().waiting()));
     for (const auto& [locker, bytes] : egress_.scheduler().granted_bytes()) {

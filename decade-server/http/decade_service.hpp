@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,8 +62,13 @@ class DecadeService {
     void attach(const http::HttpServer* server) { server_ = server; }
 
   private:
-    // GET of another server's object for a Remote Get.
+    // GET of another server's object for a Remote Get. Askers of the same GET with the
+    // same token while it is in flight share it: one copy crosses the WAN, however many
+    // peers of this server asked for it in the same second.
     boost::asio::awaitable<FetchOutcome> fetch(const RemoteFetch& fetch);
+    boost::asio::awaitable<FetchOutcome> fetch_once(const RemoteFetch& fetch);
+    struct Flight;
+    boost::asio::awaitable<void> fly(std::shared_ptr<Flight> flight, RemoteFetch fetch);
     // The transport's gauges, set on the core's registry before /metrics renders.
     void refresh_metrics(MetricsRegistry& metrics);
     void arm_sweep();
@@ -74,6 +80,10 @@ class DecadeService {
     EgressGate egress_;
     curl::HttpClient fetcher_;
     boost::asio::steady_timer sweep_timer_;
+    // Fetches in flight by RemoteFetch::key(). A fetch runs on its own, not in the first
+    // asker's handler, so that an asker who hangs up does not cancel it for the others.
+    std::map<std::string, std::shared_ptr<Flight>> flights_;
+    std::uint64_t joined_fetches_ = 0;
     const http::HttpServer* server_ = nullptr;
     bool stopped_ = false;
 };

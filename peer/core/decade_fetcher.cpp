@@ -204,7 +204,8 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
             continue;
         }
         holders.push_back({id, &*n.map, n.token_first, n.token_last, n.token_expiry_s > unix + 1,
-                           n.range_token->server() == config_.decade.server, load[id]});
+                           n.range_token->server() == config_.decade.server, n.is_source,
+                           load[id]});
     }
     const DecadeChoices chosen =
         choose_decade_holders(needs, std::move(holders), [&](std::size_t c) {

@@ -39,7 +39,8 @@ DecadeChoices choose_decade_holders(const std::vector<DecadeNeed>& needs,
             if (!h.same_server && !need.copy_across_ok) {
                 continue;
             }
-            const std::size_t score = (h.same_server ? 0 : 1000) + h.load;
+            const std::size_t score =
+                h.same_server ? h.load : 1000 + (h.is_origin ? 0 : 500) + h.load;
             if (score < best) {
                 best = score;
                 candidates.clear();

@@ -10,6 +10,10 @@
 // own server until the chunk is due within fallback_margin + a per-peer, per-object
 // share of cross_server_spread. While calm (a copy across servers was slow lately) only
 // that early share copies across. Among equals, the least loaded; among those, `pick`.
+// Across servers the source comes first, however loaded: when the peers of one server all
+// copy from the same locker with the same token, their server fetches the object once for
+// all of them (decade-server/core/remote_copies.cpp), and spreading a batch over several
+// holders of one remote server spreads nothing (they share its uplink).
 #pragma once
 
 #include <cstddef>
@@ -32,6 +36,7 @@ struct DecadeHolderView {
     std::uint64_t token_last = 0;
     bool token_fresh = false;  // the token does not expire within the next second
     bool same_server = false;  // its locker is on our home server
+    bool is_origin = false;    // the source (proven): every peer of a server asks it alike
     std::size_t load = 0;      // objects we have asked of it and not yet got
 };
 

@@ -391,7 +391,8 @@ TEST(DecadeApi, RemoteGetFromAnotherServerIsAFetchThenResume) {
     EXPECT_EQ(done.egress[0].locker, "alice");
     EXPECT_EQ(done.egress[0].bytes, 7u);
 
-    // What the remote said decides the answer.
+    // What the remote said decides the answer (for an object not fetched before).
+    const auto other = remote_op(kPeer, "carol", "o-10");
     struct Case {
         FetchOutcome fetched;
         unsigned status;
@@ -402,7 +403,7 @@ TEST(DecadeApi, RemoteGetFromAnotherServerIsAFetchThenResume) {
           Case{{503, "", ""}, 503, "remote_busy"}, Case{{500, "", ""}, 502, "remote_failed"},
           Case{{0, "", "connect refused"}, 502, "remote_failed"},
           Case{{200, std::string(801, 'x'), ""}, 502, "remote_failed"}}) {
-        ApiStep again = api.step("POST", "/v1/lockers/alice/remote-get", to_json(op));
+        ApiStep again = api.step("POST", "/v1/lockers/alice/remote-get", to_json(other));
         ASSERT_TRUE(std::holds_alternative<FetchAndResume>(again));
         again = resume(api.core, api.config, std::get<FetchAndResume>(std::move(again)), c.fetched,
                        api.now);
@@ -413,6 +414,53 @@ TEST(DecadeApi, RemoteGetFromAnotherServerIsAFetchThenResume) {
     }
     // Resuming nothing is an error, not a crash.
     EXPECT_EQ(std::get<ApiResponse>(resume(api.core, api.config, {}, {}, api.now)).status, 400u);
+}
+
+TEST(DecadeApi, ACopyFromAnotherServerIsFetchedOncePerRemoteToken) {
+    Api api;
+    auto fetch_and_store = [&](const decade_api::RemoteGetOp& op) {
+        ApiStep s = api.step("POST", "/v1/lockers/alice/remote-get", to_json(op));
+        if (!std::holds_alternative<FetchAndResume>(s)) {
+            return std::string("linked");
+        }
+        s = resume(api.core, api.config, std::get<FetchAndResume>(std::move(s)),
+                   {200, "copied", ""}, api.now);
+        return "fetched " + std::to_string(std::get<ApiResponse>(s).status);
+    };
+    const auto first = remote_op(kPeer, "carol", "o-9", "o-20");
+    EXPECT_EQ(fetch_and_store(first), "fetched 200");
+
+    // Another asker's name, the same remote object and the same remote token: linked, and
+    // charged to the asker as any Remote Get. One blob for both.
+    const auto same = remote_op(kPeer, "carol", "o-9", "o-21");
+    const ApiResponse linked = api.call("POST", "/v1/lockers/alice/remote-get", to_json(same));
+    ASSERT_EQ(linked.status, 200u) << linked.body;
+    EXPECT_EQ(*linked.shared_body, "copied");
+    ASSERT_EQ(linked.egress.size(), 1u);
+    EXPECT_EQ(api.core.blob_count(), 1u);
+    EXPECT_EQ(api.core.locker_info("alice")->objects, 2u);
+
+    // Any other token is the other server's to check: fetched again.
+    auto new_token = remote_op(kPeer, "carol", "o-9", "o-22");
+    new_token.set_remote_token(token("carol", op_bit(Op::get), kNow + 1800));
+    EXPECT_EQ(fetch_and_store(new_token), "fetched 200");
+    // So is another remote object, or the same one on another server.
+    EXPECT_EQ(fetch_and_store(remote_op(kPeer, "carol", "o-8", "o-23")), "fetched 200");
+
+    // The asker's own put token still decides: a bad one is refused, not linked.
+    auto bad_put = remote_op(kPeer, "carol", "o-9", "o-24");
+    bad_put.set_token(token("bob", op_bit(Op::put)));
+    EXPECT_EQ(api.call("POST", "/v1/lockers/alice/remote-get", to_json(bad_put)).status, 403u);
+
+    // Once the remote token has expired, the copy is no longer the asker's to link.
+    auto short_lived = remote_op(kPeer, "carol", "o-7", "o-25");
+    short_lived.set_remote_token(token("carol", op_bit(Op::get), kNow + 60));
+    EXPECT_EQ(fetch_and_store(short_lived), "fetched 200");
+    short_lived.set_name("o-26");
+    EXPECT_EQ(fetch_and_store(short_lived), "linked");
+    api.now = kNow + 60;
+    short_lived.set_name("o-27");
+    EXPECT_EQ(fetch_and_store(short_lived), "fetched 200");
 }
 
 decade_api::BatchResponse batch_of(const ApiResponse& r) {

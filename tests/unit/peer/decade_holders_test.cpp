@@ -20,6 +20,7 @@ struct Holder {
     std::uint64_t token_first = 0;  // object seqs its token covers
     std::uint64_t token_last = 1000;
     bool fresh = true;
+    bool origin = false;  // the source
 };
 
 struct Scenario {
@@ -43,7 +44,7 @@ std::string run(const Scenario& s) {
             }
         }
         views.push_back({NeighborId{static_cast<std::uint32_t>(h.name[0])}, &maps.back(),
-                         h.token_first, h.token_last, h.fresh, !h.far, h.load});
+                         h.token_first, h.token_last, h.fresh, !h.far, h.origin, h.load});
     }
     std::vector<DecadeNeed> needs;
     const std::size_t n = s.holders.front().has.size();
@@ -83,6 +84,20 @@ TEST(DecadeHolders, AFarHolderOnlyWhenTheObjectMayCopyAcross) {
         .across = ".y.."};
     // 0 and 3: only the far holder, not allowed yet; 1: allowed; 2: ours.
     EXPECT_EQ(run(s), "A1 B2 |AB");
+}
+
+TEST(DecadeHolders, AcrossServersTheSourceFirst) {
+    // A and S are far; S is the source. Every peer of our server asks S alike, so that
+    // our server copies each object once for all of them, however loaded S is.
+    EXPECT_EQ(run({.holders = {{.name = "A", .has = "xxx", .far = true},
+                               {.name = "S", .has = "xxx", .far = true, .load = 4, .origin = true}},
+                   .across = "yyy"}),
+              "S0 S1 S2 |AS");
+    // Our own server still comes before the source.
+    EXPECT_EQ(run({.holders = {{.name = "B", .has = "x", .load = 3},
+                               {.name = "S", .has = "x", .far = true, .origin = true}},
+                   .across = "y"}),
+              "B0 |BS");
 }
 
 TEST(DecadeHolders, HeldIsNotEnoughTheTokenMustCoverAndOutliveTheNextSecond) {
