@@ -178,12 +178,18 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
     ChunkSeq to = std::min(live_edge + 1, store.end());
     // Before startup, only what startup waits for: the rest of the startup lag would
     // queue at the home server's egress ahead of our own startup chunks (and everyone
-    // else's in a flash crowd). It is asked the moment playback starts, with the lag
-    // (seconds) still ahead of it.
-    if (!playback.started()) {
-        const ChunkSeq startup_end =
-            object_of(playback.playhead() + config_.chunks_in(config_.startup_buffer) - 1) + k_;
-        to = std::min(to, startup_end);
+    // else's in a flash crowd).
+    // Once playing, what our server holds only when due within fetch_ahead: the rest of the
+    // lag comes a chunk at a time as playback reaches it, not all at once on top of
+    // everyone else's. What it does not hold yet, the early share copies in at once, so
+    // that the region has it long before it is due (DecadeNeed::beyond_horizon).
+    ChunkSeq horizon = to;
+    if (playback.started()) {
+        horizon =
+            object_of(playback.playhead() +
+                      std::max<std::uint64_t>(config_.chunks_in(config_.decade.fetch_ahead), 1) -
+                      1) +
+            k_;
     }
     bool anything_missing = false;
     for (ChunkSeq seq = from; seq < to; ++seq) {
@@ -196,7 +202,11 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
             continue;
         }
         const Duration time_left = playback.due(seq, now) - now;
-        needs.push_back({seq, o, may_copy_across(peer_key_, o, time_left, calmed, config_.decade)});
+        const bool across = may_copy_across(peer_key_, o, time_left, calmed, config_.decade);
+        if (seq >= horizon && !across) {
+            continue;
+        }
+        needs.push_back({seq, o, across, seq >= horizon});
     }
     std::vector<DecadeHolderView> holders;
     for (const auto& [id, n] : table.all()) {

@@ -28,6 +28,7 @@ DecadeChoices choose_decade_holders(const std::vector<DecadeNeed>& needs,
         }
         candidates.clear();
         std::size_t best = SIZE_MAX;
+        bool on_our_server = false;
         for (std::size_t i = 0; i < holders.size(); ++i) {
             const DecadeHolderView& h = holders[i];
             const std::uint64_t o = need.object.value();
@@ -36,6 +37,7 @@ DecadeChoices choose_decade_holders(const std::vector<DecadeNeed>& needs,
                 continue;
             }
             out.useful.insert(h.id);
+            on_our_server = on_our_server || h.same_server;
             if (!h.same_server && !need.copy_across_ok) {
                 continue;
             }
@@ -49,7 +51,7 @@ DecadeChoices choose_decade_holders(const std::vector<DecadeNeed>& needs,
                 candidates.push_back(i);
             }
         }
-        if (candidates.empty()) {
+        if (candidates.empty() || (need.beyond_horizon && on_our_server)) {
             continue;
         }
         DecadeHolderView& chosen = holders[candidates[pick(candidates.size())]];

@@ -44,6 +44,9 @@ struct DecadeNeed {
     ChunkSeq seq;                 // a missing chunk, not asked natively
     ChunkSeq object;              // the first seq of its object
     bool copy_across_ok = false;  // may_copy_across() for it
+    // Due later than DecadeConfig::fetch_ahead: asked now only to copy it into our server,
+    // never when a holder on our server has it (it is linked once within the horizon).
+    bool beyond_horizon = false;
 };
 
 struct DecadeChoice {

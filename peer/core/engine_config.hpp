@@ -37,7 +37,12 @@ struct DecadeConfig {
     Duration token_refresh = 4s;
     Duration fetch_timeout = 8s;    // a request with no answer after this has failed
     Duration fallback_margin = 2s;  // a chunk due within this is fetched natively if missing
-    Duration down_backoff = 3s;     // after a failed request, wait this before the next
+    // A playing peer asks for objects due within this only. Newcomers join startup_lag (8 s)
+    // behind live; asking the whole lag at once when playback starts put every newcomer's
+    // backlog of a flash crowd on its server's egress in the same seconds. It must leave
+    // room for fallback_margin + cross_server_spread (the wait for a holder on our server).
+    Duration fetch_ahead = 7s;
+    Duration down_backoff = 3s;  // after a failed request, wait this before the next
     // Holders on another server (a server-to-server copy): about one peer in
     // cross_server_share copies a new object at once; the others wait for a holder on
     // their own server (whose Remote Get links, not copies) until the chunk is due within

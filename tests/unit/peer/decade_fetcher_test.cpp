@@ -193,26 +193,52 @@ TEST(DecadeFetcher, ALoneObjectFarFromItsDeadlineWaitsForASecondToShareARequest)
         fx.playback.advance(t0, fx.store.bitmap());
         ASSERT_TRUE(fx.playback.started());
         Neighbor& n = *fx.table.find(NeighborId{1});
-        n.map->set(ChunkSeq{108});  // due 8 s from now
+        n.map->set(ChunkSeq{106});  // due 6 s from now, within fetch_ahead (7 s)
         const auto tick = [&](TimePoint at) {
             return fx.me.schedule(fx.table, fx.store, fx.playback, ChunkSeq{110}, 1000, fx.rng, at);
         };
         EXPECT_TRUE(tick(t0).empty());
         if (second_comes) {
-            n.map->set(ChunkSeq{109});
+            n.map->set(ChunkSeq{107});
             const auto f = tick(t0 + 1s);
             ASSERT_EQ(f.size(), 1u);
             ASSERT_EQ(f[0].ops.size(), 2u);
-            EXPECT_EQ(f[0].ops[0].name(), "ch-108");
-            EXPECT_EQ(f[0].ops[1].name(), "ch-109");
+            EXPECT_EQ(f[0].ops[0].name(), "ch-106");
+            EXPECT_EQ(f[0].ops[1].name(), "ch-107");
         } else {
             EXPECT_TRUE(tick(t0 + 1900ms).empty());
             const auto f = tick(t0 + 2s);
             ASSERT_EQ(f.size(), 1u);
             ASSERT_EQ(f[0].ops.size(), 1u);
-            EXPECT_EQ(f[0].ops[0].name(), "ch-108");
+            EXPECT_EQ(f[0].ops[0].name(), "ch-106");
         }
     }
+}
+
+// Playing, what our server holds is asked only once due within fetch_ahead: a newcomer
+// 8 s behind live takes its lag a chunk at a time, not all at once.
+TEST(DecadeFetcher, WhatOurServerHoldsIsAskedOnlyWithinFetchAhead) {
+    Fixture fx;
+    fx.store.insert(signed_chunk(100));
+    fx.store.insert(signed_chunk(101));
+    fx.playback.advance(t0, fx.store.bitmap());
+    ASSERT_TRUE(fx.playback.started());
+    Neighbor& n = *fx.table.find(NeighborId{1});
+    n.map->set(ChunkSeq{108});  // due 8 s from now
+    n.map->set(ChunkSeq{109});
+    const auto tick = [&](TimePoint at) {
+        return fx.me.schedule(fx.table, fx.store, fx.playback, ChunkSeq{110}, 1000, fx.rng, at);
+    };
+    EXPECT_TRUE(tick(t0).empty());
+    // Playback moves on (100 and 101 played): 108 and 109 come within 7 s of their turn.
+    fx.store.insert(signed_chunk(102));
+    fx.store.insert(signed_chunk(103));
+    fx.playback.advance(t0 + 2s, fx.store.bitmap());
+    const auto f = tick(t0 + 2s);
+    ASSERT_EQ(f.size(), 1u);
+    ASSERT_EQ(f[0].ops.size(), 2u);
+    EXPECT_EQ(f[0].ops[0].name(), "ch-108");
+    EXPECT_EQ(f[0].ops[1].name(), "ch-109");
 }
 
 TEST(DecadeFetcher, ATimeoutBlocksStorageAndCalmsCopiesAcross) {

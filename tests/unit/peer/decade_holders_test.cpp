@@ -28,6 +28,7 @@ struct Scenario {
     std::string missing{};  // 'm' = we need it; default: all seqs
     std::uint64_t k = 1;
     std::string across{};  // 'y' = may copy that seq's object across servers; default: none
+    std::string beyond{};  // 'b' = due beyond fetch_ahead; default: none
     bool pick_last = false;
 };
 
@@ -52,8 +53,9 @@ std::string run(const Scenario& s) {
         if (!s.missing.empty() && s.missing[i] != 'm') {
             continue;
         }
-        needs.push_back(
-            {ChunkSeq{i}, ChunkSeq{i - i % s.k}, i < s.across.size() && s.across[i] == 'y'});
+        needs.push_back({ChunkSeq{i}, ChunkSeq{i - i % s.k},
+                         i < s.across.size() && s.across[i] == 'y',
+                         i < s.beyond.size() && s.beyond[i] == 'b'});
     }
     const DecadeChoices c = choose_decade_holders(
         needs, views, [&](std::size_t count) { return s.pick_last ? count - 1 : 0; });
@@ -98,6 +100,16 @@ TEST(DecadeHolders, AcrossServersTheSourceFirst) {
                                {.name = "S", .has = "x", .far = true, .origin = true}},
                    .across = "y"}),
               "B0 |BS");
+}
+
+TEST(DecadeHolders, BeyondTheHorizonOnlyCopiesWhatOurServerLacks) {
+    // Seqs 2 and 3 are due beyond fetch_ahead. 2 is on our server (B): it waits, to be
+    // linked when its turn comes. 3 is only on another server: copied in now.
+    EXPECT_EQ(
+        run({.holders = {{.name = "A", .has = "xxxx", .far = true}, {.name = "B", .has = "xxx."}},
+             .across = "yyyy",
+             .beyond = "..bb"}),
+        "B0 B1 A3 |AB");
 }
 
 TEST(DecadeHolders, HeldIsNotEnoughTheTokenMustCoverAndOutliveTheNextSecond) {
