@@ -2,7 +2,9 @@
 # Capacity of p2pls-tracker: fills a real tracker process with 10,000 members in
 # one channel and 1,000 channels of 10 members over HTTP keep-alive, checks the counts with
 # GET /v1/channels, and prints the resident memory (VmRSS) per member.
-# Needs python3 and a built p2pls-tracker (P2PLS_BIN_DIR, default build/release/bin).
+# Needs python3, a built p2pls-tracker and signed_announces (bench/signed_announces.cpp:
+# the tracker takes only signed source announces) in P2PLS_BIN_DIR (default
+# build/release/bin).
 set -euo pipefail
 BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/release/bin}
 work=$(mktemp -d)
@@ -11,11 +13,14 @@ work=$(mktemp -d)
 pid=$!
 trap 'kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-python3 - "$(cat "$work/port")" "$pid" <<'PY'
-import base64, http.client, json, sys, time
+[ -x "$BIN_DIR/signed_announces" ] || { echo "no $BIN_DIR/signed_announces: build it first" >&2; exit 2; }
+"$BIN_DIR/signed_announces" 1 big > "$work/sources"
+"$BIN_DIR/signed_announces" 1000 many >> "$work/sources"
+python3 - "$(cat "$work/port")" "$pid" "$work/sources" <<'PY'
+import http.client, json, sys, time
 port, pid = int(sys.argv[1]), sys.argv[2]
 conn = http.client.HTTPConnection("127.0.0.1", port)
-key = base64.b64encode(bytes(32)).decode()
+signed = dict(line.rstrip("\n").split(" ", 1) for line in open(sys.argv[3]))
 
 def rss_kib():
     for line in open(f"/proc/{pid}/status"):
@@ -23,14 +28,14 @@ def rss_kib():
             return int(line.split()[1])
 
 def post(path, body):
-    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+    text = body if isinstance(body, str) else json.dumps(body)
+    conn.request("POST", path, text, {"Content-Type": "application/json"})
     r = conn.getresponse()
     r.read()
     assert r.status == 200, (path, r.status)
 
 def source(ch):
-    post(f"/v1/channels/{ch}/announce", {"peer_id": "src", "endpoint": "127.0.0.1:9000",
-         "event": "started", "is_source": True, "bitrate_bps": 1000000, "public_key": key})
+    post(f"/v1/channels/{ch}/announce", signed[ch])
 
 def member(ch, i):
     post(f"/v1/channels/{ch}/announce", {"peer_id": f"peer-{i:05d}",

@@ -11,7 +11,8 @@
 # then medians and the ratios p2pls / opentracker.
 #
 # Needs: opentracker, wrk, curl (apt-get install opentracker wrk curl) and a built
-# p2pls-tracker (P2PLS_BIN_DIR, default build/release/bin). Not part of the tests.
+# p2pls-tracker and signed_announces (P2PLS_BIN_DIR, default build/release/bin). Not part
+# of the tests.
 set -euo pipefail
 
 BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/release/bin}
@@ -26,7 +27,9 @@ CONNECTIONS=${CONNECTIONS:-32}
 for tool in opentracker wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install opentracker wrk curl)" >&2; exit 2; }
 done
-[ -x "$BIN_DIR/p2pls-tracker" ] || { echo "no $BIN_DIR/p2pls-tracker: build it first" >&2; exit 2; }
+for exe in p2pls-tracker signed_announces; do
+    [ -x "$BIN_DIR/$exe" ] || { echo "no $BIN_DIR/$exe: build it first" >&2; exit 2; }
+done
 
 work=$(mktemp -d)
 pids=()
@@ -108,10 +111,9 @@ end
 EOF2
 
 # --- fill both with the same swarm ----------------------------------------------------
-key=$(python3 -c 'import base64; print(base64.b64encode(bytes(32)).decode())')
-for ch in $(seq 0 $((CHANNELS - 1))); do
-    curl -sf -o /dev/null -X POST "http://127.0.0.1:$p2pls_port/v1/channels/ch$ch/announce" \
-        -d "{\"peer_id\":\"src$ch\",\"endpoint\":\"127.0.0.1:9000\",\"event\":\"started\",\"is_source\":true,\"bitrate_bps\":1000000,\"public_key\":\"$key\"}"
+# The tracker takes only signed source announces (bench/signed_announces.cpp).
+"$BIN_DIR/signed_announces" "$CHANNELS" ch | while read -r ch body; do
+    curl -sf -o /dev/null -X POST "http://127.0.0.1:$p2pls_port/v1/channels/$ch/announce" -d "$body"
 done
 fill_s=$(( (CHANNELS * MEMBERS) / 2000 + 2 ))
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${fill_s}s" -s "$work/p2pls.lua" "http://127.0.0.1:$p2pls_port" >/dev/null
