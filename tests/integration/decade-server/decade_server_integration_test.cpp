@@ -106,6 +106,18 @@ class DecadeServerIT : public ::testing::Test {
         }
     }
 
+    // A Remote Get into bob's locker of alice's o-5 on `alice_server`.
+    decade_api::RemoteGetOp bob_copies_alices_o5(const std::string& alice_server) const {
+        decade_api::RemoteGetOp op;
+        op.set_locker("bob");
+        op.set_token(token(bob_, op_bit(Op::put) | op_bit(Op::get)));
+        op.set_remote_server(alice_server);
+        op.set_remote_locker("alice");
+        op.set_remote_name("o-5");
+        op.set_remote_token(token(alice_, op_bit(Op::get), "o-", 5, 5));
+        return op;
+    }
+
     TempDir dir_{"p2pls-decade"};
     Account alice_;
     Account bob_;
@@ -205,13 +217,7 @@ TEST_F(DecadeServerIT, RemoteGetMovesBytesServerToServerAndDedups) {
                     return client.put(a.url(), "alice", "o-5", bytes, 60, alice_all);
                 }).ok());
 
-    decade_api::RemoteGetOp op;
-    op.set_locker("bob");
-    op.set_token(token(bob_, op_bit(Op::put) | op_bit(Op::get)));
-    op.set_remote_server(a.url());
-    op.set_remote_locker("alice");
-    op.set_remote_name("o-5");
-    op.set_remote_token(token(alice_, op_bit(Op::get), "o-", 5, 5));
+    decade_api::RemoteGetOp op = bob_copies_alices_o5(a.url());
     auto reply = run_coro<decade::GetReply>(io_, [&] { return client.remote_get(b.url(), op); });
     ASSERT_TRUE(reply.status.ok()) << reply.status.reason;
     EXPECT_EQ(reply.data, bytes);
@@ -259,13 +265,7 @@ TEST_F(DecadeServerIT, ConcurrentRemoteGetsOfOneObjectWithOneTokenCrossOnce) {
                     return client.put(a.url(), "alice", "o-5", bytes, 60,
                                       token(alice_, decade::kAllOps));
                 }).ok());
-    decade_api::RemoteGetOp op;
-    op.set_locker("bob");
-    op.set_token(token(bob_, op_bit(Op::put) | op_bit(Op::get)));
-    op.set_remote_server(a.url());
-    op.set_remote_locker("alice");
-    op.set_remote_name("o-5");
-    op.set_remote_token(token(alice_, op_bit(Op::get), "o-", 5, 5));
+    decade_api::RemoteGetOp op = bob_copies_alices_o5(a.url());
 
     constexpr int kAskers = 4;
     int delivered = 0;

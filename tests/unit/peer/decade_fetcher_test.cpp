@@ -67,6 +67,13 @@ struct Fixture {
     std::vector<DecadeFetch> tick(TimePoint at) {
         return me.schedule(table, store, playback, ChunkSeq{101}, 1000, rng, at);
     }
+    // Chunks 100 and 101 are here and playback starts at t0; whether it did.
+    bool start_playing() {
+        store.insert(signed_chunk(100));
+        store.insert(signed_chunk(101));
+        playback.advance(t0, store.bitmap());
+        return playback.started();
+    }
     DecadeFetcher me{config("m", "http://home")};
     NeighborTable table{16, 256};
     ChunkStore store{64};
@@ -188,10 +195,7 @@ TEST(DecadeFetcher, ALoneObjectFarFromItsDeadlineWaitsForASecondToShareARequest)
     for (const bool second_comes : {true, false}) {
         SCOPED_TRACE(second_comes ? "a second object comes" : "none comes");
         Fixture fx;
-        fx.store.insert(signed_chunk(100));
-        fx.store.insert(signed_chunk(101));
-        fx.playback.advance(t0, fx.store.bitmap());
-        ASSERT_TRUE(fx.playback.started());
+        ASSERT_TRUE(fx.start_playing());
         Neighbor& n = *fx.table.find(NeighborId{1});
         n.map->set(ChunkSeq{106});  // due 6 s from now, within fetch_ahead (7 s)
         const auto tick = [&](TimePoint at) {
@@ -219,10 +223,7 @@ TEST(DecadeFetcher, ALoneObjectFarFromItsDeadlineWaitsForASecondToShareARequest)
 // 8 s behind live takes its lag a chunk at a time, not all at once.
 TEST(DecadeFetcher, WhatOurServerHoldsIsAskedOnlyWithinFetchAhead) {
     Fixture fx;
-    fx.store.insert(signed_chunk(100));
-    fx.store.insert(signed_chunk(101));
-    fx.playback.advance(t0, fx.store.bitmap());
-    ASSERT_TRUE(fx.playback.started());
+    ASSERT_TRUE(fx.start_playing());
     Neighbor& n = *fx.table.find(NeighborId{1});
     n.map->set(ChunkSeq{108});  // due 8 s from now
     n.map->set(ChunkSeq{109});
