@@ -56,8 +56,14 @@ wire::PeerMessage make_bye(const std::string& reason) {
 }
 
 wire::PeerMessage make_have(ChunkSeq seq) {
+    return make_have(std::span<const ChunkSeq>(&seq, 1));
+}
+
+wire::PeerMessage make_have(std::span<const ChunkSeq> seqs) {
     wire::PeerMessage m;
-    m.mutable_have()->add_seqs(seq.value());
+    for (ChunkSeq seq : seqs) {
+        m.mutable_have()->add_seqs(seq.value());
+    }
     return m;
 }
 

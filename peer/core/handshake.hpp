@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,8 @@ namespace p2pls::peer {
                                       const wire::SourceProof& proof);
 [[nodiscard]] wire::PeerMessage make_bye(const std::string& reason);
 [[nodiscard]] wire::PeerMessage make_have(ChunkSeq seq);
+// One Have for several seqs (the receiver refuses more than max_request_seqs).
+[[nodiscard]] wire::PeerMessage make_have(std::span<const ChunkSeq> seqs);
 // Our window as held in `store`, the live edge we believe in (0 = none yet), our
 // playhead (not for the origin) and, from the origin, the first-fetch share.
 [[nodiscard]] wire::PeerMessage make_buffer_map(const ChunkStore& store, ChunkSeq live_edge,

@@ -346,11 +346,22 @@ void PeerEngine::send_buffer_maps(TimePoint now) {
     }
 }
 
-void PeerEngine::announce_have(ChunkSeq seq, std::optional<NeighborId> except) {
+void PeerEngine::announce_have(std::span<const ChunkSeq> seqs, std::optional<NeighborId> except) {
+    const std::size_t per_message = std::max<std::size_t>(config_.max_request_seqs, 1);
+    std::vector<ChunkSeq> news;
     for (const auto& [id, n] : table_.all()) {
-        // Not to neighbours whose map already shows it.
-        if (n.established && !(except && id == *except) && !(n.map && n.map->test(seq))) {
-            send(id, make_have(seq));
+        if (!n.established || (except && id == *except)) {
+            continue;
+        }
+        news.clear();
+        for (ChunkSeq seq : seqs) {
+            if (!(n.map && n.map->test(seq))) {  // not what its map already shows
+                news.push_back(seq);
+            }
+        }
+        for (std::size_t i = 0; i < news.size(); i += per_message) {
+            const std::size_t count = std::min(per_message, news.size() - i);
+            send(id, make_have(std::span<const ChunkSeq>(news).subspan(i, count)));
         }
     }
 }

@@ -34,6 +34,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -135,7 +136,12 @@ class PeerEngine {
     void send(NeighborId to, wire::PeerMessage message);
     void send_buffer_map(NeighborId to, TimePoint now);
     void send_buffer_maps(TimePoint now);  // to every established neighbour
-    void announce_have(ChunkSeq seq, std::optional<NeighborId> except);
+    // Tells every established neighbour (but `except`) the seqs its map does not show
+    // yet: one Have per neighbour for what arrived together (a DECADE batch).
+    void announce_have(std::span<const ChunkSeq> seqs, std::optional<NeighborId> except);
+    void announce_have(ChunkSeq seq, std::optional<NeighborId> except) {
+        announce_have(std::span<const ChunkSeq>(&seq, 1), except);
+    }
 
     [[nodiscard]] bool decade() const noexcept { return config_.decade.enabled; }
     void trace_decade_fetch(const DecadeFetch& f, TimePoint now);

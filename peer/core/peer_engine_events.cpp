@@ -311,9 +311,7 @@ void PeerEngine::on_decade_fetched(std::uint64_t id, DecadeResult result, TimePo
     if (!got.known) {
         return;
     }
-    for (ChunkSeq seq : got.advertise) {
-        announce_have(seq, std::nullopt);
-    }
+    announce_have(got.advertise, std::nullopt);
     if (got.delivered) {
         advance_playback(now);
     }
@@ -325,9 +323,7 @@ void PeerEngine::on_decade_put(std::uint64_t id, DecadeResult result, TimePoint 
         return;
     }
     auto outcome = decade_.on_put(id, result, store_, now);
-    for (ChunkSeq seq : outcome.advertise) {
-        announce_have(seq, std::nullopt);
-    }
+    announce_have(outcome.advertise, std::nullopt);
     if (outcome.retry) {
         actions_.push_back(std::move(*outcome.retry));
     }

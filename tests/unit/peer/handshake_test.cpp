@@ -135,6 +135,11 @@ TEST(Handshake, MessagesSayWhatTheEngineKnows) {
     EXPECT_FALSE(origin.has_playhead());
     EXPECT_EQ(origin.first_fetch_ppm(), 2500u);
     EXPECT_EQ(make_have(ChunkSeq{7}).have().seqs(0), 7u);
+    const std::vector<ChunkSeq> batch{ChunkSeq{8}, ChunkSeq{9}};
+    const auto both = make_have(batch).have();
+    ASSERT_EQ(both.seqs_size(), 2);
+    EXPECT_EQ(both.seqs(0), 8u);
+    EXPECT_EQ(both.seqs(1), 9u);
     EXPECT_EQ(make_bye("x").bye().reason(), "x");
 }
 
