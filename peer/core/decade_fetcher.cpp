@@ -179,6 +179,11 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
     // Before startup, only what startup waits for: the rest of the startup lag would
     // queue at the home server's egress ahead of our own startup chunks (and everyone
     // else's in a flash crowd).
+    if (!playback.started()) {
+        const ChunkSeq startup_end =
+            object_of(playback.playhead() + config_.chunks_in(config_.startup_buffer) - 1) + k_;
+        to = std::min(to, startup_end);
+    }
     // Once playing, what our server holds only when due within fetch_ahead: the rest of the
     // lag comes a chunk at a time as playback reaches it, not all at once on top of
     // everyone else's. What it does not hold yet, the early share copies in at once, so
