@@ -305,6 +305,25 @@ std::vector<DecadeFetch> DecadeFetcher::schedule(NeighborTable& table, const Chu
     return out;
 }
 
+std::set<ChunkSeq> DecadeFetcher::awaited(const Playback& playback, TimePoint now) const {
+    // A peer close to live (a young channel, or one that caught up) asks storage for a
+    // chunk with less than fallback_margin left. The fallback used to ask it natively at
+    // the same tick, so each chunk came twice and the source uploaded it anyway. Half the
+    // time left is the request's fair share: past it, a native copy can still arrive.
+    std::set<ChunkSeq> out;
+    for (const auto& [id, f] : fetches_) {
+        for (ChunkSeq o : f.objects) {
+            for (ChunkSeq seq = o; seq < o + k_; ++seq) {
+                const Duration slack = playback.due(seq, f.sent_at) - f.sent_at;
+                if (now - f.sent_at < slack / 2) {
+                    out.insert(seq);
+                }
+            }
+        }
+    }
+    return out;
+}
+
 void DecadeFetcher::hold_lone_object(std::vector<DecadeChoice>& wants, const Playback& playback,
                                      TimePoint now) {
     // Forget objects no longer wanted (fetched, asked, or out of the window).

@@ -72,6 +72,9 @@ class DecadeFetcher {
     [[nodiscard]] bool calm(TimePoint now) const { return now < calm_until_; }
     // Requests in flight (at most m).
     [[nodiscard]] std::size_t in_flight() const noexcept { return fetches_.size(); }
+    // Chunks a request in flight is still bringing in time: out for less than half of what
+    // the chunk had left when asked. The engine does not ask them natively as well.
+    [[nodiscard]] std::set<ChunkSeq> awaited(const Playback& playback, TimePoint now) const;
 
     // A get-token for our locker over object seqs [first, last], expiring token_lifetime
     // from now. Empty when not in DECADE mode or when it cannot be minted.

@@ -235,8 +235,13 @@ void PeerEngine::run_scheduler(TimePoint now) {
             actions_.push_back(std::move(f));
         }
     }
+    StorageState storage;
+    if (decade()) {
+        storage.blocked = decade_.blocked(now);
+        storage.awaited = decade_.awaited(playback_, now);
+    }
     const SchedulerInput input = planner_.input(table_, store_, playback_, live_edge_, late,
-                                                chunk_bytes_estimate_, decade_.blocked(now), now);
+                                                chunk_bytes_estimate_, storage, now);
     if (input.needs.empty()) {
         return;
     }

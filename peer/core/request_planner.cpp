@@ -101,7 +101,7 @@ LateRequests RequestPlanner::expire_late(NeighborTable& table, const Playback& p
 SchedulerInput RequestPlanner::input(NeighborTable& table, const ChunkStore& store,
                                      const Playback& playback, const LiveEdge& live_edge,
                                      const LateRequests& late, std::uint64_t chunk_bytes,
-                                     bool decade_blocked, TimePoint now) const {
+                                     const StorageState& storage, TimePoint now) const {
     const bool decade = config_.decade.enabled;
     std::set<ChunkSeq> in_flight;
     for (const auto& [id, n] : table.all()) {
@@ -124,8 +124,9 @@ SchedulerInput RequestPlanner::input(NeighborTable& table, const ChunkStore& sto
         if (decade) {
             // Natively only as a fallback: due soon and not coming from storage in time,
             // or storage is failing.
-            const bool soon = need.time_left < config_.decade.fallback_margin;
-            const bool blocked = decade_blocked && need.time_left < config_.urgent_window;
+            const bool soon =
+                need.time_left < config_.decade.fallback_margin && !storage.awaited.contains(seq);
+            const bool blocked = storage.blocked && need.time_left < config_.urgent_window;
             if (!(soon || blocked)) {
                 continue;
             }

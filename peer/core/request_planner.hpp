@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,12 @@ struct LateRequests {
     std::vector<NeighborId> too_slow;     // late max_late times in a row (never the source)
 };
 
+// What DECADE mode tells the native planner (DecadeFetcher).
+struct StorageState {
+    bool blocked = false;        // storage is failing: native fetches stand in
+    std::set<ChunkSeq> awaited;  // chunks a storage request in flight brings in time
+};
+
 class RequestPlanner {
   public:
     // `started_at`: when the peer started joining (startup patience counts from it).
@@ -55,12 +62,13 @@ class RequestPlanner {
                                            TimePoint now) const;
 
     // Step 3. Needs from the playhead to the live edge that are neither held nor in
-    // flight; in DECADE mode only those due within fallback_margin, or within the urgent
-    // window while `decade_blocked` (storage is failing). Marks holders of a need useful.
+    // flight; in DECADE mode only those due within fallback_margin that storage is not
+    // bringing in time, or within the urgent window while storage is blocked. Marks
+    // holders of a need useful.
     [[nodiscard]] SchedulerInput input(NeighborTable& table, const ChunkStore& store,
                                        const Playback& playback, const LiveEdge& live_edge,
                                        const LateRequests& late, std::uint64_t chunk_bytes,
-                                       bool decade_blocked, TimePoint now) const;
+                                       const StorageState& storage, TimePoint now) const;
 
     // Step 4: (neighbour, Request) in the order they go out.
     [[nodiscard]] std::vector<std::pair<NeighborId, wire::PeerMessage>> requests(

@@ -242,6 +242,18 @@ TEST(DecadeFetcher, WhatOurServerHoldsIsAskedOnlyWithinFetchAhead) {
     EXPECT_EQ(f[0].ops[1].name(), "ch-109");
 }
 
+// A request in flight is trusted with half the time its chunk had left when asked; the
+// native fallback waits until then, so a peer close to live does not fetch each chunk twice.
+TEST(DecadeFetcher, AChunkInFlightIsAwaitedForHalfTheTimeItHadLeft) {
+    Fixture fx;
+    ASSERT_TRUE(fx.start_playing());  // 100 due at t0, 102 at t0 + 2 s
+    fx.table.find(NeighborId{1})->map->set(ChunkSeq{102});
+    const auto f = fx.me.schedule(fx.table, fx.store, fx.playback, ChunkSeq{102}, 1000, fx.rng, t0);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(fx.me.awaited(fx.playback, t0 + 900ms), std::set<ChunkSeq>{ChunkSeq{102}});
+    EXPECT_TRUE(fx.me.awaited(fx.playback, t0 + 1s).empty());  // 1 s left: ask natively too
+}
+
 TEST(DecadeFetcher, ATimeoutBlocksStorageAndCalmsCopiesAcross) {
     Fixture fx;
     ASSERT_FALSE(fx.tick(t0).empty());

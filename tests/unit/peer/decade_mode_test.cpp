@@ -72,6 +72,84 @@ class DecadeEngine : public ::testing::Test {
         e.on_message(NeighborId{1}, m, now);
     }
 
+    // Chunk `seq` signed for the channel, as the one chunk of a stored object.
+    [[nodiscard]] std::string object_bytes(std::uint64_t seq) const {
+        auto c = std::make_shared<wire::Chunk>();
+        c->set_seq(seq);
+        c->set_duration_us(1'000'000);
+        c->set_payload(std::string(200, 'v'));
+        sign_chunk(key_.secret_key, "ch", *c);
+        return encode_object({c});
+    }
+
+    // A buffer map over [80, 144) showing `held`, live edge `edge`.
+    static wire::PeerMessage buffer_map(const std::vector<std::uint64_t>& held,
+                                        std::uint64_t edge) {
+        wire::PeerMessage m;
+        auto* bm = m.mutable_buffer_map();
+        ChunkBitmap bits(64, ChunkSeq{80});
+        for (std::uint64_t seq : held) {
+            bits.set(ChunkSeq{seq});
+        }
+        bm->set_base(80);
+        bm->set_window(64);
+        bm->set_bits(bits.encode());
+        bm->set_live_edge(edge);
+        return m;
+    }
+
+    // Connects DECADE neighbour `id` whose locker is on `server`; its buffer map shows
+    // `held` and carries a range token over 80..140.
+    void decade_neighbour(PeerEngine& e, NeighborId id, const std::string& server,
+                          const std::vector<std::uint64_t>& held, std::uint64_t edge,
+                          TimePoint now) const {
+        e.on_neighbor_connected(id, "10.0.0." + std::to_string(id.value()) + ":1", true, now);
+        wire::PeerMessage h;
+        h.mutable_hello()->set_version(kWireVersion);
+        h.mutable_hello()->set_channel("ch");
+        h.mutable_hello()->set_peer_id("d" + std::to_string(id.value()));
+        h.mutable_hello()->set_mode(wire::decade);
+        h.mutable_hello()->set_decade_server(server);
+        e.on_message(id, h, now);
+        decade::TokenClaims c;
+        c.locker = "l-d";
+        c.ops = decade::op_bit(decade::Op::get);
+        c.prefix = "ch-";
+        c.seq_first = 80;
+        c.seq_last = 140;
+        c.not_before_s = 0;
+        c.expiry_s = config_.decade.unix_offset_s + 7200 + 600;
+        decade::LockerSecret secret{};
+        secret.fill(3);
+        wire::PeerMessage m = buffer_map(held, edge);
+        auto* rt = m.mutable_buffer_map()->mutable_range_token();
+        rt->set_server(server);
+        rt->set_locker("l-d");
+        rt->set_token(*decade::generate_token(secret, c));
+        rt->set_object_chunks(1);
+        rt->set_name_prefix("ch-");
+        e.on_message(id, m, now);
+    }
+
+    // Answers every DecadeFetch among `actions` at `now` with the objects it named; the
+    // first seq of each.
+    std::vector<std::uint64_t> answer_fetches(PeerEngine& e, const std::vector<Action>& actions,
+                                              TimePoint now) const {
+        std::vector<std::uint64_t> seqs;
+        for (const auto& a : actions) {
+            if (const auto* f = std::get_if<DecadeFetch>(&a)) {
+                DecadeResult r;
+                for (const auto& op : f->ops) {
+                    const auto seq = std::stoull(op.name().substr(op.name().rfind('-') + 1));
+                    r.objects.push_back({Errc::ok, object_bytes(seq)});
+                    seqs.push_back(seq);
+                }
+                e.on_decade_fetched(f->id, std::move(r), now);
+            }
+        }
+        return seqs;
+    }
+
     KeyPair key_;
     EngineConfig config_;
     TimePoint t0_ = TimePoint{} + 1h;
@@ -151,63 +229,15 @@ TEST_F(DecadeEngine, CopiesAcrossServersCalmDownAfterASlowOne) {
     config_.decade.cross_server_share = UINT32_MAX;  // we are not in the early share
     config_.decade.cross_server_spread = Duration{1};
     config_.startup_lag = 8s;  // live edge 100: we join at 92
-    const auto chunk_bytes = [this](std::uint64_t seq) {
-        auto c = std::make_shared<wire::Chunk>();
-        c->set_seq(seq);
-        c->set_duration_us(1'000'000);
-        c->set_payload(std::string(200, 'v'));
-        sign_chunk(key_.secret_key, "ch", *c);
-        return encode_object({c});
-    };
-    // The far neighbour's Hello and buffer map, with a range token for its locker.
-    const auto far_neighbour = [this](PeerEngine& e, TimePoint now) {
-        const NeighborId far{2};
-        e.on_neighbor_connected(far, "10.0.0.2:1", true, now);
-        wire::PeerMessage h;
-        h.mutable_hello()->set_version(kWireVersion);
-        h.mutable_hello()->set_channel("ch");
-        h.mutable_hello()->set_peer_id("far");
-        h.mutable_hello()->set_mode(wire::decade);
-        h.mutable_hello()->set_decade_server("http://far");
-        e.on_message(far, h, now);
-        decade::TokenClaims c;
-        c.locker = "l-far";
-        c.ops = decade::op_bit(decade::Op::get);
-        c.prefix = "ch-";
-        c.seq_first = 80;
-        c.seq_last = 140;
-        c.not_before_s = 0;
-        c.expiry_s = config_.decade.unix_offset_s + 7200 + 600;
-        decade::LockerSecret secret{};
-        secret.fill(3);
-        wire::PeerMessage m;
-        auto* bm = m.mutable_buffer_map();
-        ChunkBitmap bits(64, ChunkSeq{80});
-        for (std::uint64_t seq = 92; seq <= 99; ++seq) {
-            bits.set(ChunkSeq{seq});
-        }
-        bm->set_base(80);
-        bm->set_window(64);
-        bm->set_bits(bits.encode());
-        bm->set_live_edge(100);
-        auto* rt = bm->mutable_range_token();
-        rt->set_server("http://far");
-        rt->set_locker("l-far");
-        rt->set_token(*decade::generate_token(secret, c));
-        rt->set_object_chunks(1);
-        rt->set_name_prefix("ch-");
-        e.on_message(far, m, now);
-    };
     // The objects the engine asks of the far server (by first seq).
-    const auto fetched = [](std::vector<Action> actions, std::vector<DecadeFetch>* out) {
+    const auto asked = [](const std::vector<Action>& actions) {
         std::vector<std::uint64_t> seqs;
-        for (auto& a : actions) {
-            if (auto* f = std::get_if<DecadeFetch>(&a)) {
+        for (const auto& a : actions) {
+            if (const auto* f = std::get_if<DecadeFetch>(&a)) {
                 for (const auto& op : f->ops) {
                     EXPECT_EQ(op.remote_server(), "http://far");
                     seqs.push_back(std::stoull(op.name().substr(op.name().rfind('-') + 1)));
                 }
-                out->push_back(*f);
             }
         }
         return seqs;
@@ -215,30 +245,70 @@ TEST_F(DecadeEngine, CopiesAcrossServersCalmDownAfterASlowOne) {
     for (const Duration answer_after : {Duration{500ms}, Duration{3s}}) {
         PeerEngine e(config_, 1, t0_);
         e.on_peer_list({}, ChunkSeq{100}, t0_);
-        far_neighbour(e, t0_);
+        decade_neighbour(e, NeighborId{2}, "http://far", {92, 93, 94, 95, 96, 97, 98, 99}, 100,
+                         t0_);
         e.take_actions();
         e.on_timer(t0_);
-        std::vector<DecadeFetch> out;
-        ASSERT_EQ(fetched(e.take_actions(), &out), (std::vector<std::uint64_t>{92, 93}));
+        const auto first = e.take_actions();
+        ASSERT_EQ(asked(first), (std::vector<std::uint64_t>{92, 93}));
         const TimePoint answered = t0_ + answer_after;
-        for (const DecadeFetch& f : out) {
-            DecadeResult r;
-            for (const auto& op : f.ops) {
-                const auto seq = std::stoull(op.name().substr(op.name().rfind('-') + 1));
-                r.objects.push_back({Errc::ok, chunk_bytes(seq)});
-            }
-            e.on_decade_fetched(f.id, std::move(r), answered);
-        }
+        answer_fetches(e, first, answered);
         ASSERT_TRUE(e.playback().started());
         e.take_actions();
         e.on_timer(answered + 500ms);
-        const auto next = fetched(e.take_actions(), &out);
+        const auto next = asked(e.take_actions());
         if (answer_after < config_.decade.fallback_margin) {
             EXPECT_EQ(next, std::vector<std::uint64_t>{94});
         } else {
             EXPECT_TRUE(next.empty()) << "copied " << next.size() << " across while calm";
         }
     }
+}
+
+// A peer close to live (2 s behind here, as when it joins a young channel) asks storage
+// for chunks with less than fallback_margin left. The native fallback used to ask the
+// same chunk at the same tick, so each one came twice. Now the native holder is asked
+// only once the storage request has had half the time the chunk had left.
+TEST_F(DecadeEngine, CloseToLiveAChunkComingFromStorageIsNotAskedNativelyToo) {
+    config_.startup_lag = 2s;  // live edge 100: we join at 98
+    PeerEngine e(config_, 1, t0_);
+    e.on_peer_list({}, ChunkSeq{100}, t0_);
+    hello(e, t0_);  // neighbour 1 is native: it serves natively
+    e.on_message(NeighborId{1}, buffer_map({98, 99, 100}, 100), t0_);
+    decade_neighbour(e, NeighborId{2}, "http://home", {98, 99, 100}, 100, t0_);
+    e.take_actions();
+    e.on_timer(t0_);
+    const auto startup = e.take_actions();
+    ASSERT_EQ(answer_fetches(e, startup, t0_ + 100ms), (std::vector<std::uint64_t>{98, 99}));
+    ASSERT_TRUE(e.playback().started());  // 100 is due at t0 + 2.1 s
+    e.take_actions();
+    const std::uint64_t fallbacks = e.report(t0_ + 100ms).fallbacks();  // 98 was due at once
+    // Chunks asked natively of neighbour 1 and of storage.
+    const auto ask = [&](TimePoint at, std::vector<std::uint64_t>* from_storage) {
+        e.on_timer(at);
+        std::vector<std::uint64_t> native;
+        for (const auto& a : e.take_actions()) {
+            if (const auto* m = std::get_if<SendMessage>(&a); m && m->message.has_request()) {
+                EXPECT_EQ(m->to, NeighborId{1});
+                native.insert(native.end(), m->message.request().seqs().begin(),
+                              m->message.request().seqs().end());
+            }
+            if (const auto* f = std::get_if<DecadeFetch>(&a); f && from_storage) {
+                for (const auto& op : f->ops) {
+                    from_storage->push_back(
+                        std::stoull(op.name().substr(op.name().rfind('-') + 1)));
+                }
+            }
+        }
+        return native;
+    };
+    std::vector<std::uint64_t> from_storage;
+    EXPECT_TRUE(ask(t0_ + 600ms, &from_storage).empty());  // 1.5 s left: storage only
+    EXPECT_EQ(from_storage, std::vector<std::uint64_t>{100});
+    EXPECT_TRUE(ask(t0_ + 1200ms, nullptr).empty());  // 0.9 s left, asked 0.6 s ago
+    // Half of the 1.5 s it had is gone and storage has not answered: natively too.
+    EXPECT_EQ(ask(t0_ + 1400ms, nullptr), std::vector<std::uint64_t>{100});
+    EXPECT_EQ(e.report(t0_ + 1400ms).fallbacks(), fallbacks + 1);
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ TEST(RequestPlanner, NeedsAreWhatIsNeitherHeldNorAskedAndHoldersHaveFreeSlots) {
     f.table.add(a);
     f.table.add(busy);
     f.table.add(decade);
-    const SchedulerInput in = p.input(f.table, f.store, f.playback, f.edge, {}, 1000, false, t0);
+    const SchedulerInput in = p.input(f.table, f.store, f.playback, f.edge, {}, 1000, {}, t0);
     ASSERT_FALSE(in.needs.empty());
     EXPECT_EQ(in.needs.front().seq, ChunkSeq{10});
     for (const ChunkNeed& n : in.needs) {
@@ -114,11 +114,15 @@ TEST(RequestPlanner, ADecadePeerAsksNativelyOnlyWhatStorageCannotBringInTime) {
     f.c.decade.enabled = true;  // fallback_margin 2 s
     RequestPlanner p(f.c, t0);
     f.table.add(holder(1, true));
-    auto in = p.input(f.table, f.store, f.playback, f.edge, {}, 1000, false, t0);
+    auto in = p.input(f.table, f.store, f.playback, f.edge, {}, 1000, {}, t0);
     ASSERT_EQ(in.needs.size(), 2u);  // due in 0 s and 1 s
     EXPECT_EQ(in.needs[1].seq, ChunkSeq{11});
+    // A storage request still bringing 11 in time: only 10 goes native.
+    in = p.input(f.table, f.store, f.playback, f.edge, {}, 1000, {false, {ChunkSeq{11}}}, t0);
+    ASSERT_EQ(in.needs.size(), 1u);
+    EXPECT_EQ(in.needs[0].seq, ChunkSeq{10});
     // Storage failing: the whole urgent window (6 s) goes native.
-    in = p.input(f.table, f.store, f.playback, f.edge, {}, 1000, true, t0);
+    in = p.input(f.table, f.store, f.playback, f.edge, {}, 1000, {true, {}}, t0);
     EXPECT_EQ(in.needs.size(), 6u);
     EXPECT_FALSE(in.first_fetch_slot);  // first fetches are for native peers
 }
