@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # decade-server side by side with nginx (Debian nginx-light): the static file server an operator already runs.
 #
-# The same objects — COUNT x 64 KiB and COUNT x 1 MiB — are stored in decade-server (memory
-# store, one locker) and written as files for nginx. wrk GETs them round-robin at the same
-# concurrency, alternating the two servers ROUNDS times per size; decade-server requests
-# carry a valid range token (Authorization: Bearer). Both servers run one worker thread
-# (nginx: worker_processes 1). Prints req/s, MB/s and server CPU-µs per request
-# (utime+stime from /proc/<pid>/stat) per run, the medians and the ratio decade/nginx.
-# Then the egress cap: decade-server with --egress-bps C under a saturating load, and the
-# delivered rate / C.
+# The same objects, COUNT of each size in SIZES (KiB; default 4, 64 and 1024, with at most
+# LARGE_COUNT of 1 MiB and up), are stored in two decade-servers, one with the memory store
+# and one with the directory store (--store, what an operator runs), and written as files
+# for nginx. wrk GETs them round-robin at the same concurrency, the servers in turn within
+# each of ROUNDS rounds per size; decade-server requests carry a valid range token
+# (Authorization: Bearer). Both servers run one worker (nginx: worker_processes 1). Prints
+# req/s, MB/s and server CPU-us per request (utime+stime from /proc/<pid>/stat) per run,
+# the medians, and the ratios to nginx.
+#
+# COLD=1 (needs root and a writable /proc/sys/vm/drop_caches): the directory store and
+# nginx once more, with the page cache dropped before every run, so that the disk is
+# measured too.
 #
 # TLS=1 (the default when openssl is there): the 64 KiB objects also over HTTPS, from a
 # decade-server with --tls-cert/--tls-key and an nginx ssl listener with the same
@@ -16,8 +20,12 @@
 # cost of TLS is shown for both servers in one run: decade TLS/plain, nginx TLS/plain, and
 # decade/nginx in each mode.
 #
-# BASELINE=/path/to/decade-server: another build (e.g. the one before a change) measured in
-# the same rounds, so that before and after are compared within one run.
+# Then the egress cap: decade-server with --egress-bps C under a saturating load, and the
+# delivered rate / C.
+#
+# BASELINE=/path/to/decade-server: another build (e.g. the one before a change), with the
+# directory store, measured in the same rounds, so that before and after are compared
+# within one run.
 #
 # Needs: nginx (apt-get install nginx-light), wrk, python3, and a built decade-server
 # (P2PLS_BIN_DIR, default build/release/bin). Not part of the tests; run it on a quiet machine.
@@ -25,6 +33,9 @@ set -euo pipefail
 
 BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/release/bin}
 COUNT=${COUNT:-1000}
+LARGE_COUNT=${LARGE_COUNT:-200}
+SIZES=${SIZES:-4 64 1024}
+COLD=${COLD:-0}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 THREADS=${THREADS:-1}
@@ -33,6 +44,7 @@ EGRESS_BPS=${EGRESS_BPS:-400000000}   # 400 Mbit/s for the cap test
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 BASELINE=${BASELINE:-}
 TLS=${TLS:-$(command -v openssl >/dev/null && echo 1 || echo 0)}
+[[ " $SIZES " == *" 64 "* ]] || TLS=0  # the TLS rounds use the 64 KiB objects
 
 for tool in wrk python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
@@ -76,13 +88,17 @@ token_for() {  # $1 = prefix
     "$BIN_DIR/decade-server" token --secret "$secret" --locker bench --ops get,put --prefix "$1" \
         --first 0 --last $((COUNT - 1)) --ttl 86400
 }
-tok_small=$(token_for s-)
-tok_large=$(token_for l-)
+count_for() { [ "$1" -ge 1024 ] && [ "$LARGE_COUNT" -lt "$COUNT" ] && echo "$LARGE_COUNT" || echo "$COUNT"; }
+declare -A tok
+for kib in $SIZES; do tok[$kib]=$(token_for "k$kib-"); done
 
-start_decade "$BIN_DIR/decade-server" "$work/decade.port" --default-ttl 86400
-decade_pid=$started_pid
-decade_port=$(cat "$work/decade.port")
-ports=$decade_port
+start_decade "$BIN_DIR/decade-server" "$work/memory.port" --default-ttl 86400
+memory_pid=$started_pid
+memory_port=$(cat "$work/memory.port")
+start_decade "$BIN_DIR/decade-server" "$work/dir.port" --default-ttl 86400 --store "$work/store"
+dir_pid=$started_pid
+dir_port=$(cat "$work/dir.port")
+ports="$memory_port,$dir_port"
 if [ "$TLS" = 1 ]; then
     ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
     openssl req -x509 $ec -days 2 -subj /CN=bench-ca -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
@@ -97,39 +113,40 @@ if [ "$TLS" = 1 ]; then
     tls_port=$(cat "$work/tls.port")
 fi
 if [ -n "$BASELINE" ]; then
-    start_decade "$BASELINE" "$work/baseline.port" --default-ttl 86400
+    start_decade "$BASELINE" "$work/baseline.port" --default-ttl 86400 --store "$work/baseline-store"
     baseline_pid=$started_pid
     baseline_port=$(cat "$work/baseline.port")
     ports="$ports,$baseline_port"
 fi
 
-# --- the objects: into decade-server (keep-alive PUTs) and as files for nginx ----------
+# --- the objects: into each decade-server (keep-alive PUTs) and as files for nginx ------
 mkdir -p "$work/www"
 chmod 755 "$work" "$work/www"  # nginx workers run as an unprivileged user
-python3 - "$ports" "$COUNT" "$tok_small" "$tok_large" "$work/www" <<'PY'
+for kib in $SIZES; do
+    python3 - "$ports" "$(count_for "$kib")" "${tok[$kib]}" "$work/www" "$kib" <<'PY'
 import http.client, os, sys
-ports, count, tok_s, tok_l, www = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+ports, count, tok, www, kib = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 conns = [http.client.HTTPConnection("127.0.0.1", int(p)) for p in ports.split(",")]
-for prefix, size, tok in (("s-", 64 * 1024, tok_s), ("l-", 1024 * 1024, tok_l)):
-    for i in range(count):
-        body = os.urandom(size)
-        name = f"{prefix}{i}"
-        for conn in conns:
-            conn.request("PUT", f"/v1/lockers/bench/objects/{name}", body,
-                         {"Authorization": "Bearer " + tok, "X-Decade-TTL": "86400"})
-            r = conn.getresponse(); r.read()
-            if r.status != 201:
-                sys.exit(f"PUT {name}: {r.status}")
-        with open(os.path.join(www, name), "wb") as f:
-            f.write(body)
+for i in range(count):
+    body = os.urandom(kib * 1024)
+    name = f"k{kib}-{i}"
+    for conn in conns:
+        conn.request("PUT", f"/v1/lockers/bench/objects/{name}", body,
+                     {"Authorization": "Bearer " + tok, "X-Decade-TTL": "86400"})
+        r = conn.getresponse(); r.read()
+        if r.status != 201:
+            sys.exit(f"PUT {name}: {r.status}")
+    with open(os.path.join(www, name), "wb") as f:
+        f.write(body)
 PY
+done
 if [ "$TLS" = 1 ]; then  # the 64 KiB objects into the TLS decade-server too
-    python3 - "$tls_port" "$COUNT" "$tok_small" "$work/www" "$work/ca.pem" <<'PY'
+    python3 - "$tls_port" "$COUNT" "${tok[64]}" "$work/www" "$work/ca.pem" <<'PY'
 import http.client, os, ssl, sys
 port, count, tok, www, ca = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 conn = http.client.HTTPSConnection("127.0.0.1", port, context=ssl.create_default_context(cafile=ca))
 for i in range(count):
-    name = f"s-{i}"
+    name = f"k64-{i}"
     with open(os.path.join(www, name), "rb") as f:
         body = f.read()
     conn.request("PUT", f"/v1/lockers/bench/objects/{name}", body,
@@ -180,9 +197,9 @@ sleep 0.3
 nginx_master=$(cat "$work/nginx/nginx.pid")
 nginx_pids="$nginx_master $(pgrep -P "$nginx_master" | tr '\n' ' ')"
 
-make_lua() {  # $1 = path prefix, $2 = token or empty
+make_lua() {  # $1 = path prefix, $2 = token or empty, $3 = object count
     cat <<LUA
-local count = $COUNT
+local count = $3
 local n = 0
 request = function()
     n = n + 1
@@ -193,15 +210,18 @@ request = function()
 end
 LUA
 }
-make_lua "/v1/lockers/bench/objects/s-" "$tok_small" > "$work/decade_s.lua"
-make_lua "/v1/lockers/bench/objects/l-" "$tok_large" > "$work/decade_l.lua"
-make_lua "/s-" "" > "$work/nginx_s.lua"
-make_lua "/l-" "" > "$work/nginx_l.lua"
+for kib in $SIZES; do
+    make_lua "/v1/lockers/bench/objects/k$kib-" "${tok[$kib]}" "$(count_for "$kib")" > "$work/decade_$kib.lua"
+    make_lua "/k$kib-" "" "$(count_for "$kib")" > "$work/nginx_$kib.lua"
+done
+
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
 # Runs wrk once; prints "req_s mb_s cpu_us_per_req".
 measure() {  # $1 = url, $2 = lua, $3 = object bytes, rest = server pids
     local url=$1 lua=$2 bytes=$3; shift 3
     local before after out rps errors
+    [ "${cold:-0}" = 1 ] && drop_caches
     before=$(cpu_ticks "$@")
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$lua" "$url")
     after=$(cpu_ticks "$@")
@@ -216,45 +236,63 @@ print(f'{rps:.0f} {rps*$bytes/1e6:.1f} {ticks*1e6/$clk_tck/max(total,1):.1f}')"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-echo "decade-server vs nginx: $COUNT objects per size, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS alternating rounds"
-for size in s l; do
-    bytes=$([ $size = s ] && echo 65536 || echo 1048576)
-    label=$([ $size = s ] && echo "64 KiB" || echo "1 MiB")
-    : > "$work/d_$size"; : > "$work/n_$size"; : > "$work/b_$size"
+# One size: every server in turn, ROUNDS times; medians and ratios to nginx.
+compare() {  # $1 = KiB, $2 = "warm" or "cold", then the servers: name:port:pid
+    local kib=$1 temp=$2; shift 2
+    local bytes=$((kib * 1024)) label="$kib KiB ($temp)"
+    local entry name port pid r
+    for entry in "$@" nginx; do : > "$work/res_${entry%%:*}"; done
     for r in $(seq "$ROUNDS"); do
-        if [ -n "$BASELINE" ]; then
-            b=$(measure "http://127.0.0.1:$baseline_port" "$work/decade_$size.lua" "$bytes" "$baseline_pid")
-            echo "$b" >> "$work/b_$size"
-            printf '  %-6s round %d  baseline %6s req/s %8s MB/s %7s CPU-us/req\n' "$label" "$r" $b
-        fi
-        d=$(measure "http://127.0.0.1:$decade_port" "$work/decade_$size.lua" "$bytes" "$decade_pid")
-        n=$(measure "http://127.0.0.1:$nginx_port" "$work/nginx_$size.lua" "$bytes" $nginx_pids)
-        echo "$d" >> "$work/d_$size"; echo "$n" >> "$work/n_$size"
-        printf '  %-6s round %d  decade %8s req/s %8s MB/s %7s CPU-us/req | nginx %8s req/s %8s MB/s %7s CPU-us/req\n' \
-            "$label" "$r" $d $n
+        local line="  $label round $r:"
+        for entry in "$@"; do
+            IFS=: read -r name port pid <<<"$entry"
+            local m; m=$(measure "http://127.0.0.1:$port" "$work/decade_$kib.lua" "$bytes" "$pid")
+            echo "$m" >> "$work/res_$name"
+            line+=" $name ${m%% *} req/s ${m##* } CPU-us |"
+        done
+        local n; n=$(measure "http://127.0.0.1:$nginx_port" "$work/nginx_$kib.lua" "$bytes" $nginx_pids)
+        echo "$n" >> "$work/res_nginx"
+        echo "$line nginx ${n%% *} req/s ${n##* } CPU-us"
     done
-    dr=$(cut -d' ' -f1 "$work/d_$size" | median); nr=$(cut -d' ' -f1 "$work/n_$size" | median)
-    dm=$(cut -d' ' -f2 "$work/d_$size" | median); nm=$(cut -d' ' -f2 "$work/n_$size" | median)
-    dc=$(cut -d' ' -f3 "$work/d_$size" | median); nc=$(cut -d' ' -f3 "$work/n_$size" | median)
-    python3 -c "
-print(f'  $label median: decade {$dr:.0f} req/s {$dm:.1f} MB/s {$dc:.1f} CPU-us/req; nginx {$nr:.0f} req/s {$nm:.1f} MB/s {$nc:.1f} CPU-us/req')
-print(f'  $label ratio decade/nginx: req/s {$dr/$nr:.2f}, CPU-us/req {$dc/$nc:.2f}')"
-    if [ -n "$BASELINE" ]; then
-        br=$(cut -d' ' -f1 "$work/b_$size" | median); bc=$(cut -d' ' -f3 "$work/b_$size" | median)
-        python3 -c "
-print(f'  $label baseline median {$br:.0f} req/s {$bc:.1f} CPU-us/req; ratio baseline/nginx: req/s {$br/$nr:.2f}, CPU-us/req {$bc/$nc:.2f}')"
-    fi
+    local nr nc; nr=$(cut -d' ' -f1 "$work/res_nginx" | median); nc=$(cut -d' ' -f3 "$work/res_nginx" | median)
+    local summary="  $label medians: nginx $nr req/s $nc CPU-us/req"
+    for entry in "$@"; do
+        name=${entry%%:*}
+        local dr dc; dr=$(cut -d' ' -f1 "$work/res_$name" | median); dc=$(cut -d' ' -f3 "$work/res_$name" | median)
+        summary+=$(python3 -c "print(f'; $name {$dr:.0f} req/s {$dc:.1f} CPU-us/req = {$dr/$nr:.2f}x nginx req/s, {$dc/$nc:.2f}x its CPU')")
+    done
+    echo "$summary"
+}
+
+servers=("memory:$memory_port:$memory_pid" "dir:$dir_port:$dir_pid")
+dir_servers=("dir:$dir_port:$dir_pid")
+if [ -n "$BASELINE" ]; then
+    servers+=("baseline:$baseline_port:$baseline_pid")
+    dir_servers+=("baseline:$baseline_port:$baseline_pid")
+fi
+echo "decade-server vs nginx: sizes $SIZES KiB, $COUNT objects each (at most $LARGE_COUNT of 1 MiB+), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, servers in turn"
+for kib in $SIZES; do
+    compare "$kib" warm "${servers[@]}"
 done
+if [ "$COLD" = 1 ]; then
+    if [ -w /proc/sys/vm/drop_caches ]; then
+        cold=1
+        for kib in $SIZES; do compare "$kib" cold "${dir_servers[@]}"; done
+        cold=0
+    else
+        echo "  cold cache: skipped (/proc/sys/vm/drop_caches is not writable here)"
+    fi
+fi
 
 # --- TLS: the 64 KiB GETs over HTTPS and plain, alternating, both servers ---------------
 if [ "$TLS" = 1 ]; then
     echo "TLS (64 KiB): the same GETs over plain HTTP and HTTPS (TLS 1.3, P-256 certificate), alternating"
     for f in dp dt np nt; do : > "$work/tls_$f"; done
     for r in $(seq "$ROUNDS"); do
-        dp=$(measure "http://127.0.0.1:$decade_port" "$work/decade_s.lua" 65536 "$decade_pid")
-        dt=$(measure "https://127.0.0.1:$tls_port" "$work/decade_s.lua" 65536 "$tls_pid")
-        np=$(measure "http://127.0.0.1:$nginx_port" "$work/nginx_s.lua" 65536 $nginx_pids)
-        nt=$(measure "https://127.0.0.1:$nginx_tls_port" "$work/nginx_s.lua" 65536 $nginx_pids)
+        dp=$(measure "http://127.0.0.1:$memory_port" "$work/decade_64.lua" 65536 "$memory_pid")
+        dt=$(measure "https://127.0.0.1:$tls_port" "$work/decade_64.lua" 65536 "$tls_pid")
+        np=$(measure "http://127.0.0.1:$nginx_port" "$work/nginx_64.lua" 65536 $nginx_pids)
+        nt=$(measure "https://127.0.0.1:$nginx_tls_port" "$work/nginx_64.lua" 65536 $nginx_pids)
         echo "$dp" >> "$work/tls_dp"; echo "$dt" >> "$work/tls_dt"
         echo "$np" >> "$work/tls_np"; echo "$nt" >> "$work/tls_nt"
         printf '  round %d  decade plain %6s TLS %6s req/s | nginx plain %6s TLS %6s req/s\n' \
@@ -271,8 +309,9 @@ print(f'  ratio decade/nginx: plain {dp/np_:.2f}, TLS {dt/nt:.2f}')"
 fi
 
 # --- egress cap: delivered / C under a saturating load ----------------------------------
-kill "$decade_pid" ${baseline_pid:-} 2>/dev/null || true
+kill "$memory_pid" "$dir_pid" ${baseline_pid:-} 2>/dev/null || true
 start_decade "$BIN_DIR/decade-server" "$work/capped.port" --default-ttl 86400 --egress-bps "$EGRESS_BPS"
+tok_small=$(token_for s-)
 capped_port=$(cat "$work/capped.port")
 cap_objects=$(( COUNT < 100 ? COUNT : 100 ))
 python3 - "$capped_port" "$tok_small" "$cap_objects" <<'PY'
@@ -283,7 +322,7 @@ for i in range(int(sys.argv[3])):
                  {"Authorization": "Bearer " + sys.argv[2], "X-Decade-TTL": "86400"})
     r = conn.getresponse(); r.read()
 PY
-COUNT_SAVE=$COUNT; COUNT=$cap_objects; make_lua "/v1/lockers/bench/objects/s-" "$tok_small" > "$work/capped.lua"; COUNT=$COUNT_SAVE
+make_lua "/v1/lockers/bench/objects/s-" "$tok_small" "$cap_objects" > "$work/capped.lua"
 cap_duration=$((DURATION * 2))
 out=$(wrk -t1 -c16 -d"${cap_duration}s" -s "$work/capped.lua" "http://127.0.0.1:$capped_port")
 rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "common/core/proto_json.hpp"
+#include "common/http/response_writer.hpp"
 #include "common/posix/traffic_capture.hpp"
 #include "p2pls/http.pb.h"
 
@@ -387,6 +388,7 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
     const RequestContext context{connection.remote()};
     auto& transport = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
+    std::string header_scratch;  // write_response: the header of a file response
     bool first = true;
 
     while (*alive && !stopped_) {
@@ -495,8 +497,8 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
         response->version(request.version());
         response->keep_alive(request.keep_alive() && response->keep_alive());
         response->prepare_payload();
-        transport.expires_after(limits_.write_timeout);
-        auto [write_ec, written] = co_await beast::http::async_write(stream, *response, use_tuple);
+        const auto write_ec =
+            co_await write_response(stream, *response, limits_.write_timeout, header_scratch);
         if (!*alive || write_ec || !response->keep_alive()) {
             break;
         }
@@ -529,6 +531,14 @@ Response make_shared_response(const Request& request, Status status,
                               std::string_view content_type) {
     Response res = response_for(request, status, content_type);
     res.body().share(std::move(bytes));
+    res.prepare_payload();
+    return res;
+}
+
+Response make_file_response(const Request& request, Status status, FileRegion file,
+                            std::string_view content_type) {
+    Response res = response_for(request, status, content_type);
+    res.body().send_file(std::move(file));
     res.prepare_payload();
     return res;
 }

@@ -182,6 +182,9 @@ Response make_response(const Request& request, Status status, std::string body,
 Response make_shared_response(const Request& request, Status status,
                               std::shared_ptr<const std::string> bytes,
                               std::string_view content_type);
+// The same, with the body sent from `file` (sendfile(2) on a plain connection).
+Response make_file_response(const Request& request, Status status, FileRegion file,
+                            std::string_view content_type);
 Response make_json_response(const Request& request, Status status, std::string json);
 // {"error": <code>, "detail": <detail>} (http_api::ErrorBody) with the given status.
 Response make_error_response(const Request& request, Status status, std::string_view error,

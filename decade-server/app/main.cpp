@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
 
@@ -230,6 +231,7 @@ int main(int argc, char** argv) {
     std::uint64_t egress_bps = 0;
     std::size_t slots = 4;
     std::size_t max_connections = 1024;
+    std::size_t open_blobs = DirStore::kDefaultOpenBlobs;
     std::uint64_t idle_timeout_ms = 30'000;
     std::uint64_t request_timeout_ms = 10'000;
     std::uint64_t fetch_timeout_ms = 5'000;
@@ -241,6 +243,11 @@ int main(int argc, char** argv) {
     app.add_option("--store", store_dir,
                    "keep objects in this directory (survives restarts; checked on load); "
                    "default: memory");
+    app.add_option("--open-blobs", open_blobs,
+                   "with --store: blob files kept open for GETs (sent with sendfile); "
+                   "0 opens each per GET")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1'000'000));
     app.add_option("--capacity", config.capacity_bytes,
                    "bytes of distinct objects the server stores at most")
         ->capture_default_str();
@@ -429,13 +436,30 @@ int main(int argc, char** argv) {
         }
     }
 
+    // Connections and open blob files both take descriptors: the soft limit (often 1024)
+    // goes up to the hard one, as nginx's worker_rlimit_nofile does.
+    if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+        if (files.rlim_cur < files.rlim_max) {
+            files.rlim_cur = files.rlim_max;
+            (void)::setrlimit(RLIMIT_NOFILE, &files);
+            (void)::getrlimit(RLIMIT_NOFILE, &files);
+        }
+        const std::uint64_t wanted = max_connections + (store_dir.empty() ? 0 : open_blobs) + 64;
+        if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < wanted) {
+            spdlog::warn(
+                "{} descriptors allowed, {} wanted (--max-connections, --open-blobs): "
+                "busy moments may get 503",
+                files.rlim_cur, wanted);
+        }
+    }
+
     std::unique_ptr<BlobStore> store;
     RecoveredState recovered;
     if (store_dir.empty()) {
         store = std::make_unique<MemoryStore>();
     } else {
         try {
-            store = DirStore::open(store_dir, recovered);
+            store = DirStore::open(store_dir, recovered, open_blobs);
         } catch (const std::exception& e) {
             fail(std::string("--store: ") + e.what());
         }

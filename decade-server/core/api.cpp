@@ -57,6 +57,11 @@ ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string_vie
         out.content_type = "application/octet-stream";
         out.shared_body = result.data;
         out.egress.push_back({std::string(egress_locker), result.data->size()});
+    } else if (result.file.fd) {
+        // Or the file the store keeps them in, sent from the page cache.
+        out.content_type = "application/octet-stream";
+        out.file_body = result.file;
+        out.egress.push_back({std::string(egress_locker), result.file.size});
     }
     return out;
 }
@@ -64,7 +69,8 @@ ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string_vie
 ApiResponse handle_object(ServerCore& core, ApiRequest& request, const Caller& caller,
                           std::string_view locker, std::string_view name, UnixSeconds now) {
     if (request.method == "GET") {
-        const OpResult r = core.get(caller, locker, name, now);
+        const OpResult r = core.get(caller, locker, name, now, ServerCore::kNoByteLimit,
+                                    ObjectForm::file_if_stored);
         return respond(r, false, r.locker);
     }
     if (request.method == "PUT") {

@@ -79,6 +79,7 @@ struct ApiResponse {
     std::string content_type;  // empty for a response without a body
     std::string body;
     Blob shared_body;                  // object bytes shared with the store (body is then empty)
+    BlobFile file_body;                // or the file the store keeps them in
     std::vector<EgressCharge> egress;  // in order
     std::uint32_t retry_after_s = 0;   // sent as Retry-After when not 0 (with a 503)
 };

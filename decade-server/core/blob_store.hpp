@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,12 @@ class BlobStore {
     //   store_corrupt  its bytes were read whole and do not hash to `hash`;
     //   anything else  it could not be read now (io_error: EMFILE, EIO, ENOMEM, ...).
     virtual Result<Blob> get_blob(const BlobHash& hash, std::uint64_t size) = 0;
+    // The blob as an open file (BlobFile), from a store that keeps files; nullopt from one
+    // that keeps bytes in memory, where get_blob costs no more. Failures as get_blob.
+    virtual Result<std::optional<BlobFile>> open_blob(const BlobHash& /*hash*/,
+                                                      std::uint64_t /*size*/) {
+        return std::optional<BlobFile>{};
+    }
     // Best effort: a blob that outlives this call is an orphan the next start-up deletes.
     virtual void remove_blob(const BlobHash& hash) = 0;
 

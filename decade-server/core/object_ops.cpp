@@ -39,7 +39,7 @@ OpResult ServerCore::put(const Caller& caller, std::string_view locker_id, std::
 }
 
 OpResult ServerCore::get(const Caller& caller, std::string_view locker_id, std::string_view name,
-                         UnixSeconds now, std::uint64_t max_bytes) {
+                         UnixSeconds now, std::uint64_t max_bytes, ObjectForm form) {
     // Size first (0 when absent) so that the budget check sees the real figure; the
     // token is checked before the answer can tell whether the object exists.
     const auto lk = lockers_.find(locker_id);
@@ -59,16 +59,27 @@ OpResult ServerCore::get(const Caller& caller, std::string_view locker_id, std::
                                   "the batch's objects exceed the response cap; ask again"),
                      "get");
     }
-    auto blob = store_.get_blob(ref->hash, ref->size);
-    if (!blob) {
-        return count(read_failed(ref->hash, blob.error()), "get");
+    if (form == ObjectForm::file_if_stored) {
+        auto file = store_.open_blob(ref->hash, ref->size);
+        if (!file) {
+            return count(read_failed(ref->hash, file.error()), "get");
+        }
+        if (*file) {
+            result.file = std::move(**file);
+        }
+    }
+    if (!result.file.fd) {
+        auto blob = store_.get_blob(ref->hash, ref->size);
+        if (!blob) {
+            return count(read_failed(ref->hash, blob.error()), "get");
+        }
+        result.data = std::move(*blob);
     }
     account(locker, *claims, ref->size);
     locker.bytes_served += ref->size;
     metrics_.counter("decade_bytes_out_total", "Object bytes served by gets")
         .inc(static_cast<double>(ref->size));
     result.status = 200;
-    result.data = std::move(*blob);
     result.locker = locker.record.id;
     return count(std::move(result), "get");
 }

@@ -18,6 +18,11 @@ class LockerStatus;
 
 namespace p2pls::decade_server {
 
+// How a get wants the object: its bytes (a batch answer carries them inside its
+// protobuf), or the file the store keeps it in when there is one (a whole GET, which the
+// HTTP adapter sends with sendfile).
+enum class ObjectForm { bytes, file_if_stored };
+
 // Who asks, as the HTTP adapter saw it.
 struct Caller {
     std::string_view token;  // from "Authorization: Bearer"
@@ -34,6 +39,7 @@ struct OpResult {
     std::string error;   // wire code (kHttpErrors); empty on success
     std::string detail;  // for a person
     Blob data;           // get / remote get
+    BlobFile file;       // get as a file (ObjectForm::file_if_stored): `data` is then null
     std::shared_ptr<decade_api::LockerStatus> locker_status;
     std::string locker;               // locker the bytes are accounted to (for egress sharing)
     std::uint32_t retry_after_s = 0;  // a 503's Retry-After (0: none)

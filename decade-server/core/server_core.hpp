@@ -131,9 +131,11 @@ class ServerCore {
     OpResult put(const Caller& caller, std::string_view locker, std::string_view name,
                  std::string data, std::optional<std::uint32_t> ttl_s, UnixSeconds now);
     // `max_bytes`: what the answer may still carry (a batch's room); a larger object gets
-    // 413 batch_response_too_large before anything is read or charged.
+    // 413 batch_response_too_large before anything is read or charged. `form`: a whole
+    // GET takes the object as a file when the store keeps files (OpResult::file).
     OpResult get(const Caller& caller, std::string_view locker, std::string_view name,
-                 UnixSeconds now, std::uint64_t max_bytes = kNoByteLimit);
+                 UnixSeconds now, std::uint64_t max_bytes = kNoByteLimit,
+                 ObjectForm form = ObjectForm::bytes);
     OpResult remove(const Caller& caller, std::string_view locker, std::string_view name,
                     UnixSeconds now);
     OpResult status(const Caller& caller, std::string_view locker, UnixSeconds now);

@@ -133,7 +133,10 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
     }
     const auto status = static_cast<http::Status>(out.status);
     http::Response response =
-        out.shared_body
+        out.file_body.fd ? http::make_file_response(
+                               request, status, {std::move(out.file_body.fd), out.file_body.size},
+                               out.content_type)
+        : out.shared_body
             ? http::make_shared_response(request, status, std::move(out.shared_body),
                                          out.content_type)
             : http::make_response(request, status, std::move(out.body), out.content_type);

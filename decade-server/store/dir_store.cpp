@@ -186,16 +186,18 @@ constexpr std::uint64_t kMaxBlobBytes = kMaxRecordedObjectBytes;
 
 }  // namespace
 
-DirStore::DirStore(fs::path dir, Fd lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
+DirStore::DirStore(fs::path dir, Fd lock, std::size_t open_blobs)
+    : dir_(std::move(dir)), lock_(std::move(lock)), open_blobs_(open_blobs) {}
 
-std::unique_ptr<DirStore> DirStore::open(const fs::path& dir, RecoveredState& recovered) {
+std::unique_ptr<DirStore> DirStore::open(const fs::path& dir, RecoveredState& recovered,
+                                         std::size_t open_blobs) {
     if (sodium_init() < 0) {
         throw std::runtime_error("libsodium failed to initialise");
     }
     create_root(dir);
     // Lock before anything else: the other server's temp files are not leftovers.
     Fd lock = lock_store(dir);
-    std::unique_ptr<DirStore> store(new DirStore(dir, std::move(lock)));
+    std::unique_ptr<DirStore> store(new DirStore(dir, std::move(lock), open_blobs));
     for (const char* sub : {"blobs", "refs", "lockers", "tmp"}) {
         if (!store->make_dirs(dir / sub)) {
             throw std::runtime_error("cannot create " + (dir / sub).string());
@@ -298,33 +300,88 @@ Result<void> DirStore::put_blob(const BlobHash& hash, const Blob& blob) {
             return {};
         }
     }
+    open_blobs_.erase(hash);  // bytes that failed their hash: never served again
     return write_atomically(path, *blob);
 }
 
+Result<std::shared_ptr<const Fd>> DirStore::blob_file(const BlobHash& hash, std::uint64_t size) {
+    if (const OpenBlobs::Entry* open = open_blobs_.find(hash); open && open->size == size) {
+        return open->fd;
+    }
+    const fs::path path = blob_path(hash);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    int error = fd.ok() ? 0 : errno;
+    if ((error == EMFILE || error == ENFILE) && open_blobs_.size() > 0) {
+        // Out of descriptors: the files kept open give some back, and this one is tried
+        // once more. Still none, and the core answers 503 (a transient failure).
+        open_blobs_.shed();
+        fd = Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+        error = fd.ok() ? 0 : errno;
+    }
+    if (error != 0) {
+        return kind_of(error);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        return Errc::io_error;
+    }
+    if (static_cast<std::uint64_t>(st.st_size) != size) {
+        // Not the size the reference recorded: only the hash can say whether the bytes are
+        // bad. Bytes that do hash to their name but not to the recorded size mean an edited
+        // record: keep both and serve nothing rather than guess.
+        auto same = content_matches(fd, hash);
+        if (!same) {
+            return same.error();
+        }
+        return *same ? Errc::io_error : Errc::store_corrupt;
+    }
+    auto shared = std::make_shared<const Fd>(std::move(fd));
+    open_blobs_.insert(hash, {shared, size});
+    return shared;
+}
+
 Result<Blob> DirStore::get_blob(const BlobHash& hash, std::uint64_t size) {
-    Fd fd(::open(blob_path(hash).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd.ok()) {
-        return kind_of(errno);
+    if (size > kMaxBlobBytes) {
+        return Errc::io_error;  // no reference records more: refuse to allocate it
     }
-    // One byte more than expected tells a longer file from the right one.
-    auto bytes = read_all(fd, std::min(size, kMaxBlobBytes) + 1);
-    if (bytes && bytes->size() == size) {
-        return std::make_shared<const std::string>(std::move(*bytes));
+    std::string bytes(size, '\0');
+    // Twice at most: a file kept open that turns out shorter is let go and opened afresh,
+    // which checks its size (and, when it differs, its hash) again.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto fd = blob_file(hash, size);
+        if (!fd) {
+            return fd.error();
+        }
+        std::uint64_t got = 0;
+        while (got < size) {
+            const ssize_t n =
+                ::pread((*fd)->get(), bytes.data() + got, size - got, static_cast<off_t>(got));
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            got += static_cast<std::uint64_t>(n);
+        }
+        if (got == size) {
+            return std::make_shared<const std::string>(std::move(bytes));
+        }
+        open_blobs_.erase(hash);
     }
-    if (!bytes && bytes.error() != Errc::store_corrupt) {
-        return bytes.error();  // a read error: not a verdict on the bytes
+    return Errc::io_error;  // a read error: not a verdict on the bytes
+}
+
+Result<std::optional<BlobFile>> DirStore::open_blob(const BlobHash& hash, std::uint64_t size) {
+    auto fd = blob_file(hash, size);
+    if (!fd) {
+        return fd.error();
     }
-    // Not the size the reference recorded: only the hash can say whether the bytes are bad.
-    auto same = content_matches(fd, hash);
-    if (!same) {
-        return same.error();
-    }
-    // Bytes that do hash to their name but not to the recorded size mean an edited record:
-    // keep both and serve nothing rather than guess.
-    return *same ? Errc::io_error : Errc::store_corrupt;
+    return std::optional<BlobFile>(BlobFile{std::move(*fd), size});
 }
 
 void DirStore::remove_blob(const BlobHash& hash) {
+    open_blobs_.erase(hash);
     (void)remove_durably(blob_path(hash));  // an orphan left behind is deleted at start-up
 }
 

@@ -1,6 +1,7 @@
 // http::ResponseBody: owned text and shared bytes serialise to the same HTTP bytes as a
 // string body, and shared bytes are written from where they live, never copied.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -90,6 +91,23 @@ TEST(ResponseBody, NullAndEmptyBodiesHaveLengthZero) {
     const auto empty = http::make_shared_response(req, http::Status::ok,
                                                   std::make_shared<const std::string>(), "a/b");
     EXPECT_EQ(wire(empty), wire(none));
+}
+
+// A file body written through Beast (as over TLS, where sendfile cannot go) reads the file
+// a piece at a time: the same bytes on the wire as a string body.
+TEST(ResponseBody, AFileBodyWritesTheSameBytesAsAStringBody) {
+    const std::string bytes = bytes_of(200'003);  // three 64 KiB pieces and a bit
+    char name[] = "/tmp/p2pls-response-body-XXXXXX";
+    auto fd = std::make_shared<const posix::Fd>(::mkstemp(name));
+    ASSERT_TRUE(fd->ok());
+    ::unlink(name);
+    ASSERT_EQ(::write(fd->get(), bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+    const auto req = get_request();
+    const auto res = http::make_file_response(req, http::Status::ok, {fd, bytes.size()}, "x/y");
+    ASSERT_NE(res.body().file(), nullptr);
+    EXPECT_EQ(res.body().size(), bytes.size());
+    EXPECT_EQ(res[bhttp::field::content_length], std::to_string(bytes.size()));
+    EXPECT_EQ(wire(res), wire(as_string_response(req, 200, bytes, "x/y")));
 }
 
 TEST(ResponseBody, AssigningOneKindDropsTheOther) {

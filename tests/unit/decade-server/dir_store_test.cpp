@@ -6,6 +6,8 @@
 
 #include <fstream>
 
+#include "decade-module/core/token.hpp"
+#include "decade-server/core/server_core.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace p2pls::decade_server {
@@ -121,6 +123,108 @@ TEST_F(DirStoreTest, OnlyBytesThatFailTheirHashAreCorrupt) {
     const auto good = store->get_blob(hash, 12);
     ASSERT_TRUE(good);
     EXPECT_EQ(**good, "twelve bytes");
+}
+
+// A whole GET takes the blob as its open file (sent with sendfile): the file stays open
+// for the next GET, and a removed blob's file is let go while a response still holding it
+// can finish.
+TEST_F(DirStoreTest, ABlobIsServedAsItsOpenFileKeptForTheNextGet) {
+    RecoveredState first;
+    auto store = DirStore::open(dir_, first);
+    const std::string bytes = "the bytes of a blob";
+    const auto hash = hash_content(bytes);
+    ASSERT_TRUE(store->put_blob(hash, blob(bytes)));
+    const auto file = store->open_blob(hash, bytes.size());
+    ASSERT_TRUE(file);
+    ASSERT_TRUE(file->has_value());
+    const BlobFile f = **file;
+    EXPECT_EQ(f.size, bytes.size());
+    std::string read(bytes.size(), '\0');
+    ASSERT_EQ(::pread(f.fd->get(), read.data(), read.size(), 0),
+              static_cast<ssize_t>(bytes.size()));
+    EXPECT_EQ(read, bytes);
+    const auto again = store->open_blob(hash, bytes.size());
+    ASSERT_TRUE(again && again->has_value());
+    EXPECT_EQ((*again)->fd, f.fd) << "not the file kept open";
+    EXPECT_EQ(store->open_blob_files(), 1u);
+    ASSERT_TRUE(store->get_blob(hash, bytes.size()));  // bytes, through the same file
+    store->remove_blob(hash);
+    EXPECT_EQ(store->open_blob_files(), 0u);
+    EXPECT_EQ(::pread(f.fd->get(), read.data(), read.size(), 0), static_cast<ssize_t>(bytes.size()))
+        << "a response still sending it lost its file";
+    const auto gone = store->open_blob(hash, bytes.size());
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error(), Errc::not_found);
+}
+
+// Through the core: a whole GET gets the object as its open file (for sendfile), a batch
+// GET its bytes (they go inside the batch's protobuf); both are charged alike.
+TEST_F(DirStoreTest, AWholeGetTakesTheOpenFileABatchGetTheBytes) {
+    RecoveredState first;
+    auto store = DirStore::open(dir_, first);
+    ServerCore core(ServerConfig{}, *store);
+    decade::LockerSecret secret{};
+    secret.fill(4);
+    ASSERT_TRUE(core.add_locker({"alice", secret, 1 << 20, 1}));
+    const UnixSeconds now = 1'800'000'000;
+    const std::string token = *decade::generate_token(secret, {.locker = "alice",
+                                                               .ops = decade::kAllOps,
+                                                               .prefix = "o-",
+                                                               .seq_first = 0,
+                                                               .seq_last = 9,
+                                                               .not_before_s = now - 1,
+                                                               .expiry_s = now + 60,
+                                                               .byte_budget = 0,
+                                                               .token_id = 1,
+                                                               .grantee = ""});
+    const Caller alice{token, "10.0.0.1"};
+    ASSERT_TRUE(core.put(alice, "alice", "o-1", "object bytes", std::nullopt, now).ok());
+    const OpResult whole =
+        core.get(alice, "alice", "o-1", now, ServerCore::kNoByteLimit, ObjectForm::file_if_stored);
+    ASSERT_TRUE(whole.ok()) << whole.detail;
+    EXPECT_EQ(whole.data, nullptr);
+    ASSERT_NE(whole.file.fd, nullptr);
+    EXPECT_EQ(whole.file.size, 12u);
+    std::string read(12, '\0');
+    EXPECT_EQ(::pread(whole.file.fd->get(), read.data(), read.size(), 0), 12);
+    EXPECT_EQ(read, "object bytes");
+    const OpResult in_batch = core.get(alice, "alice", "o-1", now);
+    ASSERT_TRUE(in_batch.ok());
+    ASSERT_NE(in_batch.data, nullptr);
+    EXPECT_EQ(*in_batch.data, "object bytes");
+    EXPECT_EQ(in_batch.file.fd, nullptr);
+}
+
+TEST_F(DirStoreTest, AtMostTheConfiguredNumberOfFilesStayOpen) {
+    RecoveredState first;
+    auto store = DirStore::open(dir_, first, 2);
+    for (const std::string bytes : {"one", "two", "three"}) {
+        ASSERT_TRUE(store->put_blob(hash_content(bytes), blob(bytes)));
+        ASSERT_TRUE(store->open_blob(hash_content(bytes), bytes.size()));
+    }
+    EXPECT_EQ(store->open_blob_files(), 2u);
+    auto none = DirStore::open(tmp_.path() / "other", first, 0);
+    ASSERT_TRUE(none->put_blob(hash_content("one"), blob("one")));
+    ASSERT_TRUE(none->open_blob(hash_content("one"), 3));
+    EXPECT_EQ(none->open_blob_files(), 0u);
+}
+
+// A blob file cut short under the server while it is kept open: the next read lets the
+// open file go, opens it afresh and finds it corrupt, as it would have without the cache.
+TEST_F(DirStoreTest, ABlobCutShortWhileOpenIsFoundCorrupt) {
+    RecoveredState first;
+    auto store = DirStore::open(dir_, first);
+    const std::string bytes = "twelve bytes";
+    const auto hash = hash_content(bytes);
+    ASSERT_TRUE(store->put_blob(hash, blob(bytes)));
+    ASSERT_TRUE(store->open_blob(hash, bytes.size()));
+    ASSERT_EQ(::truncate(store->blob_path(hash).c_str(), 5), 0);
+    const auto cut = store->get_blob(hash, bytes.size());
+    ASSERT_FALSE(cut);
+    EXPECT_EQ(cut.error(), Errc::store_corrupt);
+    const auto as_file = store->open_blob(hash, bytes.size());
+    ASSERT_FALSE(as_file);
+    EXPECT_EQ(as_file.error(), Errc::store_corrupt);
 }
 
 TEST_F(DirStoreTest, ASecondOpenOfTheSameDirectoryIsRefused) {
