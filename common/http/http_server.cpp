@@ -15,6 +15,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <csignal>
 #include <exception>
 #include <sstream>
 
@@ -48,6 +49,10 @@ HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& listen, Server
       handler_(std::move(handler)),
       tls_(std::move(tls)),
       alive_(std::make_shared<bool>(true)) {
+    // sendfile(2) has no MSG_NOSIGNAL: a client that hangs up in the middle of a file body
+    // would kill the process with SIGPIPE. As in nginx, the signal is ignored and the
+    // write fails with EPIPE instead.
+    ::signal(SIGPIPE, SIG_IGN);
     acceptor_.open(listen.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(listen);

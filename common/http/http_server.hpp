@@ -91,7 +91,8 @@ class HttpServer {
   public:
     // Binds and listens at once (throws boost::system::system_error when it cannot:
     // a start-up failure). Port 0 picks a free port; see local_endpoint(). With `tls`
-    // (make_server_tls_context) every connection is HTTPS.
+    // (make_server_tls_context) every connection is HTTPS. Ignores SIGPIPE for the whole
+    // process (file bodies go out with sendfile(2), which cannot be told not to raise it).
     HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
                ServerLimits limits, Handler handler,
                std::shared_ptr<boost::asio::ssl::context> tls = nullptr);

@@ -223,6 +223,21 @@ TEST_F(FileBodyTest, AFileShorterThanPromisedEndsTheConnection) {
     EXPECT_TRUE(raw(0, 0ms).eof) << "the server stopped serving";
 }
 
+// A client that hangs up in the middle of a file: sendfile fails with EPIPE (no SIGPIPE
+// kills the process), the connection goes, and the server serves the next client.
+TEST_F(FileBodyTest, AClientThatHangsUpMidFileLeavesTheServerServing) {
+    const std::string bytes = pattern(16 << 20);
+    serve(file_of(bytes), bytes.size());
+    for (int i = 0; i < 3; ++i) {
+        const RawGet cut = raw(4096, 0ms, 64 * 1024);  // 64 KiB, then close
+        EXPECT_GE(cut.received.size(), 64u * 1024);
+        run_until([&] { return server_->open_connections() == 0; });
+    }
+    const RawGet whole = raw(0, 0ms);
+    EXPECT_TRUE(whole.eof);
+    EXPECT_GT(whole.received.size(), bytes.size());
+}
+
 // A reader that never reads: the write is bounded by write_timeout, and the connection
 // goes.
 TEST_F(FileBodyTest, AReaderThatNeverReadsIsCutOffAtTheWriteTimeout) {
