@@ -1,9 +1,13 @@
 // DECADE micro-benchmarks: token verification per second (goal
-// >= 500k/s on one core), store put/get through the server core, batch encode/decode.
+// >= 500k/s on one core), store put/get through the server core, a whole GET through the
+// API (with the heap allocations it makes: bench/alloc_counter.hpp), batch
+// encode/decode.
 #include <benchmark/benchmark.h>
 
+#include "bench/alloc_counter.hpp"
 #include "decade-module/core/requests.hpp"
 #include "decade-module/core/token.hpp"
+#include "decade-server/core/api.hpp"
 #include "decade-server/core/server_core.hpp"
 #include "decade-server/store/memory_store.hpp"
 #include "p2pls/decade.pb.h"
@@ -125,6 +129,37 @@ void BM_CoreGet(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_CoreGet);
+
+// GET /v1/lockers/{l}/objects/{name} through handle_request, as the HTTP adapter calls it
+// (the Beast parsing and the socket are not in it); `allocs/GET` is what it allocates.
+void BM_ApiGet(benchmark::State& state) {
+    // A locker id as peers register them: longer than a std::string keeps inline.
+    static constexpr std::string_view kLocker = "l-d3a9f762b89e850f51";
+    decade_server::MemoryStore store;
+    decade_server::ServerCore core({}, store);
+    (void)core.add_locker({std::string(kLocker), secret(), 1ULL << 30, 1});
+    auto claims = range_claims();
+    claims.locker = std::string(kLocker);
+    claims.ops = decade::kAllOps;
+    const std::string token = *decade::generate_token(secret(), claims);
+    (void)core.put({token, ""}, kLocker, "chan-1000000", std::string(4096, 'x'), 60, kNow);
+    const decade_server::ApiConfig config;
+    const std::string authorization = "Bearer " + token;
+    const std::uint64_t before = heap_allocations();
+    for (auto _ : state) {
+        decade_server::ApiRequest request;
+        request.method = "GET";
+        request.target = "/v1/lockers/l-d3a9f762b89e850f51/objects/chan-1000000";
+        request.authorization = authorization;
+        request.client = "";
+        request.remote_address = "127.0.0.1";
+        auto step = decade_server::handle_request(core, config, std::move(request), kNow);
+        benchmark::DoNotOptimize(step);
+    }
+    state.counters["allocs/GET"] = benchmark::Counter(
+        static_cast<double>(heap_allocations() - before), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_ApiGet);
 
 decade_api::BatchResponse batch_response(int ops, std::size_t bytes) {
     decade_api::BatchResponse r;

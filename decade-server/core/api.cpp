@@ -35,7 +35,7 @@ ApiResponse method_not_allowed(std::string detail) {
 }
 
 // A finished operation as a response; object bytes are charged to `egress_locker`.
-ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string_view egress_locker) {
+ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string egress_locker) {
     if (!result.ok()) {
         return error_response(result.http_error());
     }
@@ -44,7 +44,7 @@ ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string_vie
     if (result.locker_status) {
         out.status = 200;
         if (wants_protobuf) {
-            out.content_type = std::string(decade::kProtobufType);
+            out.content_type = decade::kProtobufType;
             out.body = result.locker_status->SerializeAsString();
         } else {
             out.content_type = "application/json";
@@ -56,12 +56,12 @@ ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string_vie
         // The stored bytes themselves go out, shared with the store: no copy per GET.
         out.content_type = "application/octet-stream";
         out.shared_body = result.data;
-        out.egress.push_back({std::string(egress_locker), result.data->size()});
+        out.egress.push_back({std::move(egress_locker), result.data->size()});
     } else if (result.file.fd) {
         // Or the file the store keeps them in, sent from the page cache.
         out.content_type = "application/octet-stream";
         out.file_body = result.file;
-        out.egress.push_back({std::string(egress_locker), result.file.size});
+        out.egress.push_back({std::move(egress_locker), result.file.size});
     }
     return out;
 }
@@ -69,9 +69,10 @@ ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string_vie
 ApiResponse handle_object(ServerCore& core, ApiRequest& request, const Caller& caller,
                           std::string_view locker, std::string_view name, UnixSeconds now) {
     if (request.method == "GET") {
-        const OpResult r = core.get(caller, locker, name, now, ServerCore::kNoByteLimit,
-                                    ObjectForm::file_if_stored);
-        return respond(r, false, r.locker);
+        OpResult r = core.get(caller, locker, name, now, ServerCore::kNoByteLimit,
+                              ObjectForm::file_if_stored);
+        std::string egress_locker = std::move(r.locker);
+        return respond(r, false, std::move(egress_locker));
     }
     if (request.method == "PUT") {
         std::optional<std::uint32_t> ttl;
@@ -118,7 +119,7 @@ ApiStep handle_remote_get(ServerCore& core, const ApiRequest& request, const Cal
     if (auto* fetch = std::get_if<RemoteFetch>(&step)) {
         return FetchAndResume{std::move(*fetch), std::move(pending)};
     }
-    return respond(std::get<OpResult>(step), false, op.locker());
+    return respond(std::get<OpResult>(step), false, std::string(op.locker()));
 }
 
 ApiResponse handle_register(ServerCore& core, const ApiConfig& config, const ApiRequest& request) {
@@ -159,7 +160,7 @@ ApiResponse handle_register(ServerCore& core, const ApiConfig& config, const Api
     ApiResponse reply;
     reply.status = 201;
     if (protobuf) {
-        reply.content_type = std::string(decade::kProtobufType);
+        reply.content_type = decade::kProtobufType;
         reply.body = out.SerializeAsString();
     } else {
         reply.content_type = "application/json";
@@ -198,7 +199,7 @@ ApiStep handle_request(ServerCore& core, const ApiConfig& config, ApiRequest req
             config.refresh_metrics(core.metrics());
         }
         ApiResponse out;
-        out.content_type = std::string(kMetricsType);
+        out.content_type = kMetricsType;
         out.body = core.render_metrics();
         return out;
     }
@@ -250,7 +251,7 @@ ApiStep resume(ServerCore& core, const ApiConfig& config, FetchAndResume step, F
     }
     const decade_api::RemoteGetOp& op = pending->op;
     const OpResult r = core.finish_remote_get({op.token(), pending->client_id}, op, fetched, now);
-    return respond(r, false, op.locker());
+    return respond(r, false, std::string(op.locker()));
 }
 
 }  // namespace p2pls::decade_server

@@ -23,6 +23,8 @@
 // (`egress`) before it is sent.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -76,12 +78,13 @@ struct EgressCharge {
 
 struct ApiResponse {
     unsigned status = 200;
-    std::string content_type;  // empty for a response without a body
+    std::string_view content_type;  // a constant; empty for a response without a body
     std::string body;
-    Blob shared_body;                  // object bytes shared with the store (body is then empty)
-    BlobFile file_body;                // or the file the store keeps them in
-    std::vector<EgressCharge> egress;  // in order
-    std::uint32_t retry_after_s = 0;   // sent as Retry-After when not 0 (with a 503)
+    Blob shared_body;    // object bytes shared with the store (body is then empty)
+    BlobFile file_body;  // or the file the store keeps them in
+    // In order. Inline room for one: a whole GET charges one locker without allocating.
+    boost::container::small_vector<EgressCharge, 1> egress;
+    std::uint32_t retry_after_s = 0;  // sent as Retry-After when not 0 (with a 503)
 };
 
 // What a request waiting on another server keeps (defined in api.cpp).

@@ -87,7 +87,7 @@ ApiStep run(ServerCore& core, const ApiConfig& config, std::shared_ptr<PendingRe
         record(batch, r);
     }
     ApiResponse out;
-    out.content_type = std::string(decade::kProtobufType);
+    out.content_type = decade::kProtobufType;
     out.body = batch.response.SerializeAsString();
     for (const auto& [locker, bytes] : batch.egress_bytes) {
         out.egress.push_back({locker, bytes});

@@ -73,10 +73,19 @@ ServerCore::ServerCore(ServerConfig config, BlobStore& store)
 }
 
 OpResult ServerCore::count(OpResult result, std::string_view op) {
-    metrics_
-        .counter("decade_requests_total", "Operations handled, by operation and status",
-                 {{"op", std::string(op)}, {"status", std::to_string(result.status)}})
-        .inc();
+    auto by_op = request_counters_.find(op);
+    if (by_op == request_counters_.end()) {
+        by_op = request_counters_
+                    .emplace(std::string(op), std::map<unsigned, MetricsRegistry::Series*>{})
+                    .first;
+    }
+    auto& series = by_op->second[result.status];
+    if (series == nullptr) {
+        series = &metrics_.counter(
+            "decade_requests_total", "Operations handled, by operation and status",
+            {{"op", std::string(op)}, {"status", std::to_string(result.status)}});
+    }
+    series->inc();
     return result;
 }
 

@@ -248,6 +248,10 @@ class ServerCore {
     std::uint64_t logical_bytes_ = 0;
     decade::SecretLookup lookup_;
     MetricsRegistry metrics_;
+    // decade_requests_total by op, then status: found without building its labels (a
+    // vector of strings) on every request.
+    std::map<std::string, std::map<unsigned, MetricsRegistry::Series*>, std::less<>>
+        request_counters_;
 };
 
 // a + b, clamped to the range of UnixSeconds instead of overflowing.

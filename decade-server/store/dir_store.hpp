@@ -49,7 +49,7 @@ class DirStore final : public BlobStore {
     static std::unique_ptr<DirStore> open(const std::filesystem::path& dir,
                                           RecoveredState& recovered,
                                           std::size_t open_blobs = kDefaultOpenBlobs);
-    static constexpr std::size_t kDefaultOpenBlobs = 256;
+    static constexpr std::size_t kDefaultOpenBlobs = 4096;
 
     Result<void> put_blob(const BlobHash& hash, const Blob& blob) override;
     Result<Blob> get_blob(const BlobHash& hash, std::uint64_t size) override;
