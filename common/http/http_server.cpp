@@ -15,6 +15,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cerrno>
 #include <csignal>
 #include <exception>
 #include <sstream>
@@ -36,6 +37,8 @@ namespace {
 // Refusals are written by short-lived coroutines; past this many at once the server
 // just closes new connections, so that a flood cannot make it queue refusal work.
 constexpr std::size_t kMaxRefusalsInFlight = 64;
+// How long the accept loop waits when the descriptor table is full.
+constexpr auto kAcceptPause = std::chrono::milliseconds(50);
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -223,7 +226,15 @@ asio::awaitable<void> HttpServer::accept_loop() {
             if (ec == asio::error::operation_aborted) {
                 co_return;
             }
-            continue;  // e.g. EMFILE: keep serving the connections we have
+            // Out of descriptors (or kernel memory) the connection stays in the backlog and
+            // the next accept fails at once: without a pause this loop would spin a core
+            // until a descriptor frees. The connections we have are served meanwhile.
+            if (ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+                ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
+                asio::steady_timer pause(io_, kAcceptPause);
+                co_await pause.async_wait(use_tuple);
+            }
+            continue;
         }
         // Refused before anything is booked: a refused address leaves no entry behind.
         const std::size_t per_client = limits_.max_connections_per_client;

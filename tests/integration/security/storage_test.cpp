@@ -268,6 +268,46 @@ TEST_F(StorageAttack, DescriptorExhaustionAnswers503AndLosesNothing) {
     }
 }
 
+// Connections that fill the descriptor table and send nothing: each further accept fails
+// with EMFILE while the connection waits in the backlog. The server pauses instead of
+// retrying at once (which spun a core for as long as the table stayed full), and serves
+// again as soon as descriptors come back.
+TEST_F(StorageAttack, AFullDescriptorTableDoesNotMakeTheServerSpin) {
+    auto server = start("spin");
+    ASSERT_EQ(put(server->port(), 1, payload(1)), 201u);
+    const pid_t pid = server->child()->pid();
+    const auto held = std::distance(fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd"),
+                                    fs::directory_iterator{});
+    const rlimit low{static_cast<rlim_t>(held + 2), static_cast<rlim_t>(held + 2)};
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &low, nullptr), 0) << std::strerror(errno);
+    std::vector<std::unique_ptr<RawConnection>> silent;
+    for (int i = 0; i < 8; ++i) {
+        silent.push_back(std::make_unique<RawConnection>(server->port()));
+        ASSERT_TRUE(silent.back()->connected());
+    }
+    // CPU (user + system, in clock ticks) the server used over two seconds of a full table.
+    const auto cpu_ticks = [&] {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string field;
+        long ticks = 0;
+        for (int i = 1; i <= 15 && stat >> field; ++i) {
+            if (i == 14 || i == 15) {
+                ticks += std::stol(field);
+            }
+        }
+        return ticks;
+    };
+    std::this_thread::sleep_for(200ms);
+    const long before = cpu_ticks();
+    std::this_thread::sleep_for(2s);
+    const long used = cpu_ticks() - before;
+    // A spinning accept loop burns all 2 s (2 * CLK_TCK ticks); pausing, next to nothing.
+    EXPECT_LT(used, ::sysconf(_SC_CLK_TCK) / 2) << used << " ticks in 2 s";
+    silent.clear();
+    ASSERT_TRUE(wait_until(
+        [&] { return http(server->port(), "GET", object(1), bearer(owner_)).status == 200; }, 10s));
+}
+
 TEST_F(StorageAttack, KillDuringPutsUnderLoadLosesNoAcknowledgedObject) {
     auto server = start("a");
     const std::uint16_t port = server->port();
