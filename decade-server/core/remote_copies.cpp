@@ -13,8 +13,6 @@
 
 namespace p2pls::decade_server {
 
-using decade::Op;
-
 std::optional<OpResult> ServerCore::reuse_copy(const Caller& caller,
                                                const decade_api::RemoteGetOp& op,
                                                const RemoteFetch& fetch, UnixSeconds now,
@@ -33,29 +31,17 @@ std::optional<OpResult> ServerCore::reuse_copy(const Caller& caller,
     if (copy.size > max_bytes) {
         return std::nullopt;  // the fetch gives the exact refusal
     }
-    const std::string_view name = op.name().empty() ? op.remote_name() : op.name();
-    OpResult result;
-    const auto claims = authorize(caller, op.locker(), Op::put, name, copy.size, now, result);
-    if (!claims) {
-        return result;
-    }
-    auto blob = store_.get_blob(copy.hash, copy.size);
-    if (!blob) {
+    boost::system::error_code read_error;
+    OpResult result = link_blob(caller, op, copy.hash, copy.size, now, read_error);
+    if (read_error) {
         return std::nullopt;  // unreadable here now: the other server still has it
     }
-    Locker& asker = lockers_.find(op.locker())->second;
-    const std::uint32_t ttl = op.ttl_s() == 0 ? config_.default_ttl_s : op.ttl_s();
-    result = store_object(asker, name, *blob, copy.hash, ttl, now);
-    if (!result.ok()) {
-        return result;
+    if (result.ok()) {
+        metrics_
+            .counter("decade_remote_get_reused_copies_total",
+                     "Remote Gets served from a copy this server already fetched with that token")
+            .inc();
     }
-    account(asker, *claims, copy.size);
-    metrics_
-        .counter("decade_remote_get_reused_copies_total",
-                 "Remote Gets served from a copy this server already fetched with that token")
-        .inc();
-    result.status = 200;
-    result.data = std::move(*blob);
     return result;
 }
 

@@ -16,6 +16,32 @@ bool ServerCore::is_self(std::string_view url) const {
            config_.self_urls.end();
 }
 
+OpResult ServerCore::link_blob(const Caller& caller, const decade_api::RemoteGetOp& op,
+                               const BlobHash& hash, std::uint64_t size, UnixSeconds now,
+                               boost::system::error_code& read_error) {
+    const std::string_view name = op.name().empty() ? op.remote_name() : op.name();
+    OpResult result;
+    const auto claims = authorize(caller, op.locker(), Op::put, name, size, now, result);
+    if (!claims) {
+        return result;
+    }
+    auto blob = store_.get_blob(hash, size);
+    if (!blob) {
+        read_error = blob.error();
+        return result;
+    }
+    Locker& asker = lockers_.find(op.locker())->second;
+    const std::uint32_t ttl = op.ttl_s() == 0 ? config_.default_ttl_s : op.ttl_s();
+    result = store_object(asker, name, *blob, hash, ttl, now);
+    if (!result.ok()) {
+        return result;
+    }
+    account(asker, *claims, size);
+    result.status = 200;
+    result.data = std::move(*blob);
+    return result;
+}
+
 bool ServerCore::peer_allowed(std::string_view url) const {
     return config_.allow_any_peer ||
            std::find(config_.peer_servers.begin(), config_.peer_servers.end(), url) !=
@@ -68,29 +94,18 @@ RemoteGetStep ServerCore::begin_remote_get(const Caller& caller, const decade_ap
                          "remote_get");
         }
         const ObjectRef linked = *ref;
-        OpResult again;
-        const auto put_claims =
-            authorize(caller, op.locker(), Op::put, name, linked.size, now, again);
-        if (!put_claims) {
-            return count(std::move(again), "remote_get");
+        boost::system::error_code read_error;
+        result = link_blob(caller, op, linked.hash, linked.size, now, read_error);
+        if (read_error) {
+            return count(read_failed(linked.hash, read_error), "remote_get");
         }
-        auto blob = store_.get_blob(linked.hash, linked.size);
-        if (!blob) {
-            return count(read_failed(linked.hash, blob.error()), "remote_get");
+        if (result.ok()) {
+            Locker& owner = lockers_.find(op.remote_locker())->second;
+            account(owner, *remote_claims, linked.size);
+            owner.bytes_served += linked.size;
+            metrics_.counter("decade_remote_get_links_total", "Remote Gets served by linking")
+                .inc();
         }
-        Locker& asker = lockers_.find(op.locker())->second;
-        const std::uint32_t ttl = op.ttl_s() == 0 ? config_.default_ttl_s : op.ttl_s();
-        result = store_object(asker, name, *blob, linked.hash, ttl, now);
-        if (!result.ok()) {
-            return count(std::move(result), "remote_get");
-        }
-        Locker& owner = lockers_.find(op.remote_locker())->second;
-        account(owner, *remote_claims, linked.size);
-        owner.bytes_served += linked.size;
-        account(asker, *put_claims, linked.size);
-        metrics_.counter("decade_remote_get_links_total", "Remote Gets served by linking").inc();
-        result.status = 200;
-        result.data = std::move(*blob);
         return count(std::move(result), "remote_get");
     }
     if (!peer_allowed(server)) {

@@ -220,6 +220,13 @@ class ServerCore {
     bool is_self(std::string_view url) const;
     bool peer_allowed(std::string_view url) const;
     OpResult count(OpResult result, std::string_view op);
+    // A Remote Get's last step when the blob is already here (a link on this server, or
+    // a copy fetched before): checks the asker's put token for `size` bytes, stores blob
+    // `hash` as the target object and charges the asker. The blob's bytes are the answer.
+    // A blob that cannot be read now leaves `read_error` set and changes nothing.
+    OpResult link_blob(const Caller& caller, const decade_api::RemoteGetOp& op,
+                       const BlobHash& hash, std::uint64_t size, UnixSeconds now,
+                       boost::system::error_code& read_error);
     // Copies from other servers (remote_copies.cpp): a Remote Get whose fetch would repeat
     // one this server made with the same token, while that token is valid and the blob is
     // still here, links the blob instead. nullopt: fetch it.
