@@ -178,15 +178,23 @@ class HttpServer::RequestSlot {
 
 void HttpServer::mark_idle(std::uint64_t id) {
     auto& session = sessions_.at(id);
-    if (!session.idle) {
-        session.idle = idle_.insert(idle_.end(), id);
+    if (session.idle) {
+        return;
     }
+    if (spare_idle_.empty()) {
+        session.idle = idle_.insert(idle_.end(), id);
+        return;
+    }
+    // A node a busy connection gave back: no allocation per request.
+    idle_.splice(idle_.end(), spare_idle_, spare_idle_.begin());
+    session.idle = std::prev(idle_.end());
+    **session.idle = id;
 }
 
 void HttpServer::mark_busy(std::uint64_t id) {
     auto it = sessions_.find(id);
     if (it != sessions_.end() && it->second.idle) {
-        idle_.erase(*it->second.idle);
+        spare_idle_.splice(spare_idle_.end(), idle_, *it->second.idle);
         it->second.idle.reset();
     }
 }

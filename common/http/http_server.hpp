@@ -170,7 +170,10 @@ class HttpServer {
     std::map<boost::asio::ip::address, ClientBooks> clients_;
     std::unordered_map<std::uint64_t, Session> sessions_;
     std::list<std::uint64_t> idle_;  // idle connections, the longest idle first
-    std::shared_ptr<bool> alive_;    // lets coroutines notice that the server is gone
+    // Nodes of idle_ that busy connections gave back, reused by the next mark_idle (at
+    // most one per open connection).
+    std::list<std::uint64_t> spare_idle_;
+    std::shared_ptr<bool> alive_;  // lets coroutines notice that the server is gone
 };
 
 // --- building responses -------------------------------------------------------------
