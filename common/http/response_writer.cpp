@@ -13,6 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <limits>
+#include <optional>
 
 namespace p2pls::http {
 
@@ -24,10 +25,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-error_code last_error() {
-    return {errno, boost::system::system_category()};
-}
 
 // Until `socket` can take more bytes, or `deadline`.
 asio::awaitable<error_code> writable(tcp::socket& socket,
@@ -62,6 +59,23 @@ error_code serialize_header(Response& response, std::string& out) {
     return ec;
 }
 
+// After a send or sendfile that failed with `error` (its errno, taken at once): nullopt to
+// try again (EINTR, or room in the socket came before `deadline`), else the error that
+// ends the write.
+asio::awaitable<std::optional<error_code>> after_failure(
+    tcp::socket& socket, int error, std::chrono::steady_clock::time_point deadline) {
+    if (error == EINTR) {
+        co_return std::nullopt;
+    }
+    if (error != EAGAIN && error != EWOULDBLOCK) {
+        co_return error_code(error, boost::system::system_category());
+    }
+    if (auto wait = co_await writable(socket, deadline); wait) {
+        co_return wait;
+    }
+    co_return std::nullopt;
+}
+
 // The header, then the file with sendfile(2).
 asio::awaitable<error_code> send_file_response(tcp::socket& socket, Response& response,
                                                std::chrono::milliseconds timeout,
@@ -70,10 +84,13 @@ asio::awaitable<error_code> send_file_response(tcp::socket& socket, Response& re
     if (auto ec = serialize_header(response, header); ec) {
         co_return ec;
     }
-    error_code ec;
-    socket.native_non_blocking(true, ec);
-    if (ec) {
-        co_return ec;
+    // Asio made the socket non-blocking for its own reads already; set only if not.
+    if (!socket.native_non_blocking()) {
+        error_code ec;
+        socket.native_non_blocking(true, ec);
+        if (ec) {
+            co_return ec;
+        }
     }
     const int out = socket.native_handle();
     const FileRegion& file = *response.body().file();
@@ -84,12 +101,8 @@ asio::awaitable<error_code> send_file_response(tcp::socket& socket, Response& re
                                  MSG_NOSIGNAL | (file.size > 0 ? MSG_MORE : 0));
         if (n >= 0) {
             header_sent += static_cast<std::size_t>(n);
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (auto wait = co_await writable(socket, deadline); wait) {
-                co_return wait;
-            }
-        } else if (errno != EINTR) {
-            co_return last_error();
+        } else if (auto failed = co_await after_failure(socket, errno, deadline)) {
+            co_return *failed;
         }
     }
     off_t offset = 0;
@@ -98,20 +111,15 @@ asio::awaitable<error_code> send_file_response(tcp::socket& socket, Response& re
         const ssize_t n = ::sendfile(out, file.fd->get(), &offset,
                                      static_cast<std::size_t>(std::min<std::uint64_t>(
                                          left, std::numeric_limits<int>::max())));
-        if (n > 0) {
-            continue;
-        }
         if (n == 0) {
             // The file ends before the Content-Length we promised: the client must not
             // take what it got for the object, so the connection ends here.
             co_return error_code(EIO, boost::system::system_category());
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (auto wait = co_await writable(socket, deadline); wait) {
-                co_return wait;
+        if (n < 0) {
+            if (auto failed = co_await after_failure(socket, errno, deadline)) {
+                co_return *failed;
             }
-        } else if (errno != EINTR) {
-            co_return last_error();
         }
     }
     co_return error_code{};
