@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -19,6 +20,7 @@
 #include <csignal>
 #include <exception>
 #include <sstream>
+#include <stdexcept>
 
 #include "common/core/proto_json.hpp"
 #include "common/http/response_writer.hpp"
@@ -46,20 +48,39 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& listen, ServerLimits limits,
                        Handler handler, std::shared_ptr<ssl::context> tls)
-    : io_(io),
-      acceptor_(io),
+    : HttpServer(std::vector<asio::io_context*>{&io}, listen, limits, std::move(handler),
+                 std::move(tls)) {}
+
+HttpServer::HttpServer(std::vector<asio::io_context*> loops, const tcp::endpoint& listen,
+                       ServerLimits limits, Handler handler, std::shared_ptr<ssl::context> tls)
+    : loops_(std::move(loops)),
       limits_(limits),
       handler_(std::move(handler)),
       tls_(std::move(tls)),
+      admitted_(loops_.size(), 0),
       alive_(std::make_shared<bool>(true)) {
+    if (loops_.empty()) {
+        throw std::invalid_argument("HttpServer: no event loop");
+    }
     // sendfile(2) has no MSG_NOSIGNAL: a client that hangs up in the middle of a file body
     // would kill the process with SIGPIPE. As in nginx, the signal is ignored and the
     // write fails with EPIPE instead.
     ::signal(SIGPIPE, SIG_IGN);
-    acceptor_.open(listen.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(listen);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
+    // Every loop listens on the same port; the first one's bind picks it when asked for 0.
+    using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+    tcp::endpoint bound = listen;
+    acceptors_.reserve(loops_.size());
+    for (auto* loop : loops_) {
+        auto& acceptor = acceptors_.emplace_back(*loop);
+        acceptor.open(listen.protocol());
+        acceptor.set_option(asio::socket_base::reuse_address(true));
+        if (loops_.size() > 1) {
+            acceptor.set_option(reuse_port(true));
+        }
+        acceptor.bind(bound);
+        acceptor.listen(asio::socket_base::max_listen_connections);
+        bound = acceptor.local_endpoint();
+    }
 }
 
 HttpServer::~HttpServer() {
@@ -68,25 +89,94 @@ HttpServer::~HttpServer() {
 }
 
 tcp::endpoint HttpServer::local_endpoint() const {
-    return acceptor_.local_endpoint();
+    return acceptors_.front().local_endpoint();
+}
+
+std::size_t HttpServer::open_connections() const {
+    const std::lock_guard lock(books_);
+    return open_;
+}
+std::size_t HttpServer::active_requests() const {
+    const std::lock_guard lock(books_);
+    return active_;
+}
+std::uint64_t HttpServer::refused_connections() const {
+    const std::lock_guard lock(books_);
+    return refused_;
+}
+std::uint64_t HttpServer::hung_up_requests() const {
+    const std::lock_guard lock(books_);
+    return hung_up_;
+}
+std::uint64_t HttpServer::evicted_connections() const {
+    const std::lock_guard lock(books_);
+    return evicted_;
+}
+std::size_t HttpServer::tracked_clients() const {
+    const std::lock_guard lock(books_);
+    return clients_.size();
+}
+std::vector<std::uint64_t> HttpServer::admitted_per_loop() const {
+    const std::lock_guard lock(books_);
+    return admitted_;
 }
 
 void HttpServer::start() {
-    asio::co_spawn(io_, accept_loop(), asio::detached);
+    for (std::size_t i = 0; i < loops_.size(); ++i) {
+        asio::co_spawn(*loops_[i], accept_loop(i), asio::detached);
+    }
+}
+
+bool HttpServer::on_loop(std::size_t loop) const {
+    // One loop: every caller is on its thread (or the loop is not running at all).
+    return loops_.size() == 1 || loops_[loop]->get_executor().running_in_this_thread();
+}
+
+void HttpServer::close_session(std::uint64_t id, const Session& session) {
+    const auto close = [](tcp::socket& socket) {
+        boost::system::error_code ignored;
+        socket.cancel(ignored);
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+    };
+    if (on_loop(session.loop)) {
+        if (session.socket != nullptr) {
+            close(*session.socket);
+        }
+        return;
+    }
+    // Sockets are not thread-safe: the session's own loop closes it, if it is still open
+    // by then (its coroutine ends on that loop too, so the socket cannot go in between).
+    asio::post(*loops_[session.loop], [this, id, close, alive = alive_] {
+        if (!*alive) {
+            return;
+        }
+        const std::lock_guard lock(books_);
+        if (const auto it = sessions_.find(id); it != sessions_.end() && it->second.socket) {
+            close(*it->second.socket);
+        }
+    });
 }
 
 void HttpServer::stop() {
-    if (stopped_) {
+    if (stopped_.exchange(true)) {
         return;
     }
-    stopped_ = true;
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    for (auto& [id, session] : sessions_) {
-        if (session.socket != nullptr) {
-            session.socket->cancel(ignored);
-            session.socket->shutdown(tcp::socket::shutdown_both, ignored);
+    for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+        if (on_loop(i)) {
+            boost::system::error_code ignored;
+            acceptors_[i].close(ignored);
+        } else {
+            asio::post(*loops_[i], [this, i, alive = alive_] {
+                if (*alive) {
+                    boost::system::error_code ignored;
+                    acceptors_[i].close(ignored);
+                }
+            });
         }
+    }
+    const std::lock_guard lock(books_);
+    for (const auto& [id, session] : sessions_) {
+        close_session(id, session);
     }
 }
 
@@ -95,17 +185,23 @@ void HttpServer::stop() {
 // back the connection, its client's count and its session entry.
 class HttpServer::Connection {
   public:
-    Connection(HttpServer& server, const tcp::endpoint& remote)
-        : server_(server), alive_(server.alive_), remote_(remote), id_(server.next_session_++) {
+    // Books held: HttpServer::admit books it.
+    Connection(HttpServer& server, const tcp::endpoint& remote, std::size_t loop)
+        : server_(server),
+          alive_(server.alive_),
+          remote_(remote),
+          id_(server.next_session_++),
+          loop_(loop) {
         ++server_.open_;
         ++server_.clients_[remote_.address()].connections;
-        server_.sessions_.emplace(id_, Session{.client = remote_.address()});
+        server_.sessions_.emplace(id_, Session{.loop = loop, .client = remote_.address()});
     }
     ~Connection() {
         if (!*alive_) {
             return;  // a server that is gone keeps no books
         }
-        server_.mark_busy(id_);
+        const std::lock_guard lock(server_.books_);
+        server_.mark_busy_locked(id_);
         bool evicted = false;
         if (auto it = server_.sessions_.find(id_); it != server_.sessions_.end()) {
             evicted = it->second.evicted;
@@ -127,9 +223,13 @@ class HttpServer::Connection {
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    void attach(tcp::socket& socket) { server_.sessions_.at(id_).socket = &socket; }
+    void attach(tcp::socket& socket) {
+        const std::lock_guard lock(server_.books_);
+        server_.sessions_.at(id_).socket = &socket;
+    }
     [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
     [[nodiscard]] const tcp::endpoint& remote() const noexcept { return remote_; }
+    [[nodiscard]] std::size_t loop() const noexcept { return loop_; }
     [[nodiscard]] bool alive() const noexcept { return *alive_; }
 
   private:
@@ -137,6 +237,7 @@ class HttpServer::Connection {
     std::shared_ptr<bool> alive_;
     tcp::endpoint remote_;
     std::uint64_t id_;
+    std::size_t loop_;
 };
 
 // One of a client's request slots, held from the whole header until the response is
@@ -146,6 +247,7 @@ class HttpServer::RequestSlot {
   public:
     RequestSlot(HttpServer& server, const asio::ip::address& client)
         : server_(server), alive_(server.alive_), client_(client) {
+        const std::lock_guard lock(server_.books_);
         const std::size_t cap = server_.limits_.max_requests_per_client;
         auto& books = server_.clients_.at(client_);
         if (cap != 0 && books.requests >= cap) {
@@ -159,6 +261,7 @@ class HttpServer::RequestSlot {
         if (!held_ || !*alive_) {
             return;
         }
+        const std::lock_guard lock(server_.books_);
         --server_.active_;
         if (auto it = server_.clients_.find(client_); it != server_.clients_.end()) {
             --it->second.requests;
@@ -177,6 +280,7 @@ class HttpServer::RequestSlot {
 };
 
 void HttpServer::mark_idle(std::uint64_t id) {
+    const std::lock_guard lock(books_);
     auto& session = sessions_.at(id);
     if (session.idle) {
         return;
@@ -192,6 +296,11 @@ void HttpServer::mark_idle(std::uint64_t id) {
 }
 
 void HttpServer::mark_busy(std::uint64_t id) {
+    const std::lock_guard lock(books_);
+    mark_busy_locked(id);
+}
+
+void HttpServer::mark_busy_locked(std::uint64_t id) {
     auto it = sessions_.find(id);
     if (it != sessions_.end() && it->second.idle) {
         spare_idle_.splice(spare_idle_.end(), idle_, *it->second.idle);
@@ -215,18 +324,44 @@ bool HttpServer::evict_oldest_idle(const std::optional<asio::ip::address>& clien
     ++evicting_;
     ++clients_.at(session.client).evicting;
     ++evicted_;
-    boost::system::error_code ignored;
-    session.socket->cancel(ignored);
-    session.socket->shutdown(tcp::socket::shutdown_both, ignored);
+    close_session(id, session);
     return true;
 }
 
-asio::awaitable<void> HttpServer::accept_loop() {
+std::unique_ptr<HttpServer::Connection> HttpServer::admit(const tcp::endpoint& remote,
+                                                          std::size_t loop, std::string_view& why) {
+    const std::lock_guard lock(books_);
+    // Refused before anything is booked: a refused address leaves no entry behind.
+    const std::size_t per_client = limits_.max_connections_per_client;
+    if (per_client != 0) {
+        const auto it = clients_.find(remote.address());
+        // Its connections being evicted are as good as closed, as below.
+        if (it != clients_.end() && it->second.connections - it->second.evicting >= per_client &&
+            !evict_oldest_idle(remote.address())) {
+            ++refused_;
+            why = "connection limit per client reached";
+            return nullptr;
+        }
+    }
+    // Connections being evicted are as good as closed.
+    const bool full = open_ - evicting_ >= limits_.max_connections;
+    if (full && !evict_oldest_idle()) {
+        ++refused_;
+        why = "connection limit reached";
+        return nullptr;
+    }
+    ++admitted_[loop];
+    return std::make_unique<Connection>(*this, remote, loop);
+}
+
+asio::awaitable<void> HttpServer::accept_loop(std::size_t loop) {
     const auto alive = alive_;
+    auto& io = *loops_[loop];
+    auto& acceptor = acceptors_[loop];
     while (*alive && !stopped_) {
         // The peer's address comes with the accept (no getpeername per connection).
         tcp::endpoint remote;
-        auto [ec, socket] = co_await acceptor_.async_accept(remote, use_tuple);
+        auto [ec, socket] = co_await acceptor.async_accept(remote, use_tuple);
         if (!*alive || stopped_) {
             co_return;
         }
@@ -239,46 +374,32 @@ asio::awaitable<void> HttpServer::accept_loop() {
             // until a descriptor frees. The connections we have are served meanwhile.
             if (ec == asio::error::no_descriptors || ec.value() == ENFILE ||
                 ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
-                asio::steady_timer pause(io_, kAcceptPause);
+                asio::steady_timer pause(io, kAcceptPause);
                 co_await pause.async_wait(use_tuple);
             }
             continue;
         }
-        // Refused before anything is booked: a refused address leaves no entry behind.
-        const std::size_t per_client = limits_.max_connections_per_client;
-        if (per_client != 0) {
-            const auto it = clients_.find(remote.address());
-            // Its connections being evicted are as good as closed, as below.
-            if (it != clients_.end() &&
-                it->second.connections - it->second.evicting >= per_client &&
-                !evict_oldest_idle(remote.address())) {
-                ++refused_;
-                if (refusing_ < kMaxRefusalsInFlight) {
-                    asio::co_spawn(io_,
-                                   refuse(std::move(socket), "connection limit per client reached"),
-                                   asio::detached);
-                }
-                continue;
+        std::string_view why;
+        auto connection = admit(remote, loop, why);
+        if (!connection) {
+            bool write = false;
+            {
+                const std::lock_guard lock(books_);
+                write = refusing_ < kMaxRefusalsInFlight;
+                refusing_ += write ? 1 : 0;
             }
-        }
-        // Connections being evicted are as good as closed.
-        const bool full = open_ - evicting_ >= limits_.max_connections;
-        if (full && !evict_oldest_idle()) {
-            ++refused_;
-            if (refusing_ < kMaxRefusalsInFlight) {
-                asio::co_spawn(io_, refuse(std::move(socket), "connection limit reached"),
-                               asio::detached);
+            if (write) {
+                asio::co_spawn(io, refuse(std::move(socket), std::string(why)), asio::detached);
             }
             continue;
         }
-        auto connection = std::make_unique<Connection>(*this, remote);
         if (tls_) {
-            asio::co_spawn(io_,
+            asio::co_spawn(io,
                            serve(std::move(connection),
                                  beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_)),
                            asio::detached);
         } else {
-            asio::co_spawn(io_, serve(std::move(connection), beast::tcp_stream(std::move(socket))),
+            asio::co_spawn(io, serve(std::move(connection), beast::tcp_stream(std::move(socket))),
                            asio::detached);
         }
     }
@@ -362,8 +483,8 @@ asio::awaitable<boost::system::error_code> handshake(beast::ssl_stream<beast::tc
 
 }  // namespace
 
+// The accept loop counted this refusal in refusing_ before spawning it.
 asio::awaitable<void> HttpServer::refuse(tcp::socket socket, std::string why) {
-    ++refusing_;
     const auto alive = alive_;
     beast::tcp_stream stream(std::move(socket));
     // A TLS client cannot read a plain 503, and a handshake per refusal would be work a
@@ -376,6 +497,7 @@ asio::awaitable<void> HttpServer::refuse(tcp::socket socket, std::string why) {
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     if (*alive) {
+        const std::lock_guard lock(books_);
         --refusing_;
     }
 }
@@ -409,7 +531,7 @@ template <class Stream>
 asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream& stream) {
     const auto alive = alive_;
     const std::uint64_t id = connection.id();
-    const RequestContext context{connection.remote()};
+    const RequestContext context{connection.remote(), connection.loop()};
     auto& transport = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     std::string header_scratch;  // write_response: the header of a file response
@@ -454,6 +576,7 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
         if (!header_ec) {
             slot.emplace(*this, context.remote.address());
             if (!*slot) {
+                const std::lock_guard lock(books_);
                 ++refused_;
                 failure = busy_response(parser.get().version(), limits_.busy_retry_after_s,
                                         "request limit per client reached");
@@ -515,7 +638,10 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
             co_return;
         }
         if (hung_up) {
-            ++hung_up_;
+            {
+                const std::lock_guard lock(books_);
+                ++hung_up_;
+            }
             break;  // nobody reads the answer: the slot is freed with this connection
         }
         response->version(request.version());

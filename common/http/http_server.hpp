@@ -14,11 +14,18 @@
 // connections per client address keeps one address from taking every connection with
 // connections it keeps busy (slow headers) where eviction cannot reach them.
 //
+// The server runs on one event loop or on several (one thread each): every loop has its
+// own listening socket on the same port (SO_REUSEPORT, the kernel spreads connections)
+// and serves the connections it accepted, while the books above (connection and slot
+// caps, the idle list) are one set for all loops, under one lock held only to count. A
+// connection evicted by another loop is closed on its own loop.
+//
 // Given a TLS context (tls_context.hpp) the server speaks HTTPS only. The handshake has
 // its own timeout; until it completes the connection holds no request slot and counts as
 // idle, so a client that never finishes it is evicted or timed out like any idle one.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -31,6 +38,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,9 +89,11 @@ struct ServerLimits {
 struct RequestContext {
     // The address the connection came from (for HTTPS too: TLS does not change it).
     boost::asio::ip::tcp::endpoint remote;
+    // The event loop the connection runs on: an index into the loops the server was given.
+    std::size_t loop = 0;
 };
 
-// Produces the response to one request. Runs on the server's io_context thread; an
+// Produces the response to one request. Runs on the thread of the connection's loop; an
 // exception of any type becomes a 500. The handler may co_await (e.g. a server-to-server fetch).
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, const RequestContext&)>;
 
@@ -96,6 +106,10 @@ class HttpServer {
     HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
                ServerLimits limits, Handler handler,
                std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+    // The same on several loops, each run by its own thread (at least one loop).
+    HttpServer(std::vector<boost::asio::io_context*> loops,
+               const boost::asio::ip::tcp::endpoint& listen, ServerLimits limits, Handler handler,
+               std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
     ~HttpServer();
 
     HttpServer(const HttpServer&) = delete;
@@ -105,21 +119,24 @@ class HttpServer {
 
     // Starts accepting. Connections are served until stop().
     void start();
-    // Stops accepting and closes every open connection. The server must outlive the
-    // io_context's run() (or the coroutines it started), as usual with Asio.
+    // Stops accepting and closes every open connection (from any thread). The server must
+    // outlive the loops' run() (or the coroutines it started), as usual with Asio.
     void stop();
 
-    [[nodiscard]] std::size_t open_connections() const noexcept { return open_; }
+    [[nodiscard]] std::size_t loops() const noexcept { return loops_.size(); }
+    [[nodiscard]] std::size_t open_connections() const;
     // Requests being processed now, all clients together.
-    [[nodiscard]] std::size_t active_requests() const noexcept { return active_; }
+    [[nodiscard]] std::size_t active_requests() const;
     // Connections and requests answered with 503 because a cap was reached.
-    [[nodiscard]] std::uint64_t refused_connections() const noexcept { return refused_; }
+    [[nodiscard]] std::uint64_t refused_connections() const;
     // Requests whose client hung up before the answer (ServerLimits::cancel_on_hang_up).
-    [[nodiscard]] std::uint64_t hung_up_requests() const noexcept { return hung_up_; }
+    [[nodiscard]] std::uint64_t hung_up_requests() const;
     // Idle keep-alive connections closed to make room for a new connection.
-    [[nodiscard]] std::uint64_t evicted_connections() const noexcept { return evicted_; }
+    [[nodiscard]] std::uint64_t evicted_connections() const;
     // Client addresses the server keeps books for: those with a connection open.
-    [[nodiscard]] std::size_t tracked_clients() const noexcept { return clients_.size(); }
+    [[nodiscard]] std::size_t tracked_clients() const;
+    // Connections admitted on each loop since the start (how the kernel spread them).
+    [[nodiscard]] std::vector<std::uint64_t> admitted_per_loop() const;
     [[nodiscard]] bool serves_tls() const noexcept { return tls_ != nullptr; }
     [[nodiscard]] const ServerLimits& limits() const noexcept { return limits_; }
 
@@ -128,6 +145,7 @@ class HttpServer {
     // waits, between requests, for the first byte of the next one.
     struct Session {
         boost::asio::ip::tcp::socket* socket = nullptr;  // null until its coroutine runs
+        std::size_t loop = 0;                            // the only thread that touches it
         boost::asio::ip::address client{};
         std::optional<std::list<std::uint64_t>::iterator> idle{};
         bool evicted = false;
@@ -141,23 +159,34 @@ class HttpServer {
     class Connection;
     class RequestSlot;
 
-    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> accept_loop(std::size_t loop);
     template <class Stream>
     boost::asio::awaitable<void> serve(std::unique_ptr<Connection> connection, Stream stream);
     template <class Stream>
     boost::asio::awaitable<void> serve_requests(Connection& connection, Stream& stream);
     boost::asio::awaitable<void> refuse(boost::asio::ip::tcp::socket socket, std::string why);
+    // Books a connection just accepted from `remote` on `loop` when the caps allow it
+    // (evicting an idle one to make room where they say so), in one hold of the books so
+    // that no other loop takes the room in between; null with `why` set for a refusal.
+    std::unique_ptr<Connection> admit(const boost::asio::ip::tcp::endpoint& remote,
+                                      std::size_t loop, std::string_view& why);
     // Closes the connection idle the longest (of `client` only, when given); false when
-    // none is idle.
+    // none is idle. Books held.
     bool evict_oldest_idle(const std::optional<boost::asio::ip::address>& client = std::nullopt);
+    // Cancels and shuts down a session's socket on the session's own loop. Books held.
+    void close_session(std::uint64_t id, const Session& session);
+    [[nodiscard]] bool on_loop(std::size_t loop) const;
     void mark_idle(std::uint64_t id);
     void mark_busy(std::uint64_t id);
+    void mark_busy_locked(std::uint64_t id);
 
-    boost::asio::io_context& io_;
-    boost::asio::ip::tcp::acceptor acceptor_;
+    std::vector<boost::asio::io_context*> loops_;
+    std::vector<boost::asio::ip::tcp::acceptor> acceptors_;  // one per loop
     ServerLimits limits_;
     Handler handler_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
+    // Guards every member below but stopped_ (the books of all loops together).
+    mutable std::mutex books_;
     std::size_t open_ = 0;
     std::size_t evicting_ = 0;  // evicted connections whose coroutine has not ended yet
     std::size_t active_ = 0;
@@ -166,7 +195,8 @@ class HttpServer {
     std::uint64_t hung_up_ = 0;
     std::uint64_t evicted_ = 0;
     std::uint64_t next_session_ = 0;
-    bool stopped_ = false;
+    std::vector<std::uint64_t> admitted_;  // per loop
+    std::atomic<bool> stopped_ = false;
     std::map<boost::asio::ip::address, ClientBooks> clients_;
     std::unordered_map<std::uint64_t, Session> sessions_;
     std::list<std::uint64_t> idle_;  // idle connections, the longest idle first

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,9 +20,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/cli/link_delay_flags.hpp"
 #include "common/core/proto_json.hpp"
@@ -336,6 +340,13 @@ int main(int argc, char** argv) {
                    "open connections one address may hold (its oldest idle one gives way "
                    "first; 0 = no cap)")
         ->capture_default_str();
+    std::size_t threads = std::max(1U, std::thread::hardware_concurrency());
+    app.add_option("--threads", threads,
+                   "event loops, one thread each, sharing the port (SO_REUSEPORT); slots, "
+                   "connection caps and the egress cap hold across them (default: the "
+                   "number of cores)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
 
     auto* token_cmd = app.add_subcommand(
         "token",
@@ -465,7 +476,14 @@ int main(int argc, char** argv) {
         }
     }
 
-    asio::io_context io(1);
+    // One io_context per thread; the first (home) also runs signals, the sweep, the
+    // egress queue, Remote Get fetches and the tracker registration.
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    std::vector<asio::io_context*> loops;
+    for (std::size_t i = 0; i < threads; ++i) {
+        loops.push_back(contexts.emplace_back(std::make_unique<asio::io_context>(1)).get());
+    }
+    asio::io_context& io = *loops.front();
     http::ServerLimits limits;
     limits.max_body_bytes = config.max_object_bytes + 64 * 1024;
     limits.max_connections = max_connections;
@@ -485,7 +503,7 @@ int main(int argc, char** argv) {
     try {
         // Bind first so that the real port is known before the core learns its own URLs.
         server.emplace(
-            io, endpoint, limits,
+            loops, endpoint, limits,
             [&](http::Request& req, const http::RequestContext& ctx) {
                 return service->handle(req, ctx);
             },
@@ -519,7 +537,7 @@ int main(int argc, char** argv) {
         spdlog::warn("store: {} files could not be read on load; kept for the next start",
                      recovered.unreadable);
     }
-    service.emplace(io, *core,
+    service.emplace(loops, *core,
                     ServiceOptions{.operator_key = operator_key,
                                    .dev_open = dev_open,
                                    .egress_bytes_per_s = egress_bps / 8,
@@ -541,9 +559,9 @@ int main(int argc, char** argv) {
     service->start();
     spdlog::info(
         "decade-server listening on {}{}:{} ({} store, {} objects restored, slots {}, "
-        "egress {} bit/s)",
+        "egress {} bit/s, {} threads)",
         scheme, bound.address().to_string(), bound.port(), store_dir.empty() ? "memory" : "dir",
-        recovered.refs.size(), slots, egress_bps);
+        recovered.refs.size(), slots, egress_bps, threads);
 
     std::optional<tracker::TrackerClient> tracker_client;
     bool stopping = false;
@@ -597,9 +615,18 @@ int main(int argc, char** argv) {
         spdlog::info("signal {}: stopping", signal);
         service->stop();
         server->stop();
-        io.stop();
+        for (auto* loop : loops) {
+            loop->stop();
+        }
     });
+    std::vector<std::thread> workers;
+    for (std::size_t i = 1; i < loops.size(); ++i) {
+        workers.emplace_back([loop = loops[i]] { loop->run(); });
+    }
     io.run();
+    for (auto& worker : workers) {
+        worker.join();
+    }
     spdlog::info("decade-server stopped");
     return 0;
 }

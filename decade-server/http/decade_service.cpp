@@ -54,19 +54,24 @@ std::optional<std::string> canonical_address(std::string_view text) {
 }
 
 DecadeService::DecadeService(asio::io_context& io, ServerCore& core, ServiceOptions options)
-    : io_(io),
+    : DecadeService(std::vector<asio::io_context*>{&io}, core, std::move(options)) {}
+
+DecadeService::DecadeService(std::vector<asio::io_context*> loops, ServerCore& core,
+                             ServiceOptions options)
+    : io_(*loops.at(0)),
+      loops_(loops.size()),
       core_(core),
       options_(std::move(options)),
       api_(api_config(options_)),
-      egress_(io, options_.egress_bytes_per_s),
+      egress_(io_, options_.egress_bytes_per_s),
       // At most 4 connections to a peer server: its default slot count (m) per client.
-      fetcher_(io, curl::ClientOptions{.max_connections_per_host = 4,
-                                       .max_total_connections = 64,
-                                       .local_address = options_.local_address,
-                                       .user_agent = "p2pls-decade-server/0.1",
-                                       .ca_file = options_.ca_file,
-                                       .link_delays = options_.link_delays}),
-      sweep_timer_(io) {
+      fetcher_(io_, curl::ClientOptions{.max_connections_per_host = 4,
+                                        .max_total_connections = 64,
+                                        .local_address = options_.local_address,
+                                        .user_agent = "p2pls-decade-server/0.1",
+                                        .ca_file = options_.ca_file,
+                                        .link_delays = options_.link_delays}),
+      sweep_timer_(io_) {
     api_.refresh_metrics = [this](MetricsRegistry& m) { refresh_metrics(m); };
 }
 
@@ -89,7 +94,12 @@ void DecadeService::arm_sweep() {
         if (ec || stopped_) {
             return;
         }
-        if (const auto n = core_.sweep(unix_now()); n > 0) {
+        std::size_t n = 0;
+        {
+            const std::lock_guard lock(core_mutex_);
+            n = core_.sweep(unix_now());
+        }
+        if (n > 0) {
             spdlog::debug("sweep: {} expired objects dropped", n);
         }
         arm_sweep();
@@ -103,6 +113,16 @@ void DecadeService::arm_sweep() {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
+template <class T>
+asio::awaitable<T> DecadeService::at_home(asio::awaitable<T> work) {
+    if (loops_ == 1 || io_.get_executor().running_in_this_thread()) {
+        co_return co_await std::move(work);
+    }
+    // The spawned coroutine runs on the home loop; its result (or exception) and our
+    // cancellation cross back and forth through co_spawn.
+    co_return co_await asio::co_spawn(io_, std::move(work), asio::use_awaitable);
+}
+
 asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
                                                       const http::RequestContext& context) {
     const std::string remote = canonical(context.remote.address());
@@ -122,14 +142,24 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
     in.client = client;
     in.remote_address = remote;
 
-    ApiStep step = handle_request(core_, api_, std::move(in), unix_now());
+    ApiStep step;
+    {
+        const std::lock_guard lock(core_mutex_);
+        step = handle_request(core_, api_, std::move(in), unix_now());
+    }
     while (auto* pending = std::get_if<FetchAndResume>(&step)) {
-        FetchOutcome outcome = co_await fetch(pending->fetch);
+        FetchOutcome outcome = co_await at_home(fetch(pending->fetch));
+        const std::lock_guard lock(core_mutex_);
         step = resume(core_, api_, std::move(*pending), std::move(outcome), unix_now());
     }
     ApiResponse out = std::get<ApiResponse>(std::move(step));
     for (const auto& charge : out.egress) {
-        co_await egress_.acquire(charge.locker, core_.bandwidth_share(charge.locker), charge.bytes);
+        std::uint32_t share = 1;
+        {
+            const std::lock_guard lock(core_mutex_);
+            share = core_.bandwidth_share(charge.locker);
+        }
+        co_await at_home(egress_.acquire(charge.locker, share, charge.bytes));
     }
     const auto status = static_cast<http::Status>(out.status);
     http::Response response =
@@ -227,18 +257,27 @@ void DecadeService::refresh_metrics(MetricsRegistry& m) {
     if (server_ != nullptr) {
         m.gauge("decade_open_connections", "Open client connections")
             .set(static_cast<double>(server_->open_connections()));
+        m.gauge("decade_active_requests", "Requests being processed, this one included")
+            .set(static_cast<double>(server_->active_requests()));
         m.gauge("decade_refused_connections", "Connections refused with 503 (slot caps)")
             .set(static_cast<double>(server_->refused_connections()));
         m.gauge("decade_hung_up_requests",
                 "Requests whose client hung up before the answer (their work withdrawn)")
             .set(static_cast<double>(server_->hung_up_requests()));
+        const auto admitted = server_->admitted_per_loop();
+        for (std::size_t i = 0; i < admitted.size(); ++i) {
+            m.gauge("decade_admitted_connections", "Connections admitted, per event loop",
+                    {{"loop", std::to_string(i)}})
+                .set(static_cast<double>(admitted[i]));
+        }
     }
     m.gauge("decade_joined_remote_fetches",
             "Remote Gets that shared a copy another asker's Remote Get was fetching")
-        .set(static_cast<double>(joined_fetches_));
+        .set(static_cast<double>(joined_fetches_.load()));
+    const auto egress = egress_.stats();
     m.gauge("decade_egress_waiting", "Responses waiting for the egress cap")
-        .set(static_cast<double>(egress_.scheduler().waiting()));
-    for (const auto& [locker, bytes] : egress_.scheduler().granted_bytes()) {
+        .set(static_cast<double>(egress.waiting));
+    for (const auto& [locker, bytes] : egress.granted_bytes) {
         m.gauge("decade_egress_granted_bytes", "Bytes granted by the egress cap, per locker",
                 {{"locker", locker}})
             .set(static_cast<double>(bytes));

@@ -3,13 +3,22 @@
 // the effects the core asks for — Remote Get's server-to-server fetches (libcurl) and the
 // egress cap on object bytes — and sweeps expired objects every second. The routes and
 // their errors are listed in api.hpp.
+//
+// With several event loops (--threads), requests run on the loop of their connection and
+// take the core under one lock for the core's own steps only (it never blocks on the
+// network). Everything else that is shared lives on the home loop, the first, exactly as
+// with one: the egress queue (so that lockers share the cap by weight, whichever loop
+// their requests came in on), the server-to-server fetches and their sharing, the sweep.
+// A request hops there for a turn or a fetch and comes back to write its answer.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +58,9 @@ std::optional<std::string> canonical_address(std::string_view text);
 class DecadeService {
   public:
     DecadeService(boost::asio::io_context& io, ServerCore& core, ServiceOptions options);
+    // The same on several loops; the first is the home loop.
+    DecadeService(std::vector<boost::asio::io_context*> loops, ServerCore& core,
+                  ServiceOptions options);
 
     // The handler to give the HttpServer.
     boost::asio::awaitable<http::Response> handle(http::Request& request,
@@ -56,6 +68,7 @@ class DecadeService {
 
     // Starts the TTL sweep timer.
     void start();
+    // On the home loop.
     void stop();
 
     // Lets /metrics include the HTTP server's connection figures.
@@ -67,13 +80,18 @@ class DecadeService {
     // peers of this server asked for it in the same second.
     boost::asio::awaitable<FetchOutcome> fetch(const RemoteFetch& fetch);
     boost::asio::awaitable<FetchOutcome> fetch_once(const RemoteFetch& fetch);
+    // `work` run on the home loop; the caller resumes on its own.
+    template <class T>
+    boost::asio::awaitable<T> at_home(boost::asio::awaitable<T> work);
     struct Flight;
     boost::asio::awaitable<void> fly(std::shared_ptr<Flight> flight, RemoteFetch fetch);
     // The transport's gauges, set on the core's registry before /metrics renders.
     void refresh_metrics(MetricsRegistry& metrics);
     void arm_sweep();
 
-    boost::asio::io_context& io_;
+    boost::asio::io_context& io_;  // the home loop
+    std::size_t loops_ = 1;
+    std::mutex core_mutex_;  // the core, for requests on every loop
     ServerCore& core_;
     ServiceOptions options_;
     ApiConfig api_;
@@ -83,9 +101,9 @@ class DecadeService {
     // Fetches in flight by RemoteFetch::key(). A fetch runs on its own, not in the first
     // asker's handler, so that an asker who hangs up does not cancel it for the others.
     std::map<std::string, std::shared_ptr<Flight>> flights_;
-    std::uint64_t joined_fetches_ = 0;
+    std::atomic<std::uint64_t> joined_fetches_ = 0;
     const http::HttpServer* server_ = nullptr;
-    bool stopped_ = false;
+    std::atomic<bool> stopped_ = false;
 };
 
 }  // namespace p2pls::decade_server

@@ -34,23 +34,41 @@ asio::awaitable<void> EgressGate::acquire(std::string_view locker, std::uint32_t
     if (scheduler_.unlimited() || bytes == 0) {
         co_return;
     }
-    const std::uint64_t ticket = scheduler_.enqueue(locker, share, bytes);
     auto timer = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
-    waiters_.emplace(ticket, timer);
-    pump();
-    if (waiters_.contains(ticket)) {
-        // pump() cancels the timer and forgets the waiter when the ticket is granted; a
-        // waiter still there was cancelled from outside (its client hung up): its turn
-        // is withdrawn, so that the cap is not spent on an answer nobody reads.
-        co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-        if (waiters_.erase(ticket) > 0) {
-            scheduler_.cancel(ticket);
-            throw boost::system::system_error(asio::error::operation_aborted);
-        }
+    std::uint64_t ticket = 0;
+    bool granted = false;
+    {
+        const std::lock_guard lock(mutex_);
+        ticket = scheduler_.enqueue(locker, share, bytes);
+        waiters_.emplace(ticket, timer);
+        pump_locked();
+        granted = !waiters_.contains(ticket);
+    }
+    if (granted) {
+        co_return;
+    }
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    // pump() cancels the timer and forgets the waiter when the ticket is granted; a waiter
+    // still there was cancelled from outside (its client hung up): its turn is withdrawn,
+    // so that the cap is not spent on an answer nobody reads.
+    const std::lock_guard lock(mutex_);
+    if (waiters_.erase(ticket) > 0) {
+        scheduler_.cancel(ticket);
+        throw boost::system::system_error(asio::error::operation_aborted);
     }
 }
 
+EgressGate::Stats EgressGate::stats() const {
+    const std::lock_guard lock(mutex_);
+    return Stats{.waiting = scheduler_.waiting(), .granted_bytes = scheduler_.granted_bytes()};
+}
+
 void EgressGate::pump() {
+    const std::lock_guard lock(mutex_);
+    pump_locked();
+}
+
+void EgressGate::pump_locked() {
     const TimePoint now = steady_now();
     for (const auto ticket : scheduler_.poll(now)) {
         const auto it = waiters_.find(ticket);

@@ -1,6 +1,7 @@
 // The Asio side of the egress cap: responses await a grant from the core's
 // EgressScheduler before their bytes are written. One timer re-arms at the scheduler's
-// next wakeup; nothing runs while no response waits.
+// next wakeup; nothing runs while no response waits. It runs on one event loop (a
+// server with several loops sends its turns there); only stats() may be read from any.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -8,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 #include "decade-server/core/egress.hpp"
@@ -28,12 +31,18 @@ class EgressGate {
     boost::asio::awaitable<void> acquire(std::string_view locker, std::uint32_t share,
                                          std::uint64_t bytes);
 
-    [[nodiscard]] const EgressScheduler& scheduler() const noexcept { return scheduler_; }
+    struct Stats {
+        std::size_t waiting = 0;  // responses waiting for their turn
+        std::map<std::string, std::uint64_t, std::less<>> granted_bytes;  // per locker
+    };
+    [[nodiscard]] Stats stats() const;
 
   private:
     void pump();
+    void pump_locked();
 
     boost::asio::io_context& io_;
+    mutable std::mutex mutex_;  // the scheduler, against stats() from another thread
     EgressScheduler scheduler_;
     boost::asio::steady_timer wake_;
     bool armed_ = false;

@@ -183,6 +183,7 @@ Capabilities detect_capabilities(std::string_view tracker_help, std::string_view
         c.decade_server_local_address = has_flag(decade_help, "--local-address");
         c.decade_server_delay_flag = first_flag(decade_help, {"--delay-ms"});
         c.decade_server_link_delay = has_flag(decade_help, "--link-delay");
+        c.decade_server_threads = has_flag(decade_help, "--threads");
     }
     return c;
 }
@@ -314,6 +315,11 @@ ProcessSpec decade_server_spec(const Scenario& s, const RunPaths& paths, const C
     }
     if (caps.decade_server_slots) {
         p.argv.insert(p.argv.end(), {"--slots", std::to_string(s.slots)});
+    }
+    if (caps.decade_server_threads) {
+        // A swarm's servers share the machine with its peers, and each carries a few
+        // Mbit/s: one event loop each, not one per core each.
+        p.argv.insert(p.argv.end(), {"--threads", "1"});
     }
     if (caps.decade_server_region) {
         const auto& region = s.decade_servers.at(server).region;

@@ -63,6 +63,7 @@ struct Capabilities {
     bool decade_server_local_address = false;  // --local-address (of its Remote Get fetches)
     std::string decade_server_delay_flag;      // --delay-ms
     bool decade_server_link_delay = false;     // --link-delay
+    bool decade_server_threads = false;        // --threads
     bool tracker_present = false;
 };
 

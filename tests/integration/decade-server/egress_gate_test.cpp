@@ -49,7 +49,7 @@ TEST(EgressGate, AWaiterCancelledBeforeItsTurnGivesItBack) {
         },
         asio::detached);
     io.run_for(200ms);
-    EXPECT_EQ(gate.scheduler().waiting(), 0u) << "the cancelled turn was withdrawn";
+    EXPECT_EQ(gate.stats().waiting, 0u) << "the cancelled turn was withdrawn";
     io.restart();  // it ran out of work
     asio::co_spawn(
         io,
@@ -63,7 +63,7 @@ TEST(EgressGate, AWaiterCancelledBeforeItsTurnGivesItBack) {
         io.run_for(10ms);
     }
     EXPECT_TRUE(third);
-    const auto& granted = gate.scheduler().granted_bytes();
+    const auto granted = gate.stats().granted_bytes;
     EXPECT_FALSE(granted.contains("b")) << "no bytes were granted to the abandoned answer";
 }
 

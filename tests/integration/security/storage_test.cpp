@@ -120,23 +120,16 @@ Reply http(std::uint16_t port, const std::string& method, const std::string& tar
 }
 
 // One whole response from a keep-alive connection: its header, then Content-Length bytes.
-std::string read_response(RawConnection& c, std::chrono::milliseconds timeout) {
-    std::string raw;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        raw += c.read_some(100ms, 1);
-        const auto end = raw.find("\r\n\r\n");
-        if (end == std::string::npos) {
-            continue;
-        }
-        const auto at = raw.find("Content-Length: ");
-        const std::size_t length =
-            at == std::string::npos || at > end ? 0 : std::stoul(raw.substr(at + 16));
-        if (raw.size() >= end + 4 + length) {
-            break;
-        }
+// Whether `raw` holds a whole response: the header and Content-Length bytes of body.
+bool complete_response(const std::string& raw) {
+    const auto end = raw.find("\r\n\r\n");
+    if (end == std::string::npos) {
+        return false;
     }
-    return raw;
+    const auto at = raw.find("Content-Length: ");
+    const std::size_t length =
+        at == std::string::npos || at > end ? 0 : std::stoul(raw.substr(at + 16));
+    return raw.size() >= end + 4 + length;
 }
 
 std::string object(std::uint64_t n) {
@@ -202,21 +195,37 @@ class StorageAttack : public ::testing::Test {
             ASSERT_TRUE(burst.back()->send("GET " + target + " HTTP/1.1\r\nHost: x\r\n" +
                                            bearer(owner_) + "\r\n"));
         }
+        // Answers are read in whatever order they come: with several event loops each has
+        // its own accept queue, so a connection may wait for a descriptor while a later
+        // one on another loop is served.
         int ok = 0;
         int unavailable = 0;
-        for (auto& c : burst) {
-            const std::string raw = read_response(*c, 10s);
-            if (raw.rfind("HTTP/1.1 200", 0) == 0) {
-                ++ok;
-            } else if (raw.rfind("HTTP/1.1 503", 0) == 0) {
-                ++unavailable;
-                EXPECT_NE(raw.find("Retry-After: 1"), std::string::npos) << raw;
-                EXPECT_NE(raw.find("store_unavailable"), std::string::npos) << raw;
-            } else {
-                ADD_FAILURE() << "neither the object nor a 503:\n" << raw.substr(0, 300);
+        std::vector<std::string> raw(burst.size());
+        std::size_t answered = 0;
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (answered < burst.size() && std::chrono::steady_clock::now() < deadline) {
+            for (std::size_t i = 0; i < burst.size(); ++i) {
+                if (!burst[i]) {
+                    continue;
+                }
+                raw[i] += burst[i]->read_some(10ms);
+                if (!complete_response(raw[i])) {
+                    continue;
+                }
+                if (raw[i].rfind("HTTP/1.1 200", 0) == 0) {
+                    ++ok;
+                } else if (raw[i].rfind("HTTP/1.1 503", 0) == 0) {
+                    ++unavailable;
+                    EXPECT_NE(raw[i].find("Retry-After: 1"), std::string::npos) << raw[i];
+                    EXPECT_NE(raw[i].find("store_unavailable"), std::string::npos) << raw[i];
+                } else {
+                    ADD_FAILURE() << "neither the object nor a 503:\n" << raw[i].substr(0, 300);
+                }
+                ++answered;
+                burst[i].reset();  // gives the server its descriptor back for the next one
             }
-            c.reset();  // gives the server its descriptor back, and the next one is accepted
         }
+        EXPECT_EQ(answered, burst.size()) << "connections never answered";
         if (spare == 1) {
             // The one spare descriptor holds the connection: its blob cannot be opened.
             EXPECT_GT(unavailable, 0)

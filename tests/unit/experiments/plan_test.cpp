@@ -40,6 +40,7 @@ const char* kDecadeHelp = R"(Options:
   --port-file TEXT
   --egress-bps UINT=0         egress cap for object bytes, bits per second
   --slots UINT
+  --threads UINT
   --region TEXT
   --dev-open
 )";
@@ -134,6 +135,7 @@ TEST(TestbedPlan, DecadeServersShareNTimesBu) {
     const auto spec = decade_server_spec(scenario(), paths, caps, 1);
     EXPECT_TRUE(contains(spec.argv, "--egress-bps", "16000"));  // bits/s
     EXPECT_TRUE(contains(spec.argv, "--slots", "6"));
+    EXPECT_TRUE(contains(spec.argv, "--threads", "1"));
     EXPECT_TRUE(contains(spec.argv, "--region", "us"));
     EXPECT_TRUE(contains(spec.argv, "--port-file", "/o/decade/decade-1.port"));
     EXPECT_TRUE(has(spec.argv, "--dev-open"));
