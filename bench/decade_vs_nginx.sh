@@ -6,9 +6,14 @@
 # and one with the directory store (--store, what an operator runs), and written as files
 # for nginx. wrk GETs them round-robin at the same concurrency, the servers in turn within
 # each of ROUNDS rounds per size; decade-server requests carry a valid range token
-# (Authorization: Bearer). Both servers run one worker (nginx: worker_processes 1). Prints
-# req/s, MB/s and server CPU-us per request (utime+stime from /proc/<pid>/stat) per run,
-# the medians, and the ratios to nginx.
+# (Authorization: Bearer). Both servers run one worker (nginx: worker_processes 1,
+# decade-server --threads 1). Prints req/s, MB/s and server CPU-us per request
+# (utime+stime of all threads from /proc/<pid>/stat) per run, the medians, and the ratios
+# to nginx.
+#
+# MULTI=1 (the default): then every core, the directory store with --threads left at its
+# default (the number of cores) against nginx with worker_processes auto, at
+# MULTI_THREADS wrk threads x MULTI_CONNECTIONS connections (default 2 x 32).
 #
 # COLD=1 (needs root and a writable /proc/sys/vm/drop_caches): the directory store and
 # nginx once more, with the page cache dropped before every run, so that the disk is
@@ -43,6 +48,9 @@ CONNECTIONS=${CONNECTIONS:-16}
 EGRESS_BPS=${EGRESS_BPS:-400000000}   # 400 Mbit/s for the cap test
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 BASELINE=${BASELINE:-}
+MULTI=${MULTI:-1}
+MULTI_THREADS=${MULTI_THREADS:-2}
+MULTI_CONNECTIONS=${MULTI_CONNECTIONS:-32}
 TLS=${TLS:-$(command -v openssl >/dev/null && echo 1 || echo 0)}
 [[ " $SIZES " == *" 64 "* ]] || TLS=0  # the TLS rounds use the 64 KiB objects
 
@@ -68,6 +76,9 @@ clk_tck=$(getconf CLK_TCK)
 secret=$(python3 -c 'import os; print(os.urandom(32).hex())')
 
 started_pid=
+one_loop() {  # $1 = binary: the flag for one event loop, where the build has --threads
+    "$1" --help 2>/dev/null | grep -q -- '--threads' && echo "--threads 1" || true
+}
 start_decade() {  # $1 = binary, $2 = port file, extra flags after; sets started_pid
     local bin=$1 port_file=$2; shift 2
     "$bin" --listen 127.0.0.1:0 --port-file "$port_file" --log-level warn \
@@ -92,10 +103,11 @@ count_for() { [ "$1" -ge 1024 ] && [ "$LARGE_COUNT" -lt "$COUNT" ] && echo "$LAR
 declare -A tok
 for kib in $SIZES; do tok[$kib]=$(token_for "k$kib-"); done
 
-start_decade "$BIN_DIR/decade-server" "$work/memory.port" --default-ttl 86400
+single=$(one_loop "$BIN_DIR/decade-server")
+start_decade "$BIN_DIR/decade-server" "$work/memory.port" --default-ttl 86400 $single
 memory_pid=$started_pid
 memory_port=$(cat "$work/memory.port")
-start_decade "$BIN_DIR/decade-server" "$work/dir.port" --default-ttl 86400 --store "$work/store"
+start_decade "$BIN_DIR/decade-server" "$work/dir.port" --default-ttl 86400 --store "$work/store" $single
 dir_pid=$started_pid
 dir_port=$(cat "$work/dir.port")
 ports="$memory_port,$dir_port"
@@ -107,13 +119,14 @@ if [ "$TLS" = 1 ]; then
     openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
         -CAcreateserial -days 2 -extfile "$work/san.ext" -out "$work/server.pem" 2>/dev/null
     chmod 644 "$work/server.key"
-    start_decade "$BIN_DIR/decade-server" "$work/tls.port" --default-ttl 86400 \
+    start_decade "$BIN_DIR/decade-server" "$work/tls.port" --default-ttl 86400 $single \
         --tls-cert "$work/server.pem" --tls-key "$work/server.key"
     tls_pid=$started_pid
     tls_port=$(cat "$work/tls.port")
 fi
 if [ -n "$BASELINE" ]; then
-    start_decade "$BASELINE" "$work/baseline.port" --default-ttl 86400 --store "$work/baseline-store"
+    start_decade "$BASELINE" "$work/baseline.port" --default-ttl 86400 --store "$work/baseline-store" \
+        $(one_loop "$BASELINE")
     baseline_pid=$started_pid
     baseline_port=$(cat "$work/baseline.port")
     ports="$ports,$baseline_port"
@@ -163,13 +176,15 @@ nginx_tls_server=
 if [ "$TLS" = 1 ]; then
     nginx_tls_server="server { listen 127.0.0.1:$nginx_tls_port ssl; ssl_certificate $work/server.pem; ssl_certificate_key $work/server.key; ssl_protocols TLSv1.2 TLSv1.3; root $work/www; location / { } }"
 fi
-mkdir -p "$work/nginx"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
+# $1 = directory, $2 = worker_processes, $3 = port, $4 = extra server block
+nginx_conf() {
+mkdir -p "$1"
+cat > "$1/nginx.conf" <<CONF
+worker_processes $2;
 daemon off;
 master_process on;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
@@ -177,25 +192,31 @@ http {
     tcp_nopush on;
     keepalive_requests 1000000;
     keepalive_timeout 60;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
+    client_body_temp_path $1/body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
     server {
-        listen 127.0.0.1:$nginx_port;
+        listen 127.0.0.1:$3;
         root $work/www;
         location / { }
     }
-    $nginx_tls_server
+    $4
 }
 CONF
-"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.05; done
-sleep 0.3
-nginx_master=$(cat "$work/nginx/nginx.pid")
-nginx_pids="$nginx_master $(pgrep -P "$nginx_master" | tr '\n' ' ')"
+}
+start_nginx() {  # $1 = directory with nginx.conf; sets started_pids (master and workers)
+    "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" &
+    pids+=($!)
+    for _ in $(seq 100); do [ -s "$1/nginx.pid" ] && break; sleep 0.05; done
+    sleep 0.3
+    local master; master=$(cat "$1/nginx.pid")
+    started_pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
+}
+nginx_conf "$work/nginx" 1 "$nginx_port" "$nginx_tls_server"
+start_nginx "$work/nginx"
+nginx_pids=$started_pids
 
 make_lua() {  # $1 = path prefix, $2 = token or empty, $3 = object count
     cat <<LUA
@@ -284,6 +305,25 @@ if [ "$COLD" = 1 ]; then
     fi
 fi
 
+# --- every core: the directory store at --threads' default vs nginx worker_processes auto
+if [ "$MULTI" = 1 ]; then
+    kill "$dir_pid" 2>/dev/null || true
+    wait "$dir_pid" 2>/dev/null || true  # the store takes one server at a time
+    start_decade "$BIN_DIR/decade-server" "$work/multi.port" --default-ttl 86400 --store "$work/store"
+    multi_pid=$started_pid
+    multi_port=$(cat "$work/multi.port")
+    multi_nginx_port=$(free_port)
+    nginx_conf "$work/nginx-auto" auto "$multi_nginx_port" ""
+    start_nginx "$work/nginx-auto"
+    echo "every core ($(nproc)): decade-server --threads default vs nginx worker_processes auto, wrk -t$MULTI_THREADS -c$MULTI_CONNECTIONS"
+    saved=("$nginx_port" "$nginx_pids" "$THREADS" "$CONNECTIONS")
+    nginx_port=$multi_nginx_port nginx_pids=$started_pids
+    THREADS=$MULTI_THREADS CONNECTIONS=$MULTI_CONNECTIONS
+    for kib in $SIZES; do compare "$kib" "every core" "threads:$multi_port:$multi_pid"; done
+    nginx_port=${saved[0]} nginx_pids=${saved[1]} THREADS=${saved[2]} CONNECTIONS=${saved[3]}
+    kill "$multi_pid" $started_pids 2>/dev/null || true
+fi
+
 # --- TLS: the 64 KiB GETs over HTTPS and plain, alternating, both servers ---------------
 if [ "$TLS" = 1 ]; then
     echo "TLS (64 KiB): the same GETs over plain HTTP and HTTPS (TLS 1.3, P-256 certificate), alternating"
@@ -310,7 +350,7 @@ fi
 
 # --- egress cap: delivered / C under a saturating load ----------------------------------
 kill "$memory_pid" "$dir_pid" ${baseline_pid:-} 2>/dev/null || true
-start_decade "$BIN_DIR/decade-server" "$work/capped.port" --default-ttl 86400 --egress-bps "$EGRESS_BPS"
+start_decade "$BIN_DIR/decade-server" "$work/capped.port" --default-ttl 86400 --egress-bps "$EGRESS_BPS" $single
 tok_small=$(token_for s-)
 capped_port=$(cat "$work/capped.port")
 cap_objects=$(( COUNT < 100 ? COUNT : 100 ))

@@ -16,11 +16,11 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+
 #include <cerrno>
 #include <csignal>
 #include <exception>
 #include <sstream>
-#include <stdexcept>
 
 #include "common/core/proto_json.hpp"
 #include "common/http/response_writer.hpp"
@@ -54,33 +54,20 @@ HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& listen, Server
 HttpServer::HttpServer(std::vector<asio::io_context*> loops, const tcp::endpoint& listen,
                        ServerLimits limits, Handler handler, std::shared_ptr<ssl::context> tls)
     : loops_(std::move(loops)),
+      acceptor_(*loops_.at(0)),
       limits_(limits),
       handler_(std::move(handler)),
       tls_(std::move(tls)),
       admitted_(loops_.size(), 0),
       alive_(std::make_shared<bool>(true)) {
-    if (loops_.empty()) {
-        throw std::invalid_argument("HttpServer: no event loop");
-    }
     // sendfile(2) has no MSG_NOSIGNAL: a client that hangs up in the middle of a file body
     // would kill the process with SIGPIPE. As in nginx, the signal is ignored and the
     // write fails with EPIPE instead.
     ::signal(SIGPIPE, SIG_IGN);
-    // Every loop listens on the same port; the first one's bind picks it when asked for 0.
-    using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-    tcp::endpoint bound = listen;
-    acceptors_.reserve(loops_.size());
-    for (auto* loop : loops_) {
-        auto& acceptor = acceptors_.emplace_back(*loop);
-        acceptor.open(listen.protocol());
-        acceptor.set_option(asio::socket_base::reuse_address(true));
-        if (loops_.size() > 1) {
-            acceptor.set_option(reuse_port(true));
-        }
-        acceptor.bind(bound);
-        acceptor.listen(asio::socket_base::max_listen_connections);
-        bound = acceptor.local_endpoint();
-    }
+    acceptor_.open(listen.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(listen);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
 HttpServer::~HttpServer() {
@@ -89,7 +76,7 @@ HttpServer::~HttpServer() {
 }
 
 tcp::endpoint HttpServer::local_endpoint() const {
-    return acceptors_.front().local_endpoint();
+    return acceptor_.local_endpoint();
 }
 
 std::size_t HttpServer::open_connections() const {
@@ -122,9 +109,7 @@ std::vector<std::uint64_t> HttpServer::admitted_per_loop() const {
 }
 
 void HttpServer::start() {
-    for (std::size_t i = 0; i < loops_.size(); ++i) {
-        asio::co_spawn(*loops_[i], accept_loop(i), asio::detached);
-    }
+    asio::co_spawn(*loops_.front(), accept_loop(), asio::detached);
 }
 
 bool HttpServer::on_loop(std::size_t loop) const {
@@ -161,18 +146,16 @@ void HttpServer::stop() {
     if (stopped_.exchange(true)) {
         return;
     }
-    for (std::size_t i = 0; i < acceptors_.size(); ++i) {
-        if (on_loop(i)) {
-            boost::system::error_code ignored;
-            acceptors_[i].close(ignored);
-        } else {
-            asio::post(*loops_[i], [this, i, alive = alive_] {
-                if (*alive) {
-                    boost::system::error_code ignored;
-                    acceptors_[i].close(ignored);
-                }
-            });
-        }
+    if (on_loop(0)) {
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+    } else {
+        asio::post(*loops_.front(), [this, alive = alive_] {
+            if (*alive) {
+                boost::system::error_code ignored;
+                acceptor_.close(ignored);
+            }
+        });
     }
     const std::lock_guard lock(books_);
     for (const auto& [id, session] : sessions_) {
@@ -354,14 +337,17 @@ std::unique_ptr<HttpServer::Connection> HttpServer::admit(const tcp::endpoint& r
     return std::make_unique<Connection>(*this, remote, loop);
 }
 
-asio::awaitable<void> HttpServer::accept_loop(std::size_t loop) {
+asio::awaitable<void> HttpServer::accept_loop() {
     const auto alive = alive_;
-    auto& io = *loops_[loop];
-    auto& acceptor = acceptors_[loop];
+    auto& home = *loops_.front();
+    std::size_t turn = 0;
     while (*alive && !stopped_) {
-        // The peer's address comes with the accept (no getpeername per connection).
+        // The loops take the connections in turn: the socket is made on the loop that
+        // serves it. The peer's address comes with the accept (no getpeername).
+        const std::size_t loop = turn++ % loops_.size();
+        auto& io = *loops_[loop];
         tcp::endpoint remote;
-        auto [ec, socket] = co_await acceptor.async_accept(remote, use_tuple);
+        auto [ec, socket] = co_await acceptor_.async_accept(io, remote, use_tuple);
         if (!*alive || stopped_) {
             co_return;
         }
@@ -374,7 +360,7 @@ asio::awaitable<void> HttpServer::accept_loop(std::size_t loop) {
             // until a descriptor frees. The connections we have are served meanwhile.
             if (ec == asio::error::no_descriptors || ec.value() == ENFILE ||
                 ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
-                asio::steady_timer pause(io, kAcceptPause);
+                asio::steady_timer pause(home, kAcceptPause);
                 co_await pause.async_wait(use_tuple);
             }
             continue;

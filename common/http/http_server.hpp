@@ -14,11 +14,11 @@
 // connections per client address keeps one address from taking every connection with
 // connections it keeps busy (slow headers) where eviction cannot reach them.
 //
-// The server runs on one event loop or on several (one thread each): every loop has its
-// own listening socket on the same port (SO_REUSEPORT, the kernel spreads connections)
-// and serves the connections it accepted, while the books above (connection and slot
-// caps, the idle list) are one set for all loops, under one lock held only to count. A
-// connection evicted by another loop is closed on its own loop.
+// The server runs on one event loop or on several (one thread each): the first accepts
+// and hands the connections to the loops in turn, and each serves its own, while the
+// books above (connection and slot caps, the idle list) are one set for all loops, under
+// one lock held only to count. A connection evicted by another loop is closed on its own
+// loop.
 //
 // Given a TLS context (tls_context.hpp) the server speaks HTTPS only. The handshake has
 // its own timeout; until it completes the connection holds no request slot and counts as
@@ -106,7 +106,7 @@ class HttpServer {
     HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
                ServerLimits limits, Handler handler,
                std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
-    // The same on several loops, each run by its own thread (at least one loop).
+    // The same on several loops, each run by its own thread (at least one: loops.at(0)).
     HttpServer(std::vector<boost::asio::io_context*> loops,
                const boost::asio::ip::tcp::endpoint& listen, ServerLimits limits, Handler handler,
                std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
@@ -159,7 +159,7 @@ class HttpServer {
     class Connection;
     class RequestSlot;
 
-    boost::asio::awaitable<void> accept_loop(std::size_t loop);
+    boost::asio::awaitable<void> accept_loop();
     template <class Stream>
     boost::asio::awaitable<void> serve(std::unique_ptr<Connection> connection, Stream stream);
     template <class Stream>
@@ -181,7 +181,7 @@ class HttpServer {
     void mark_busy_locked(std::uint64_t id);
 
     std::vector<boost::asio::io_context*> loops_;
-    std::vector<boost::asio::ip::tcp::acceptor> acceptors_;  // one per loop
+    boost::asio::ip::tcp::acceptor acceptor_;  // on the first loop
     ServerLimits limits_;
     Handler handler_;
     std::shared_ptr<boost::asio::ssl::context> tls_;

@@ -31,6 +31,7 @@
 #include "common/core/proto_json.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
+#include "common/net/event_loops.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
@@ -342,7 +343,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     std::size_t threads = std::max(1U, std::thread::hardware_concurrency());
     app.add_option("--threads", threads,
-                   "event loops, one thread each, sharing the port (SO_REUSEPORT); slots, "
+                   "event loops, one thread each, taking the connections in turn; slots, "
                    "connection caps and the egress cap hold across them (default: the "
                    "number of cores)")
         ->check(CLI::Range(1, 256))
@@ -476,14 +477,11 @@ int main(int argc, char** argv) {
         }
     }
 
-    // One io_context per thread; the first (home) also runs signals, the sweep, the
+    // One event loop per thread; the home loop also runs signals, the sweep, the
     // egress queue, Remote Get fetches and the tracker registration.
-    std::vector<std::unique_ptr<asio::io_context>> contexts;
-    std::vector<asio::io_context*> loops;
-    for (std::size_t i = 0; i < threads; ++i) {
-        loops.push_back(contexts.emplace_back(std::make_unique<asio::io_context>(1)).get());
-    }
-    asio::io_context& io = *loops.front();
+    net::EventLoops event_loops(threads);
+    const auto& loops = event_loops.loops();
+    asio::io_context& io = event_loops.home();
     http::ServerLimits limits;
     limits.max_body_bytes = config.max_object_bytes + 64 * 1024;
     limits.max_connections = max_connections;
@@ -615,18 +613,9 @@ int main(int argc, char** argv) {
         spdlog::info("signal {}: stopping", signal);
         service->stop();
         server->stop();
-        for (auto* loop : loops) {
-            loop->stop();
-        }
+        event_loops.stop();
     });
-    std::vector<std::thread> workers;
-    for (std::size_t i = 1; i < loops.size(); ++i) {
-        workers.emplace_back([loop = loops[i]] { loop->run(); });
-    }
-    io.run();
-    for (auto& worker : workers) {
-        worker.join();
-    }
+    event_loops.run();
     spdlog::info("decade-server stopped");
     return 0;
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdio>
@@ -14,11 +15,13 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "common/core/chunk_signature.hpp"
 #include "common/core/registration_proof.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
+#include "common/net/event_loops.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
@@ -285,6 +288,12 @@ int main(int argc, char** argv) {
     auto* per_client_opt =
         app.add_option("--max-connections-per-client", max_connections_per_client,
                        "open connections one address may hold (default 64; 0 = no cap)");
+    std::size_t threads = std::max(1U, std::thread::hardware_concurrency());
+    app.add_option("--threads", threads,
+                   "event loops, one thread each, taking the connections in turn; the "
+                   "connection caps hold across them (default: the number of cores)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -352,10 +361,13 @@ int main(int argc, char** argv) {
     }
     const auto endpoint = parse_listen(s.listen);
 
-    asio::io_context io;
+    // One event loop per thread; the home loop also runs the sweep and the signals.
+    net::EventLoops event_loops(threads);
+    const auto& loops = event_loops.loops();
+    asio::io_context& io = event_loops.home();
     std::optional<tracker::TrackerService> service;
     try {
-        service.emplace(io, endpoint, s.tracker, s.seed, s.limits, tls_context);
+        service.emplace(loops, endpoint, s.tracker, s.seed, s.limits, tls_context);
     } catch (const std::exception& e) {
         fail("cannot listen on " + s.listen + ": " + e.what());
     }
@@ -387,16 +399,17 @@ int main(int argc, char** argv) {
         }
     }
     service->start();
-    spdlog::info("p2pls-tracker listening on {}://{}:{} (interval {} s, {} DECADE servers)",
-                 tls_context ? "https" : "http", bound.address().to_string(), bound.port(),
-                 s.interval_s, s.decade_servers.size());
+    spdlog::info(
+        "p2pls-tracker listening on {}://{}:{} (interval {} s, {} DECADE servers, {} threads)",
+        tls_context ? "https" : "http", bound.address().to_string(), bound.port(), s.interval_s,
+        s.decade_servers.size(), threads);
 
     net::StopSignals signals(io, [&](int signal) {
         spdlog::info("signal {}: stopping", signal);
         service->stop();
-        io.stop();
+        event_loops.stop();
     });
-    io.run();
+    event_loops.run();
     spdlog::info("p2pls-tracker stopped");
     return 0;
 }

@@ -46,15 +46,22 @@ http::ServerLimits with_body_cap(http::ServerLimits limits, const TrackerConfig&
 TrackerService::TrackerService(asio::io_context& io, const asio::ip::tcp::endpoint& listen,
                                TrackerConfig config, std::uint64_t seed, http::ServerLimits limits,
                                std::shared_ptr<boost::asio::ssl::context> tls)
-    : io_(io),
+    : TrackerService(std::vector<asio::io_context*>{&io}, listen, std::move(config), seed, limits,
+                     std::move(tls)) {}
+
+TrackerService::TrackerService(std::vector<asio::io_context*> loops,
+                               const asio::ip::tcp::endpoint& listen, TrackerConfig config,
+                               std::uint64_t seed, http::ServerLimits limits,
+                               std::shared_ptr<boost::asio::ssl::context> tls)
+    : io_(*loops.at(0)),
       state_(config, seed),
       server_(
-          io, listen, with_body_cap(limits, config),
+          loops, listen, with_body_cap(limits, config),
           [this](http::Request& request, const http::RequestContext& context) {
               return handle(request, context);
           },
           std::move(tls)),
-      sweep_timer_(io) {}
+      sweep_timer_(io_) {}
 
 void TrackerService::start() {
     server_.start();
@@ -81,9 +88,16 @@ asio::awaitable<http::Response> TrackerService::handle(http::Request& request,
                          unix_now_ms(),
                          header_of(request, kRegistrationTimestampHeader),
                          header_of(request, kRegistrationProofHeader)};
-    ApiResponse out = handle_request(state_, api, steady_now());
-    if (state_.channel_keys().take_changed() && save_bindings_) {
-        save_bindings_(state_.channel_keys().serialize());
+    ApiResponse out;
+    std::int64_t retry_after_s = 0;
+    {
+        const std::lock_guard lock(state_mutex_);
+        out = handle_request(state_, api, steady_now());
+        // Saved under the lock, so that two loops' bindings reach the file in order.
+        if (state_.channel_keys().take_changed() && save_bindings_) {
+            save_bindings_(state_.channel_keys().serialize());
+        }
+        retry_after_s = state_.config().interval.count();
     }
     if (out.status == 200 && request.target() == "/metrics") {
         // The transport's own figures, next to the core's.
@@ -104,8 +118,7 @@ asio::awaitable<http::Response> TrackerService::handle(http::Request& request,
         response.set(boost::beast::http::field::allow, out.allow);
     }
     if (out.status == 503) {
-        response.set(boost::beast::http::field::retry_after,
-                     std::to_string(state_.config().interval.count()));
+        response.set(boost::beast::http::field::retry_after, std::to_string(retry_after_s));
     }
     co_return response;
 }
@@ -115,12 +128,17 @@ asio::awaitable<void> TrackerService::sweep_loop() {
     // at the next expiry, but at most once a second.
     while (!stopped_) {
         const TimePoint now = steady_now();
-        state_.expire(now);
         TimePoint next = now + std::chrono::seconds(1);
-        if (const auto at = state_.next_expiry()) {
-            next = std::max(next, *at);
+        Duration interval{};
+        {
+            const std::lock_guard lock(state_mutex_);
+            state_.expire(now);
+            if (const auto at = state_.next_expiry()) {
+                next = std::max(next, *at);
+            }
+            interval = state_.config().interval;
         }
-        sweep_timer_.expires_after(std::min<Duration>(next - now, state_.config().interval));
+        sweep_timer_.expires_after(std::min<Duration>(next - now, interval));
         co_await sweep_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
 }

@@ -1,6 +1,8 @@
 // The tracker as an HTTP service: the shared Beast server (common/http) in front of the
 // pure API (tracker/core/api.hpp), plus the timer that sweeps expired members. This file
-// only converts between Beast's types and the core's and reads the clock.
+// only converts between Beast's types and the core's and reads the clock. On several
+// event loops (--threads) each request takes the state under one lock for the core's
+// step; the sweep runs on the first loop.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -10,7 +12,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/http/http_server.hpp"
 #include "tracker/core/tracker_state.hpp"
@@ -26,15 +30,21 @@ class TrackerService {
     TrackerService(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& listen,
                    TrackerConfig config, std::uint64_t seed, http::ServerLimits limits = {},
                    std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+    // The same on several loops, each run by its own thread; the first is the home loop.
+    TrackerService(std::vector<boost::asio::io_context*> loops,
+                   const boost::asio::ip::tcp::endpoint& listen, TrackerConfig config,
+                   std::uint64_t seed, http::ServerLimits limits = {},
+                   std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
 
     TrackerService(const TrackerService&) = delete;
     TrackerService& operator=(const TrackerService&) = delete;
 
-    // Starts serving and sweeping. Runs until stop().
+    // Starts serving and sweeping. Runs until stop() (from the home loop).
     void start();
     void stop();
 
     [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
+    // Before start() only: afterwards the loops share it under their lock.
     TrackerState& state() noexcept { return state_; }
 
     // Called with the state file's new text after a request bound a channel to a key
@@ -48,7 +58,8 @@ class TrackerService {
                                                   const http::RequestContext& context);
     boost::asio::awaitable<void> sweep_loop();
 
-    boost::asio::io_context& io_;
+    boost::asio::io_context& io_;  // the home loop
+    std::mutex state_mutex_;       // the state, for requests on every loop
     TrackerState state_;
     http::HttpServer server_;
     boost::asio::steady_timer sweep_timer_;
