@@ -10,6 +10,9 @@
 # Prints req/s and server CPU-µs per announce (utime+stime from /proc/<pid>/stat) per run,
 # then medians and the ratios p2pls / opentracker.
 #
+# TRACKER_THREADS (default 1, like opentracker's one serving thread): p2pls-tracker's
+# --threads; set it to the number of cores for the every-core figure.
+#
 # Needs: opentracker, wrk, curl (apt-get install opentracker wrk curl) and a built
 # p2pls-tracker and signed_announces (P2PLS_BIN_DIR, default build/release/bin). Not part
 # of the tests.
@@ -22,6 +25,7 @@ PEERS=${PEERS:-20}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 THREADS=${THREADS:-1}
+TRACKER_THREADS=${TRACKER_THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-32}
 
 for tool in opentracker wrk curl python3; do
@@ -46,7 +50,7 @@ clk_tck=$(getconf CLK_TCK)
 
 # --- the two servers ------------------------------------------------------------------
 "$BIN_DIR/p2pls-tracker" --listen 127.0.0.1:0 --port-file "$work/p2pls.port" --interval 3600 \
-    --seed 1 --log-level warn &
+    --seed 1 --log-level warn --threads "$TRACKER_THREADS" &
 p2pls_pid=$!
 pids+=("$p2pls_pid")
 
