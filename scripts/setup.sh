@@ -27,7 +27,17 @@ packages=(
   xvfb gstreamer1.0-x
   # the docs tests: the README's commands (curl, xxd) in namespaces (unshare, nsenter, ip)
   curl xxd util-linux iproute2
+  # the browser test drives a real headless Chromium (node and npm: below)
+  chromium
+  # promtool checks every role's /metrics and the Prometheus rules under deploy/
+  prometheus
 )
+# The web player (web/): npm installs the pinned hls.js and puppeteer-core. A machine that
+# already has a node with its own npm (NodeSource's, say) keeps it: Debian's npm would
+# conflict with that node.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -37,14 +47,25 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#packages[@]} packages present; nothing to do"
-  exit 0
+  echo "setup: all ${#packages[@]} packages present"
+else
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The browser-side packages, exactly as web/package-lock.json pins them. npm ci runs only
+# when the lockfile changed since the last install: the stamp is the lockfile it installed.
+web="$(dirname "$0")/../web"
+stamp="$web/node_modules/.installed-from-lock.json"
+if ! cmp -s "$web/package-lock.json" "$stamp" 2>/dev/null; then
+  echo "setup: npm ci in web/"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$web/package-lock.json" "$stamp"
+else
+  echo "setup: web/node_modules matches web/package-lock.json"
+fi
 echo "setup: done"

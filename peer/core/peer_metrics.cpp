@@ -28,9 +28,15 @@ std::string render_peer_metrics(const report::QoeReport& r) {
         .set(count(r.bytes_from_source()));
     m.counter("p2pls_peer_bytes_from_peers_total", "Chunk bytes received from other peers.")
         .set(count(r.bytes_from_peers()));
+    m.counter("p2pls_peer_bytes_from_decade_total",
+              "Chunk bytes fetched from DECADE storage (a neighbour's locker).")
+        .set(count(r.bytes_from_decade()));
     m.counter("p2pls_peer_chunks_rejected_total",
               "Chunks that failed verification and were dropped.")
         .set(count(r.chunks_rejected()));
+    m.counter("p2pls_peer_decade_fallbacks_total",
+              "DECADE fetches that failed and were asked of a peer or the source instead.")
+        .set(count(r.fallbacks()));
     m.gauge("p2pls_peer_neighbors", "Neighbours connected now.").set(count(r.neighbors()));
     return m.render();
 }

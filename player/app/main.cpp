@@ -73,9 +73,14 @@ int main(int argc, char** argv) {
                    "received MPEG-TS to PATH)")
         ->capture_default_str();
     app.add_option("--http-out", http_out,
-                   "Serve the stream at http://ADDR:PORT/stream.ts (and /stats); 0 = any free "
-                   "port (printed)");
+                   "Serve the web player at http://ADDR:PORT/ (HLS at /live.m3u8, MPEG-TS at "
+                   "/stream.ts, /stats, /metrics); 0 = any free port (printed)");
     app.add_option("--http-bind", o.http_bind, "Address for --http-out")->capture_default_str();
+    o.web_root = P2PLS_WEB_ROOT;  // this source tree's web/ (set by the build)
+    app.add_option("--web-root", o.web_root,
+                   "Folder with the web player's files (player/ and node_modules/hls.js, "
+                   "which scripts/setup.sh installs)")
+        ->capture_default_str();
     app.add_option("--report", o.report_path,
                    "Write the QoE report to FILE as JSON lines (one a second, then a final one)");
     app.add_option("--join-timeout", join_timeout,

@@ -38,6 +38,9 @@ struct PlayerOptions {
     SinkSpec sink{};
     std::optional<std::uint16_t> http_out_port{};  // --http-out PORT (0 = any free port)
     std::string http_bind = "127.0.0.1";
+    // Where the web player page's files are (web/: index.html, player.js, and hls.js as
+    // npm installs it). p2pls-player's default is this source tree's web/.
+    std::string web_root;
     std::string report_path{};                       // --report FILE ("" = none)
     std::chrono::milliseconds join_timeout{15'000};  // give up joining after this
     std::chrono::milliseconds duration{0};           // 0 = play until stopped

@@ -6,10 +6,13 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/core/proto_json.hpp"
+#include "peer/core/peer_metrics.hpp"
 #include "peer/net/peer_node.hpp"
 #include "player/core/join.hpp"
+#include "player/core/player_metrics.hpp"
 #include "player/gst/playback_pipeline.hpp"
 #include "player/http/ts_server.hpp"
+#include "player/http/web_files.hpp"
 #include "tracker/curl/tracker_client.hpp"
 
 namespace p2pls::player::net {
@@ -97,7 +100,17 @@ std::optional<int> PlayerNode::start(std::function<void(int)> on_exit, std::stri
             http::TsServerOptions so;
             so.bind = o.http_bind;
             so.port = *o.http_out_port;
-            server_ = std::make_unique<http::TsServer>(io_, so, [this] { return stats_json(); });
+            so.hls.nominal_duration_us = static_cast<std::uint32_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(chunk_duration_).count());
+            auto web = http::load_web_files(o.web_root);
+            if (!web.missing.empty()) {
+                message("no web page at /: " + web.missing);
+            }
+            server_ = std::make_unique<http::TsServer>(
+                io_, so,
+                http::TsServer::Handlers{.stats = [this] { return stats_json(); },
+                                         .metrics = [this] { return metrics_text(); }},
+                std::move(web));
         } catch (const std::exception& e) {
             why = "cannot serve --http-out on " + o.http_bind + ":" +
                   std::to_string(*o.http_out_port) + ": " + e.what();
@@ -105,8 +118,11 @@ std::optional<int> PlayerNode::start(std::function<void(int)> on_exit, std::stri
         }
         server_->start();
         const auto ep = server_->local_endpoint();
-        message("HTTP output: http://" + ep.address().to_string() + ":" +
-                std::to_string(ep.port()) + "/stream.ts (open it in VLC, mpv or ffplay)");
+        const std::string base =
+            "http://" + ep.address().to_string() + ":" + std::to_string(ep.port());
+        message("watch in a browser: " + base + "/ (HLS: " + base +
+                "/live.m3u8; MPEG-TS for VLC, " + "mpv or ffplay: " + base +
+                "/stream.ts; metrics: " + base + "/metrics)");
     }
 
     const auto started = pipeline_->start({.on_first_frame = [this] { on_first_frame(); },
@@ -220,7 +236,7 @@ void PlayerNode::start_peer() {
     };
     pc.on_play = [this, alive = alive_](const wire::Chunk& chunk) {
         if (*alive) {
-            on_play(std::make_shared<const std::string>(chunk.payload()), chunk.seq(), now());
+            on_play(chunk, now());
         }
     };
     pc.on_report = [this, alive = alive_](const report::QoeReport& r) {
@@ -264,10 +280,12 @@ asio::awaitable<void> PlayerNode::refresh_live_edge() {
     }
 }
 
-void PlayerNode::on_play(Payload payload, std::uint64_t seq, TimePoint t) {
+void PlayerNode::on_play(const wire::Chunk& chunk, TimePoint t) {
     if (stopping_) {
         return;
     }
+    const std::uint64_t seq = chunk.seq();
+    auto payload = std::make_shared<const std::string>(chunk.payload());
     ++chunks_played_;
     const bool was_stalled = stall_.stalled_for(t).has_value();
     stall_.on_chunk(t);
@@ -278,7 +296,7 @@ void PlayerNode::on_play(Payload payload, std::uint64_t seq, TimePoint t) {
     }
     pipeline_->push(payload);
     if (server_) {
-        server_->on_chunk(std::move(payload));
+        server_->on_chunk(seq, chunk.timestamp_us(), chunk.duration_us(), std::move(payload));
     }
 }
 
@@ -403,6 +421,30 @@ std::string PlayerNode::stats_json() const {
     out += ",\"status\":" + json_string(format_status(s)) + "}";
     out += ",\"peer\":" + (peer_ ? peer_->stats_json() : std::string("null")) + "}";
     return out;
+}
+
+std::string PlayerNode::metrics_text() const {
+    const auto s = snapshot();
+    PlayerMetrics m;
+    m.startup_delay_s = s.startup_delay_s;
+    m.lag_s = s.lag_s;
+    m.buffer_s = s.buffer_s;
+    m.stalled = s.stalled_for_s.has_value();
+    m.frames_decoded = s.frames_decoded;
+    m.chunks_played = chunks_played_;
+    if (server_) {
+        const auto& c = server_->counters();
+        m.stream_clients = server_->streaming_clients();
+        m.stream_clients_dropped = server_->dropped_clients();
+        m.connections_refused = c.refused_connections;
+        m.playlist_requests = c.playlist_requests;
+        m.segment_requests = c.segment_requests;
+        m.segments_not_found = c.segments_not_found;
+        m.http_bytes_sent = c.bytes_sent;
+        m.hls_segments = server_->hls().segments();
+        m.hls_discontinuities = server_->hls().discontinuities_total();
+    }
+    return render_player_metrics(m) + (peer_ ? peer::render_peer_metrics(peer_->report()) : "");
 }
 
 void PlayerNode::stop(int exit_code) {

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "common/core/errc.hpp"
+#include "p2pls/peer.pb.h"
 #include "player/core/fanout.hpp"
 #include "player/core/options.hpp"
 #include "player/core/status.hpp"
@@ -76,13 +77,14 @@ class PlayerNode {
     boost::asio::awaitable<void> join();
     boost::asio::awaitable<void> refresh_live_edge();
     void start_peer();
-    void on_play(Payload payload, std::uint64_t seq, TimePoint now);
+    void on_play(const wire::Chunk& chunk, TimePoint now);
     void on_first_frame();
     void show_status();
     void message(const std::string& line);
     void write_report_line(const std::string& json);
     void finish();
     [[nodiscard]] std::string stats_json() const;
+    [[nodiscard]] std::string metrics_text() const;
 
     boost::asio::io_context& io_;
     PlayerNodeConfig config_;

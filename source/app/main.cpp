@@ -7,13 +7,16 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "common/cli/link_delay_flags.hpp"
 #include "common/core/byte_rate.hpp"
 #include "common/gst/gst_init.hpp"
+#include "common/http/http_server.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
@@ -21,6 +24,7 @@
 #include "peer/net/peer_node.hpp"
 #include "source/core/options.hpp"
 #include "source/core/signed_chunk.hpp"
+#include "source/core/source_metrics.hpp"
 #include "source/gst/ts_pipeline.hpp"
 #include "source/io/key_file.hpp"
 #include "source/net/announce_signer.hpp"
@@ -66,6 +70,7 @@ int main(int argc, char** argv) {
     std::string log_level = "info";
     std::string port_file;
     std::uint64_t first_seq = 0;
+    int http_port = -1;
     p2pls::cli::LinkDelayFlags link_delay;
 
     app.add_option("--channel", channel, "Channel name")->capture_default_str();
@@ -112,6 +117,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--port-file", port_file,
                    "Write the bound peer port to this file (for --listen with port 0)");
+    app.add_option("--http", http_port,
+                   "Serve GET /stats (JSON: what peers were served) and /metrics (Prometheus) on "
+                   "127.0.0.1:PORT")
+        ->check(CLI::Range(0, 65535));
     p2pls::cli::add_link_delay_flags(app, link_delay);
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -260,7 +269,42 @@ int main(int argc, char** argv) {
         spdlog::info("signal {}: stopping", signal);
         node.stop(snet::kExitOk);
     });
-    (void)upload_bps;
+    // Operators watch the source like every other role: /metrics has what it produced
+    // (p2pls_source_*) and what it served (the peer driver's p2pls_peer_*). Loopback only:
+    // the figures are for the broadcaster's own monitoring.
+    std::unique_ptr<p2pls::http::HttpServer> http_server;
+    if (http_port >= 0) {
+        namespace asio = boost::asio;
+        namespace http = p2pls::http;
+        try {
+            http_server = std::make_unique<http::HttpServer>(
+                io,
+                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                        static_cast<unsigned short>(http_port)),
+                http::ServerLimits{},
+                [&node, &peer_node](http::Request& req, const http::RequestContext&)
+                    -> asio::awaitable<http::Response> {
+                    if (req.target() == "/stats") {
+                        co_return http::make_json_response(req, http::Status::ok,
+                                                           peer_node.stats_json());
+                    }
+                    if (req.target() == "/metrics") {
+                        co_return http::make_response(
+                            req, http::Status::ok,
+                            render_source_metrics(node.stats(), node.chunker_stats()) +
+                                peer_node.metrics_text(),
+                            "text/plain; version=0.0.4");
+                    }
+                    co_return http::make_error_response(req, http::Status::not_found, "not_found",
+                                                        "try /stats or /metrics");
+                });
+            http_server->start();
+            spdlog::info("metrics on http://127.0.0.1:{}/metrics",
+                         http_server->local_endpoint().port());
+        } catch (const std::exception& e) {
+            return fail(snet::kExitIo, std::string("cannot serve --http: ") + e.what());
+        }
+    }
     io.run();
     return exit_code;
 }

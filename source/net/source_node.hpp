@@ -19,6 +19,7 @@
 #include "common/core/errc.hpp"
 #include "p2pls/peer.pb.h"
 #include "source/core/chunker.hpp"
+#include "source/core/source_metrics.hpp"
 #include "source/gst/ts_pipeline.hpp"
 #include "source/io/chunk_recorder.hpp"
 
@@ -44,19 +45,6 @@ struct SourceNodeConfig {
 
 // Where signed chunks go besides the recorder (the peer-wire origin node).
 using PublishFn = std::function<void(wire::Chunk)>;
-
-struct SourceStats {
-    std::uint64_t chunks = 0;
-    std::uint64_t payload_bytes = 0;
-    std::uint64_t duration_us = 0;  // sum of chunk durations (the end-of-stream one aside)
-    std::uint64_t timed_bytes = 0;  // payload bytes of those chunks (for the TS rate)
-    std::uint32_t min_duration_us = 0;
-    std::uint32_t max_duration_us = 0;
-    std::uint64_t min_size = 0;
-    std::uint64_t max_size = 0;
-    std::uint64_t forced_cuts = 0;
-    std::optional<std::uint64_t> live_edge;  // newest seq produced
-};
 
 class SourceNode {
   public:

@@ -272,7 +272,8 @@ TEST(DocsCommands, ReadmeQuickStartDemoRunsTheComparison) {
 }
 
 // A native channel by hand: the relay peer plays and reports; the player decodes and
-// serves /stream.ts (MPEG-TS) and /stats; the source records signed chunks.
+// serves /stream.ts (MPEG-TS), /stats and the web page with its HLS playlist; the source
+// records signed chunks.
 TEST(DocsCommands, ReadmeNativeChannelByHandPlays) {
     SKIP_WITHOUT_SANDBOX();
     auto block = find_block("README.md#Running a channel by hand#0");
@@ -300,6 +301,16 @@ TEST(DocsCommands, ReadmeNativeChannelByHandPlays) {
         chunks += entry.is_regular_file() ? 1 : 0;
     }
     EXPECT_GT(chunks, 0u) << "--record /tmp/chunks wrote nothing";
+    // "open http://127.0.0.1:8080/ in a browser": the page, its hls.js, and the playlist
+    // it plays (the browser itself is tests/media/player/web_player_test.cpp).
+    const std::string page = box.get("http://127.0.0.1:8080/").value_or("");
+    EXPECT_NE(page.find("<video"), std::string::npos) << page;
+    EXPECT_NE(box.get("http://127.0.0.1:8080/hls.min.js").value_or("").find("Hls"),
+              std::string::npos)
+        << "hls.js not served: web/node_modules missing?";
+    const std::string playlist = box.get("http://127.0.0.1:8080/live.m3u8").value_or("");
+    EXPECT_EQ(playlist.rfind("#EXTM3U", 0), 0u) << playlist;
+    EXPECT_NE(playlist.find("seg/"), std::string::npos) << playlist;
 }
 
 // The README's DECADE channel plays from storage: the relay peer and the player both
