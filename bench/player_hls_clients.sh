@@ -6,8 +6,10 @@
 # (utime+stime from /proc/<pid>/stat) and the media bytes it served, then medians and
 # the ratio N clients / 1 client: the cost of each extra viewer on the same machine.
 #
-# Also: how long the player took to its first decoded frame (its own startup) and how
-# long an HLS client took from its first request to its first decoded frame.
+# Also: how long the player took to its first decoded frame (its own startup), how long
+# an HLS client took from its first request to its first decoded frame, and, when
+# chromium and web/node_modules are there, the web page's startup from page load to the
+# first frame in headless Chromium (web/test/watch_page.mjs), BROWSER_RUNS times.
 #
 # Needs ffmpeg, curl and a built tree (P2PLS_BIN_DIR, default build/release/bin). Not part
 # of the tests.
@@ -16,6 +18,8 @@ set -euo pipefail
 BIN_DIR=${P2PLS_BIN_DIR:-$(dirname "$0")/../build/release/bin}
 CLIENTS=${CLIENTS:-10}
 ROUNDS=${ROUNDS:-3}
+BROWSER_RUNS=${BROWSER_RUNS:-3}
+repo=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
 
 for tool in ffmpeg curl python3; do
@@ -63,6 +67,16 @@ t0=$(date +%s.%N)
 ffmpeg -v error -i "$url" -frames:v 1 -f null - </dev/null
 t1=$(date +%s.%N)
 echo "HLS client startup (request to first decoded frame, ffmpeg): $(python3 -c "print(f'{$t1-$t0:.2f}')") s"
+
+if command -v chromium >/dev/null && [ -d "$repo/web/node_modules/puppeteer-core" ]; then
+    for i in $(seq "$BROWSER_RUNS"); do
+        mkdir -p "$work/browser$i"
+        node "$repo/web/test/watch_page.mjs" --url "http://127.0.0.1:$port/" \
+            --chromium "$(command -v chromium)" --out "$work/browser$i" --play-s 4 |
+            python3 -c "import json,sys; r=json.load(sys.stdin); print(f\"browser page startup (load to first frame): {r['firstFrameMs']/1000:.2f} s, hls.js latency behind live {r.get('latencyS') or -1:.2f} s\")"
+    done
+fi
+echo "player lag behind live: $(metric p2pls_player_lag_seconds) s"
 
 run() { # $1 = clients; prints "cpu_ms_per_s bytes"
     local n=$1 client_pids=()

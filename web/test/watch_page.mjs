@@ -46,7 +46,10 @@ async function waitFor(page, probe, ms, ...probeArgs) {
 }
 
 const opts = args();
-const result = { phase: "launch", consoleErrors: [] };
+// consoleErrors leaves out Chromium's "Failed to load resource" lines: every HTTP error
+// is in httpErrors instead, with its URL, so the test can tell a 503 that the page is
+// meant to retry (the playlist before the first chunk) from a real fault.
+const result = { phase: "launch", consoleErrors: [], httpErrors: [] };
 let browser;
 try {
   browser = await puppeteer.launch({
@@ -66,7 +69,15 @@ try {
   });
   const page = await browser.newPage();
   page.on("console", (m) => {
-    if (m.type() === "error") result.consoleErrors.push(m.text());
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+      result.consoleErrors.push(m.text());
+    }
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400) result.httpErrors.push({ url: new URL(r.url()).pathname, status: r.status() });
+  });
+  page.on("requestfailed", (r) => {
+    result.httpErrors.push({ url: new URL(r.url()).pathname, status: 0, error: r.failure()?.errorText });
   });
   page.on("pageerror", (e) => result.consoleErrors.push(String(e)));
   await page.setViewport({ width: 1100, height: 700 });
@@ -82,6 +93,7 @@ try {
   await sleep(opts.playS * 1000);
   const t1 = await page.evaluate(() => document.getElementById("video").currentTime);
   result.advancedS = t1 - t0;
+  result.latencyS = await page.evaluate(() => window.p2plsPage.latencyS);
 
   // The picture: grey-level contrast of the current frame, drawn into a canvas (a black
   // or frozen-blank video gives ~0; SMPTE bars give tens).

@@ -139,6 +139,13 @@ TEST_F(WebPlayer, ChromiumPlaysTheChannelShowsTheStallAndResumes) {
     EXPECT_TRUE(page.at("errors").as_array().empty());
     EXPECT_GE(number(page, "stalls"), 1);
     EXPECT_TRUE(r.at("consoleErrors").as_array().empty());
+    // The only HTTP error a page may see is the playlist's 503 before the first chunk has
+    // played (hls.js retries it as Retry-After says).
+    for (const auto& e : r.at("httpErrors").as_array()) {
+        const auto& o = e.as_object();
+        EXPECT_EQ(o.at("url").as_string(), "/live.m3u8") << json::serialize(o);
+        EXPECT_EQ(number(o, "status"), 503) << json::serialize(o);
+    }
     EXPECT_TRUE(player.running()) << "the player must outlive the browser:\n" << player.output();
 }
 
