@@ -10,8 +10,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <random>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -84,7 +84,7 @@ class Network {
     Simulator& sim_;
     std::vector<Node> nodes_;
     std::vector<std::vector<Duration>> region_delays_;
-    std::map<std::uint64_t, TimePoint> stream_last_;  // last delivery time per stream
+    std::unordered_map<std::uint64_t, TimePoint> stream_last_;  // last delivery per stream
 };
 
 }  // namespace p2pls::netsim

@@ -7,7 +7,16 @@ namespace p2pls::netsim {
 Simulator::Simulator(std::uint64_t seed, TimePoint start) : now_(start), rng_(seed) {}
 
 void Simulator::at(TimePoint t, std::function<void()> fn) {
-    queue_.push_back(Event{t < now_ ? now_ : t, next_order_++, std::move(fn)});
+    std::uint32_t slot = 0;
+    if (free_slots_.empty()) {
+        slot = static_cast<std::uint32_t>(fns_.size());
+        fns_.push_back(std::move(fn));
+    } else {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+        fns_[slot] = std::move(fn);
+    }
+    queue_.push_back(Event{t < now_ ? now_ : t, next_order_++, slot});
     std::push_heap(queue_.begin(), queue_.end(), Later{});
 }
 
@@ -16,11 +25,15 @@ bool Simulator::step() {
         return false;
     }
     std::pop_heap(queue_.begin(), queue_.end(), Later{});
-    Event e = std::move(queue_.back());
+    const Event e = queue_.back();
     queue_.pop_back();
+    // Out of the slab before it runs: the callback may schedule more (and grow fns_).
+    std::function<void()> fn = std::move(fns_[e.slot]);
+    fns_[e.slot] = nullptr;
+    free_slots_.push_back(e.slot);
     now_ = e.at;
     ++events_run_;
-    e.fn();
+    fn();
     return true;
 }
 

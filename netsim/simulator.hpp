@@ -37,10 +37,12 @@ class Simulator {
     [[nodiscard]] std::size_t pending() const noexcept { return queue_.size(); }
 
   private:
+    // The heap holds small keys; the callbacks wait in a slab, so that reordering the
+    // heap moves 24 bytes per step rather than a std::function.
     struct Event {
         TimePoint at;
         std::uint64_t order;
-        std::function<void()> fn;
+        std::uint32_t slot;  // index into fns_
     };
     struct Later {
         bool operator()(const Event& a, const Event& b) const {
@@ -53,6 +55,8 @@ class Simulator {
     std::uint64_t next_order_ = 0;
     std::uint64_t events_run_ = 0;
     std::vector<Event> queue_;  // a heap under Later: the earliest event at front()
+    std::vector<std::function<void()>> fns_;
+    std::vector<std::uint32_t> free_slots_;
 };
 
 }  // namespace p2pls::netsim

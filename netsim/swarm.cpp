@@ -23,6 +23,7 @@ peer::EngineConfig Swarm::base_config() const {
     c.channel = config_.channel;
     c.public_key = key_.public_key;
     c.chunk_duration = config_.chunk_duration;
+    c.verified_chunks = verified_chunks_;
     return c;
 }
 
@@ -215,9 +216,7 @@ void Swarm::route(Handle h, peer::Action& action) {
                        }
                        send(h, c.to, peer::chunk_frame_bytes(*chunk),
                             [chunk, this](peer::PeerEngine& e, NeighborId id) {
-                                wire::PeerMessage msg;
-                                *msg.mutable_chunk() = *chunk;
-                                e.on_message(id, msg, sim_.now());
+                                e.on_chunk_message(id, chunk, sim_.now());
                             });
                    },
                    [&](peer::Connect& k) { connect(h, k.endpoint); },
@@ -229,7 +228,8 @@ void Swarm::route(Handle h, peer::Action& action) {
                    },
                    [&](peer::PlayChunk& p) {
                        ++n.played;
-                       if (!verify_chunk(key_.public_key, config_.channel, *p.chunk)) {
+                       if (!verify_chunk(verified_chunks_.get(), key_.public_key, config_.channel,
+                                         *p.chunk, SourceEpoch{})) {
                            ++n.played_bad;
                        }
                    },
@@ -258,25 +258,24 @@ void Swarm::send(Handle from, NeighborId to, std::uint64_t bytes,
         return;
     }
     const std::uint64_t cid = it->second;
-    Conn& c = conns_.at(cid);
+    Conn& c = *conn(cid);
     const bool from_a = c.a == from;
     const Handle other = from_a ? c.b : c.a;
-    const bool ok =
-        net_.transmit(n.net, nodes_[other].net, stream_id(cid, from_a), bytes,
-                      [this, cid, from_a, deliver = std::move(deliver)] {
-                          const auto ci = conns_.find(cid);
-                          if (ci == conns_.end()) {
-                              return;
-                          }
-                          const Handle to_h = from_a ? ci->second.b : ci->second.a;
-                          const NeighborId to_id = from_a ? ci->second.b_id : ci->second.a_id;
-                          const bool open = from_a ? ci->second.b_open : ci->second.a_open;
-                          if (!open || !nodes_[to_h].alive) {
-                              return;
-                          }
-                          deliver(*nodes_[to_h].engine, to_id);
-                          pump(to_h);
-                      });
+    const bool ok = net_.transmit(n.net, nodes_[other].net, stream_id(cid, from_a), bytes,
+                                  [this, cid, from_a, deliver = std::move(deliver)] {
+                                      const Conn* ci = conn(cid);
+                                      if (ci == nullptr) {
+                                          return;
+                                      }
+                                      const Handle to_h = from_a ? ci->b : ci->a;
+                                      const NeighborId to_id = from_a ? ci->b_id : ci->a_id;
+                                      const bool open = from_a ? ci->b_open : ci->a_open;
+                                      if (!open || !nodes_[to_h].alive) {
+                                          return;
+                                      }
+                                      deliver(*nodes_[to_h].engine, to_id);
+                                      pump(to_h);
+                                  });
     if (!ok) {
         // Buffers overflowed: the stream is reset on both sides.
         close(from, to);
@@ -292,20 +291,19 @@ void Swarm::close(Handle by, NeighborId id) {
     }
     const std::uint64_t cid = it->second;
     n.conns.erase(it);
-    Conn& c = conns_.at(cid);
+    Conn& c = *conn(cid);
     const bool by_a = c.a == by;
     (by_a ? c.a_open : c.b_open) = false;
     const Handle other = by_a ? c.b : c.a;
     // The FIN travels behind whatever was queued on this stream.
     net_.transmit(n.net, nodes_[other].net, stream_id(cid, by_a), 0, [this, cid, by_a] {
-        const auto ci = conns_.find(cid);
-        if (ci == conns_.end()) {
+        Conn* ci = conn(cid);
+        if (ci == nullptr) {
             return;
         }
-        Conn& conn = ci->second;
-        const Handle to_h = by_a ? conn.b : conn.a;
-        const NeighborId to_id = by_a ? conn.b_id : conn.a_id;
-        bool& open = by_a ? conn.b_open : conn.a_open;
+        const Handle to_h = by_a ? ci->b : ci->a;
+        const NeighborId to_id = by_a ? ci->b_id : ci->a_id;
+        bool& open = by_a ? ci->b_open : ci->a_open;
         if (open) {
             open = false;
             nodes_[to_h].conns.erase(to_id);
@@ -314,8 +312,8 @@ void Swarm::close(Handle by, NeighborId id) {
                 pump(to_h);
             }
         }
-        if (!conn.a_open && !conn.b_open) {
-            conns_.erase(ci);
+        if (!ci->a_open && !ci->b_open) {
+            conns_[cid].reset();
         }
     });
 }
@@ -345,10 +343,10 @@ void Swarm::connect(Handle from, const std::string& endpoint) {
             pump(from);
             return;
         }
-        const std::uint64_t cid = next_conn_++;
+        const std::uint64_t cid = conns_.size();
         const NeighborId a_id{a.next_neighbor++};
         const NeighborId b_id{b.next_neighbor++};
-        conns_[cid] = Conn{from, to, a_id, b_id};
+        conns_.emplace_back(Conn{from, to, a_id, b_id});
         a.conns[a_id] = cid;
         b.conns[b_id] = cid;
         a.engine->on_neighbor_connected(a_id, endpoint, true, sim_.now());

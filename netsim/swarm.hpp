@@ -113,8 +113,14 @@ class Swarm {
     KeyPair key_;
     std::vector<Node> nodes_;
     std::map<std::string, Handle> by_endpoint_;
-    std::map<std::uint64_t, Conn> conns_;
-    std::uint64_t next_conn_ = 1;
+    // By connection id, which is the index: every message looks its connection up, so a
+    // closed one leaves an empty slot rather than a hash or tree walk for the rest.
+    std::vector<std::optional<Conn>> conns_;
+    Conn* conn(std::uint64_t cid) {
+        return cid < conns_.size() && conns_[cid] ? &*conns_[cid] : nullptr;
+    }
+    // One signature check per chunk for the whole swarm (common/core/verified_chunks.hpp).
+    std::shared_ptr<VerifiedChunks> verified_chunks_ = std::make_shared<VerifiedChunks>();
     std::optional<Handle> source_;
     std::uint64_t next_seq_ = 1;
 };

@@ -430,7 +430,8 @@ DecadeFetcher::Fetched DecadeFetcher::on_fetched(
         if (chunks) {
             for (const wire::Chunk& c : *chunks) {
                 if (object_of(ChunkSeq{c.seq()}) != o ||
-                    !verify_chunk(config_.public_key, config_.channel, c, config_.epoch)) {
+                    !verify_chunk(config_.verified_chunks.get(), config_.public_key,
+                                  config_.channel, c, config_.epoch)) {
                     bad = true;
                     break;
                 }

@@ -5,12 +5,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/core/announce_signature.hpp"
 #include "common/core/chunk_signature.hpp"
 #include "common/core/ids.hpp"
 #include "common/core/time.hpp"
+#include "common/core/verified_chunks.hpp"
 
 namespace p2pls::peer {
 
@@ -66,6 +68,10 @@ struct EngineConfig {
     std::string listen_endpoint;  // sent in Hello so that inbound neighbours can be deduplicated
     PublicKey public_key{};       // the channel's Ed25519 key: every chunk is checked against it
     SourceEpoch epoch{};          // the source run chunks must be signed for (others are refused)
+    // Engines that share one process and one channel (the simulator's swarm) may share a
+    // memo of chunks that verified: each chunk's signature is then checked once, not once
+    // per engine. Null (each chunk checked for real) in a peer process.
+    std::shared_ptr<VerifiedChunks> verified_chunks;
     // Origin mode: this engine is the channel's source. Chunks come from
     // publish_local_chunk(); it serves and advertises, never fetches or plays.
     bool origin = false;

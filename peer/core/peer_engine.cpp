@@ -91,6 +91,24 @@ void PeerEngine::on_message(NeighborId id, const wire::PeerMessage& message, Tim
     }
 }
 
+void PeerEngine::on_chunk_message(NeighborId id, std::shared_ptr<const wire::Chunk> chunk,
+                                  TimePoint now) {
+    Neighbor* n = table_.find(id);
+    if (stopped_ || n == nullptr || !chunk) {
+        return;
+    }
+    n->last_heard = now;
+    const std::uint64_t bytes = chunk_frame_bytes(*chunk);
+    traffic_.download_media_bytes += bytes;
+    (n->is_source ? traffic_.bytes_from_source : traffic_.bytes_from_peers) += bytes;
+    if (!n->established) {
+        drop(id, Errc::message_unexpected, "message before Hello");
+        return;
+    }
+    const wire::Chunk& c = *chunk;
+    on_chunk(*n, c, now, std::move(chunk));
+}
+
 void PeerEngine::on_hello(Neighbor& n, const wire::Hello& hello, TimePoint now) {
     const NeighborId id = n.id;
     HelloVerdict v = judge_hello(hello, n, table_, config_, now);
@@ -239,7 +257,8 @@ void PeerEngine::on_request(Neighbor& n, const wire::Request& request, TimePoint
     }
 }
 
-void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) {
+void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now,
+                          std::shared_ptr<const wire::Chunk> shared) {
     const ChunkSeq seq{chunk.seq()};
     const NeighborId id = n.id;
     if (!n.solicited(seq)) {
@@ -247,7 +266,8 @@ void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) 
         return;
     }
     const std::optional<TimePoint> asked_at = n.take_request(seq);
-    if (!verify_chunk(config_.public_key, config_.channel, chunk, config_.epoch)) {
+    if (!verify_chunk(config_.verified_chunks.get(), config_.public_key, config_.channel, chunk,
+                      config_.epoch)) {
         ++traffic_.chunks_rejected;
         table_.ban_connection(n);
         drop(id, Errc::signature_invalid,
@@ -264,7 +284,7 @@ void PeerEngine::on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now) 
         ++traffic_.chunks_duplicate;
         return;
     }
-    store_.insert(std::make_shared<const wire::Chunk>(chunk));
+    store_.insert(shared ? std::move(shared) : std::make_shared<const wire::Chunk>(chunk));
     table_.abandon_requests(seq);
     if (!decade()) {
         announce_have(seq, id);  // a DECADE peer advertises only what its locker holds

@@ -77,6 +77,10 @@ class PeerEngine {
     void on_connect_failed(const std::string& endpoint, TimePoint now);
     // A message arrived from a neighbour.
     void on_message(NeighborId id, const wire::PeerMessage& message, TimePoint now);
+    // A Chunk message whose chunk the caller holds shared (the simulator passes the
+    // sender's; the socket reader moves the parsed one in): as on_message, and the store
+    // keeps that very object instead of a copy of its payload.
+    void on_chunk_message(NeighborId id, std::shared_ptr<const wire::Chunk> chunk, TimePoint now);
     // The connection ended (the remote closed, a socket error, framing lost).
     void on_neighbor_lost(NeighborId id, Errc reason, TimePoint now);
 
@@ -127,7 +131,9 @@ class PeerEngine {
     void on_buffer_map(Neighbor& n, const wire::BufferMap& bm, TimePoint now);
     void on_have(Neighbor& n, const wire::Have& have, TimePoint now);
     void on_request(Neighbor& n, const wire::Request& request, TimePoint now);
-    void on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now);
+    // `shared`, when given, is `chunk` itself, kept by the store as it is.
+    void on_chunk(Neighbor& n, const wire::Chunk& chunk, TimePoint now,
+                  std::shared_ptr<const wire::Chunk> shared = nullptr);
     void on_busy(Neighbor& n, const wire::Busy& busy, TimePoint now);
     void on_source_proof(Neighbor& n, const wire::SourceProof& proof);
 

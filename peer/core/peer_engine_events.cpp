@@ -271,7 +271,9 @@ Result<void> PeerEngine::publish_local_chunk(wire::Chunk chunk, TimePoint now) {
     if (!config_.origin) {
         return make_error_code(Errc::message_unexpected);
     }
-    if (auto ok = verify_chunk(config_.public_key, config_.channel, chunk, config_.epoch); !ok) {
+    if (auto ok = verify_chunk(config_.verified_chunks.get(), config_.public_key, config_.channel,
+                               chunk, config_.epoch);
+        !ok) {
         ++traffic_.chunks_rejected;
         return ok.error();
     }

@@ -94,7 +94,7 @@ asio::awaitable<void> NeighborSession::reader(std::shared_ptr<NeighborEvents> ev
             events->on_session_ended(self);
             co_return;
         }
-        events->on_session_message(id_, *message);
+        events->on_session_message(id_, std::move(*message));
     }
 }
 

@@ -27,7 +27,8 @@ class NeighborEvents {
   public:
     virtual ~NeighborEvents() = default;
     // A whole message arrived from a session that is neither closing nor closed.
-    virtual void on_session_message(NeighborId id, const wire::PeerMessage& message) = 0;
+    // The message is the handler's: a chunk's payload moves on into the store uncopied.
+    virtual void on_session_message(NeighborId id, wire::PeerMessage message) = 0;
     // The connection failed: the reader saw it end, or a write failed before we chose to
     // close. Followed by on_session_ended.
     virtual void on_session_lost(NeighborId id, Errc reason) = 0;

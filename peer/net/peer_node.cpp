@@ -367,11 +367,17 @@ struct PeerNode::Impl : NeighborEvents,
 
     // --- NeighborEvents ----------------------------------------------------------------
 
-    void on_session_message(NeighborId id, const wire::PeerMessage& message) override {
-        if (engine) {
-            engine->on_message(id, message, clock_now());
-            pump();
+    void on_session_message(NeighborId id, wire::PeerMessage message) override {
+        if (!engine) {
+            return;
         }
+        if (message.has_chunk()) {
+            auto chunk = std::make_shared<const wire::Chunk>(std::move(*message.mutable_chunk()));
+            engine->on_chunk_message(id, std::move(chunk), clock_now());
+        } else {
+            engine->on_message(id, message, clock_now());
+        }
+        pump();
     }
 
     void on_session_lost(NeighborId id, Errc reason) override {

@@ -637,6 +637,34 @@ TEST(PeerEngine, BadChunkIsNeverPlayedAndItsSenderIsBannedForGood) {
     }
 }
 
+// A chunk handed over shared (the socket reader moves the parsed one in; the simulator
+// passes the sender's) is stored as that very object, its payload never copied, and is
+// judged like any other: counted, verified, unsolicited ones refused.
+TEST(PeerEngine, ASharedChunkIsStoredAsItIsAndJudgedAsAnyOther) {
+    auto c = config();
+    c.startup_lag = 2s;
+    PeerEngine e(c, 1, t0);
+    e.on_peer_list({}, ChunkSeq{10}, t0);
+    e.on_neighbor_connected(kA, "a:1", true, t0);
+    e.on_message(kA, hello("a"), t0);
+    e.on_message(kA, buffer_map(0, std::string(11, 'x'), 10), t0);
+    e.take_actions();
+    e.on_timer(t0);
+    const auto reqs = only<SendMessage>(e.take_actions());
+    ASSERT_GE(reqs.size(), 1U);
+    ASSERT_GE(reqs[0].message.request().seqs_size(), 2);
+    const auto seq = reqs[0].message.request().seqs(0);
+    auto shared = std::make_shared<const wire::Chunk>(make_chunk(seq));
+    const auto before = e.traffic().download_media_bytes;
+    e.on_chunk_message(kA, shared, t0 + 10ms);
+    EXPECT_EQ(e.store().get(ChunkSeq{seq}).get(), shared.get());
+    EXPECT_EQ(e.traffic().download_media_bytes, before + chunk_frame_bytes(*shared));
+    // Unsolicited (never asked for): the neighbour is dropped, nothing is stored.
+    e.on_chunk_message(kA, std::make_shared<const wire::Chunk>(make_chunk(40)), t0 + 20ms);
+    EXPECT_TRUE(disconnect_of(e.take_actions(), kA).has_value());
+    EXPECT_FALSE(e.store().has(ChunkSeq{40}));
+}
+
 // A polluter that connects to us declaring an honest peer's id and endpoint, then sends a
 // bad chunk, is dropped, and its address is refused from then on; the honest peer it named
 // stays welcome, inbound and dialed (bans follow evidence).
