@@ -7,6 +7,7 @@
 #include "decade-module/core/requests.hpp"
 #include "decade-module/core/token.hpp"
 #include "p2pls/decade.pb.h"
+#include "peer/core/decade_object.hpp"
 
 namespace p2pls::netsim {
 namespace {
@@ -162,10 +163,29 @@ Result<std::shared_ptr<const std::string>> SimDecade::get(const std::string& url
     return r.data;
 }
 
+std::vector<std::shared_ptr<const wire::Chunk>> SimDecade::decoded(
+    const std::shared_ptr<const std::string>& data) {
+    if (!data) {
+        return {};
+    }
+    Decoded& d = decoded_[data.get()];
+    if (d.data.lock() != data) {
+        d.data = data;
+        d.chunks.clear();
+        if (auto chunks = peer::decode_object(*data)) {
+            for (wire::Chunk& c : *chunks) {
+                d.chunks.push_back(std::make_shared<const wire::Chunk>(std::move(c)));
+            }
+        }
+    }
+    return d.chunks;
+}
+
 void SimDecade::sweep() {
     for (auto& s : servers_) {
         s->core->sweep(unix_now());
     }
+    std::erase_if(decoded_, [](const auto& entry) { return entry.second.data.expired(); });
     sim_.after(kSweepInterval, [this] { sweep(); });
 }
 
@@ -293,6 +313,7 @@ void SimDecade::fetch(Handle h, peer::DecadeFetch f) {
                 if (done->ok()) {
                     ++s->stats.links;
                     out.data = *done->data;
+                    out.chunks = decoded(done->data);
                 } else {
                     count_refusal(*s, *done);
                     out.code = errc_of(*done);
@@ -342,6 +363,7 @@ void SimDecade::fetch(Handle h, peer::DecadeFetch f) {
                                       {arrived.token(), *client}, arrived, fetched, unix_now());
                                   if (stored.ok()) {
                                       state->results[i].data = *stored.data;
+                                      state->results[i].chunks = decoded(stored.data);
                                   } else {
                                       count_refusal(*s, stored);
                                       state->results[i].code = errc_of(stored);

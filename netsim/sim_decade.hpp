@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/core/errc.hpp"
@@ -104,6 +105,11 @@ class SimDecade {
     void sweep();
     [[nodiscard]] Server* find(const std::string& url) const;
     [[nodiscard]] std::uint64_t stream(NodeId a, NodeId b, std::uint64_t slot) const;
+    // A stored object's chunks, decoded once per stored copy and shared by every engine
+    // that fetches it (each still verifies them); empty when the bytes do not decode, so
+    // the engine decodes them itself and refuses them.
+    std::vector<std::shared_ptr<const wire::Chunk>> decoded(
+        const std::shared_ptr<const std::string>& data);
 
     Simulator& sim_;
     Network& net_;
@@ -111,6 +117,11 @@ class SimDecade {
     std::int64_t unix_offset_s_;
     std::vector<std::unique_ptr<Server>> servers_;
     std::uint64_t next_locker_ = 1;
+    struct Decoded {
+        std::weak_ptr<const std::string> data;  // tells a freed copy from a new one there
+        std::vector<std::shared_ptr<const wire::Chunk>> chunks;
+    };
+    std::unordered_map<const std::string*, Decoded> decoded_;  // by stored copy; swept
 };
 
 }  // namespace p2pls::netsim

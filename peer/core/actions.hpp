@@ -79,6 +79,10 @@ using Action = std::variant<SendMessage, SendChunk, Connect, Disconnect, PlayChu
 struct DecadeObjectResult {
     Errc code = Errc::ok;  // ok, not_found, a token error, ...
     std::string data;      // the object, when ok (fetches only)
+    // Optional: `data` already decoded by a driver that shares the decode between the
+    // engines of one process (the simulator, where thousands fetch the same object), so
+    // that they hold one copy of each chunk. Checked exactly as chunks decoded here are.
+    std::vector<std::shared_ptr<const wire::Chunk>> chunks;
 };
 struct DecadeResult {
     Errc code = Errc::ok;     // the request as a whole: ok, busy (503), unavailable, timeout

@@ -425,17 +425,22 @@ DecadeFetcher::Fetched DecadeFetcher::on_fetched(
         ++stats_.objects_fetched;
         stats_.bytes_from_decade += r.data.size();
         traffic.download_media_bytes += r.data.size();
-        auto chunks = decode_object(r.data, k_);
-        bool bad = !chunks;
-        if (chunks) {
-            for (const wire::Chunk& c : *chunks) {
-                if (object_of(ChunkSeq{c.seq()}) != o ||
-                    !verify_chunk(config_.verified_chunks.get(), config_.public_key,
-                                  config_.channel, c, config_.epoch)) {
-                    bad = true;
-                    break;
+        std::vector<std::shared_ptr<const wire::Chunk>> chunks = r.chunks;
+        bool bad = chunks.size() > k_;
+        if (chunks.empty()) {
+            auto decoded = decode_object(r.data, k_);
+            bad = !decoded;
+            if (decoded) {
+                for (wire::Chunk& c : *decoded) {
+                    chunks.push_back(std::make_shared<const wire::Chunk>(std::move(c)));
                 }
             }
+        }
+        for (std::size_t j = 0; !bad && j < chunks.size(); ++j) {
+            const wire::Chunk* c = chunks[j].get();
+            bad = c == nullptr || object_of(ChunkSeq{c->seq()}) != o ||
+                  !verify_chunk(config_.verified_chunks.get(), config_.public_key, config_.channel,
+                                *c, config_.epoch);
         }
         if (bad) {
             // Never stored, played or advertised; whoever stored it is not trusted again.
@@ -450,16 +455,16 @@ DecadeFetcher::Fetched DecadeFetcher::on_fetched(
         if (holder != nullptr) {
             holder->last_useful = now;
         }
-        for (wire::Chunk& c : *chunks) {
-            const ChunkSeq seq{c.seq()};
+        for (std::shared_ptr<const wire::Chunk>& c : chunks) {
+            const ChunkSeq seq{c->seq()};
             if (!store.bitmap().in_window(seq)) {
                 continue;
             }
             if (store.has(seq)) {
                 ++traffic.chunks_duplicate;
             } else {
-                chunk_bytes = (chunk_bytes * 7 + c.ByteSizeLong()) / 8;
-                store.insert(std::make_shared<const wire::Chunk>(std::move(c)));
+                chunk_bytes = (chunk_bytes * 7 + c->ByteSizeLong()) / 8;
+                store.insert(std::move(c));
             }
             got.push_back(seq);
         }

@@ -280,7 +280,7 @@ TEST(DecadeFetcher, VerifiedChunksAreStoredAndAdvertisedABadObjectBansItsHolder)
     Traffic traffic;
     std::uint64_t chunk_bytes = 1000;
     DecadeResult good;
-    good.objects.push_back({Errc::ok, encode_object({signed_chunk(100)})});
+    good.objects.push_back({Errc::ok, encode_object({signed_chunk(100)}), {}});
     auto got = fx.me.on_fetched(fetches[0].id, good, fx.table, fx.store, traffic, chunk_bytes, drop,
                                 t0 + 200ms);
     EXPECT_TRUE(got.known);
@@ -299,7 +299,7 @@ TEST(DecadeFetcher, VerifiedChunksAreStoredAndAdvertisedABadObjectBansItsHolder)
     auto forged = std::make_shared<wire::Chunk>(*signed_chunk(101));
     forged->set_payload("changed");
     DecadeResult bad;
-    bad.objects.push_back({Errc::ok, encode_object({forged})});
+    bad.objects.push_back({Errc::ok, encode_object({forged}), {}});
     got = fx.me.on_fetched(fetches[1].id, bad, fx.table, fx.store, traffic, chunk_bytes, drop,
                            t0 + 300ms);
     EXPECT_TRUE(got.advertise.empty());
@@ -307,6 +307,39 @@ TEST(DecadeFetcher, VerifiedChunksAreStoredAndAdvertisedABadObjectBansItsHolder)
     EXPECT_EQ(traffic.chunks_rejected, 1u);
     EXPECT_EQ(dropped, std::vector<NeighborId>{NeighborId{1}});
     EXPECT_TRUE(fx.table.banned_endpoint("h:1"));
+}
+
+// A driver may hand over the object already decoded (the simulator shares one decode
+// between engines): the store keeps those very chunks, and they are judged exactly as
+// decoded ones: a forged chunk bans the holder.
+TEST(DecadeFetcher, PreDecodedChunksAreSharedAndCheckedAsAnyOther) {
+    Fixture fx;
+    const auto fetches = fx.tick(t0);
+    ASSERT_EQ(fetches.size(), 2u);
+    std::vector<NeighborId> dropped;
+    const auto drop = [&](NeighborId id, const std::string&) { dropped.push_back(id); };
+    Traffic traffic;
+    std::uint64_t chunk_bytes = 1000;
+    const auto chunk = signed_chunk(100);
+    DecadeResult good;
+    good.objects.push_back({Errc::ok, encode_object({chunk}), {chunk}});
+    const auto got = fx.me.on_fetched(fetches[0].id, good, fx.table, fx.store, traffic, chunk_bytes,
+                                      drop, t0 + 200ms);
+    EXPECT_EQ(got.advertise, std::vector<ChunkSeq>{ChunkSeq{100}});
+    EXPECT_EQ(fx.store.get(ChunkSeq{100}).get(), chunk.get()) << "the same object, not a copy";
+    EXPECT_TRUE(dropped.empty());
+
+    auto forged = std::make_shared<wire::Chunk>(*signed_chunk(101));
+    forged->set_payload("changed");
+    DecadeResult bad;
+    // The bytes are honest, the decode handed over is not: the decode is what is checked.
+    bad.objects.push_back({Errc::ok, encode_object({signed_chunk(101)}), {forged}});
+    const auto refused = fx.me.on_fetched(fetches[1].id, bad, fx.table, fx.store, traffic,
+                                          chunk_bytes, drop, t0 + 300ms);
+    EXPECT_TRUE(refused.advertise.empty());
+    EXPECT_FALSE(fx.store.has(ChunkSeq{101}));
+    EXPECT_EQ(traffic.chunks_rejected, 1u);
+    EXPECT_EQ(dropped.size(), 1u);
 }
 
 TEST(DecadeFetcher, TheOriginPutsEachWholeObjectAndRetriesUpToThreeTimes) {

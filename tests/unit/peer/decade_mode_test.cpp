@@ -141,7 +141,7 @@ class DecadeEngine : public ::testing::Test {
                 DecadeResult r;
                 for (const auto& op : f->ops) {
                     const auto seq = std::stoull(op.name().substr(op.name().rfind('-') + 1));
-                    r.objects.push_back({Errc::ok, object_bytes(seq)});
+                    r.objects.push_back({Errc::ok, object_bytes(seq), {}});
                     seqs.push_back(seq);
                 }
                 e.on_decade_fetched(f->id, std::move(r), now);
