@@ -95,6 +95,15 @@ std::string bin_path(std::string_view name) {
     return std::string(dir != nullptr ? dir : ".") + "/" + std::string(name);
 }
 
+ChildProcess& Processes::spawn(const std::string& exe, std::vector<std::string> args,
+                               std::vector<std::string> env) {
+    const auto log = dir_ / (exe + std::to_string(children_.size()) + ".log");
+    args.insert(args.begin(), bin_path(exe));
+    children_.push_back(std::make_unique<ChildProcess>(
+        std::move(args), ChildOptions{.env = std::move(env), .log_file = log}));
+    return *children_.back();
+}
+
 TempDir::TempDir(std::string_view prefix) {
     std::string pattern =
         (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,6 +103,22 @@ class ChildProcess {
     std::optional<int> exit_code_;
     int out_fd_ = -1;
     int err_fd_ = -1;
+};
+
+// The project's executables started by one test (bin_path(exe)), each logging to
+// <log_dir>/<exe><n>.log, which the test keeps on failure; clear() or the destructor
+// stops them all (SIGTERM).
+class Processes {
+  public:
+    explicit Processes(std::filesystem::path log_dir) : dir_(std::move(log_dir)) {}
+    // `env` as ChildOptions::env.
+    ChildProcess& spawn(const std::string& exe, std::vector<std::string> args,
+                        std::vector<std::string> env = {});
+    void clear() { children_.clear(); }
+
+  private:
+    std::filesystem::path dir_;
+    std::vector<std::unique_ptr<ChildProcess>> children_;
 };
 
 // Runs to completion: {exit code, or -1 when killed at `timeout`; output()}.

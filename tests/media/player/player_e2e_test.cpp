@@ -69,11 +69,7 @@ class PlayerE2E : public ::testing::Test {
 
     ChildProcess& spawn(const std::string& exe, std::vector<std::string> args,
                         std::vector<std::string> env = {}) {
-        const auto log = dir_ / (exe + std::to_string(processes_.size()) + ".log");
-        args.insert(args.begin(), bin_path(exe));
-        processes_.push_back(std::make_unique<ChildProcess>(
-            std::move(args), ChildOptions{.env = std::move(env), .log_file = log}));
-        return *processes_.back();
+        return processes_.spawn(exe, std::move(args), std::move(env));
     }
 
     // Starts p2pls-tracker on a free port; returns its base URL.
@@ -101,7 +97,7 @@ class PlayerE2E : public ::testing::Test {
     const fs::path dir_ = tmp_.path();
     std::string tracker_port_;
     std::optional<ServerProcess> tracker_;
-    std::vector<std::unique_ptr<ChildProcess>> processes_;
+    p2pls::testing::Processes processes_{dir_};
 };
 
 // The player's headless environment: no display, so --sink auto would be fake too.

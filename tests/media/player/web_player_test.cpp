@@ -73,18 +73,13 @@ class WebPlayer : public ::testing::Test {
             tmp_.keep();
     }
     ChildProcess& spawn(const std::string& exe, std::vector<std::string> args) {
-        const auto log = dir_ / (exe + std::to_string(processes_.size()) + ".log");
-        args.insert(args.begin(), bin_path(exe));
-        processes_.push_back(std::make_unique<ChildProcess>(
-            std::move(args),
-            ChildOptions{.env = {"DISPLAY=", "WAYLAND_DISPLAY="}, .log_file = log}));
-        return *processes_.back();
+        return processes_.spawn(exe, std::move(args), {"DISPLAY=", "WAYLAND_DISPLAY="});
     }
 
     TempDir tmp_{"p2pls-web-player"};
     const fs::path dir_ = tmp_.path();
     std::optional<ServerProcess> tracker_;
-    std::vector<std::unique_ptr<ChildProcess>> processes_;
+    p2pls::testing::Processes processes_{dir_};
 };
 
 TEST_F(WebPlayer, ChromiumPlaysTheChannelShowsTheStallAndResumes) {
