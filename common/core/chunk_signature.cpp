@@ -49,11 +49,11 @@ std::string signed_message(std::string_view channel, const ChunkHeader& header,
     return msg;
 }
 
+}  // namespace
+
 ChunkHeader header_of(const wire::Chunk& chunk) {
     return {ChunkSeq{chunk.seq()}, chunk.timestamp_us(), chunk.duration_us()};
 }
-
-}  // namespace
 
 KeyPair keypair_from_seed(const KeySeed& seed) {
     ensure_sodium();

@@ -37,7 +37,11 @@ struct ChunkHeader {
     ChunkSeq seq;
     std::int64_t timestamp_us = 0;
     std::uint32_t duration_us = 0;
+    friend bool operator==(const ChunkHeader&, const ChunkHeader&) = default;
 };
+
+// The signed header fields of a wire chunk.
+ChunkHeader header_of(const wire::Chunk& chunk);
 
 // Deterministic: the adapter supplies 32 random bytes (the core draws no randomness).
 KeyPair keypair_from_seed(const KeySeed& seed);

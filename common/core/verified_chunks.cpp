@@ -6,12 +6,11 @@ namespace p2pls {
 
 Result<void> VerifiedChunks::verify(const PublicKey& key, std::string_view channel,
                                     const wire::Chunk& chunk, const SourceEpoch& epoch) {
-    const ChunkHeader header{ChunkSeq{chunk.seq()}, chunk.timestamp_us(), chunk.duration_us()};
+    const ChunkHeader header = header_of(chunk);
     if (const auto it = by_signature_.find(chunk.signature()); it != by_signature_.end()) {
         const Entry& e = it->second;
-        if (e.key == key && e.channel == channel && e.epoch == epoch &&
-            e.header.seq == header.seq && e.header.timestamp_us == header.timestamp_us &&
-            e.header.duration_us == header.duration_us && e.payload == chunk.payload()) {
+        if (e.key == key && e.channel == channel && e.epoch == epoch && e.header == header &&
+            e.payload == chunk.payload()) {
             ++hits_;
             return {};
         }

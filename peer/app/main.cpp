@@ -4,10 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
@@ -20,7 +17,7 @@
 #include "common/cli/link_delay_flags.hpp"
 #include "common/core/byte_rate.hpp"
 #include "common/core/proto_json.hpp"
-#include "common/http/http_server.hpp"
+#include "common/http/status_server.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
@@ -171,25 +168,10 @@ int main(int argc, char** argv) {
     std::unique_ptr<http::HttpServer> http_server;
     if (http_port >= 0) {
         try {
-            http_server = std::make_unique<http::HttpServer>(
-                io,
-                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                        static_cast<unsigned short>(http_port)),
-                http::ServerLimits{},
-                [&node](http::Request& req,
-                        const http::RequestContext&) -> asio::awaitable<http::Response> {
-                    if (req.target() == "/stats") {
-                        co_return http::make_json_response(req, http::Status::ok,
-                                                           node.stats_json());
-                    }
-                    if (req.target() == "/metrics") {
-                        co_return http::make_response(req, http::Status::ok, node.metrics_text(),
-                                                      "text/plain; version=0.0.4");
-                    }
-                    co_return http::make_error_response(req, http::Status::not_found, "not_found",
-                                                        "try /stats or /metrics");
-                });
-            http_server->start();
+            http_server =
+                http::start_status_server(io, static_cast<std::uint16_t>(http_port),
+                                          {.stats = [&node] { return node.stats_json(); },
+                                           .metrics = [&node] { return node.metrics_text(); }});
             spdlog::info("stats on http://{}:{}/stats",
                          http_server->local_endpoint().address().to_string(),
                          http_server->local_endpoint().port());

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -16,7 +15,7 @@
 #include "common/cli/link_delay_flags.hpp"
 #include "common/core/byte_rate.hpp"
 #include "common/gst/gst_init.hpp"
-#include "common/http/http_server.hpp"
+#include "common/http/status_server.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
@@ -274,31 +273,15 @@ int main(int argc, char** argv) {
     // the figures are for the broadcaster's own monitoring.
     std::unique_ptr<p2pls::http::HttpServer> http_server;
     if (http_port >= 0) {
-        namespace asio = boost::asio;
-        namespace http = p2pls::http;
         try {
-            http_server = std::make_unique<http::HttpServer>(
-                io,
-                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                        static_cast<unsigned short>(http_port)),
-                http::ServerLimits{},
-                [&node, &peer_node](http::Request& req, const http::RequestContext&)
-                    -> asio::awaitable<http::Response> {
-                    if (req.target() == "/stats") {
-                        co_return http::make_json_response(req, http::Status::ok,
-                                                           peer_node.stats_json());
-                    }
-                    if (req.target() == "/metrics") {
-                        co_return http::make_response(
-                            req, http::Status::ok,
-                            render_source_metrics(node.stats(), node.chunker_stats()) +
-                                peer_node.metrics_text(),
-                            "text/plain; version=0.0.4");
-                    }
-                    co_return http::make_error_response(req, http::Status::not_found, "not_found",
-                                                        "try /stats or /metrics");
-                });
-            http_server->start();
+            http_server = p2pls::http::start_status_server(
+                io, static_cast<std::uint16_t>(http_port),
+                {.stats = [&peer_node] { return peer_node.stats_json(); },
+                 .metrics =
+                     [&node, &peer_node] {
+                         return render_source_metrics(node.stats(), node.chunker_stats()) +
+                                peer_node.metrics_text();
+                     }});
             spdlog::info("metrics on http://127.0.0.1:{}/metrics",
                          http_server->local_endpoint().port());
         } catch (const std::exception& e) {
