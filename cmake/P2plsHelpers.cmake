@@ -46,10 +46,22 @@ function(p2pls_add_executable name)
     target_link_libraries(${name} PRIVATE p2pls_flags ${arg_DEPS})
 endfunction()
 
-# p2pls_add_test(<name> LABEL unit|sim|integration|media SOURCES ... [DEPS ...] [TIMEOUT s])
+# p2pls_add_test(<name> LABEL unit|sim|integration|media SOURCES ... [DEPS ...] [TIMEOUT s]
+#                [RUN_SERIAL])
 # One GoogleTest executable per component and layer; each test case becomes a ctest.
+# ctest runs two tests at a time in CI. RUN_SERIAL is for tests that measure a rate or
+# run a swarm on a deadline, which a neighbour's load could fail; media and docs tests
+# (encoders, browsers, whole demos) always run alone.
 function(p2pls_add_test name)
-    cmake_parse_arguments(arg "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+    cmake_parse_arguments(arg "RUN_SERIAL" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+    if(arg_LABEL STREQUAL "media" OR arg_LABEL STREQUAL "docs")
+        set(arg_RUN_SERIAL TRUE)
+    endif()
+    if(arg_RUN_SERIAL)
+        set(serial RUN_SERIAL TRUE)
+    else()
+        set(serial)
+    endif()
     add_executable(${name} ${arg_SOURCES})
     target_link_libraries(${name} PRIVATE p2pls_flags ${arg_DEPS} GTest::gtest GTest::gmock
                           GTest::gtest_main)
@@ -58,7 +70,7 @@ function(p2pls_add_test name)
     endif()
     add_dependencies(tests-${arg_LABEL} ${name})
     gtest_discover_tests(${name}
-        PROPERTIES LABELS "${arg_LABEL}" TIMEOUT ${arg_TIMEOUT}
+        PROPERTIES LABELS "${arg_LABEL}" TIMEOUT ${arg_TIMEOUT} ${serial}
         ENVIRONMENT "P2PLS_BIN_DIR=${PROJECT_BINARY_DIR}/bin"
         DISCOVERY_TIMEOUT 30)
 endfunction()

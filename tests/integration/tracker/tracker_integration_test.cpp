@@ -383,7 +383,8 @@ TEST_F(TrackerIntegration, ConnectionCapFromConfigAnswers503) {
             boost::system::error_code ec;
             s.non_blocking(true);
             s.read_some(asio::buffer(&byte, 1), ec);
-            if (ec == asio::error::would_block) return;
+            if (ec == asio::error::would_block)
+                return;
             s.close();
         }
         s.connect(at);
