@@ -116,6 +116,7 @@ class MetricsExposition : public ::testing::Test {
 TEST_F(MetricsExposition, EveryRolePassesPromtoolWithItsFamilies) {
     auto& tracker = server("p2pls-tracker", {"--interval", "1"});
     auto& decade = server("decade-server", {"--dev-open"});
+    auto& alto = server("p2pls-alto", {});
     auto& source = spawn(
         "p2pls-source", {"--tracker", tracker.url(), "--channel", "live", "--listen", "127.0.0.1:0",
                          "--key", (dir_ / "live.key").string(), "--http", "0"});
@@ -147,6 +148,7 @@ TEST_F(MetricsExposition, EveryRolePassesPromtoolWithItsFamilies) {
          {"p2pls_source_chunks_total", "p2pls_source_live_seq",
           "p2pls_peer_upload_media_bytes_total"}},
         {"peer", peer_port, {"p2pls_peer_chunks_due_total", "p2pls_peer_bytes_from_decade_total"}},
+        {"alto", alto.port(), {"p2pls_alto_pids", "p2pls_alto_reloads_total"}},
         {"player",
          player_port,
          {"p2pls_player_startup_delay_seconds", "p2pls_player_hls_window_segments",

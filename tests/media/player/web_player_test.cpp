@@ -4,7 +4,7 @@
 // show the stall while the source is stopped (SIGSTOP) and play on once it continues.
 #include <gtest/gtest.h>
 
-#include <boost/json/src.hpp>  // Boost.JSON compiled into this test alone
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
