@@ -36,6 +36,7 @@ using p2pls::testing::ChildProcess;
 const std::vector<std::string> kDocuments = {
     "README.md",        "tracker/README.md", "decade-server/README.md",
     "source/README.md", "player/README.md",  "docs/testbed.md",
+    "alto/README.md",
 };
 
 // "README.md#Running a channel by hand#1": a block by document, heading and place.
@@ -52,6 +53,7 @@ const std::vector<std::string> kTestedBlocks = {
     "README.md#Running over TLS#0",
     "README.md#Building by hand#0",
     "decade-server/README.md#Quick start#0",
+    "alto/README.md#Asking it#0",
 };
 
 fs::path source_dir() {
@@ -413,6 +415,22 @@ TEST(DocsCommands, DecadeServerQuickStartReturnsTheObject) {
     ASSERT_FALSE(sent.empty()) << "the block puts ./file; it made none";
     EXPECT_NE(box.output().find(sent), std::string::npos) << "the GET did not return the object\n"
                                                           << box.output();
+}
+
+// --- alto/README.md ---------------------------------------------------------------------
+
+// The default maps, asked with curl: loopback ranks before the rest of the world.
+TEST(DocsCommands, AltoAskingItRanksLoopbackFirst) {
+    SKIP_WITHOUT_SANDBOX();
+    auto block = find_block("alto/README.md#Asking it#0");
+    ASSERT_TRUE(block);
+    Sandbox box("alto-asking-it", *block);
+    const auto code = box.child().wait(60s);
+    ASSERT_TRUE(code) << box.output();
+    EXPECT_EQ(*code, 0) << box.output();
+    EXPECT_NE(box.output().find(R"("ipv4:127.0.0.1":{"ipv4:127.0.0.1":1,"ipv4:192.0.2.7":2})"),
+              std::string::npos)
+        << box.output();
 }
 
 }  // namespace
