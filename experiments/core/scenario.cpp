@@ -231,7 +231,8 @@ Scenario parse_tables(const toml::table& root) {
     }
     if (const auto* t = subtable(root, "", "peers")) {
         check_keys(*t, "peers",
-                   {"count", "upload", "arrival", "flash_crowd_s", "poisson_rate_per_s", "churn"});
+                   {"count", "upload", "arrival", "flash_crowd_s", "poisson_rate_per_s", "churn",
+                    "mass_leave"});
         s.peers = static_cast<std::uint32_t>(integer(*t, "peers", "count", s.peers, 1, 100'000));
         s.peer_upload_bps = rate(*t, "peers", "upload", 0);
         s.arrival = arrival_of(text(*t, "peers", "arrival", "flash-crowd"));
@@ -247,6 +248,16 @@ Scenario parse_tables(const toml::table& root) {
             s.churn.mean_offline_s =
                 number(*c, "peers.churn", "mean_offline_s", s.churn.mean_offline_s, 0.1, 86'400);
             s.churn.graceful = boolean(*c, "peers.churn", "graceful", true);
+        }
+        if (const auto* m = subtable(*t, "peers", "mass_leave")) {
+            check_keys(*m, "peers.mass_leave", {"fraction", "at_s", "rejoin_after_s", "graceful"});
+            s.mass_leave.fraction = number(*m, "peers.mass_leave", "fraction", 0, 0, 1);
+            s.mass_leave.at_s = number(*m, "peers.mass_leave", "at_s", 0, 0, 86'400);
+            if (m->contains("rejoin_after_s")) {
+                s.mass_leave.rejoin_after_s =
+                    number(*m, "peers.mass_leave", "rejoin_after_s", 0, 0.1, 86'400);
+            }
+            s.mass_leave.graceful = boolean(*m, "peers.mass_leave", "graceful", true);
         }
     }
     if (const auto* t = subtable(root, "", "network")) {
@@ -358,6 +369,9 @@ std::optional<std::string> validate(const Scenario& s) {
     }
     if (s.arrival == Arrival::flash_crowd && s.flash_crowd_s >= s.duration_s) {
         return "peers.flash_crowd_s must be shorter than duration_s";
+    }
+    if (s.mass_leave.fraction > 0 && s.mass_leave.at_s >= s.duration_s) {
+        return "peers.mass_leave.at_s must be shorter than duration_s";
     }
     if (s.regions.size() > kMaxRegions) {
         return "network.regions: at most " + std::to_string(kMaxRegions) + " regions";

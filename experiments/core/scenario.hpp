@@ -33,6 +33,16 @@ struct Churn {
     bool graceful = true;  // leave with SIGTERM (Bye, tracker "stopped") or SIGKILL
 };
 
+// A mass departure: at at_s, each online peer leaves with probability `fraction` (a
+// network partition, a crash of a popular client, the end of a show). With rejoin_after_s
+// those peers come back that much later as new sessions, and stay; without, they stay away.
+struct MassLeave {
+    double fraction = 0.0;  // 0..1 (0 = none)
+    double at_s = 0.0;
+    std::optional<double> rejoin_after_s;
+    bool graceful = true;  // SIGTERM or SIGKILL
+};
+
 // A region: the peers assigned to it are nearest the DECADE servers in it.
 struct Region {
     std::string name;
@@ -83,6 +93,7 @@ struct Scenario {
     double flash_crowd_s = 10;
     double poisson_rate_per_s = 1.0;
     Churn churn;
+    MassLeave mass_leave;
 
     // Network (user-space delay, see docs/testbed.md): the one-way delay between regions
     // that region_delays does not list, and the region's own delay where it gives none, ms.

@@ -47,6 +47,63 @@ double Rng::exponential(double rate) {
     return -std::log1p(-uniform()) / rate;
 }
 
+namespace {
+
+// `events` holds each peer's events together and in time order (the order make_schedule
+// draws them in). A peer online at the mass departure that the draw picks stops there:
+// its later events go, and with rejoin_after_s one new session starts that much later.
+// The draws come from a generator of their own, one per peer, so that adding a mass
+// departure to a scenario leaves its arrivals and churn as they were.
+void apply_mass_leave(const Scenario& s, double last_rejoin, std::vector<PeerEvent>& events) {
+    const MassLeave& leave = s.mass_leave;
+    if (leave.fraction <= 0) {
+        return;
+    }
+    Rng rng(s.seed ^ 0x6d617373'6c656176ULL);  // "massleav"
+    std::vector<bool> picked(s.peers);
+    for (std::uint32_t peer = 0; peer < s.peers; ++peer) {
+        picked[peer] = rng.uniform() < leave.fraction;
+    }
+    std::vector<PeerEvent> out;
+    out.reserve(events.size());
+    for (std::size_t i = 0; i < events.size();) {
+        std::size_t j = i;
+        while (j < events.size() && events[j].peer == events[i].peer) {
+            ++j;
+        }
+        const std::uint32_t peer = events[i].peer;
+        std::size_t before = i;  // events at or before the departure
+        while (before < j && events[before].at_s <= leave.at_s) {
+            ++before;
+        }
+        const bool online = before > i && events[before - 1].kind == PeerEvent::Kind::start;
+        if (!picked[peer] || !online) {
+            out.insert(out.end(), events.begin() + static_cast<std::ptrdiff_t>(i),
+                       events.begin() + static_cast<std::ptrdiff_t>(j));
+        } else {
+            out.insert(out.end(), events.begin() + static_cast<std::ptrdiff_t>(i),
+                       events.begin() + static_cast<std::ptrdiff_t>(before));
+            const std::uint32_t session = events[before - 1].session;
+            out.push_back({.at_s = leave.at_s,
+                           .kind = PeerEvent::Kind::stop,
+                           .peer = peer,
+                           .session = session,
+                           .graceful = leave.graceful});
+            if (leave.rejoin_after_s && leave.at_s + *leave.rejoin_after_s < last_rejoin) {
+                out.push_back({.at_s = leave.at_s + *leave.rejoin_after_s,
+                               .kind = PeerEvent::Kind::start,
+                               .peer = peer,
+                               .session = session + 1,
+                               .graceful = true});
+            }
+        }
+        i = j;
+    }
+    events = std::move(out);
+}
+
+}  // namespace
+
 std::vector<PeerEvent> make_schedule(const Scenario& s) {
     Rng rng(s.seed);
     std::vector<PeerEvent> events;
@@ -105,6 +162,7 @@ std::vector<PeerEvent> make_schedule(const Scenario& s) {
                               .graceful = true});
         }
     }
+    apply_mass_leave(s, last_rejoin, events);
     std::stable_sort(events.begin(), events.end(), [](const PeerEvent& a, const PeerEvent& b) {
         if (a.at_s != b.at_s) {
             return a.at_s < b.at_s;

@@ -238,6 +238,13 @@ std::string scenario_markdown(const Scenario& scenario, bool with_seed) {
     if (scenario.churn.fraction > 0) {
         out << ", churn " << fixed(scenario.churn.fraction * 100, 0) << " % of peers";
     }
+    if (const MassLeave& leave = scenario.mass_leave; leave.fraction > 0) {
+        out << ", " << fixed(leave.fraction * 100, 0) << " % of those online leave at "
+            << fixed(leave.at_s, 0) << " s";
+        if (leave.rejoin_after_s) {
+            out << " (back " << fixed(*leave.rejoin_after_s, 0) << " s later)";
+        }
+    }
     out << ", duration " << fixed(scenario.duration_s, 0) << " s";
     if (with_seed) {
         out << ", seed " << scenario.seed;

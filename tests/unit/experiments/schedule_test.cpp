@@ -94,6 +94,80 @@ TEST(TestbedSchedule, ChurnAlternatesStopAndRejoinPerPeer) {
     }
 }
 
+// Who is online just after `t`: peer -> session.
+std::map<std::uint32_t, std::uint32_t> online_after(const std::vector<PeerEvent>& events,
+                                                    double t) {
+    std::map<std::uint32_t, std::uint32_t> online;
+    for (const auto& e : events) {
+        if (e.at_s > t) {
+            break;
+        }
+        if (e.kind == PeerEvent::Kind::start) {
+            online[e.peer] = e.session;
+        } else {
+            online.erase(e.peer);
+        }
+    }
+    return online;
+}
+
+TEST(TestbedSchedule, AMassLeaveTakesItsShareOfTheOnlinePeersAtOnce) {
+    Scenario s = base(1000);
+    s.churn.fraction = 1.0;
+    s.churn.mean_online_s = 600;  // 10 % of the peers leave per minute
+    s.churn.mean_offline_s = 5;
+    const auto without = make_schedule(s);
+    s.mass_leave = {.fraction = 0.3, .at_s = 50, .rejoin_after_s = std::nullopt, .graceful = false};
+    const auto with = make_schedule(s);
+    const auto before = online_after(without, 50);
+    const auto after = online_after(with, 50);
+    std::size_t left = 0;
+    for (const auto& e : with) {
+        if (e.at_s == 50 && e.kind == PeerEvent::Kind::stop) {
+            ++left;
+            EXPECT_FALSE(e.graceful);
+            EXPECT_EQ(before.at(e.peer), e.session) << "only online peers leave, in their session";
+        }
+    }
+    // About 30 % of those online, and nobody else lost a session.
+    EXPECT_NEAR(static_cast<double>(left) / static_cast<double>(before.size()), 0.3, 0.05);
+    EXPECT_EQ(after.size() + left, before.size());
+    // Those who left stay away; the others' schedules are exactly what they were.
+    std::set<std::uint32_t> leavers;
+    for (const auto& e : with) {
+        if (e.at_s == 50 && e.kind == PeerEvent::Kind::stop) {
+            leavers.insert(e.peer);
+        }
+    }
+    std::vector<PeerEvent> kept;
+    for (const auto& e : with) {
+        if (leavers.count(e.peer) == 0) {
+            kept.push_back(e);
+        } else {
+            EXPECT_LE(e.at_s, 50) << "peer " << e.peer << " came back without rejoin_after_s";
+        }
+    }
+    std::vector<PeerEvent> others;
+    for (const auto& e : without) {
+        if (leavers.count(e.peer) == 0) {
+            others.push_back(e);
+        }
+    }
+    EXPECT_EQ(kept, others);
+
+    // With rejoin_after_s, each leaver starts one new session that much later.
+    s.mass_leave.rejoin_after_s = 8;
+    const auto rejoining = make_schedule(s);
+    std::size_t rejoins = 0;
+    for (const auto& e : rejoining) {
+        if (e.at_s == 58 && e.kind == PeerEvent::Kind::start) {
+            ++rejoins;
+            EXPECT_EQ(e.session, before.at(e.peer) + 1);
+        }
+    }
+    EXPECT_EQ(rejoins, left);
+}
+
 TEST(TestbedSchedule, RegionsFollowSharesAndServersAreInTheirRegion) {
     Scenario s = base(12);
     s.regions = {{.name = "eu", .share = 2, .one_way_delay_ms = 30},
