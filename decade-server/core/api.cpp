@@ -189,7 +189,15 @@ ApiStep handle_request(ServerCore& core, const ApiConfig& config, ApiRequest req
         return error_response(client.error());
     }
     std::string client_id = std::move(*client);
-    const Caller caller{bearer(request.authorization), client_id};
+    std::string_view token = bearer(request.authorization);
+    if (token.empty() && (method == "GET" || method == "HEAD")) {
+        // An object read may carry its token in the URL instead (?token=...): for clients
+        // that cannot set a header per URL, such as aria2 following a Metalink or a
+        // BitTorrent client's web seed. Only reads: a URL ends up in logs and histories,
+        // so what is handed out this way should be read-only and short-lived.
+        token = http::query_param(http::query_string(request.target), "token").value_or("");
+    }
+    const Caller caller{token, client_id};
 
     if (path.size() == 1 && path[0] == "metrics") {
         if (method != "GET") {

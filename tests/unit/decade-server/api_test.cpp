@@ -170,6 +170,27 @@ TEST(DecadeApi, PutGetDeleteAnObject) {
     EXPECT_FALSE(gone.shared_body);
 }
 
+TEST(DecadeApi, AReadMayCarryItsTokenInTheUrl) {
+    Api api;
+    const std::string t = token("alice", decade::kAllOps);
+    ASSERT_EQ(api.call("PUT", object("alice", "o-1"), "hello", t).status, 201u);
+    const ApiResponse got = api.call("GET", object("alice", "o-1") + "?token=" + t);
+    ASSERT_EQ(got.status, 200u) << got.body;
+    ASSERT_TRUE(got.shared_body);
+    EXPECT_EQ(*got.shared_body, "hello");
+    // The URL's token is checked like the header's: a forged or foreign one is refused.
+    std::string forged = t;
+    forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(api.call("GET", object("alice", "o-1") + "?token=" + forged).status, 401u);
+    EXPECT_EQ(api.call("GET", object("alice", "o-1") + "?token=" + token("bob", decade::kAllOps))
+                  .status,
+              403u);
+    // Writes take the header only.
+    EXPECT_EQ(api.call("PUT", object("alice", "o-2") + "?token=" + t, "x").status, 401u);
+    EXPECT_EQ(api.call("DELETE", object("alice", "o-1") + "?token=" + t).status, 401u);
+    EXPECT_EQ(api.call("GET", object("alice", "o-1"), {}, t).status, 200u);
+}
+
 TEST(DecadeApi, ObjectRequestsRefusedAndNoBytesLeak) {
     Api api;
     const std::string t = token("alice", decade::kAllOps);
