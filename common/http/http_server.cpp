@@ -10,7 +10,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -20,9 +23,11 @@
 #include <cerrno>
 #include <csignal>
 #include <exception>
+#include <limits>
 #include <sstream>
 
 #include "common/core/proto_json.hpp"
+#include "common/http/body_stream.hpp"
 #include "common/http/response_writer.hpp"
 #include "common/posix/traffic_capture.hpp"
 #include "p2pls/http.pb.h"
@@ -68,6 +73,10 @@ HttpServer::HttpServer(std::vector<asio::io_context*> loops, const tcp::endpoint
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(listen);
     acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void HttpServer::stream_bodies(StreamedBodies streamed) {
+    streamed_ = std::make_unique<StreamedBodies>(std::move(streamed));
 }
 
 HttpServer::~HttpServer() {
@@ -513,6 +522,67 @@ asio::awaitable<void> HttpServer::serve(std::unique_ptr<Connection> connection, 
     socket_of(stream).shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+namespace {
+
+// The body of one streamed request, read into a fixed piece buffer through Beast's
+// buffer_body parser, the request timeout renewed for every piece.
+template <class Stream>
+class StreamReader final : public BodyStream {
+  public:
+    StreamReader(Stream& stream, beast::flat_buffer& buffer,
+                 beast::http::request_parser<beast::http::buffer_body>& parser,
+                 std::chrono::milliseconds timeout)
+        : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout) {
+        piece_.resize(kBodyPieceBytes);
+    }
+
+    asio::awaitable<Result<std::string_view>> next() override {
+        auto& transport = beast::get_lowest_layer(stream_);
+        if (!continued_) {
+            continued_ = true;
+            const auto expect = parser_.get()[beast::http::field::expect];
+            if (beast::iequals(expect, "100-continue") && !parser_.is_done()) {
+                transport.expires_after(timeout_);
+                beast::http::response<beast::http::empty_body> go{beast::http::status::continue_,
+                                                                  parser_.get().version()};
+                auto [ec, n] = co_await beast::http::async_write(stream_, go, use_tuple);
+                if (ec) {
+                    co_return ec;
+                }
+            }
+        }
+        while (!parser_.is_done()) {
+            auto& body = parser_.get().body();
+            body.data = piece_.data();
+            body.size = piece_.size();
+            transport.expires_after(timeout_);
+            auto [ec, n] = co_await beast::http::async_read(stream_, buffer_, parser_, use_tuple);
+            if (ec && ec != beast::http::error::need_buffer) {
+                co_return ec;
+            }
+            const std::size_t got = piece_.size() - body.size;
+            if (got > 0) {
+                received_ += got;
+                co_return std::string_view(piece_.data(), got);
+            }
+        }
+        co_return std::string_view{};
+    }
+    [[nodiscard]] std::uint64_t received() const override { return received_; }
+    [[nodiscard]] bool done() const override { return parser_.is_done(); }
+
+  private:
+    Stream& stream_;
+    beast::flat_buffer& buffer_;
+    beast::http::request_parser<beast::http::buffer_body>& parser_;
+    std::chrono::milliseconds timeout_;
+    std::string piece_;
+    std::uint64_t received_ = 0;
+    bool continued_ = false;
+};
+
+}  // namespace
+
 template <class Stream>
 asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream& stream) {
     const auto alive = alive_;
@@ -544,7 +614,9 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
 
         beast::http::request_parser<beast::http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-        parser.body_limit(limits_.max_body_bytes);
+        // A streamed route has a cap of its own, known only once the header is in.
+        parser.body_limit(streamed_ ? std::numeric_limits<std::uint64_t>::max()
+                                    : limits_.max_body_bytes);
         transport.expires_after(limits_.request_timeout);
         auto [header_ec, hn] =
             co_await beast::http::async_read_header(stream, buffer, parser, use_tuple);
@@ -567,6 +639,50 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
                 failure = busy_response(parser.get().version(), limits_.busy_retry_after_s,
                                         "request limit per client reached");
             }
+        }
+        const std::uint64_t stream_cap =
+            !failure && !header_ec && streamed_ ? streamed_->cap(parser.get()) : 0;
+        if (const auto length = parser.content_length();
+            stream_cap > 0 && length && *length > stream_cap) {
+            // Refused before the handler and before the body: a client that waits for
+            // 100-continue never sends it.
+            failure = make_error_response(
+                parser.get(), Status::payload_too_large, "body_too_large",
+                "request body exceeds " + std::to_string(stream_cap) + " bytes");
+        } else if (stream_cap > 0) {
+            // The body goes to the streaming handler as it arrives.
+            beast::http::request_parser<beast::http::buffer_body> body_parser(std::move(parser));
+            body_parser.body_limit(stream_cap);
+            Request header;
+            header.base() = body_parser.get().base();
+            StreamReader<Stream> reader(stream, buffer, body_parser, limits_.request_timeout);
+            std::optional<Response> response;
+            try {
+                response = co_await streamed_->handler(header, reader, context);
+            } catch (const std::exception& e) {
+                response = make_error_response(header, Status::internal_server_error, "internal",
+                                               e.what());
+            }
+            if (!*alive) {
+                co_return;
+            }
+            response->version(header.version());
+            response->keep_alive(header.keep_alive() && response->keep_alive() && reader.done());
+            response->prepare_payload();
+            const auto write_ec =
+                co_await write_response(stream, *response, limits_.write_timeout, header_scratch);
+            if (!*alive || write_ec || !response->keep_alive()) {
+                break;
+            }
+            continue;
+        }
+        if (!failure && !header_ec && streamed_) {
+            const auto length = parser.content_length();
+            if (length && *length > limits_.max_body_bytes) {
+                failure =
+                    read_failure_response(beast::http::error::body_limit, parser.get(), limits_);
+            }
+            parser.body_limit(limits_.max_body_bytes);
         }
         if (!failure && !header_ec && !parser.is_done()) {
             auto [body_ec, bn] =

@@ -97,6 +97,8 @@ struct RequestContext {
 // exception of any type becomes a 500. The handler may co_await (e.g. a server-to-server fetch).
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, const RequestContext&)>;
 
+struct StreamedBodies;  // body_stream.hpp
+
 class HttpServer {
   public:
     // Binds and listens at once (throws boost::system::system_error when it cannot:
@@ -116,6 +118,10 @@ class HttpServer {
     HttpServer& operator=(const HttpServer&) = delete;
 
     [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    // Before start(): requests whose header `streamed.cap` picks go to `streamed.handler`
+    // with their body as a stream (body_stream.hpp) instead of whole to the Handler.
+    void stream_bodies(StreamedBodies streamed);
 
     // Starts accepting. Connections are served until stop().
     void start();
@@ -184,6 +190,7 @@ class HttpServer {
     boost::asio::ip::tcp::acceptor acceptor_;  // on the first loop
     ServerLimits limits_;
     Handler handler_;
+    std::unique_ptr<StreamedBodies> streamed_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     // Guards every member below but stopped_ (the books of all loops together).
     mutable std::mutex books_;
