@@ -31,6 +31,8 @@ packages=(
   chromium
   # promtool checks every role's /metrics and the Prometheus rules under deploy/
   prometheus
+  # the file distribution platform's test: an unmodified aria2 follows the portal's Metalink
+  aria2
 )
 # The web player (web/): npm installs the pinned hls.js and puppeteer-core. A machine that
 # already has a node with its own npm (NodeSource's, say) keeps it: Debian's npm would

@@ -571,6 +571,26 @@ class StreamReader final : public BodyStream {
     [[nodiscard]] std::uint64_t received() const override { return received_; }
     [[nodiscard]] bool done() const override { return parser_.is_done(); }
 
+    // After an answer given before the body was in: reads and drops up to `max` more bytes,
+    // so that a small body's client reads the answer instead of a reset (closing a socket
+    // with unread bytes resets it). Nothing when the client still waits for 100-continue:
+    // it has sent no body.
+    asio::awaitable<void> drain(std::uint64_t max) {
+        if (!continued_ &&
+            beast::iequals(parser_.get()[beast::http::field::expect], "100-continue")) {
+            co_return;
+        }
+        continued_ = true;
+        std::uint64_t dropped = 0;
+        while (!parser_.is_done() && dropped <= max) {
+            const auto piece = co_await next();
+            if (!piece || piece->empty()) {
+                break;
+            }
+            dropped += piece->size();
+        }
+    }
+
   private:
     Stream& stream_;
     beast::flat_buffer& buffer_;
@@ -665,6 +685,12 @@ asio::awaitable<void> HttpServer::serve_requests(Connection& connection, Stream&
             }
             if (!*alive) {
                 co_return;
+            }
+            if (!reader.done()) {
+                co_await reader.drain(kBodyPieceBytes);
+                if (!*alive) {
+                    co_return;
+                }
             }
             response->version(header.version());
             response->keep_alive(header.keep_alive() && response->keep_alive() && reader.done());

@@ -34,9 +34,8 @@ using p2pls::testing::ChildProcess;
 
 // The documents a user is pointed at; each of their command blocks has a test below.
 const std::vector<std::string> kDocuments = {
-    "README.md",        "tracker/README.md", "decade-server/README.md",
-    "source/README.md", "player/README.md",  "docs/testbed.md",
-    "alto/README.md",
+    "README.md",        "tracker/README.md", "decade-server/README.md", "source/README.md",
+    "player/README.md", "docs/testbed.md",   "alto/README.md",
 };
 
 // "README.md#Running a channel by hand#1": a block by document, heading and place.

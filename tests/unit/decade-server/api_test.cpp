@@ -182,9 +182,9 @@ TEST(DecadeApi, AReadMayCarryItsTokenInTheUrl) {
     std::string forged = t;
     forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
     EXPECT_EQ(api.call("GET", object("alice", "o-1") + "?token=" + forged).status, 401u);
-    EXPECT_EQ(api.call("GET", object("alice", "o-1") + "?token=" + token("bob", decade::kAllOps))
-                  .status,
-              403u);
+    EXPECT_EQ(
+        api.call("GET", object("alice", "o-1") + "?token=" + token("bob", decade::kAllOps)).status,
+        403u);
     // Writes take the header only.
     EXPECT_EQ(api.call("PUT", object("alice", "o-2") + "?token=" + t, "x").status, 401u);
     EXPECT_EQ(api.call("DELETE", object("alice", "o-1") + "?token=" + t).status, 401u);

@@ -1,0 +1,325 @@
+// The file distribution platform (the draft's §6) as processes on loopback: three
+// decade-server zones, each at its own address (127.0.1.1, 127.0.2.1, 127.0.3.1), an ALTO
+// server whose map puts the user (127.0.0.1) nearest the second zone, and the portal. A
+// publisher uploads with curl and mints a link; an unmodified aria2 downloads the file
+// through the link's Metalink; the manifest ranks the zones by ALTO, and falls back to
+// the configured order when ALTO is gone. Attacks and faults: a wrong key, another
+// publisher, a forged or expired link, an upload cut off mid-way (no file listed, no slice
+// left behind), a portal restart (the file and its links survive).
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "portal/core/slicer.hpp"
+#include "tests/support/child_process.hpp"
+
+namespace p2pls {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using testing::bin_path;
+
+constexpr std::size_t kSliceBytes = 64 * 1024;
+const std::string kSecretHex(64, 'a');
+const std::string kAlice = "alice-key-0123456789";
+const std::string kBob = "bob-key-9876543210";
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string zone_ip(int z) {
+    return "127.0." + std::to_string(z) + ".1";
+}
+
+struct Reply {
+    int status = 0;
+    std::string body;
+};
+
+class Platform : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (std::getenv("P2PLS_BIN_DIR") == nullptr) {
+            GTEST_SKIP() << "run through ctest";
+        }
+        std::ofstream(dir_ / "portal.secret") << kSecretHex << "\n";
+        std::ofstream(dir_ / "accounts.toml")
+            << "[[locker]]\nid = \"portal\"\nsecret_file = \"" << (dir_ / "portal.secret").string()
+            << "\"\nquota_bytes = 100000000\n";
+        for (int z = 1; z <= 3; ++z) {
+            const auto port_file = dir_ / ("zone" + std::to_string(z) + ".port");
+            auto& server = procs_.spawn(
+                "decade-server", {"--listen", zone_ip(z) + ":0", "--port-file", port_file.string(),
+                                  "--accounts", (dir_ / "accounts.toml").string()});
+            const auto port = server.wait_for_port_file(port_file, 20s);
+            ASSERT_TRUE(port) << server.output();
+            zone_urls_.push_back("http://" + zone_ip(z) + ":" + std::to_string(*port));
+        }
+        std::ofstream(dir_ / "maps.toml") << R"(
+[pids.users]
+ipv4 = ["127.0.0.0/24"]
+[pids.zone1]
+ipv4 = ["127.0.1.0/24"]
+[pids.zone2]
+ipv4 = ["127.0.2.0/24"]
+[pids.zone3]
+ipv4 = ["127.0.3.0/24"]
+[pids.default]
+ipv4 = ["0.0.0.0/0"]
+ipv6 = ["::/0"]
+[[costs]]
+src = "users"
+dst = "zone2"
+routingcost = 1
+[[costs]]
+src = "users"
+dst = "zone1"
+routingcost = 10
+[[costs]]
+src = "users"
+dst = "zone3"
+routingcost = 20
+)";
+        alto_ = &procs_.spawn(
+            "p2pls-alto", {"--listen", "127.0.0.1:0", "--port-file", (dir_ / "alto.port").string(),
+                           "--maps", (dir_ / "maps.toml").string()});
+        const auto alto_port = alto_->wait_for_port_file(dir_ / "alto.port", 20s);
+        ASSERT_TRUE(alto_port) << alto_->output();
+
+        std::ofstream(dir_ / "publishers.toml")
+            << "[[publishers]]\nname = \"alice\"\nkey_sha256 = \"" << portal::sha256_hex(kAlice)
+            << "\"\n[[publishers]]\nname = \"bob\"\nkey_sha256 = \"" << portal::sha256_hex(kBob)
+            << "\"\n";
+        std::ofstream config(dir_ / "portal.toml");
+        config << "replication = 2\nslice_bytes = " << kSliceBytes
+               << "\nalto_url = \"http://127.0.0.1:" << *alto_port
+               << "\"\npublishers_file = \"publishers.toml\"\ncatalog_file = \"catalog.json\"\n"
+                  "key_file = \"portal.key\"\n";
+        for (int z = 1; z <= 3; ++z) {
+            config << "[[zones]]\nname = \"zone" << z << "\"\nurl = \"" << zone_urls_[z - 1]
+                   << "\"\naddress = \"" << zone_ip(z)
+                   << "\"\nlocker = \"portal\"\nsecret_file = \"portal.secret\"\n";
+        }
+        config.close();
+        start_portal();
+    }
+
+    void start_portal() {
+        std::filesystem::remove(dir_ / "portal.port");
+        portal_ = &procs_.spawn(
+            "p2pls-portal", {"--config", (dir_ / "portal.toml").string(), "--listen", "127.0.0.1:0",
+                             "--port-file", (dir_ / "portal.port").string()});
+        const auto port = portal_->wait_for_port_file(dir_ / "portal.port", 20s);
+        ASSERT_TRUE(port) << portal_->output();
+        portal_url_ = "http://127.0.0.1:" + std::to_string(*port);
+    }
+
+    Reply curl(std::vector<std::string> args) {
+        std::vector<std::string> argv{"curl", "-sS", "-w", "\n%{http_code}"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto [code, out] = testing::run(argv, 60s);
+        EXPECT_EQ(code, 0) << out;
+        Reply r;
+        const auto nl = out.rfind('\n');
+        r.body = out.substr(0, nl);
+        r.status = std::atoi(out.c_str() + nl + 1);
+        return r;
+    }
+    Reply as(const std::string& key, std::vector<std::string> args) {
+        args.insert(args.begin(), {"-H", "Authorization: Bearer " + key});
+        return curl(std::move(args));
+    }
+    fs::path make_file(const std::string& name, std::size_t size) {
+        const auto path = dir_ / name;
+        std::ofstream out(path, std::ios::binary);
+        for (std::size_t i = 0; i < size; ++i) {
+            out.put(static_cast<char>((i * 2654435761U) >> 13));
+        }
+        return path;
+    }
+    std::string upload(const fs::path& file, const std::string& name) {
+        const auto r = as(kAlice, {"-T", file.string(), portal_url_ + "/v1/files/" + name});
+        EXPECT_EQ(r.status, 201) << r.body;
+        return r.body;
+    }
+    std::string link(const std::string& name, const std::string& body = "{}") {
+        const auto r = as(kAlice, {"-d", body, portal_url_ + "/v1/files/" + name + "/links"});
+        EXPECT_EQ(r.status, 201) << r.body;
+        return std::string(json::parse(r.body).at("url").as_string());
+    }
+    // Objects in the portal's locker on zone z (1-based).
+    std::size_t objects_on(int z) {
+        const auto [code, token] =
+            testing::run({bin_path("decade-server"), "token", "--secret", kSecretHex, "--locker",
+                          "portal", "--ops", "status"},
+                         10s, {.separate_stderr = true});
+        EXPECT_EQ(code, 0);
+        const auto r = curl({"-H", "Authorization: Bearer " + token.substr(0, token.find('\n')),
+                             zone_urls_[z - 1] + "/v1/lockers/portal/status"});
+        EXPECT_EQ(r.status, 200) << r.body;
+        const auto v = json::parse(r.body);
+        const auto* objects = v.as_object().if_contains("objects");
+        return objects == nullptr ? 0 : objects->as_array().size();
+    }
+
+    testing::TempDir tmp_{"p2pls-platform"};
+    fs::path dir_ = tmp_.path();
+    testing::Processes procs_{dir_};
+    std::vector<std::string> zone_urls_;
+    testing::ChildProcess* alto_ = nullptr;
+    testing::ChildProcess* portal_ = nullptr;
+    std::string portal_url_;
+};
+
+TEST_F(Platform, APublishersFileReachesAria2FromTheZonesAltoRanksBest) {
+    const std::size_t size = 5 * kSliceBytes + 123;
+    const auto file = make_file("movie.bin", size);
+    const std::string original = read_file(file);
+    const auto stored = json::parse(upload(file, "movie.bin"));
+    EXPECT_EQ(stored.at("size").to_number<std::uint64_t>(), size);
+    EXPECT_EQ(stored.at("sha256").as_string(), portal::sha256_hex(original));
+
+    // Status: where each slice lives, two zones each.
+    const auto listed = json::parse(as(kAlice, {portal_url_ + "/v1/files"}).body);
+    ASSERT_EQ(listed.at("files").as_array().size(), 1u);
+    const auto& slices = listed.at("files").at(0).at("slices").as_array();
+    ASSERT_EQ(slices.size(), 6u);
+    for (const auto& s : slices) {
+        EXPECT_EQ(s.at("zones").as_array().size(), 2u);
+    }
+
+    // The manifest ranks zone 2 (cost 1) before zone 1 (10) before zone 3 (20).
+    const std::string url = link("movie.bin");
+    const auto manifest = curl({url});
+    ASSERT_EQ(manifest.status, 200) << manifest.body;
+    const auto m = json::parse(manifest.body);
+    for (const auto& s : m.at("slices").as_array()) {
+        std::vector<std::size_t> ranks;
+        for (const auto& u : s.at("urls").as_array()) {
+            const std::string text(u.as_string());
+            for (std::size_t z = 0; z < 3; ++z) {
+                if (text.starts_with(zone_urls_[z] + "/")) {
+                    ranks.push_back(z == 1 ? 0 : z == 0 ? 1 : 2);
+                }
+            }
+        }
+        ASSERT_EQ(ranks.size(), 2u) << s;
+        EXPECT_LT(ranks[0], ranks[1]) << s;
+    }
+
+    // aria2 follows the Metalink and checks every slice's SHA-256.
+    const auto out = dir_ / "aria2";
+    const auto [code, log] = testing::run({"aria2c", "--dir", out.string(), "--quiet=true",
+                                           "--file-allocation=none", url + "?format=metalink"},
+                                          60s);
+    ASSERT_EQ(code, 0) << log;
+    std::string joined;
+    for (int i = 0; i < 6; ++i) {
+        const auto part = out / ("movie.bin.part-0000" + std::to_string(i));
+        ASSERT_TRUE(fs::exists(part)) << part;
+        joined += read_file(part);
+    }
+    EXPECT_EQ(joined, original);
+}
+
+TEST_F(Platform, KeysLinksAndPublishersAreCheckedAndAltoMayBeGone) {
+    const auto file = make_file("doc.bin", 1000);
+    // No key, a wrong key: nothing is stored.
+    EXPECT_EQ(curl({"-T", file.string(), portal_url_ + "/v1/files/doc.bin"}).status, 401);
+    EXPECT_EQ(as("guess", {"-T", file.string(), portal_url_ + "/v1/files/doc.bin"}).status, 401);
+    upload(file, "doc.bin");
+    EXPECT_EQ(as(kAlice, {"-T", file.string(), portal_url_ + "/v1/files/doc.bin"}).status, 409);
+    // Bob sees none of alice's files and can touch none.
+    EXPECT_EQ(json::parse(as(kBob, {portal_url_ + "/v1/files"}).body).at("files").as_array().size(),
+              0u);
+    EXPECT_EQ(as(kBob, {"-X", "DELETE", portal_url_ + "/v1/files/doc.bin"}).status, 404);
+    EXPECT_EQ(as(kBob, {"-d", "{}", portal_url_ + "/v1/files/doc.bin/links"}).status, 404);
+
+    // A forged link and an expired one.
+    std::string url = link("doc.bin");
+    std::string forged = url;
+    forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+    const auto bad = curl({forged});
+    EXPECT_EQ(bad.status, 401);
+    EXPECT_NE(bad.body.find("bad_link"), std::string::npos) << bad.body;
+    const std::string short_lived = link("doc.bin", R"({"ttl_s": 1})");
+    std::this_thread::sleep_for(2100ms);
+    const auto expired = curl({short_lived});
+    EXPECT_EQ(expired.status, 401);
+    EXPECT_NE(expired.body.find("link_expired"), std::string::npos) << expired.body;
+
+    // ALTO gone: the configured order, zone 1 before zone 2 before zone 3.
+    alto_->stop();
+    const auto m = curl({url});
+    ASSERT_EQ(m.status, 200) << m.body;
+    const auto fallback = json::parse(m.body);
+    const auto& urls = fallback.at("slices").at(0).at("urls").as_array();
+    ASSERT_EQ(urls.size(), 2u);
+    EXPECT_TRUE(std::string(urls[0].as_string()).starts_with(zone_urls_[0])) << m.body;
+    EXPECT_NE(curl({portal_url_ + "/metrics"}).body.find("p2pls_portal_alto_fallbacks_total 1"),
+              std::string::npos);
+
+    // Deleted: the link answers 404 and the slices are gone from the zones.
+    EXPECT_EQ(as(kAlice, {"-X", "DELETE", portal_url_ + "/v1/files/doc.bin"}).status, 204);
+    EXPECT_EQ(curl({url}).status, 404);
+    EXPECT_EQ(objects_on(1) + objects_on(2) + objects_on(3), 0u);
+}
+
+TEST_F(Platform, AnUploadCutOffLeavesNoFileAndNoSlice) {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    const auto port =
+        static_cast<std::uint16_t>(std::stoi(portal_url_.substr(portal_url_.rfind(':') + 1)));
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    asio::write(socket, asio::buffer("PUT /v1/files/cut.bin HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                                     "Bearer " +
+                                     kAlice + "\r\nContent-Length: 1000000\r\n\r\n"));
+    asio::write(socket, asio::buffer(std::string(5 * kSliceBytes, 'x')));
+    // The portal has stored slices of it by now; then the client goes away.
+    ASSERT_TRUE(testing::wait_until(
+        [&] { return objects_on(1) + objects_on(2) + objects_on(3) > 0; }, 10s));
+    socket.close();
+    EXPECT_TRUE(testing::wait_until(
+        [&] { return objects_on(1) + objects_on(2) + objects_on(3) == 0; }, 10s));
+    EXPECT_EQ(
+        json::parse(as(kAlice, {portal_url_ + "/v1/files"}).body).at("files").as_array().size(),
+        0u);
+    // The name is free again.
+    upload(make_file("cut.bin", 10), "cut.bin");
+}
+
+TEST_F(Platform, ARestartedPortalKeepsItsFilesAndLinks) {
+    const auto file = make_file("keep.bin", 2 * kSliceBytes);
+    upload(file, "keep.bin");
+    const std::string url = link("keep.bin");
+    ASSERT_EQ(portal_->stop(SIGTERM), 0) << portal_->output();
+    start_portal();
+    const auto listed = json::parse(as(kAlice, {portal_url_ + "/v1/files"}).body);
+    ASSERT_EQ(listed.at("files").as_array().size(), 1u);
+    // The old link names the old port; the path is what the portal checks.
+    const auto path = url.substr(url.find("/v1/download/"));
+    const auto m = curl({portal_url_ + path});
+    EXPECT_EQ(m.status, 200) << m.body;
+    EXPECT_EQ(json::parse(m.body).at("slices").as_array().size(), 2u);
+}
+
+}  // namespace
+}  // namespace p2pls
