@@ -49,9 +49,10 @@ endfunction()
 # p2pls_add_test(<name> LABEL unit|sim|integration|media SOURCES ... [DEPS ...] [TIMEOUT s]
 #                [RUN_SERIAL])
 # One GoogleTest executable per component and layer; each test case becomes a ctest.
-# ctest runs two tests at a time in CI. RUN_SERIAL is for tests that measure a rate or
-# run a swarm on a deadline, which a neighbour's load could fail; media and docs tests
-# (encoders, browsers, whole demos) always run alone.
+# RUN_SERIAL is for tests that measure a rate or run a swarm on a deadline, which a
+# neighbour's load could fail under `ctest -j`; media and docs tests (encoders, browsers,
+# whole demos) always run alone. CI runs the tests one at a time: most of them wait on
+# live streams, and the sanitizer build takes that idle CPU (scripts/test.sh).
 function(p2pls_add_test name)
     cmake_parse_arguments(arg "RUN_SERIAL" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
     if(arg_LABEL STREQUAL "media" OR arg_LABEL STREQUAL "docs")
