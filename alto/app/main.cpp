@@ -14,7 +14,6 @@
 
 #include "alto/core/alto_maps.hpp"
 #include "alto/http/alto_service.hpp"
-#include "common/core/host_port.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
 #include "common/net/protobuf_log.hpp"
@@ -77,19 +76,6 @@ std::variant<alto::AltoMaps, std::string> load_maps(const std::string& path) {
         return path + ": " + *why;
     }
     return maps;
-}
-
-asio::ip::tcp::endpoint parse_listen(const std::string& text) {
-    std::string why;
-    const auto hp = parse_host_port(text, {.allow_port_zero = true}, why);
-    if (!hp) {
-        fail("--listen \"" + text + "\": " + why);
-    }
-    const auto endpoint = net::to_tcp_endpoint(*hp);
-    if (!endpoint) {
-        fail("--listen: \"" + hp->host + "\" is not an IP address");
-    }
-    return *endpoint;
 }
 
 }  // namespace
@@ -155,12 +141,16 @@ int main(int argc, char** argv) {
     if (auto* why = std::get_if<std::string>(&maps)) {
         fail("--maps " + *why);
     }
-    const auto endpoint = parse_listen(listen);
+    std::string listen_why;
+    const auto endpoint = net::parse_tcp_endpoint(listen, {.allow_port_zero = true}, listen_why);
+    if (!endpoint) {
+        fail("--listen \"" + listen + "\": " + listen_why);
+    }
 
     asio::io_context io;
     std::optional<alto::AltoHttpService> service;
     try {
-        service.emplace(io, endpoint, std::move(std::get<alto::AltoMaps>(maps)), base_uri,
+        service.emplace(io, *endpoint, std::move(std::get<alto::AltoMaps>(maps)), base_uri,
                         http::ServerLimits{}, tls_context);
     } catch (const std::exception& e) {
         fail("cannot listen on " + listen + ": " + e.what());

@@ -13,7 +13,6 @@
 #include <string>
 #include <variant>
 
-#include "common/core/host_port.hpp"
 #include "common/net/endpoint.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
@@ -246,13 +245,9 @@ int main(int argc, char** argv) {
         catalog = std::move(std::get<portal::Catalog>(parsed));
     }
     std::string why;
-    const auto hp = parse_host_port(s.listen, {.allow_port_zero = true}, why);
-    if (!hp) {
-        fail("listen \"" + s.listen + "\": " + why);
-    }
-    const auto endpoint = net::to_tcp_endpoint(*hp);
+    const auto endpoint = net::parse_tcp_endpoint(s.listen, {.allow_port_zero = true}, why);
     if (!endpoint) {
-        fail("listen: \"" + hp->host + "\" is not an IP address");
+        fail("listen \"" + s.listen + "\": " + why);
     }
 
     asio::io_context io;
