@@ -148,9 +148,7 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
         step = handle_request(core_, api_, std::move(in), unix_now());
     }
     while (auto* pending = std::get_if<FetchAndResume>(&step)) {
-        FetchOutcome outcome = co_await at_home(fetch(pending->fetch));
-        const std::lock_guard lock(core_mutex_);
-        step = resume(core_, api_, std::move(*pending), std::move(outcome), unix_now());
+        step = co_await at_home(fetch_and_resume(std::move(*pending)));
     }
     ApiResponse out = std::get<ApiResponse>(std::move(step));
     for (const auto& charge : out.egress) {
@@ -178,6 +176,12 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+
+asio::awaitable<ApiStep> DecadeService::fetch_and_resume(FetchAndResume pending) {
+    FetchOutcome outcome = co_await fetch(pending.fetch);
+    const std::lock_guard lock(core_mutex_);
+    co_return resume(core_, api_, std::move(pending), std::move(outcome), unix_now());
+}
 
 struct DecadeService::Flight {
     explicit Flight(asio::io_context& io, std::uint64_t max) : done(io), max_bytes(max) {

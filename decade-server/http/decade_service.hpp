@@ -80,6 +80,11 @@ class DecadeService {
     // peers of this server asked for it in the same second.
     boost::asio::awaitable<FetchOutcome> fetch(const RemoteFetch& fetch);
     boost::asio::awaitable<FetchOutcome> fetch_once(const RemoteFetch& fetch);
+    // fetch() and the core's use of what it brought, both on the home loop. An asker
+    // that resumed on its own loop would store its copy only after fly() forgot the
+    // flight, and a Remote Get arriving in that gap would find neither the flight nor
+    // the copy, and fetch the object across again.
+    boost::asio::awaitable<ApiStep> fetch_and_resume(FetchAndResume pending);
     // `work` run on the home loop; the caller resumes on its own.
     template <class T>
     boost::asio::awaitable<T> at_home(boost::asio::awaitable<T> work);
