@@ -14,6 +14,7 @@
 
 #include "alto/core/alto_maps.hpp"
 #include "alto/http/alto_service.hpp"
+#include "common/cli/parse_flags.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
 #include "common/net/protobuf_log.hpp"
@@ -113,19 +114,12 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     app.add_option("--tls-key", tls.key_file, "PEM private key of --tls-cert")
         ->check(CLI::ExistingFile);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "p2pls-alto: %s (see --help)\n", e.what());
+    if (const auto code = cli::parse_flags(app, argc, argv, "p2pls-alto")) {
+        return *code;
+    }
+    if (!cli::set_log_level(log_level, "p2pls-alto")) {
         return 2;
     }
-    const auto level = spdlog::level::from_str(log_level);
-    if (level == spdlog::level::off && log_level != "off") {
-        fail("unknown log level \"" + log_level + "\"");
-    }
-    spdlog::set_level(level);
     if (tls.cert_file.empty() != tls.key_file.empty()) {
         fail("--tls-cert and --tls-key go together");
     }

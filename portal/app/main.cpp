@@ -13,6 +13,7 @@
 #include <string>
 #include <variant>
 
+#include "common/cli/parse_flags.hpp"
 #include "common/net/endpoint.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
@@ -204,19 +205,12 @@ int main(int argc, char** argv) {
     app.add_option("--port-file", port_file, "write the bound port here once listening");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->capture_default_str();
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "p2pls-portal: %s (see --help)\n", e.what());
+    if (const auto code = cli::parse_flags(app, argc, argv, "p2pls-portal")) {
+        return *code;
+    }
+    if (!cli::set_log_level(log_level, "p2pls-portal")) {
         return 2;
     }
-    const auto level = spdlog::level::from_str(log_level);
-    if (level == spdlog::level::off && log_level != "off") {
-        fail("unknown log level \"" + log_level + "\"");
-    }
-    spdlog::set_level(level);
     Settings s = load_config(config_path);
     if (listen_opt->count() > 0) {
         s.listen = listen;

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "decade-module/core/object_name.hpp"
+#include "portal/core/slicer.hpp"
 
 namespace p2pls::portal {
 
@@ -14,10 +15,6 @@ namespace {
 bool name_char(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
            c == '-';
-}
-
-bool hex64(std::string_view s) {
-    return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
 bool valid_file_id(std::string_view id) {
@@ -133,14 +130,15 @@ std::variant<Catalog, std::string> Catalog::parse(std::string_view text) {
                 s.size = json::value_to<std::uint64_t>(so.at("size"));
                 s.sha256 = json::value_to<std::string>(so.at("sha256"));
                 s.zones = json::value_to<std::vector<std::string>>(so.at("zones"));
-                if (!hex64(s.sha256) || s.size == 0 || s.size > f.slice_bytes || s.zones.empty()) {
+                if (!is_sha256_hex(s.sha256) || s.size == 0 || s.size > f.slice_bytes ||
+                    s.zones.empty()) {
                     return where + ": a slice is malformed";
                 }
                 total += s.size;
                 f.slices.push_back(std::move(s));
             }
             if (!valid_file_id(f.id) || !valid_publisher_name(f.publisher) ||
-                !valid_file_name(f.name) || !hex64(f.sha256) || total != f.size) {
+                !valid_file_name(f.name) || !is_sha256_hex(f.sha256) || total != f.size) {
                 return where + ": malformed";
             }
             if (!out.add(std::move(f))) {

@@ -1,6 +1,10 @@
 #include "portal/core/manifest.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+
+#include "portal/core/catalog.hpp"
+#include "portal/core/slicer.hpp"
 
 namespace p2pls::portal {
 
@@ -69,6 +73,86 @@ std::string manifest_json(const Manifest& m) {
                                         {"expires_unix_s", m.expires_unix_s},
                                         {"slices", std::move(slices)}}) +
            "\n";
+}
+
+namespace {
+
+bool plausible_url(std::string_view url) {
+    const bool scheme = url.starts_with("http://") || url.starts_with("https://");
+    return scheme && url.size() <= 4096 && std::none_of(url.begin(), url.end(), [](char c) {
+               return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+           });
+}
+
+}  // namespace
+
+std::variant<Manifest, std::string> parse_manifest_json(std::string_view text) {
+    boost::system::error_code ec;
+    const json::value root = json::parse(text, ec);
+    if (ec || !root.is_object()) {
+        return std::string("not a JSON object");
+    }
+    Manifest m;
+    try {
+        const auto& o = root.as_object();
+        m.name = json::value_to<std::string>(o.at("name"));
+        m.size = json::value_to<std::uint64_t>(o.at("size"));
+        m.sha256 = json::value_to<std::string>(o.at("sha256"));
+        m.slice_bytes = json::value_to<std::uint64_t>(o.at("slice_bytes"));
+        m.expires_unix_s = json::value_to<std::int64_t>(o.at("expires_unix_s"));
+        const auto& slices = o.at("slices").as_array();
+        if (!valid_file_name(m.name)) {
+            return std::string("name is not a plain file name");
+        }
+        if (!is_sha256_hex(m.sha256)) {
+            return std::string("sha256 is not 64 lower-case hex digits");
+        }
+        if (m.slice_bytes == 0 || m.slice_bytes > kMaxSliceBytes) {
+            return std::string("slice_bytes is out of range");
+        }
+        if (slices.size() > kMaxManifestSlices) {
+            return std::string("too many slices");
+        }
+        m.slices.reserve(slices.size());
+        std::uint64_t offset = 0;
+        for (const auto& v : slices) {
+            const std::string where = "slices[" + std::to_string(m.slices.size()) + "]";
+            const auto& so = v.as_object();
+            ManifestSlice s;
+            s.index = json::value_to<std::uint64_t>(so.at("index"));
+            s.offset = json::value_to<std::uint64_t>(so.at("offset"));
+            s.size = json::value_to<std::uint64_t>(so.at("size"));
+            s.sha256 = json::value_to<std::string>(so.at("sha256"));
+            const auto& urls = so.at("urls").as_array();
+            if (s.index != m.slices.size() || s.offset != offset) {
+                return where + ": out of order or not where the previous one ends";
+            }
+            if (s.size == 0 || s.size > m.slice_bytes) {
+                return where + ": its size is out of range";
+            }
+            if (!is_sha256_hex(s.sha256)) {
+                return where + ": sha256 is not 64 lower-case hex digits";
+            }
+            if (urls.empty() || urls.size() > kMaxManifestUrls) {
+                return where + ": it needs 1 to " + std::to_string(kMaxManifestUrls) + " urls";
+            }
+            for (const auto& u : urls) {
+                auto url = json::value_to<std::string>(u);
+                if (!plausible_url(url)) {
+                    return where + ": a url is not an http(s) URL";
+                }
+                s.urls.push_back(std::move(url));
+            }
+            offset += s.size;
+            m.slices.push_back(std::move(s));
+        }
+        if (offset != m.size) {
+            return std::string("the slices do not add up to the size");
+        }
+    } catch (const std::exception&) {
+        return std::string("a field is missing or of the wrong type");
+    }
+    return m;
 }
 
 std::string manifest_metalink(const Manifest& m) {

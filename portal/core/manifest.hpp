@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace p2pls::portal {
@@ -35,6 +36,16 @@ struct Manifest {
 inline constexpr std::string_view kMetalinkType = "application/metalink4+xml";
 
 std::string manifest_json(const Manifest& manifest);
+
+// A manifest_json text read back, as p2pls-fetch reads what a download link answered:
+// hostile until checked, so anything but a manifest the portal could have written is
+// refused with the reason. The name is a plain file name (no path), the slices follow
+// each other from offset 0 without a gap and add up to the size, each is at most
+// slice_bytes (at most kMaxSliceBytes) with a SHA-256 and 1 to kMaxManifestUrls http(s)
+// URLs, and there are at most kMaxManifestSlices of them.
+inline constexpr std::size_t kMaxManifestSlices = 1'000'000;
+inline constexpr std::size_t kMaxManifestUrls = 16;
+std::variant<Manifest, std::string> parse_manifest_json(std::string_view text);
 std::string manifest_metalink(const Manifest& manifest);
 // "<name>.part-00042": at least five digits, more when the file has more slices.
 std::string part_name(const Manifest& manifest, std::uint64_t index);

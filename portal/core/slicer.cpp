@@ -15,6 +15,11 @@ std::string hex_of(const std::array<unsigned char, crypto_hash_sha256_BYTES>& di
 
 }  // namespace
 
+bool is_sha256_hex(std::string_view text) {
+    return text.size() == 64 &&
+           text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 std::string sha256_hex(std::string_view bytes) {
     std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
     crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()),

@@ -28,6 +28,8 @@ struct Slice {
 
 // Lower-case hex SHA-256 of `bytes`.
 std::string sha256_hex(std::string_view bytes);
+// Whether `text` is written as sha256_hex writes: 64 lower-case hex digits.
+bool is_sha256_hex(std::string_view text);
 
 class Slicer {
   public:

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "common/cli/parse_flags.hpp"
 #include "common/core/chunk_signature.hpp"
 #include "common/core/registration_proof.hpp"
 #include "common/http/tls_context.hpp"
@@ -294,13 +295,8 @@ int main(int argc, char** argv) {
                    "connection caps hold across them (default: the number of cores)")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "p2pls-tracker: %s (see --help)\n", e.what());
-        return 2;
+    if (const auto code = cli::parse_flags(app, argc, argv, "p2pls-tracker")) {
+        return *code;
     }
 
     if (!config_path.empty()) {

@@ -117,6 +117,16 @@ TEST_F(MetricsExposition, EveryRolePassesPromtoolWithItsFamilies) {
     auto& tracker = server("p2pls-tracker", {"--interval", "1"});
     auto& decade = server("decade-server", {"--dev-open"});
     auto& alto = server("p2pls-alto", {});
+    // The portal with one zone, which it asks nothing of until a publisher uploads.
+    std::ofstream(dir_ / "portal.secret") << std::string(64, 'a') << "\n";
+    std::ofstream(dir_ / "publishers.toml")
+        << "[[publishers]]\nname = \"alice\"\nkey_sha256 = \"" << std::string(64, 'b') << "\"\n";
+    std::ofstream(dir_ / "portal.toml")
+        << "publishers_file = \"publishers.toml\"\ncatalog_file = \"catalog.json\"\n"
+           "key_file = \"portal.key\"\n[[zones]]\nname = \"z\"\nurl = \""
+        << decade.url() << "\"\naddress = \"127.0.0.1\"\nlocker = \"portal\"\n"
+        << "secret_file = \"portal.secret\"\n";
+    auto& portal = server("p2pls-portal", {"--config", (dir_ / "portal.toml").string()});
     auto& source = spawn(
         "p2pls-source", {"--tracker", tracker.url(), "--channel", "live", "--listen", "127.0.0.1:0",
                          "--key", (dir_ / "live.key").string(), "--http", "0"});
@@ -149,6 +159,7 @@ TEST_F(MetricsExposition, EveryRolePassesPromtoolWithItsFamilies) {
           "p2pls_peer_upload_media_bytes_total"}},
         {"peer", peer_port, {"p2pls_peer_chunks_due_total", "p2pls_peer_bytes_from_decade_total"}},
         {"alto", alto.port(), {"p2pls_alto_pids", "p2pls_alto_reloads_total"}},
+        {"portal", portal.port(), {"p2pls_portal_files"}},
         {"player",
          player_port,
          {"p2pls_player_startup_delay_seconds", "p2pls_player_hls_window_segments",
