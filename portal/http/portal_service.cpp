@@ -13,6 +13,7 @@
 #include "portal/core/download_token.hpp"
 #include "portal/core/manifest.hpp"
 #include "portal/core/placement.hpp"
+#include "portal/http/publisher_page.hpp"
 
 namespace p2pls::portal {
 
@@ -75,6 +76,35 @@ json::object file_json(const FileRecord& f) {
             {"slice_bytes", f.slice_bytes},
             {"created_unix_s", f.created_unix_s},
             {"slices", std::move(slices)}};
+}
+
+// The publisher's page. Its policy allows only its own scripts, styles and API calls,
+// and no framing, so neither an injected name nor another site can act through it.
+http::Response page_file(const http::Request& request) {
+    using beast::http::verb;
+    const auto target = request.target();
+    const std::string_view path(target.data(), std::min(target.find('?'), target.size()));
+    for (const WebPageFile& f : publisher_page_files()) {
+        if (f.url != path) {
+            continue;
+        }
+        if (request.method() != verb::get && request.method() != verb::head) {
+            return error(request, Status::method_not_allowed, "method_not_allowed",
+                         "the page is read with GET");
+        }
+        auto response =
+            http::make_response(request, Status::ok, std::string(f.body), f.content_type);
+        response.set("Content-Security-Policy",
+                     "default-src 'none'; script-src 'self'; style-src 'self'; "
+                     "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; "
+                     "base-uri 'none'");
+        response.set("X-Content-Type-Options", "nosniff");
+        response.set("Referrer-Policy", "no-referrer");
+        response.set(beast::http::field::cache_control, "no-cache");
+        return response;
+    }
+    return error(request, Status::not_found, "no_route",
+                 "the publisher's page is at /, the API under /v1/files and /v1/download");
 }
 
 decade::ClientConfig decade_config() {
@@ -494,7 +524,10 @@ asio::awaitable<http::Response> PortalService::handle(http::Request& request,
     if (path.size() == 3 && path[0] == "v1" && path[1] == "download" && method == verb::get) {
         co_return co_await download(request, path[2], context);
     }
-    if (path.size() < 2 || path[0] != "v1" || path[1] != "files") {
+    if (path.empty() || path[0] != "v1") {
+        co_return page_file(request);
+    }
+    if (path.size() < 2 || path[1] != "files") {
         co_return error(request, Status::not_found, "no_route",
                         "the API is under /v1/files and /v1/download");
     }

@@ -13,6 +13,7 @@
 //   GET    /v1/download/{grant}        anyone with the link; JSON manifest, Metalink with
 //                                      ?format=metalink or Accept: application/metalink4+xml
 //   GET    /metrics
+//   GET    /, /portal.js, /portal.css  the publisher's page (web/portal/, compiled in)
 //
 // A file is listed (and its upload answered 201) only once every slice is stored and the
 // catalog saved; an upload cut off, refused or failed leaves no listed file and deletes

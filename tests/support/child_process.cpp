@@ -90,6 +90,20 @@ void close_fd(int& fd) {
 
 }  // namespace
 
+bool have_program(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path != nullptr ? path : "";
+    while (!dirs.empty()) {
+        const auto colon = dirs.find(':');
+        const std::filesystem::path dir{std::string(dirs.substr(0, colon))};
+        if (!dir.empty() && access((dir / name).c_str(), X_OK) == 0) {
+            return true;
+        }
+        dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    }
+    return false;
+}
+
 std::string bin_path(std::string_view name) {
     const char* dir = std::getenv("P2PLS_BIN_DIR");
     return std::string(dir != nullptr ? dir : ".") + "/" + std::string(name);

@@ -25,6 +25,10 @@ namespace p2pls::testing {
 // P2PLS_BIN_DIR/name; ctest sets the variable, "." stands in when a test is run by hand.
 std::string bin_path(std::string_view name);
 
+// Whether `name` is an executable on PATH (optional tools such as ffprobe; run them with
+// run(), no shell).
+bool have_program(const std::string& name);
+
 // A fresh directory under the system temp dir (<prefix>-XXXXXX, unique even when tests
 // run in parallel), removed with its contents at the end unless keep() was called.
 class TempDir {

@@ -83,20 +83,6 @@ const std::vector<Payload>& ts_chunks(int seconds, std::string& why) {
     return chunks;
 }
 
-bool have_program(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::string_view dirs = path != nullptr ? path : "";
-    while (!dirs.empty()) {
-        const auto colon = dirs.find(':');
-        const std::filesystem::path dir{std::string(dirs.substr(0, colon))};
-        if (!dir.empty() && access((dir / name).c_str(), X_OK) == 0) {
-            return true;
-        }
-        dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
-    }
-    return false;
-}
-
 // -noreset: an X server resets when its last client leaves, and a connection made during
 // the reset fails; autovideosink's probing opens and closes the display just before the
 // chosen sink connects for real. -displayfd 1: the display number and a newline arrive on

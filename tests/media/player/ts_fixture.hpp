@@ -15,9 +15,7 @@ namespace p2pls::player::test {
 // Empty with `why` set when GStreamer cannot make it.
 const std::vector<Payload>& ts_chunks(int seconds, std::string& why);
 
-// Whether `name` is an executable on PATH (optional tools such as ffprobe; run them with
-// p2pls::testing::run, no shell).
-bool have_program(const std::string& name);
+using p2pls::testing::have_program;
 
 // A virtual X display (Debian `xvfb`) for window tests: started on `display` (":93"),
 // stopped when destroyed.

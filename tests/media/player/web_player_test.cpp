@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/browser.hpp"
 #include "tests/support/child_process.hpp"
 #include "ts_fixture.hpp"
 
@@ -23,21 +24,11 @@ namespace json = boost::json;
 using p2pls::testing::bin_path;
 using p2pls::testing::ChildOptions;
 using p2pls::testing::ChildProcess;
+using p2pls::testing::chromium_path;
 using p2pls::testing::ServerProcess;
 using p2pls::testing::TempDir;
 
 const fs::path kRepo = P2PLS_SOURCE_DIR;
-
-// Debian's chromium, or whatever CHROMIUM names.
-std::string chromium_path() {
-    if (const char* env = std::getenv("CHROMIUM"); env && *env)
-        return env;
-    for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-        if (fs::exists(p))
-            return p;
-    }
-    return {};
-}
 
 double number(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
@@ -55,14 +46,10 @@ double number(const json::object& o, std::string_view key) {
 class WebPlayer : public ::testing::Test {
   protected:
     void SetUp() override {
-        if (std::getenv("P2PLS_BIN_DIR") == nullptr)
-            GTEST_SKIP() << "run through ctest";
-        if (chromium_path().empty())
-            GTEST_SKIP() << "chromium absent (scripts/setup.sh installs it)";
-        if (!test::have_program("node"))
-            GTEST_SKIP() << "node absent (scripts/setup.sh)";
-        if (!fs::exists(kRepo / "web/node_modules/puppeteer-core/package.json") ||
-            !fs::exists(kRepo / "web/node_modules/hls.js/dist/hls.min.js")) {
+        if (const auto why = p2pls::testing::browser_test_unready(kRepo); !why.empty()) {
+            GTEST_SKIP() << why;
+        }
+        if (!fs::exists(kRepo / "web/node_modules/hls.js/dist/hls.min.js")) {
             GTEST_SKIP() << "web/node_modules not installed: run scripts/setup.sh (npm ci)";
         }
     }
