@@ -54,6 +54,15 @@ Result<RequestSpec> make_delete(std::string_view locker, std::string_view name,
     return object_request("DELETE", locker, name, token);
 }
 
+Result<RequestSpec> make_refresh(std::string_view locker, std::string_view name,
+                                 std::uint32_t ttl_s, std::string_view token) {
+    auto spec = object_request("PATCH", locker, name, token);
+    if (spec) {
+        spec->headers.emplace_back(std::string(kTtlHeader), std::to_string(ttl_s));
+    }
+    return spec;
+}
+
 Result<RequestSpec> make_status(std::string_view locker, std::string_view token) {
     if (!is_valid_locker_id(locker)) {
         return Errc::bad_request;

@@ -5,6 +5,7 @@
 //   Put_Object     PUT    /v1/lockers/{l}/objects/{name}   body = bytes, X-Decade-TTL: s
 //   Get_Object     GET    /v1/lockers/{l}/objects/{name}
 //   Delete_Object  DELETE /v1/lockers/{l}/objects/{name}
+//   Refresh_Object PATCH  /v1/lockers/{l}/objects/{name}   no body, X-Decade-TTL: s
 //   Remote Get     POST   /v1/lockers/{l}/remote-get       body = decade_api::RemoteGetOp
 //   Status_Query   GET    /v1/lockers/{l}/status           (protobuf LockerStatus when
 //                                                          Accept: application/x-protobuf)
@@ -48,6 +49,8 @@ Result<RequestSpec> make_put(std::string_view locker, std::string_view name, std
                              std::uint32_t ttl_s, std::string_view token);
 Result<RequestSpec> make_delete(std::string_view locker, std::string_view name,
                                 std::string_view token);
+Result<RequestSpec> make_refresh(std::string_view locker, std::string_view name,
+                                 std::uint32_t ttl_s, std::string_view token);
 Result<RequestSpec> make_status(std::string_view locker, std::string_view token);
 Result<RequestSpec> make_remote_get(const decade_api::RemoteGetOp& op);
 RequestSpec make_batch(const decade_api::BatchRequest& batch);

@@ -103,6 +103,13 @@ asio::awaitable<CallStatus> DecadeClient::remove(std::string server, std::string
     co_return std::move(raw.status);
 }
 
+asio::awaitable<CallStatus> DecadeClient::refresh(std::string server, std::string locker,
+                                                  std::string name, std::uint32_t ttl_s,
+                                                  std::string token) {
+    Raw raw = co_await call(std::move(server), make_refresh(locker, name, ttl_s, token));
+    co_return std::move(raw.status);
+}
+
 asio::awaitable<StatusReply> DecadeClient::status(std::string server, std::string locker,
                                                   std::string token) {
     Raw raw = co_await call(std::move(server), make_status(locker, token));

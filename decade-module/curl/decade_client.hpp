@@ -1,6 +1,6 @@
 // The DECADE module's client (draft §3 "DECADE Client API"; DESIGN.md §3): get, put,
-// remove, status, batch and remote_get against DECADE servers, and generate_token (local,
-// no round trip). Results are delivered on the caller's io_context as coroutines.
+// remove, refresh, status, batch and remote_get against DECADE servers, and generate_token
+// (local, no round trip). Results are delivered on the caller's io_context as coroutines.
 //
 // Connection slots (draft §4.2.1): at most `slots_per_server` (m) connections to any one
 // server, so at most m requests in progress there (what the server's slot cap counts);
@@ -88,6 +88,10 @@ class DecadeClient {
                                            std::string token);
     boost::asio::awaitable<CallStatus> remove(std::string server, std::string locker,
                                               std::string name, std::string token);
+    // Refresh_Object: the stored object's expiry becomes now + ttl_s.
+    boost::asio::awaitable<CallStatus> refresh(std::string server, std::string locker,
+                                               std::string name, std::uint32_t ttl_s,
+                                               std::string token);
     boost::asio::awaitable<StatusReply> status(std::string server, std::string locker,
                                                std::string token);
     // Remote Get: `server` (the asker's own) fetches op.remote_* into op.locker.

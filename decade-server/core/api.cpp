@@ -74,24 +74,29 @@ ApiResponse handle_object(ServerCore& core, ApiRequest& request, const Caller& c
         std::string egress_locker = std::move(r.locker);
         return respond(r, false, std::move(egress_locker));
     }
-    if (request.method == "PUT") {
-        std::optional<std::uint32_t> ttl;
-        const std::string_view text = request.ttl;
-        if (!text.empty()) {
-            std::uint32_t v = 0;
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (ec != std::errc{} || end != text.data() + text.size()) {
-                return error_response(HttpErrc::bad_ttl, "X-Decade-TTL must be seconds");
-            }
-            ttl = v;
-        }
-        return respond(core.put(caller, locker, name, std::move(request.body), ttl, now), false,
-                       {});
-    }
     if (request.method == "DELETE") {
         return respond(core.remove(caller, locker, name, now), false, {});
     }
-    return method_not_allowed("use GET, PUT or DELETE");
+    if (request.method != "PUT" && request.method != "PATCH") {
+        return method_not_allowed("use GET, PUT, PATCH or DELETE");
+    }
+    std::optional<std::uint32_t> ttl;
+    if (const std::string_view text = request.ttl; !text.empty()) {
+        std::uint32_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc{} || end != text.data() + text.size()) {
+            return error_response(HttpErrc::bad_ttl, "X-Decade-TTL must be seconds");
+        }
+        ttl = v;
+    }
+    if (request.method == "PATCH") {
+        if (!request.body.empty()) {
+            return error_response(HttpErrc::bad_body,
+                                  "a refresh has no body: the new TTL is X-Decade-TTL");
+        }
+        return respond(core.refresh(caller, locker, name, ttl, now), false, {});
+    }
+    return respond(core.put(caller, locker, name, std::move(request.body), ttl, now), false, {});
 }
 
 ApiStep handle_remote_get(ServerCore& core, const ApiRequest& request, const Caller& caller,

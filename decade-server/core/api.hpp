@@ -7,6 +7,7 @@
 //   PUT    /v1/lockers/{l}/objects/{name}   Put_Object (X-Decade-TTL: seconds)
 //   GET    /v1/lockers/{l}/objects/{name}   Get_Object
 //   DELETE /v1/lockers/{l}/objects/{name}   Delete_Object
+//   PATCH  /v1/lockers/{l}/objects/{name}   Refresh_Object: no body, X-Decade-TTL: seconds
 //   POST   /v1/lockers/{l}/remote-get       Remote Get (body: decade_api::RemoteGetOp)
 //   GET    /v1/lockers/{l}/status           Status_Query (JSON; protobuf on Accept)
 //   POST   /v1/batch                        BatchRequest -> BatchResponse (protobuf)

@@ -1,4 +1,5 @@
-// The draft's Put_Object, Get_Object, Delete_Object and Status_Query.
+// The draft's Put_Object, Get_Object, Delete_Object and Status_Query, and Refresh_Object
+// (a new TTL for an object already stored, without sending its bytes again).
 #include "decade-module/core/object_name.hpp"
 #include "decade-server/core/server_core.hpp"
 #include "p2pls/decade.pb.h"
@@ -104,6 +105,38 @@ OpResult ServerCore::remove(const Caller& caller, std::string_view locker_id, st
     drop_ref(locker, it);
     result.status = 204;
     return count(std::move(result), "delete");
+}
+
+OpResult ServerCore::refresh(const Caller& caller, std::string_view locker_id,
+                             std::string_view name, std::optional<std::uint32_t> ttl_s,
+                             UnixSeconds now) {
+    OpResult result;
+    // The right to put the object is the right to decide how long it stays.
+    const auto claims = authorize(caller, locker_id, Op::put, name, 0, now, result);
+    if (!claims) {
+        return count(std::move(result), "refresh");
+    }
+    const std::uint32_t ttl = ttl_s.value_or(0) == 0 ? config_.default_ttl_s : *ttl_s;
+    if (ttl > config_.max_ttl_s) {
+        return count(error_result(HttpErrc::bad_ttl, "TTL above the server's maximum"), "refresh");
+    }
+    Locker& locker = lockers_.find(locker_id)->second;
+    const auto it = locker.objects.find(name);
+    if (it == locker.objects.end() || it->second.expiry_s <= now) {
+        return count(error_result(HttpErrc::not_found, "no such object"), "refresh");
+    }
+    ObjectRef& ref = it->second;
+    const UnixSeconds expiry = now + static_cast<UnixSeconds>(ttl);
+    // Durable first: an acknowledged refresh must survive a restart, or the object
+    // would expire at its old time after one.
+    if (auto saved = store_.save_ref({locker.record.id, it->first, ref.hash, ref.size, expiry});
+        !saved) {
+        return count(store_unavailable("could not record the new TTL now; retry"), "refresh");
+    }
+    account(locker, *claims, 0);
+    ref.expiry_s = expiry;
+    result.status = 204;
+    return count(std::move(result), "refresh");
 }
 
 OpResult ServerCore::status(const Caller& caller, std::string_view locker_id, UnixSeconds now) {

@@ -7,7 +7,7 @@
 //
 // One class, its methods kept by idea in their own files: server_core.cpp (construction,
 // sweep, metrics), lockers.cpp, authorize.cpp, blob_refs.cpp (content-addressed
-// references), object_ops.cpp (put / get / delete / status), remote_get.cpp,
+// references), object_ops.cpp (put / get / delete / refresh / status), remote_get.cpp,
 // remote_copies.cpp (copies from other servers, fetched once per remote token).
 //
 // Every object access checks its token with decade::verify_token first — before the
@@ -138,6 +138,11 @@ class ServerCore {
                  ObjectForm form = ObjectForm::bytes);
     OpResult remove(const Caller& caller, std::string_view locker, std::string_view name,
                     UnixSeconds now);
+    // A live object's expiry becomes now + ttl_s (0 or absent: the default TTL), written
+    // durably before the 204; a put token for the name is needed. For an owner that keeps
+    // objects longer than --max-ttl without sending them again.
+    OpResult refresh(const Caller& caller, std::string_view locker, std::string_view name,
+                     std::optional<std::uint32_t> ttl_s, UnixSeconds now);
     OpResult status(const Caller& caller, std::string_view locker, UnixSeconds now);
     // Remote Get, step 1: checks the asker's put token and the remote server; links at
     // once when the remote is this server; otherwise says what to fetch.

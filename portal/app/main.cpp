@@ -119,7 +119,7 @@ Settings load_config(const fs::path& path) {
             s.portal.max_file_bytes =
                 static_cast<std::uint64_t>(integer_of(node, k, 1, std::int64_t{1} << 50));
         } else if (k == "object_ttl_s") {
-            s.portal.object_ttl_s = static_cast<std::uint32_t>(integer_of(node, k, 60, 1 << 30));
+            s.portal.object_ttl_s = static_cast<std::uint32_t>(integer_of(node, k, 4, 1 << 30));
         } else if (k == "publishers_file") {
             s.publishers_file = rel(text_of(node, k));
         } else if (k == "catalog_file") {

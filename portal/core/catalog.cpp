@@ -71,6 +71,41 @@ std::vector<const FileRecord*> Catalog::list(std::string_view publisher) const {
     return out;
 }
 
+std::vector<FileKey> Catalog::due_for_refresh(std::int64_t now, std::int64_t margin_s) const {
+    std::vector<FileKey> out;
+    for (const auto& [key, f] : files_) {
+        if (f.stored_until_unix_s - now < margin_s) {
+            out.push_back({f.publisher, f.name, f.id});
+        }
+    }
+    return out;
+}
+
+bool Catalog::record_refresh(const RefreshOutcome& outcome) {
+    const auto it = files_.find(std::pair{outcome.file.publisher, outcome.file.name});
+    if (it == files_.end() || it->second.id != outcome.file.id) {
+        return false;
+    }
+    FileRecord& f = it->second;
+    bool changed = false;
+    if (outcome.stored_until_unix_s && *outcome.stored_until_unix_s > f.stored_until_unix_s) {
+        f.stored_until_unix_s = *outcome.stored_until_unix_s;
+        changed = true;
+    }
+    for (const auto& [index, zone] : outcome.lost) {
+        if (index >= f.slices.size()) {
+            continue;
+        }
+        auto& zones = f.slices[index].zones;
+        const auto z = std::find(zones.begin(), zones.end(), zone);
+        if (z != zones.end() && zones.size() > 1) {
+            zones.erase(z);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
 std::string Catalog::serialize() const {
     json::array files;
     for (const auto& [key, f] : files_) {
@@ -90,6 +125,7 @@ std::string Catalog::serialize() const {
                                         {"sha256", f.sha256},
                                         {"slice_bytes", f.slice_bytes},
                                         {"created_unix_s", f.created_unix_s},
+                                        {"stored_until_unix_s", f.stored_until_unix_s},
                                         {"slices", std::move(slices)}});
     }
     return json::serialize(json::object{{"version", 1}, {"files", std::move(files)}}) + "\n";
@@ -123,6 +159,11 @@ std::variant<Catalog, std::string> Catalog::parse(std::string_view text) {
             f.sha256 = json::value_to<std::string>(o.at("sha256"));
             f.slice_bytes = json::value_to<std::uint64_t>(o.at("slice_bytes"));
             f.created_unix_s = json::value_to<std::int64_t>(o.at("created_unix_s"));
+            // Absent in catalogs written before the portal refreshed its objects: 0, so
+            // such a file is refreshed at once.
+            if (const auto* until = o.if_contains("stored_until_unix_s")) {
+                f.stored_until_unix_s = json::value_to<std::int64_t>(*until);
+            }
             std::uint64_t total = 0;
             for (const auto& sv : o.at("slices").as_array()) {
                 const auto& so = sv.as_object();

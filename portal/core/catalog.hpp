@@ -34,8 +34,30 @@ struct FileRecord {
     std::uint64_t slice_bytes = 0;
     std::vector<SliceRecord> slices;
     std::int64_t created_unix_s = 0;
+    // When the first of its slices' copies expires on the zones (the DECADE objects' TTL,
+    // which the portal refreshes before it runs out).
+    std::int64_t stored_until_unix_s = 0;
 
     friend bool operator==(const FileRecord&, const FileRecord&) = default;
+};
+
+// Which file a refresh is for: the id tells a file from a later one of the same name.
+struct FileKey {
+    std::string publisher;
+    std::string name;
+    std::string id;
+
+    friend bool operator==(const FileKey&, const FileKey&) = default;
+};
+
+// What refreshing a file's slices on the zones came to.
+struct RefreshOutcome {
+    FileKey file;
+    // Every copy now lives until then; nullopt when some zone did not confirm it (the file
+    // stays due and is tried again).
+    std::optional<std::int64_t> stored_until_unix_s;
+    // Copies a zone no longer holds (it answered 404): (slice index, zone name).
+    std::vector<std::pair<std::size_t, std::string>> lost;
 };
 
 // The DECADE object name of slice `index` of a file: "<id>-<index>".
@@ -58,6 +80,15 @@ class Catalog {
     std::optional<FileRecord> remove(std::string_view publisher, std::string_view name);
     [[nodiscard]] std::vector<const FileRecord*> list(std::string_view publisher) const;
     [[nodiscard]] std::size_t size() const noexcept { return files_.size(); }
+
+    // The files whose copies expire within `margin_s` of `now`: to be refreshed.
+    [[nodiscard]] std::vector<FileKey> due_for_refresh(std::int64_t now,
+                                                       std::int64_t margin_s) const;
+    // Records a refresh of a file that is still the one refreshed (not deleted, nor
+    // replaced by another of its name): the new expiry, and lost copies forgotten so that
+    // no manifest lists them, except a slice's last one, which stays listed (the file is
+    // damaged and its downloads say which slice). True when the record changed.
+    bool record_refresh(const RefreshOutcome& outcome);
 
     [[nodiscard]] std::string serialize() const;
     // The catalog of serialize()'s text, or what is wrong with it.

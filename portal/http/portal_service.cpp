@@ -2,7 +2,13 @@
 
 #include <sodium.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -107,6 +113,23 @@ http::Response page_file(const http::Request& request) {
                  "the publisher's page is at /, the API under /v1/files and /v1/download");
 }
 
+// The portal's own short-lived token for `op` on slices first..last of file `id` in its
+// locker on `zone`.
+Result<std::string> own_token(const Zone& zone, decade::Op op, std::string_view id,
+                              std::uint64_t first, std::uint64_t last) {
+    const std::int64_t now = unix_now();
+    return decade::generate_token(zone.secret, {.locker = zone.locker,
+                                                .ops = decade::op_bit(op),
+                                                .prefix = slice_prefix(id),
+                                                .seq_first = first,
+                                                .seq_last = last,
+                                                .not_before_s = now - 60,
+                                                .expiry_s = now + kOwnTokenS,
+                                                .byte_budget = 0,
+                                                .token_id = 0,
+                                                .grantee = ""});
+}
+
 decade::ClientConfig decade_config() {
     decade::ClientConfig c;
     c.timeout = std::chrono::seconds(60);  // a whole slice's put, queueing included
@@ -130,6 +153,7 @@ PortalService::PortalService(asio::io_context& io, const asio::ip::tcp::endpoint
       config_(std::move(config)),
       publishers_(std::move(publishers)),
       catalog_(std::move(catalog)),
+      refresh_timer_(io),
       decade_(io, decade_config()),
       alto_(io),
       server_(io, listen, limits, [this](http::Request& request, const http::RequestContext& c) {
@@ -157,11 +181,76 @@ PortalService::PortalService(asio::io_context& io, const asio::ip::tcp::endpoint
 
 void PortalService::start() {
     server_.start();
+    asio::co_spawn(io_, keep_slices_stored(), asio::detached);
 }
 
 void PortalService::stop() {
+    stopping_ = true;
+    refresh_timer_.cancel();
     server_.stop();
     decade_.cancel_all();
+}
+
+// A slice's copies expire with the DECADE objects' TTL (at most the servers' --max-ttl,
+// a week by default), while a file stays until its publisher deletes it: so every eighth
+// of the TTL, the files whose copies have less than half of it left are refreshed on the
+// zones that hold them, without sending their bytes again.
+asio::awaitable<void> PortalService::keep_slices_stored() {
+    const auto period =
+        std::chrono::seconds(std::clamp<std::int64_t>(config_.object_ttl_s / 8, 1, 3600));
+    while (!stopping_) {
+        refresh_timer_.expires_after(period);
+        const auto [ec] = co_await refresh_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec || stopping_) {
+            co_return;
+        }
+        const std::int64_t margin = config_.object_ttl_s / 2;
+        for (const FileKey& key : catalog_.due_for_refresh(unix_now(), margin)) {
+            const FileRecord* file = catalog_.find(key.publisher, key.name);
+            if (file == nullptr || file->id != key.id || stopping_) {
+                continue;
+            }
+            // A copy: the catalog may change while the refreshes are awaited.
+            auto outcome = co_await refresh(FileRecord(*file));
+            if (catalog_.record_refresh(outcome) && !save()) {
+                // Not saved: the next start refreshes the file again, which costs nothing.
+                spdlog::warn("portal: the catalog could not be saved after a refresh");
+            }
+        }
+    }
+}
+
+asio::awaitable<RefreshOutcome> PortalService::refresh(FileRecord file) {
+    const std::int64_t until = unix_now() + config_.object_ttl_s;
+    RefreshOutcome out{{file.publisher, file.name, file.id}, until, {}};
+    for (std::size_t i = 0; i < file.slices.size(); ++i) {
+        for (const auto& name : file.slices[i].zones) {
+            const Zone* z = zone(name);
+            const auto token = z == nullptr ? Result<std::string>(Errc::bad_request)
+                                            : own_token(*z, decade::Op::put, file.id, i, i);
+            if (!token) {
+                out.stored_until_unix_s.reset();
+                continue;
+            }
+            const auto status = co_await decade_.refresh(
+                z->url, z->locker, slice_object(file.id, i), config_.object_ttl_s, *token);
+            if (status.ok()) {
+                continue;
+            }
+            out.stored_until_unix_s.reset();
+            metrics_
+                .counter("p2pls_portal_zone_refresh_failures_total",
+                         "Slice copies a zone did not refresh (lost, or not answering).",
+                         {{"zone", name}})
+                .inc();
+            if (status.code == Errc::not_found) {
+                spdlog::warn("portal: zone {} lost slice {} of {}/{}", name, i, file.publisher,
+                             file.name);
+                out.lost.emplace_back(i, name);
+            }
+        }
+    }
+    co_return out;
 }
 
 asio::ip::tcp::endpoint PortalService::local_endpoint() const {
@@ -197,23 +286,12 @@ asio::awaitable<std::vector<std::string>> PortalService::store(const std::string
     const std::vector<bool> all(config_.zones.size(), true);
     // Every zone in placement order, so that a zone that refuses passes its copy on.
     const auto order = place_slice(slice.index, all, config_.zones.size());
-    const std::int64_t now = unix_now();
     for (const std::size_t z : order) {
         if (held.size() >= replicas) {
             break;
         }
         const Zone& zone = config_.zones[z];
-        const decade::TokenClaims claims{.locker = zone.locker,
-                                         .ops = decade::op_bit(decade::Op::put),
-                                         .prefix = slice_prefix(id),
-                                         .seq_first = slice.index,
-                                         .seq_last = slice.index,
-                                         .not_before_s = now - 60,
-                                         .expiry_s = now + kOwnTokenS,
-                                         .byte_budget = 0,
-                                         .token_id = 0,
-                                         .grantee = ""};
-        const auto token = decade::generate_token(zone.secret, claims);
+        const auto token = own_token(zone, decade::Op::put, id, slice.index, slice.index);
         if (!token) {
             continue;
         }
@@ -233,24 +311,13 @@ asio::awaitable<std::vector<std::string>> PortalService::store(const std::string
 }
 
 asio::awaitable<void> PortalService::delete_slices(const FileRecord& file) {
-    const std::int64_t now = unix_now();
     for (std::size_t i = 0; i < file.slices.size(); ++i) {
         for (const auto& name : file.slices[i].zones) {
             const Zone* z = zone(name);
             if (z == nullptr) {
                 continue;
             }
-            const decade::TokenClaims claims{.locker = z->locker,
-                                             .ops = decade::op_bit(decade::Op::remove),
-                                             .prefix = slice_prefix(file.id),
-                                             .seq_first = 0,
-                                             .seq_last = file.slices.size() - 1,
-                                             .not_before_s = now - 60,
-                                             .expiry_s = now + kOwnTokenS,
-                                             .byte_budget = 0,
-                                             .token_id = 0,
-                                             .grantee = ""};
-            if (const auto token = decade::generate_token(z->secret, claims)) {
+            if (const auto token = own_token(*z, decade::Op::remove, file.id, i, i)) {
                 // Best effort: a copy left behind expires with its TTL.
                 co_await decade_.remove(z->url, z->locker, slice_object(file.id, i), *token);
             }
@@ -300,6 +367,8 @@ asio::awaitable<http::Response> PortalService::upload(http::Request& header, htt
     file.name = name;
     file.slice_bytes = config_.slice_bytes;
     file.created_unix_s = unix_now();
+    // The first slice is put now, so its copies expire first.
+    file.stored_until_unix_s = file.created_unix_s + config_.object_ttl_s;
     Slicer slicer(config_.slice_bytes);
     std::optional<http::Response> failure;
     const auto keep = [&](const Slice& slice) -> asio::awaitable<bool> {

@@ -23,6 +23,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -96,6 +97,10 @@ class PortalService {
                                                            const Slice& slice,
                                                            std::size_t replicas);
     boost::asio::awaitable<void> delete_slices(const FileRecord& file);
+    // Refreshes the TTL of the files whose copies expire soonest, for as long as they are
+    // listed.
+    boost::asio::awaitable<void> keep_slices_stored();
+    boost::asio::awaitable<RefreshOutcome> refresh(FileRecord file);
     // The zones in the order ALTO ranks them for `client` (the configured order when ALTO
     // cannot say).
     boost::asio::awaitable<std::vector<std::size_t>> ranked_zones(std::string client);
@@ -109,6 +114,8 @@ class PortalService {
     Catalog catalog_;
     std::set<std::pair<std::string, std::string>> uploading_;  // (publisher, name)
     std::function<bool(const std::string&)> save_;
+    bool stopping_ = false;
+    boost::asio::steady_timer refresh_timer_;
     decade::DecadeClient decade_;
     curl::HttpClient alto_;
     MetricsRegistry metrics_;

@@ -875,9 +875,11 @@ TEST_F(DecadeServerIT, MalformedRequestsAreRefusedAndTheServerStaysUp) {
     EXPECT_GE(raw_http(io_, req).status, 400);
     req.url = server.url() + "/v1/nothing";
     EXPECT_EQ(raw_http(io_, req).status, 404);
-    req.method = "PATCH";
+    req.method = "POST";
     req.url = server.url() + "/v1/lockers/alice/objects/o-1";
     EXPECT_EQ(raw_http(io_, req).status, 405);
+    req.method = "PATCH";  // Refresh_Object of an object that is not there
+    EXPECT_EQ(raw_http(io_, req).status, 404);
     req.method = "PUT";
     req.body = "x";
     req.headers.emplace_back("X-Decade-TTL", "-5");

@@ -104,7 +104,8 @@ routingcost = 20
         config << "replication = 2\nslice_bytes = " << kSliceBytes
                << "\nalto_url = \"http://127.0.0.1:" << *alto_port
                << "\"\npublishers_file = \"publishers.toml\"\ncatalog_file = \"catalog.json\"\n"
-                  "key_file = \"portal.key\"\n";
+                  "key_file = \"portal.key\"\n"
+               << portal_settings();
         for (int z = 1; z <= 3; ++z) {
             config << "[[zones]]\nname = \"zone" << z << "\"\nurl = \"" << zone_urls_[z - 1]
                    << "\"\naddress = \"" << zone_ip(z)
@@ -157,8 +158,9 @@ routingcost = 20
         EXPECT_EQ(r.status, 201) << r.body;
         return std::string(json::parse(r.body).at("url").as_string());
     }
-    // Objects in the portal's locker on zone z (1-based).
-    std::size_t objects_on(int z) {
+    // The objects in the portal's locker on zone z (1-based), as its Status_Query lists
+    // them ({"name", "size", "expiry_s"}).
+    json::array objects_on(int z) {
         const auto [code, token] =
             testing::run({bin_path("decade-server"), "token", "--secret", kSecretHex, "--locker",
                           "portal", "--ops", "status"},
@@ -169,8 +171,10 @@ routingcost = 20
         EXPECT_EQ(r.status, 200) << r.body;
         const auto v = json::parse(r.body);
         const auto* objects = v.as_object().if_contains("objects");
-        return objects == nullptr ? 0 : objects->as_array().size();
+        return objects == nullptr ? json::array{} : objects->as_array();
     }
+    // Top-level lines for portal.toml, for a fixture that needs other settings.
+    virtual std::string portal_settings() const { return {}; }
 
     testing::TempDir tmp_{"p2pls-platform"};
     fs::path dir_ = tmp_.path();

@@ -5,11 +5,14 @@
 // through the link's Metalink; the manifest ranks the zones by ALTO, and falls back to
 // the configured order when ALTO is gone. Attacks and faults: a wrong key, another
 // publisher, a forged or expired link, an upload cut off mid-way (no file listed, no slice
-// left behind), a portal restart (the file and its links survive).
+// left behind), a portal restart (the file and its links survive), copies that would
+// expire on the zones (the portal refreshes them).
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <limits>
 #include <thread>
 
 #include "tests/integration/portal/platform_fixture.hpp"
@@ -110,7 +113,7 @@ TEST_F(Platform, KeysLinksAndPublishersAreCheckedAndAltoMayBeGone) {
     // Deleted: the link answers 404 and the slices are gone from the zones.
     EXPECT_EQ(as(kAlice, {"-X", "DELETE", portal_url_ + "/v1/files/doc.bin"}).status, 204);
     EXPECT_EQ(curl({url}).status, 404);
-    EXPECT_EQ(objects_on(1) + objects_on(2) + objects_on(3), 0u);
+    EXPECT_EQ(objects_on(1).size() + objects_on(2).size() + objects_on(3).size(), 0u);
 }
 
 TEST_F(Platform, AnUploadCutOffLeavesNoFileAndNoSlice) {
@@ -125,10 +128,12 @@ TEST_F(Platform, AnUploadCutOffLeavesNoFileAndNoSlice) {
     asio::write(socket, asio::buffer(std::string(5 * kSliceBytes, 'x')));
     // The portal has stored slices of it by now; then the client goes away.
     ASSERT_TRUE(testing::wait_until(
-        [&] { return objects_on(1) + objects_on(2) + objects_on(3) > 0; }, 10s));
+        [&] { return objects_on(1).size() + objects_on(2).size() + objects_on(3).size() > 0; },
+        10s));
     socket.close();
     EXPECT_TRUE(testing::wait_until(
-        [&] { return objects_on(1) + objects_on(2) + objects_on(3) == 0; }, 10s));
+        [&] { return objects_on(1).size() + objects_on(2).size() + objects_on(3).size() == 0; },
+        10s));
     EXPECT_EQ(
         json::parse(as(kAlice, {portal_url_ + "/v1/files"}).body).at("files").as_array().size(),
         0u);
@@ -149,6 +154,51 @@ TEST_F(Platform, ARestartedPortalKeepsItsFilesAndLinks) {
     const auto m = curl({portal_url_ + path});
     EXPECT_EQ(m.status, 200) << m.body;
     EXPECT_EQ(json::parse(m.body).at("slices").as_array().size(), 2u);
+}
+
+// The zones keep a copy only for its TTL (at most their --max-ttl, a week by default),
+// while a file stays until its publisher deletes it: the portal refreshes the copies'
+// TTL before it runs out. Here the TTL is 4 s.
+class ShortLivedCopies : public Platform {
+  protected:
+    std::string portal_settings() const override { return "object_ttl_s = 4\n"; }
+
+    // The first expiry of any copy on any zone, and how many copies there are.
+    std::pair<std::int64_t, std::size_t> copies() {
+        std::int64_t first = std::numeric_limits<std::int64_t>::max();
+        std::size_t n = 0;
+        for (int z = 1; z <= 3; ++z) {
+            for (const auto& o : objects_on(z)) {
+                // The status is protobuf's JSON, which writes 64-bit numbers as strings.
+                const auto& e = o.at("expiry_s");
+                first = std::min<std::int64_t>(first, e.is_string()
+                                                          ? std::stoll(std::string(e.as_string()))
+                                                          : e.to_number<std::int64_t>());
+                ++n;
+            }
+        }
+        return {first, n};
+    }
+};
+
+TEST_F(ShortLivedCopies, OutliveTheirFirstTtlAndTheFileStillDownloads) {
+    ASSERT_FALSE(HasFatalFailure());
+    const auto file = make_file("long.bin", 2 * kSliceBytes + 5);
+    upload(file, "long.bin");
+    const std::string url = link("long.bin");
+    const auto [first, count] = copies();
+    ASSERT_EQ(count, 6u);  // 3 slices, 2 copies each
+    EXPECT_TRUE(testing::wait_until([&] { return copies().first > first; }, 10s))
+        << portal_->output();
+    // Past the first TTL (the servers sweep every second), every copy is still there and
+    // the file downloads whole.
+    std::this_thread::sleep_until(std::chrono::system_clock::from_time_t(first + 2));
+    EXPECT_EQ(copies().second, 6u);
+    const auto got = dir_ / "got.bin";
+    const auto [code, out] =
+        testing::run({bin_path("p2pls-fetch"), "-q", "-o", got.string(), url}, 60s);
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_EQ(read_file(got), read_file(file));
 }
 
 }  // namespace

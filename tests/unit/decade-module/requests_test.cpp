@@ -33,6 +33,13 @@ TEST(Requests, ObjectCallsHaveTheirMethodTargetAndToken) {
     ASSERT_TRUE(del);
     EXPECT_EQ(del->method, "DELETE");
 
+    auto refresh = make_refresh("alice", "chan-7", 600, "TOK");
+    ASSERT_TRUE(refresh);
+    EXPECT_EQ(refresh->method, "PATCH");
+    EXPECT_EQ(refresh->target, "/v1/lockers/alice/objects/chan-7");
+    EXPECT_EQ(header(*refresh, "X-Decade-TTL"), "600");
+    EXPECT_TRUE(refresh->body.empty());
+
     auto status = make_status("alice", "TOK");
     ASSERT_TRUE(status);
     EXPECT_EQ(status->target, "/v1/lockers/alice/status");
@@ -44,6 +51,7 @@ TEST(Requests, InvalidNamesNeverReachAUrl) {
     EXPECT_FALSE(make_get("al/ice", "x", "T"));
     EXPECT_FALSE(make_put("alice", "a b", "", 1, "T"));
     EXPECT_FALSE(make_delete("alice", "", "T"));
+    EXPECT_FALSE(make_refresh("alice", "a%2F", 1, "T"));
     EXPECT_FALSE(make_status("a?b", "T"));
     decade_api::RemoteGetOp op;
     op.set_locker("alice");

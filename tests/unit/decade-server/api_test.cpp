@@ -170,6 +170,24 @@ TEST(DecadeApi, PutGetDeleteAnObject) {
     EXPECT_FALSE(gone.shared_body);
 }
 
+TEST(DecadeApi, PatchRefreshesAnObjectsTtlAndTakesNoBody) {
+    Api api;
+    const std::string t = token("alice", decade::kAllOps);
+    api.ttl = "30";
+    ASSERT_EQ(api.call("PUT", object("alice", "o-1"), "hello", t).status, 201u);
+    api.now = kNow + 20;
+    api.ttl = "60";
+    EXPECT_EQ(api.call("PATCH", object("alice", "o-1"), {}, t).status, 204u);
+    EXPECT_EQ(error_of(api.call("PATCH", object("alice", "o-1"), "bytes", t)), "bad_body");
+    api.ttl = "soon";
+    EXPECT_EQ(error_of(api.call("PATCH", object("alice", "o-1"), {}, t)), "bad_ttl");
+    api.ttl.clear();
+    EXPECT_EQ(error_of(api.call("PATCH", object("alice", "o-2"), {}, t)), "not_found");
+    api.now = kNow + 75;  // past the first TTL, within the refreshed one
+    EXPECT_EQ(api.call("GET", object("alice", "o-1"), {}, t).status, 200u);
+    EXPECT_EQ(api.call("POST", object("alice", "o-1"), {}, t).status, 405u);
+}
+
 TEST(DecadeApi, AReadMayCarryItsTokenInTheUrl) {
     Api api;
     const std::string t = token("alice", decade::kAllOps);

@@ -87,6 +87,34 @@ TEST_F(ServerCoreTest, PutGetDeleteStatus) {
     EXPECT_EQ(store_.size(), 0u);
 }
 
+// An owner keeps an object past the server's largest TTL by refreshing it: each refresh
+// sets a new expiry from now, within --max-ttl; only a put token for the name may.
+TEST_F(ServerCoreTest, ARefreshedObjectOutlivesItsFirstTtl) {
+    const std::string owner = token("alice", decade::kAllOps);
+    ASSERT_EQ(core_.put({owner, ""}, "alice", "o-1", "hello", 100, kNow).status, 201u);
+    EXPECT_EQ(core_.refresh({owner, ""}, "alice", "o-1", 1000, kNow + 90).status, 204u);
+    EXPECT_EQ(core_.refresh({owner, ""}, "alice", "o-1", 2000, kNow + 1000).status, 204u);
+    const auto got = core_.get({owner, ""}, "alice", "o-1", kNow + 2500);
+    ASSERT_EQ(got.status, 200u);
+    EXPECT_EQ(*got.data, "hello");
+    const auto st = core_.status({owner, ""}, "alice", kNow + 2500);
+    ASSERT_EQ(st.locker_status->objects_size(), 1);
+    EXPECT_EQ(st.locker_status->objects(0).expiry_s(), kNow + 3000);
+    EXPECT_EQ(core_.get({owner, ""}, "alice", "o-1", kNow + 3001).status, 404u);
+
+    // Beyond the maximum; an object that has expired; a token that may only read; another
+    // locker's token: refused, and the object keeps its expiry.
+    ASSERT_EQ(core_.put({owner, ""}, "alice", "o-2", "x", 100, kNow).status, 201u);
+    EXPECT_EQ(core_.refresh({owner, ""}, "alice", "o-2", 3601, kNow).status, 400u);
+    EXPECT_EQ(core_.refresh({owner, ""}, "alice", "o-2", 50, kNow + 100).status, 404u);
+    ASSERT_EQ(core_.put({owner, ""}, "alice", "o-3", "x", 100, kNow).status, 201u);
+    const std::string reader = token("alice", op_bit(Op::get));
+    EXPECT_EQ(core_.refresh({reader, ""}, "alice", "o-3", 1000, kNow).status, 403u);
+    EXPECT_EQ(core_.refresh({token("bob", decade::kAllOps), ""}, "alice", "o-3", 1000, kNow).status,
+              403u);
+    EXPECT_EQ(core_.get({owner, ""}, "alice", "o-3", kNow + 101).status, 404u);
+}
+
 TEST_F(ServerCoreTest, BadTokensGetNoDataAndCannotProbeExistence) {
     const std::string good = token("alice", decade::kAllOps);
     ASSERT_EQ(core_.put({good, ""}, "alice", "o-1", "secret!", std::nullopt, kNow).status, 201u);

@@ -207,5 +207,19 @@ TEST_F(StoreFaultTest, ADeleteTheStoreCannotRecordIs503AndKeepsTheObject) {
     EXPECT_EQ(get("bob").status, 200u);
 }
 
+TEST_F(StoreFaultTest, ARefreshTheStoreCannotRecordIs503AndKeepsTheOldExpiry) {
+    const auto before = core_.status({owner_a_, ""}, "alice", kNow);
+    ASSERT_EQ(before.status, 200u);
+    ASSERT_EQ(before.locker_status->objects_size(), 1);
+    const auto expiry = before.locker_status->objects(0).expiry_s();
+    store_.fail_write_at(0);
+    EXPECT_EQ(core_.refresh({owner_a_, ""}, "alice", "o-1", 10, kNow).status, 503u);
+    const auto after = core_.status({owner_a_, ""}, "alice", kNow);
+    EXPECT_EQ(after.locker_status->objects(0).expiry_s(), expiry);
+    EXPECT_EQ(core_.refresh({owner_a_, ""}, "alice", "o-1", 10, kNow).status, 204u);
+    EXPECT_EQ(core_.status({owner_a_, ""}, "alice", kNow).locker_status->objects(0).expiry_s(),
+              kNow + 10);
+}
+
 }  // namespace
 }  // namespace p2pls::decade_server

@@ -20,7 +20,8 @@ FileRecord file(std::string publisher, std::string name) {
             .sha256 = kHash,
             .slice_bytes = 4,
             .slices = {{4, kHash, {"east", "west"}}, {3, kHash, {"west"}}},
-            .created_unix_s = 1'800'000'000};
+            .created_unix_s = 1'800'000'000,
+            .stored_until_unix_s = 1'800'000'100};
 }
 
 TEST(Catalog, FilesArePerPublisherAndNamesUnique) {
@@ -64,6 +65,55 @@ TEST(Catalog, SurvivesItsOwnTextAndRefusesDamagedText) {
     }
     EXPECT_TRUE(std::holds_alternative<std::string>(Catalog::parse("[]")));
     EXPECT_TRUE(std::holds_alternative<std::string>(Catalog::parse("{")));
+}
+
+// The copies' TTL runs out on the zones; the files near the end of it are due, and a
+// refresh moves their expiry on and forgets the copies a zone lost, never a slice's last.
+TEST(Catalog, FilesNearTheirCopiesExpiryAreDueAndARefreshMovesItOn) {
+    Catalog c;
+    ASSERT_TRUE(c.add(file("alice", "a.bin")));
+    auto later = file("bob", "b.bin");
+    later.stored_until_unix_s += 1000;
+    ASSERT_TRUE(c.add(later));
+    const std::int64_t now = 1'800'000'000;
+    EXPECT_TRUE(c.due_for_refresh(now, 50).empty());
+    const auto due = c.due_for_refresh(now, 101);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0], (FileKey{"alice", "a.bin", "f0123456789abcdef"}));
+    EXPECT_EQ(c.due_for_refresh(now, 2000).size(), 2u);
+
+    // A zone did not confirm: the expiry stays, the file stays due; the lost copy of slice
+    // 0 is forgotten, the last copy of slice 1 is kept.
+    EXPECT_TRUE(c.record_refresh({due[0], std::nullopt, {{0, "east"}, {1, "west"}, {7, "x"}}}));
+    const FileRecord* a = c.find("alice", "a.bin");
+    EXPECT_EQ(a->stored_until_unix_s, 1'800'000'100);
+    EXPECT_EQ(a->slices[0].zones, std::vector<std::string>{"west"});
+    EXPECT_EQ(a->slices[1].zones, std::vector<std::string>{"west"});
+    EXPECT_EQ(c.due_for_refresh(now, 101).size(), 1u);
+
+    EXPECT_TRUE(c.record_refresh({due[0], now + 500, {}}));
+    EXPECT_EQ(c.find("alice", "a.bin")->stored_until_unix_s, now + 500);
+    EXPECT_TRUE(c.due_for_refresh(now, 101).empty());
+    EXPECT_FALSE(c.record_refresh({due[0], now + 400, {}}));  // never moved back
+
+    // A refresh of a file since deleted, or deleted and uploaded again, changes nothing.
+    ASSERT_TRUE(c.remove("alice", "a.bin"));
+    EXPECT_FALSE(c.record_refresh({due[0], now + 900, {}}));
+    auto again = file("alice", "a.bin");
+    again.id = "f00000000000000ff";
+    ASSERT_TRUE(c.add(again));
+    EXPECT_FALSE(c.record_refresh({due[0], now + 900, {{0, "east"}}}));
+    EXPECT_EQ(*c.find("alice", "a.bin"), again);
+
+    // A catalog written before the portal refreshed: such a file is due at once.
+    std::string text = c.serialize();
+    const std::string field = "\"stored_until_unix_s\":1800000100,";
+    const auto at = text.find(field);
+    ASSERT_NE(at, std::string::npos) << text;
+    text.erase(at, field.size());
+    auto old = Catalog::parse(text);
+    ASSERT_TRUE(std::holds_alternative<Catalog>(old)) << std::get<std::string>(old);
+    EXPECT_EQ(std::get<Catalog>(old).due_for_refresh(now, 1).size(), 1u);
 }
 
 TEST(Catalog, NamesThatCouldEscapeADirectoryAreRefused) {
