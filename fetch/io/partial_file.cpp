@@ -1,6 +1,7 @@
 #include "fetch/io/partial_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,14 @@ std::optional<PartialFile> PartialFile::open(const std::filesystem::path& output
     posix::Fd fd(::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!fd) {
         why = error_text("cannot open", part);
+        return std::nullopt;
+    }
+    // Two runs for the same output would write over each other's slices and rename the
+    // file under each other: the second one stops here. The lock goes with the process.
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        why = errno == EWOULDBLOCK
+                  ? part.string() + " is being written by another p2pls-fetch (wait for it to end)"
+                  : error_text("cannot lock", part);
         return std::nullopt;
     }
     struct stat st {};

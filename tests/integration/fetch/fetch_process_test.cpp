@@ -3,7 +3,11 @@
 // 3), checks every slice, and survives what servers do on an open network: one serves
 // other bytes under a slice's name, one is gone. An interrupted download resumes from
 // what is on disk, keeping only what still verifies. It never overwrites another file,
-// and says why it fails with exit code 1.
+// nor writes where another run is writing, and says why it fails with exit code 1.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <string>
 
@@ -148,6 +152,20 @@ TEST_F(Fetch, RefusalsEndWithTheReasonAndNothingIsOverwritten) {
     std::tie(code, log) = fetch({portal_url_ + "/metrics", "-o", (dir_ / "y.bin").string()});
     EXPECT_EQ(code, 1) << log;
     EXPECT_NE(log.find("not a manifest"), std::string::npos) << log;
+    // A second run for an output that another one is writing stops before it writes.
+    {
+        const auto part = dir_ / "w.bin.part";
+        std::ofstream(part) << "another run's slices";
+        const int fd = ::open(part.c_str(), O_RDWR | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+        std::tie(code, log) = fetch({url, "-o", (dir_ / "w.bin").string()});
+        ::close(fd);
+        EXPECT_EQ(code, 1) << log;
+        EXPECT_NE(log.find("another p2pls-fetch"), std::string::npos) << log;
+        EXPECT_EQ(read_file(part), "another run's slices");
+        EXPECT_FALSE(fs::exists(dir_ / "w.bin"));
+    }
     // Every zone gone: the download is lost, with the slice named.
     for (auto* zone : zones_) {
         zone->stop(SIGKILL);
