@@ -390,7 +390,7 @@ TEST_F(ChannelIdentity, AFakeSourceOnTheWireDoesNotMoveTheViewer) {
     start_source("run");
     wait_for_source(2);
     const std::uint16_t viewer_port = testing::unused_port();
-    start_viewer("viewer", 25, {"--listen", "127.0.0.1:" + std::to_string(viewer_port)});
+    start_viewer("viewer", 20, {"--listen", "127.0.0.1:" + std::to_string(viewer_port)});
     // The fake source comes in while the viewer is joining: where it starts is at stake.
     ASSERT_TRUE(
         testing::wait_until([&] { return testing::WireClient(viewer_port).connected(); }, 10s));
@@ -446,7 +446,7 @@ TEST_F(ChannelIdentity, AnImpostorAtTheSourcesEndpointCannotProveTheKey) {
 
     testing::WireListener impostor(port);
     ASSERT_TRUE(impostor.listening());
-    start_viewer("viewer", 40);
+    start_viewer("viewer", 30);
     auto conn = impostor.accept(20s);
     ASSERT_TRUE(conn.has_value()) << "the viewer never dialed the listed source endpoint";
     conn->send(wire_hello(std::string("source-") + kChannel, true));
