@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/cli/link_delay_flags.hpp"
+#include "common/cli/parse_flags.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/http/tls_context.hpp"
 #include "common/net/endpoint.hpp"
@@ -377,13 +378,8 @@ int main(int argc, char** argv) {
                           "--trusted-proxy names it) may use the token");
     token_cmd->add_flag("--show", show, "print the claims as JSON on stderr");
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "decade-server: %s (see --help)\n", e.what());
-        return 2;
+    if (const auto done = p2pls::cli::parse_flags(app, argc, argv, "decade-server")) {
+        return *done;
     }
     if (*token_cmd) {
         // stdout carries the token alone (scripts capture it with $(...)): warnings, such as

@@ -2,9 +2,8 @@
 // native and DECADE-assisted streaming the way the draft's §7-8 did (DESIGN.md §6).
 // Flags and files here; the controller is experiments/process/runner, the numbers come
 // from experiments/core.
-#include <CLI/CLI.hpp>
-
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -16,6 +15,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/cli/parse_flags.hpp"
 #include "common/core/proto_json.hpp"
 #include "experiments/core/claims.hpp"
 #include "experiments/core/plan.hpp"
@@ -725,13 +725,8 @@ int main(int argc, char** argv) {
                       "asked from, DECADE batches, Busy/503 answers, fallbacks, step times): "
                       "<run>/trace.md and <run>/traces/");
     }
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        fail_line(std::string(e.what()) + " (see --help)");
-        return kExitUsage;
+    if (const auto done = p2pls::cli::parse_flags(app, argc, argv, "p2pls-testbed")) {
+        return *done;
     }
     opt = run->parsed() ? run_opt : demo_opt;
 

@@ -59,10 +59,13 @@ void Fetcher::stop() {
     stopped_ = true;
     client_.cancel_all();
     change_.cancel();
+    for (asio::steady_timer* pause : pauses_) {
+        pause->cancel();
+    }
 }
 
 void Fetcher::changed() {
-    change_.cancel();
+    // Setting the expiry cancels the waits on it: every idle worker wakes.
     change_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -195,14 +198,17 @@ asio::awaitable<void> Fetcher::worker(Download& download, PartialFile& file) {
 asio::awaitable<void> Fetcher::transfer(Download& download, PartialFile& file, Attempt a) {
     if (a.delay.count() > 0) {
         asio::steady_timer pause(io_, a.delay);
+        pauses_.insert(&pause);
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        pauses_.erase(&pause);
+    }
+    if (stopped_) {
+        // Stopped during the pause: the attempt never reached its server, which is not to
+        // blame; the download ends as interrupted.
+        co_return;
     }
     const portal::ManifestSlice& slice = download.manifest().slices[a.slice];
     const std::string& url = download.url(a);
-    if (stopped_) {
-        download.fail(a, Failure::transport);
-        co_return;
-    }
     curl::HttpRequest req;
     req.url = url;
     req.timeout = options_.slice_timeout;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "common/curl/http_client.hpp"
@@ -66,6 +67,7 @@ class Fetcher {
     boost::asio::steady_timer change_;  // cancelled when a transfer ends, to wake idle workers
     std::optional<std::string> fatal_;  // an error that ends the download (a full disk)
     bool stopped_ = false;
+    std::set<boost::asio::steady_timer*> pauses_;  // retry pauses, cut short by stop()
 };
 
 }  // namespace p2pls::fetch

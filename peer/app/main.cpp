@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/cli/link_delay_flags.hpp"
+#include "common/cli/parse_flags.hpp"
 #include "common/core/byte_rate.hpp"
 #include "common/core/proto_json.hpp"
 #include "common/http/status_server.hpp"
@@ -86,7 +87,9 @@ int main(int argc, char** argv) {
     cli::add_decade_flags(app, decade_flags);
     std::string channel_key;
     cli::add_channel_key_flag(app, channel_key);
-    CLI11_PARSE(app, argc, argv);
+    if (const auto done = cli::parse_flags(app, argc, argv, "p2pls-peer")) {
+        return *done;
+    }
 
     spdlog::set_level(spdlog::level::from_str(log_level));
     if (tracker.empty() && bootstrap.empty()) {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/cli/parse_flags.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "peer/cli/channel_key_flag.hpp"
@@ -101,10 +102,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
         ->capture_default_str();
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+    if (const auto done = p2pls::cli::parse_flags(app, argc, argv, "p2pls-player")) {
+        return *done;
     }
 
     // The peer's log goes to stderr, so that stdout carries only the status line.

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "common/cli/link_delay_flags.hpp"
+#include "common/cli/parse_flags.hpp"
 #include "common/core/byte_rate.hpp"
 #include "common/gst/gst_init.hpp"
 #include "common/http/status_server.hpp"
@@ -128,13 +129,8 @@ int main(int argc, char** argv) {
     p2pls::cli::DecadeFlags decade_flags;
     p2pls::cli::add_decade_flags(app, decade_flags, /*with_mode=*/false);
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "p2pls-source: error: %s (see --help)\n", e.what());
-        return 1;
+    if (const auto done = p2pls::cli::parse_flags(app, argc, argv, "p2pls-source")) {
+        return *done;
     }
     spdlog::set_level(spdlog::level::from_str(log_level));
 
