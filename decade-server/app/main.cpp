@@ -36,6 +36,7 @@
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
+#include "common/posix/small_file.hpp"
 #include "decade-module/core/object_name.hpp"
 #include "decade-module/core/token.hpp"
 #include "decade-server/http/decade_service.hpp"
@@ -72,18 +73,17 @@ std::optional<decade::LockerSecret> secret_from_hex(std::string_view hex) {
 
 // Reads a secret (a locker secret, the operator key); says so when others may read it too.
 std::string read_text(const std::string& path, std::string_view what) {
-    std::ifstream in(path);
-    if (!in) {
-        fail("cannot read " + std::string(what) + " " + path);
+    std::string why;
+    auto text = posix::read_small_file(path, why);
+    if (!text) {
+        fail("cannot read " + std::string(what) + " " + path + ": " + why);
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
         spdlog::warn("{} {} is readable by others (mode {:o}); a secret file should be 0600", what,
                      path, st.st_mode & 0777);
     }
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return std::move(*text);
 }
 
 // [[locker]] id = "alice", secret = "<64 hex>" (or secret_file = "path"),
@@ -146,13 +146,9 @@ std::vector<LockerRecord> load_accounts(const std::string& path, std::uint64_t d
 
 asio::ip::tcp::endpoint parse_listen(const std::string& text) {
     std::string why;
-    const auto hp = parse_host_port(text, {.allow_port_zero = true}, why);
-    if (!hp && text.find(':') == std::string::npos) {
-        fail("--listen must be address:port, got \"" + text + "\"");
-    }
-    const auto endpoint = hp ? net::to_tcp_endpoint(*hp) : std::nullopt;
+    const auto endpoint = net::parse_tcp_endpoint(text, {.allow_port_zero = true}, why);
     if (!endpoint) {
-        fail("--listen must be an IP address and a port, got \"" + text + "\"");
+        fail("--listen must be an IP address and a port, got \"" + text + "\": " + why);
     }
     return *endpoint;
 }

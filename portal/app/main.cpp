@@ -7,9 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <variant>
 
@@ -18,6 +16,7 @@
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
+#include "common/posix/small_file.hpp"
 #include "portal/http/portal_service.hpp"
 
 namespace {
@@ -32,16 +31,12 @@ using namespace p2pls;
 }
 
 std::string read_text(const fs::path& path, const std::string& what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        fail(what + " " + path.string() + ": cannot read");
+    std::string why;
+    auto text = posix::read_small_file(path, why);
+    if (!text) {
+        fail(what + " " + path.string() + ": " + why);
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > 64 * 1024 * 1024) {
-        fail(what + " " + path.string() + ": too large");
-    }
-    return text.str();
+    return std::move(*text);
 }
 
 // 32 bytes as 64 hex digits (decade-server's secret files, the portal's key file).

@@ -8,11 +8,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -26,6 +24,7 @@
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
 #include "common/posix/atomic_file.hpp"
+#include "common/posix/small_file.hpp"
 #include "tracker/http/tracker_service.hpp"
 
 namespace {
@@ -61,16 +60,12 @@ struct Settings {
 }
 
 std::string read_small_file(const std::string& path, const std::string& what) {
-    std::ifstream in(path);
-    if (!in) {
-        fail(what + " " + path + ": cannot read");
+    std::string why;
+    auto text = posix::read_small_file(path, why);
+    if (!text) {
+        fail(what + " " + path + ": " + why);
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > 64 * 1024 * 1024) {
-        fail(what + " " + path + ": too large");
-    }
-    return text.str();
+    return std::move(*text);
 }
 
 // A registration key file: 64 hex digits (decade-server keygen-style; see README).
@@ -220,13 +215,9 @@ void load_config(const std::string& path, Settings& s) {
 asio::ip::tcp::endpoint parse_listen(const std::string& text) {
     // Port 0 is refused in announces but means "any free port" for --listen.
     std::string why;
-    const auto hp = parse_host_port(text, {.allow_port_zero = true}, why);
-    if (!hp) {
-        fail("--listen \"" + text + "\": " + why);
-    }
-    const auto endpoint = net::to_tcp_endpoint(*hp);
+    const auto endpoint = net::parse_tcp_endpoint(text, {.allow_port_zero = true}, why);
     if (!endpoint) {
-        fail("--listen: \"" + hp->host + "\" is not an IP address");
+        fail("--listen \"" + text + "\": " + why);
     }
     return *endpoint;
 }
