@@ -165,8 +165,11 @@ async function makeLink(name, row) {
 async function remove(name) {
   if (!confirm(`Delete ${name}? Its links stop working.`)) return;
   const response = await api(`/v1/files/${encodeURIComponent(name)}`, { method: "DELETE" });
+  // The answer is read to its (empty) end either way: a body left unread is cancelled,
+  // which the browser reports as an aborted request.
+  const text = await errorText(response);
   if (!response.ok && response.status !== 404) {
-    $("files-error").textContent = `Could not delete ${name}: ${await errorText(response)}`;
+    $("files-error").textContent = `Could not delete ${name}: ${text}`;
   }
   await refresh();
 }

@@ -11,7 +11,7 @@
 // signs out and the other publisher (KEY3) signs in and sees none of these files.
 import path from "node:path";
 import process from "node:process";
-import puppeteer from "puppeteer-core";
+import { launchChromium, recordErrors } from "./browser.mjs";
 
 function args() {
   const out = {};
@@ -58,29 +58,9 @@ async function uploadThroughChooser(page, file) {
 
 let browser;
 try {
-  browser = await puppeteer.launch({
-    executablePath: opts.chromium,
-    headless: true,
-    userDataDir: path.join(opts.dir, "chromium-profile"),
-    args: [
-      "--no-sandbox", // tests run as root in containers; the page is our own
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium(opts.chromium, opts.dir);
   const page = await browser.newPage();
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-      result.consoleErrors.push(m.text());
-    }
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) result.httpErrors.push({ url: new URL(r.url()).pathname, status: r.status() });
-  });
+  recordErrors(page, result);
   page.on("dialog", (d) => d.accept()); // the Delete button asks first
   page.setDefaultTimeout(20000);
 

@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
-import puppeteer from "puppeteer-core";
+import { launchChromium, recordErrors } from "./browser.mjs";
 
 function args() {
   const out = { playS: 6 };
@@ -46,40 +46,14 @@ async function waitFor(page, probe, ms, ...probeArgs) {
 }
 
 const opts = args();
-// consoleErrors leaves out Chromium's "Failed to load resource" lines: every HTTP error
-// is in httpErrors instead, with its URL, so the test can tell a 503 that the page is
-// meant to retry (the playlist before the first chunk) from a real fault.
+// httpErrors tells a 503 that the page is meant to retry (the playlist before the first
+// chunk) from a real fault.
 const result = { phase: "launch", consoleErrors: [], httpErrors: [] };
 let browser;
 try {
-  browser = await puppeteer.launch({
-    executablePath: opts.chromium,
-    headless: true,
-    userDataDir: path.join(opts.dir, "chromium-profile"),
-    args: [
-      "--no-sandbox", // tests run as root in containers; the page is our own
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  browser = await launchChromium(opts.chromium, opts.dir, ["--autoplay-policy=no-user-gesture-required"]);
   const page = await browser.newPage();
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-      result.consoleErrors.push(m.text());
-    }
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) result.httpErrors.push({ url: new URL(r.url()).pathname, status: r.status() });
-  });
-  page.on("requestfailed", (r) => {
-    result.httpErrors.push({ url: new URL(r.url()).pathname, status: 0, error: r.failure()?.errorText });
-  });
-  page.on("pageerror", (e) => result.consoleErrors.push(String(e)));
+  recordErrors(page, result);
   await page.setViewport({ width: 1100, height: 700 });
 
   result.phase = "load";
