@@ -20,13 +20,14 @@ namespace p2pls {
 // Every error a p2pls HTTP service answers (or a client reports), grouped by who says it.
 enum class HttpErrc : std::uint8_t {
     // --- any service ---
-    bad_request,         // the request makes no sense (wrong field combination, empty op)
-    bad_json,            // the JSON body is not the message it should be
-    bad_body,            // the protobuf body is not the message it should be
-    body_too_large,      // the request body is above the service's cap
-    not_found,           // no such resource / object
-    no_route,            // no such endpoint (DECADE server)
-    method_not_allowed,  // the endpoint exists, not with this method
+    bad_request,            // the request makes no sense (wrong field combination, empty op)
+    bad_json,               // the JSON body is not the message it should be
+    bad_body,               // the protobuf body is not the message it should be
+    body_too_large,         // the request body is above the service's cap
+    not_found,              // no such resource / object
+    range_not_satisfiable,  // a Range that starts past the end of the object
+    no_route,               // no such endpoint (DECADE server)
+    method_not_allowed,     // the endpoint exists, not with this method
     // --- tracker ---
     bad_channel,        // channel name invalid
     bad_peer_id,        // peer id invalid
@@ -110,6 +111,7 @@ inline constexpr std::array kHttpErrors = {
     HttpErrorEntry{HttpErrc::bad_body, 400, "bad_body"},
     HttpErrorEntry{HttpErrc::body_too_large, 413, "body_too_large"},
     HttpErrorEntry{HttpErrc::not_found, 404, "not_found"},
+    HttpErrorEntry{HttpErrc::range_not_satisfiable, 416, "range_not_satisfiable"},
     HttpErrorEntry{HttpErrc::no_route, 404, "no_route"},
     HttpErrorEntry{HttpErrc::method_not_allowed, 405, "method_not_allowed"},
     HttpErrorEntry{HttpErrc::bad_channel, 400, "bad_channel"},

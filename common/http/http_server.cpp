@@ -806,9 +806,10 @@ Response make_response(const Request& request, Status status, std::string body,
 
 Response make_shared_response(const Request& request, Status status,
                               std::shared_ptr<const std::string> bytes,
-                              std::string_view content_type) {
+                              std::string_view content_type,
+                              std::optional<std::pair<std::size_t, std::size_t>> part) {
     Response res = response_for(request, status, content_type);
-    res.body().share(std::move(bytes));
+    res.body().share(std::move(bytes), part);
     res.prepare_payload();
     return res;
 }

@@ -66,7 +66,8 @@ struct ServerLimits {
     std::chrono::milliseconds request_timeout{10'000};
     // Time a keep-alive connection may sit between requests.
     std::chrono::milliseconds idle_timeout{30'000};
-    // Time allowed to write one response (a slow reader is dropped after it).
+    // Time a response may wait for its reader to take more bytes (one that takes nothing
+    // for this long is dropped; a slow one that keeps reading gets the whole body).
     std::chrono::milliseconds write_timeout{30'000};
     // Time allowed for a TLS handshake (HTTPS only).
     std::chrono::milliseconds handshake_timeout{10'000};
@@ -219,10 +220,12 @@ class HttpServer {
 Response make_response(const Request& request, Status status, std::string body,
                        std::string_view content_type);
 // The same, with `bytes` shared instead of copied (they must not change until the
-// response is written; a null pointer is an empty body).
+// response is written; a null pointer is an empty body); `part` (offset, length): only
+// those of them.
 Response make_shared_response(const Request& request, Status status,
                               std::shared_ptr<const std::string> bytes,
-                              std::string_view content_type);
+                              std::string_view content_type,
+                              std::optional<std::pair<std::size_t, std::size_t>> part = {});
 // The same, with the body sent from `file` (sendfile(2) on a plain connection).
 Response make_file_response(const Request& request, Status status, FileRegion file,
                             std::string_view content_type);

@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -30,10 +31,12 @@
 
 namespace p2pls::http {
 
-// The first `size` bytes of an open file, which must not change while it is shared.
+// `size` bytes of an open file from `offset` (a whole file, or the part a Range asked
+// for), which must not change while it is shared.
 struct FileRegion {
     std::shared_ptr<const posix::Fd> fd;
     std::uint64_t size = 0;
+    std::uint64_t offset = 0;
 };
 
 struct ResponseBody {
@@ -48,11 +51,14 @@ struct ResponseBody {
             owned_ = std::move(text);
             return *this;
         }
-        // Shared bytes, not copied (null = empty); drops any owned text or file.
-        void share(std::shared_ptr<const std::string> bytes) {
+        // Shared bytes, not copied (null = empty); drops any owned text or file. `part`:
+        // only those of them (a Range's), which must lie within the bytes.
+        void share(std::shared_ptr<const std::string> bytes,
+                   std::optional<std::pair<std::size_t, std::size_t>> part = std::nullopt) {
             owned_.clear();
             file_ = {};
             shared_ = std::move(bytes);
+            part_ = part;
         }
         // A shared file (a null descriptor = empty); drops any text or bytes.
         void send_file(FileRegion file) {
@@ -63,7 +69,11 @@ struct ResponseBody {
 
         // The bytes in memory (empty for a file body).
         [[nodiscard]] std::string_view view() const noexcept {
-            return shared_ ? std::string_view(*shared_) : std::string_view(owned_);
+            if (!shared_) {
+                return owned_;
+            }
+            const std::string_view all(*shared_);
+            return part_ ? all.substr(part_->first, part_->second) : all;
         }
         [[nodiscard]] std::uint64_t size() const noexcept {
             return file_.fd ? file_.size : view().size();
@@ -79,6 +89,7 @@ struct ResponseBody {
       private:
         std::string owned_;
         std::shared_ptr<const std::string> shared_;
+        std::optional<std::pair<std::size_t, std::size_t>> part_;  // offset, length in shared_
         FileRegion file_;
     };
 
@@ -123,7 +134,8 @@ struct ResponseBody {
                 static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, file.size - offset_));
             ssize_t n = -1;
             do {
-                n = ::pread(file.fd->get(), piece_.get(), want, static_cast<off_t>(offset_));
+                n = ::pread(file.fd->get(), piece_.get(), want,
+                            static_cast<off_t>(file.offset + offset_));
             } while (n < 0 && errno == EINTR);
             if (n <= 0) {
                 // A file shorter than it was said to be is as broken as a failed read.

@@ -80,7 +80,7 @@ asio::awaitable<std::optional<error_code>> after_failure(
 asio::awaitable<error_code> send_file_response(tcp::socket& socket, Response& response,
                                                std::chrono::milliseconds timeout,
                                                std::string& header) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     if (auto ec = serialize_header(response, header); ec) {
         co_return ec;
     }
@@ -101,13 +101,15 @@ asio::awaitable<error_code> send_file_response(tcp::socket& socket, Response& re
                                  MSG_NOSIGNAL | (file.size > 0 ? MSG_MORE : 0));
         if (n >= 0) {
             header_sent += static_cast<std::size_t>(n);
+            deadline = std::chrono::steady_clock::now() + timeout;
         } else if (auto failed = co_await after_failure(socket, errno, deadline)) {
             co_return *failed;
         }
     }
-    off_t offset = 0;
-    while (static_cast<std::uint64_t>(offset) < file.size) {
-        const std::uint64_t left = file.size - static_cast<std::uint64_t>(offset);
+    auto offset = static_cast<off_t>(file.offset);
+    const std::uint64_t end = file.offset + file.size;
+    while (static_cast<std::uint64_t>(offset) < end) {
+        const std::uint64_t left = end - static_cast<std::uint64_t>(offset);
         const ssize_t n = ::sendfile(out, file.fd->get(), &offset,
                                      static_cast<std::size_t>(std::min<std::uint64_t>(
                                          left, std::numeric_limits<int>::max())));
@@ -120,8 +122,30 @@ asio::awaitable<error_code> send_file_response(tcp::socket& socket, Response& re
             if (auto failed = co_await after_failure(socket, errno, deadline)) {
                 co_return *failed;
             }
+        } else {
+            deadline = std::chrono::steady_clock::now() + timeout;
         }
     }
+    co_return error_code{};
+}
+
+// Through Beast's serializer, as much as the socket takes at a time, each write given
+// `timeout`: the timeout is for a reader that takes nothing (as nginx's send_timeout), not
+// for the whole body, so a slow reader of a large object (a user at 1 Mbit/s and a 4 MiB
+// slice) gets all of it, while one that stops reading is dropped.
+template <class Stream>
+asio::awaitable<error_code> write_serialized(Stream& stream, beast::tcp_stream& lowest,
+                                             Response& response,
+                                             std::chrono::milliseconds timeout) {
+    beast::http::response_serializer<ResponseBody> sr{response};
+    while (!sr.is_done()) {
+        lowest.expires_after(timeout);
+        auto [ec, n] = co_await beast::http::async_write_some(stream, sr, use_tuple);
+        if (ec) {
+            co_return ec;
+        }
+    }
+    lowest.expires_never();
     co_return error_code{};
 }
 
@@ -134,18 +158,14 @@ asio::awaitable<error_code> write_response(beast::tcp_stream& stream, Response& 
         stream.expires_never();
         co_return co_await send_file_response(stream.socket(), response, timeout, scratch);
     }
-    stream.expires_after(timeout);
-    auto [ec, n] = co_await beast::http::async_write(stream, response, use_tuple);
-    co_return ec;
+    co_return co_await write_serialized(stream, stream, response, timeout);
 }
 
 asio::awaitable<error_code> write_response(beast::ssl_stream<beast::tcp_stream>& stream,
                                            Response& response, std::chrono::milliseconds timeout,
                                            std::string& /*scratch*/) {
     // TLS encrypts in user space: a file body is read a piece at a time (ResponseBody).
-    beast::get_lowest_layer(stream).expires_after(timeout);
-    auto [ec, n] = co_await beast::http::async_write(stream, response, use_tuple);
-    co_return ec;
+    co_return co_await write_serialized(stream, beast::get_lowest_layer(stream), response, timeout);
 }
 
 }  // namespace p2pls::http

@@ -17,8 +17,9 @@
 namespace p2pls::http {
 
 // `scratch` holds the serialized header of a file response; kept by the connection so
-// that a steady stream of file responses allocates nothing for it. `timeout` bounds the
-// whole write.
+// that a steady stream of file responses allocates nothing for it. `timeout` bounds each
+// wait for the reader to take more bytes, not the whole write: a slow reader of a large
+// body gets all of it, one that stops reading is cut off.
 boost::asio::awaitable<boost::system::error_code> write_response(boost::beast::tcp_stream& stream,
                                                                  Response& response,
                                                                  std::chrono::milliseconds timeout,

@@ -52,16 +52,21 @@ ApiResponse respond(const OpResult& result, bool wants_protobuf, std::string egr
         }
         return out;
     }
-    if (result.data) {
-        // The stored bytes themselves go out, shared with the store: no copy per GET.
+    if (result.data || result.file.fd) {
+        // The stored bytes themselves go out, shared with the store: no copy per GET. Or
+        // the file the store keeps them in, sent from the page cache.
         out.content_type = "application/octet-stream";
         out.shared_body = result.data;
-        out.egress.push_back({std::move(egress_locker), result.data->size()});
-    } else if (result.file.fd) {
-        // Or the file the store keeps them in, sent from the page cache.
-        out.content_type = "application/octet-stream";
         out.file_body = result.file;
-        out.egress.push_back({std::move(egress_locker), result.file.size});
+        const std::uint64_t size = result.data ? result.data->size() : result.file.size;
+        out.part_offset = 0;
+        out.part_length = size;
+        if (result.range.kind == http::ByteRange::Kind::part) {
+            out.part_offset = result.range.first;
+            out.part_length = result.range.length;
+            out.content_range = http::content_range(result.range, size);
+        }
+        out.egress.push_back({std::move(egress_locker), out.part_length});
     }
     return out;
 }
@@ -70,9 +75,13 @@ ApiResponse handle_object(ServerCore& core, ApiRequest& request, const Caller& c
                           std::string_view locker, std::string_view name, UnixSeconds now) {
     if (request.method == "GET") {
         OpResult r = core.get(caller, locker, name, now, ServerCore::kNoByteLimit,
-                              ObjectForm::file_if_stored);
+                              ObjectForm::file_if_stored, request.range);
         std::string egress_locker = std::move(r.locker);
-        return respond(r, false, std::move(egress_locker));
+        ApiResponse out = respond(r, false, std::move(egress_locker));
+        if (r.status == 416) {
+            out.content_range = http::content_range(r.range, r.object_size);
+        }
+        return out;
     }
     if (request.method == "DELETE") {
         return respond(core.remove(caller, locker, name, now), false, {});

@@ -5,7 +5,7 @@
 // Beast and performs the effects below.
 //
 //   PUT    /v1/lockers/{l}/objects/{name}   Put_Object (X-Decade-TTL: seconds)
-//   GET    /v1/lockers/{l}/objects/{name}   Get_Object
+//   GET    /v1/lockers/{l}/objects/{name}   Get_Object (one Range of bytes: 206)
 //   DELETE /v1/lockers/{l}/objects/{name}   Delete_Object
 //   PATCH  /v1/lockers/{l}/objects/{name}   Refresh_Object: no body, X-Decade-TTL: seconds
 //   POST   /v1/lockers/{l}/remote-get       Remote Get (body: decade_api::RemoteGetOp)
@@ -66,6 +66,7 @@ struct ApiRequest {
     std::string_view content_type;    // Content-Type (protobuf or JSON bodies)
     std::string_view accept;          // Accept (protobuf status answers)
     std::string_view ttl;             // X-Decade-TTL
+    std::string_view range;           // Range (object GETs: one range of bytes)
     std::string_view client;          // X-Decade-Client (counts from trusted proxies only)
     std::string_view remote_address;  // the connection's peer address, canonical text
 };
@@ -83,6 +84,10 @@ struct ApiResponse {
     std::string body;
     Blob shared_body;    // object bytes shared with the store (body is then empty)
     BlobFile file_body;  // or the file the store keeps them in
+    // Of shared_body or file_body, only this part is sent (206; the whole for 200).
+    std::uint64_t part_offset = 0;
+    std::uint64_t part_length = 0;
+    std::string content_range;  // "bytes a-b/size" (206) or "bytes */size" (416); or empty
     // In order. Inline room for one: a whole GET charges one locker without allocating.
     boost::container::small_vector<EgressCharge, 1> egress;
     std::uint32_t retry_after_s = 0;  // sent as Retry-After when not 0 (with a 503)

@@ -40,20 +40,29 @@ OpResult ServerCore::put(const Caller& caller, std::string_view locker_id, std::
 }
 
 OpResult ServerCore::get(const Caller& caller, std::string_view locker_id, std::string_view name,
-                         UnixSeconds now, std::uint64_t max_bytes, ObjectForm form) {
+                         UnixSeconds now, std::uint64_t max_bytes, ObjectForm form,
+                         std::string_view range_header) {
     // Size first (0 when absent) so that the budget check sees the real figure; the
     // token is checked before the answer can tell whether the object exists.
     const auto lk = lockers_.find(locker_id);
     const ObjectRef* ref = lk == lockers_.end() ? nullptr : find_live(lk->second, name, now);
+    const std::uint64_t size = ref ? ref->size : 0;
+    const http::ByteRange range = http::byte_range(range_header, size);
     OpResult result;
-    const auto claims =
-        authorize(caller, locker_id, Op::get, name, ref ? ref->size : 0, now, result);
+    const auto claims = authorize(caller, locker_id, Op::get, name, range.length, now, result);
     if (!claims) {
         return count(std::move(result), "get");
     }
     Locker& locker = lk->second;
     if (ref == nullptr) {
         return count(error_result(HttpErrc::not_found, "no such object"), "get");
+    }
+    if (range.kind == http::ByteRange::Kind::unsatisfiable) {
+        OpResult out =
+            error_result(HttpErrc::range_not_satisfiable, "the range starts past the object's end");
+        out.object_size = size;
+        out.range = range;
+        return count(std::move(out), "get");
     }
     if (ref->size > max_bytes) {
         return count(error_result(HttpErrc::batch_response_too_large,
@@ -76,11 +85,13 @@ OpResult ServerCore::get(const Caller& caller, std::string_view locker_id, std::
         }
         result.data = std::move(*blob);
     }
-    account(locker, *claims, ref->size);
-    locker.bytes_served += ref->size;
+    account(locker, *claims, range.length);
+    locker.bytes_served += range.length;
     metrics_.counter("decade_bytes_out_total", "Object bytes served by gets")
-        .inc(static_cast<double>(ref->size));
-    result.status = 200;
+        .inc(static_cast<double>(range.length));
+    result.status = range.kind == http::ByteRange::Kind::part ? 206 : 200;
+    result.range = range;
+    result.object_size = size;
     result.locker = locker.record.id;
     return count(std::move(result), "get");
 }

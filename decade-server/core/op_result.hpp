@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/core/http_error.hpp"
+#include "common/core/http_range.hpp"
 #include "decade-server/core/content_hash.hpp"
 
 namespace p2pls::decade_api {
@@ -41,6 +42,10 @@ struct OpResult {
     Blob data;           // get / remote get
     BlobFile file;       // get as a file (ObjectForm::file_if_stored): `data` is then null
     std::shared_ptr<decade_api::LockerStatus> locker_status;
+    // get: the part of the object the answer carries (a Range's, or whole), and its size
+    // (for Content-Range).
+    http::ByteRange range;
+    std::uint64_t object_size = 0;
     std::string locker;               // locker the bytes are accounted to (for egress sharing)
     std::uint32_t retry_after_s = 0;  // a 503's Retry-After (0: none)
 

@@ -133,9 +133,11 @@ class ServerCore {
     // `max_bytes`: what the answer may still carry (a batch's room); a larger object gets
     // 413 batch_response_too_large before anything is read or charged. `form`: a whole
     // GET takes the object as a file when the store keeps files (OpResult::file).
+    // `range`: an HTTP Range header (http_range.hpp); a part is charged (to the token's
+    // budget and the egress) by its own length, one that starts past the end is 416.
     OpResult get(const Caller& caller, std::string_view locker, std::string_view name,
                  UnixSeconds now, std::uint64_t max_bytes = kNoByteLimit,
-                 ObjectForm form = ObjectForm::bytes);
+                 ObjectForm form = ObjectForm::bytes, std::string_view range = {});
     OpResult remove(const Caller& caller, std::string_view locker, std::string_view name,
                     UnixSeconds now);
     // A live object's expiry becomes now + ttl_s (0 or absent: the default TTL), written

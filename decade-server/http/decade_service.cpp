@@ -139,6 +139,7 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
     in.content_type = header(request, "Content-Type");
     in.accept = header(request, "Accept");
     in.ttl = header(request, decade::kTtlHeader);
+    in.range = header(request, "Range");
     in.client = client;
     in.remote_address = remote;
 
@@ -160,16 +161,27 @@ asio::awaitable<http::Response> DecadeService::handle(http::Request& request,
         co_await at_home(egress_.acquire(charge.locker, share, charge.bytes));
     }
     const auto status = static_cast<http::Status>(out.status);
+    const bool object = out.file_body.fd || out.shared_body;
     http::Response response =
-        out.file_body.fd ? http::make_file_response(
-                               request, status, {std::move(out.file_body.fd), out.file_body.size},
-                               out.content_type)
+        out.file_body.fd
+            ? http::make_file_response(
+                  request, status, {std::move(out.file_body.fd), out.part_length, out.part_offset},
+                  out.content_type)
         : out.shared_body
             ? http::make_shared_response(request, status, std::move(out.shared_body),
-                                         out.content_type)
+                                         out.content_type,
+                                         std::pair{static_cast<std::size_t>(out.part_offset),
+                                                   static_cast<std::size_t>(out.part_length)})
             : http::make_response(request, status, std::move(out.body), out.content_type);
     if (out.retry_after_s != 0) {
         response.set(boost::beast::http::field::retry_after, std::to_string(out.retry_after_s));
+    }
+    if (!out.content_range.empty()) {
+        response.set(boost::beast::http::field::content_range, out.content_range);
+    }
+    if (object || status == http::Status::range_not_satisfiable) {
+        // Objects are served by ranges too (web seeds, download tools resume with them).
+        response.set(boost::beast::http::field::accept_ranges, "bytes");
     }
     co_return response;
 }

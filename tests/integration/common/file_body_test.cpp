@@ -1,8 +1,8 @@
 // File bodies (http::make_file_response) on loopback: sent with sendfile(2) on a plain
 // connection and read a piece at a time over TLS, they arrive byte-identical; a reader
-// slower than the socket buffer still gets all of it; a file shorter than its promised
-// length ends the connection instead of hanging it; a reader that never reads is cut off
-// at the write timeout.
+// slower than the socket buffer still gets all of it, even over many write timeouts; a
+// file shorter than its promised length ends the connection instead of hanging it; a
+// reader that never reads is cut off at the write timeout.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -62,7 +62,8 @@ struct RawGet {
     bool eof = false;
 };
 RawGet raw_get(std::uint16_t port, const std::string& request, int rcvbuf,
-               std::chrono::milliseconds wait_before_reading, std::size_t limit) {
+               std::chrono::milliseconds wait_before_reading, std::size_t limit,
+               std::chrono::microseconds pause_per_read = {}) {
     RawGet out;
     const int s = ::socket(AF_INET, SOCK_STREAM, 0);
     if (rcvbuf > 0) {
@@ -83,6 +84,7 @@ RawGet raw_get(std::uint16_t port, const std::string& request, int rcvbuf,
     std::this_thread::sleep_for(wait_before_reading);
     char buf[4096];
     while (out.received.size() < limit) {
+        std::this_thread::sleep_for(pause_per_read);
         const ssize_t n = ::recv(s, buf, sizeof buf, 0);
         if (n <= 0) {
             out.eof = n == 0;
@@ -97,13 +99,19 @@ RawGet raw_get(std::uint16_t port, const std::string& request, int rcvbuf,
 class FileBodyTest : public ::testing::Test {
   protected:
     // Serves `file` (`size` bytes promised) at every path; over TLS with `tls`.
+    // With `shared`, those bytes in memory instead (Beast's serializer writes them).
     void serve(std::shared_ptr<const posix::Fd> file, std::uint64_t size, bool tls = false,
-               http::ServerLimits limits = {}) {
+               http::ServerLimits limits = {},
+               std::shared_ptr<const std::string> shared = nullptr) {
         server_.emplace(
             io_, tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0}, limits,
-            [file, size](http::Request& req,
-                         const http::RequestContext&) -> asio::awaitable<http::Response> {
-                co_return http::make_file_response(req, http::Status::ok, {file, size},
+            [file, size, shared](http::Request& req,
+                                 const http::RequestContext&) -> asio::awaitable<http::Response> {
+                if (shared) {
+                    co_return http::make_shared_response(req, http::Status::ok, shared,
+                                                         "application/octet-stream");
+                }
+                co_return http::make_file_response(req, http::Status::ok, {file, size, 0},
                                                    "application/octet-stream");
             },
             tls ? http::make_server_tls_context({.cert_file = ca_.server_cert().string(),
@@ -258,6 +266,36 @@ TEST_F(FileBodyTest, AReaderThatNeverReadsIsCutOffAtTheWriteTimeout) {
     client.join();
     // What the socket buffers held, then the end: far from the whole file.
     EXPECT_LT(got.received.size(), bytes.size() / 2);
+}
+
+// A reader far slower than the socket, which takes the body over many times the write
+// timeout but never stops for as long as it: it gets all of it, from a file (sendfile)
+// and from memory (Beast's serializer). The timeout is for a reader that stops.
+TEST_F(FileBodyTest, ASlowReaderThatKeepsReadingGetsTheWholeBody) {
+    const std::string bytes = pattern(8 << 20);
+    http::ServerLimits limits;
+    limits.write_timeout = 300ms;
+    for (const bool from_memory : {false, true}) {
+        SCOPED_TRACE(from_memory ? "shared bytes" : "file");
+        serve(file_of(bytes), bytes.size(), false, limits,
+              from_memory ? std::make_shared<const std::string>(bytes) : nullptr);
+        std::atomic<bool> finished{false};
+        RawGet got;
+        const auto started = std::chrono::steady_clock::now();
+        std::thread client([&] {
+            // 4 KiB a read, one read every 0.5 ms: about 2 s for the 8 MiB.
+            got = raw_get(port(), "GET /o HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 4096,
+                          0ms, SIZE_MAX, 500us);
+            finished = true;
+        });
+        run_until([&] { return finished.load(); });
+        client.join();
+        ASSERT_GT(got.received.size(), bytes.size());
+        EXPECT_EQ(got.received.substr(got.received.size() - bytes.size()), bytes);
+        // It did take longer than the timeout, or this tested nothing.
+        EXPECT_GT(std::chrono::steady_clock::now() - started, 4 * limits.write_timeout);
+        server_.reset();
+    }
 }
 
 }  // namespace

@@ -103,7 +103,7 @@ TEST(ResponseBody, AFileBodyWritesTheSameBytesAsAStringBody) {
     ::unlink(name);
     ASSERT_EQ(::write(fd->get(), bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
     const auto req = get_request();
-    const auto res = http::make_file_response(req, http::Status::ok, {fd, bytes.size()}, "x/y");
+    const auto res = http::make_file_response(req, http::Status::ok, {fd, bytes.size(), 0}, "x/y");
     ASSERT_NE(res.body().file(), nullptr);
     EXPECT_EQ(res.body().size(), bytes.size());
     EXPECT_EQ(res[bhttp::field::content_length], std::to_string(bytes.size()));

@@ -82,6 +82,7 @@ struct Api {
         r.content_type = content_type;
         r.accept = accept;
         r.ttl = ttl;
+        r.range = range;
         r.remote_address = "192.0.2.7";
         return handle_request(core, config, std::move(r), now);
     }
@@ -102,6 +103,7 @@ struct Api {
     std::string content_type;
     std::string accept;
     std::string ttl;
+    std::string range;
     unsigned next_random = 0;
 };
 
@@ -186,6 +188,62 @@ TEST(DecadeApi, PatchRefreshesAnObjectsTtlAndTakesNoBody) {
     api.now = kNow + 75;  // past the first TTL, within the refreshed one
     EXPECT_EQ(api.call("GET", object("alice", "o-1"), {}, t).status, 200u);
     EXPECT_EQ(api.call("POST", object("alice", "o-1"), {}, t).status, 405u);
+}
+
+// A web seed or a download tool asks an object a range at a time: one range of bytes is
+// answered 206 with its Content-Range, out of the bytes the store shares; a token's byte
+// budget and the egress are charged for the part only.
+TEST(DecadeApi, ARangeOfAnObjectIsAnsweredAndChargedByItsLength) {
+    Api api;
+    const std::string owner = token("alice", decade::kAllOps);
+    ASSERT_EQ(api.call("PUT", object("alice", "o-1"), "0123456789", owner).status, 201u);
+    decade::TokenClaims c{.locker = "alice",
+                          .ops = op_bit(Op::get),
+                          .prefix = "o-",
+                          .seq_first = 0,
+                          .seq_last = 99,
+                          .not_before_s = kNow - 1,
+                          .expiry_s = kNow + 3600,
+                          .byte_budget = 12,
+                          .token_id = 9,
+                          .grantee = ""};
+    const std::string budget12 = decade::generate_token(secret_of(1), c).value();
+
+    api.range = "bytes=2-5";
+    const ApiResponse part = api.call("GET", object("alice", "o-1"), {}, budget12);
+    ASSERT_EQ(part.status, 206u);
+    EXPECT_EQ(part.content_range, "bytes 2-5/10");
+    ASSERT_TRUE(part.shared_body);
+    EXPECT_EQ(part.shared_body->substr(part.part_offset, part.part_length), "2345");
+    ASSERT_EQ(part.egress.size(), 1u);
+    EXPECT_EQ(part.egress[0].bytes, 4u);
+
+    api.range = "bytes=-3";
+    const ApiResponse tail = api.call("GET", object("alice", "o-1"), {}, budget12);
+    ASSERT_EQ(tail.status, 206u);
+    EXPECT_EQ(tail.shared_body->substr(tail.part_offset, tail.part_length), "789");
+
+    // 4 + 3 of the 12 bytes are spent: 5 are left, so a part of 5 goes and then the whole
+    // object (10) is over the budget.
+    api.range = "bytes=0-4";
+    EXPECT_EQ(api.call("GET", object("alice", "o-1"), {}, budget12).status, 206u);
+    api.range.clear();
+    EXPECT_EQ(api.call("GET", object("alice", "o-1"), {}, budget12).status, 403u);
+
+    // Past the end: 416 with the size; a range the server does not take: the whole.
+    api.range = "bytes=10-";
+    const ApiResponse none = api.call("GET", object("alice", "o-1"), {}, owner);
+    EXPECT_EQ(error_of(none), "range_not_satisfiable");
+    EXPECT_EQ(none.content_range, "bytes */10");
+    EXPECT_TRUE(none.egress.empty());
+    api.range = "bytes=0-1,4-5";
+    const ApiResponse whole = api.call("GET", object("alice", "o-1"), {}, owner);
+    EXPECT_EQ(whole.status, 200u);
+    EXPECT_TRUE(whole.content_range.empty());
+    EXPECT_EQ(whole.part_length, 10u);
+    // A range of an object that is not there is a 404, as without one.
+    api.range = "bytes=0-1";
+    EXPECT_EQ(error_of(api.call("GET", object("alice", "o-9"), {}, owner)), "not_found");
 }
 
 TEST(DecadeApi, AReadMayCarryItsTokenInTheUrl) {
