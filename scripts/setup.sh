@@ -31,8 +31,11 @@ packages=(
   chromium
   # promtool checks every role's /metrics and the Prometheus rules under deploy/
   prometheus
-  # the file distribution platform's test: an unmodified aria2 follows the portal's Metalink
-  aria2
+  # the file distribution platform's test: an unmodified aria2 follows the portal's Metalink;
+  # the web seed test: libtorrent (its Python binding, which needs no Boost headers) makes
+  # a torrent whose url-list is a DECADE object, and aria2 and libtorrent download it from
+  # the DECADE server alone
+  aria2 python3-libtorrent
 )
 # The web player (web/): npm installs the pinned hls.js and puppeteer-core. A machine that
 # already has a node with its own npm (NodeSource's, say) keeps it: Debian's npm would

@@ -234,6 +234,17 @@ ApiStep handle_request(ServerCore& core, const ApiConfig& config, ApiRequest req
         }
         return start_batch(core, config, std::move(request.body), std::move(client_id), now);
     }
+    if (path.size() == 5 && path[1] == "seed") {
+        // GET /v1/seed/{token}/{locker}/{name}: an object read with its token in the path,
+        // for BitTorrent web seeds (BEP 19). Clients such as libtorrent refuse a web seed
+        // on a local network whose URL has a query string (their SSRF mitigation), and a
+        // DECADE server in an ISP's network is on one. Reads only, like ?token=.
+        if (method != "GET") {
+            return method_not_allowed("a web seed is read with GET");
+        }
+        const Caller seed{path[2], client_id};
+        return handle_object(core, request, seed, path[3], path[4], now);
+    }
     if (path[1] != "lockers") {
         return error_response(HttpErrc::no_route, "no such endpoint");
     }

@@ -6,6 +6,7 @@
 //
 //   PUT    /v1/lockers/{l}/objects/{name}   Put_Object (X-Decade-TTL: seconds)
 //   GET    /v1/lockers/{l}/objects/{name}   Get_Object (one Range of bytes: 206)
+//   GET    /v1/seed/{token}/{l}/{name}       the same, the token in the path (web seeds)
 //   DELETE /v1/lockers/{l}/objects/{name}   Delete_Object
 //   PATCH  /v1/lockers/{l}/objects/{name}   Refresh_Object: no body, X-Decade-TTL: seconds
 //   POST   /v1/lockers/{l}/remote-get       Remote Get (body: decade_api::RemoteGetOp)

@@ -246,6 +246,26 @@ TEST(DecadeApi, ARangeOfAnObjectIsAnsweredAndChargedByItsLength) {
     EXPECT_EQ(error_of(api.call("GET", object("alice", "o-9"), {}, owner)), "not_found");
 }
 
+// A web seed URL carries its token in the path: it reads as a GET with that token, and
+// only reads.
+TEST(DecadeApi, AWebSeedPathReadsWithTheTokenItCarries) {
+    Api api;
+    const std::string owner = token("alice", decade::kAllOps);
+    ASSERT_EQ(api.call("PUT", object("alice", "o-1"), "0123456789", owner).status, 201u);
+    const std::string reader = token("alice", op_bit(Op::get));
+    api.range = "bytes=8-";
+    const ApiResponse part = api.call("GET", "/v1/seed/" + reader + "/alice/o-1");
+    ASSERT_EQ(part.status, 206u);
+    EXPECT_EQ(part.shared_body->substr(part.part_offset, part.part_length), "89");
+    api.range.clear();
+    EXPECT_EQ(api.call("GET", "/v1/seed/" + reader + "/alice/o-1").status, 200u);
+    EXPECT_EQ(error_of(api.call("GET", "/v1/seed/garbage/alice/o-1")), "token_malformed");
+    EXPECT_EQ(api.call("GET", "/v1/seed/" + token("bob", decade::kAllOps) + "/alice/o-1").status,
+              403u);
+    EXPECT_EQ(api.call("PUT", "/v1/seed/" + owner + "/alice/o-1", "x").status, 405u);
+    EXPECT_EQ(api.call("GET", "/v1/seed/" + reader + "/alice").status, 404u);
+}
+
 TEST(DecadeApi, AReadMayCarryItsTokenInTheUrl) {
     Api api;
     const std::string t = token("alice", decade::kAllOps);
