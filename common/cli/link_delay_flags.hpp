@@ -30,11 +30,13 @@ struct LinkDelayFlags {
     }
 };
 
-inline void add_link_delay_flags(CLI::App& app, LinkDelayFlags& f) {
+// `what`: what the node delays, for the help ("every message this node sends").
+inline void add_link_delay_flags(CLI::App& app, LinkDelayFlags& f,
+                                 const std::string& what = "every message this node sends") {
     app.add_option("--delay-ms", f.default_ms,
-                   "One-way delay added in user space to every message this node sends, ms "
-                   "(0-10000; netem-free link emulation); --link-delay overrides it per "
-                   "destination")
+                   "One-way delay added in user space to " + what +
+                       ", ms (0-10000; netem-free link emulation); --link-delay overrides it "
+                       "per destination")
         ->check(CLI::Range(0, 10'000))
         ->capture_default_str();
     app.add_option("--link-delay", f.rules,

@@ -306,7 +306,11 @@ int main(int argc, char** argv) {
                    "server-to-server fetch timeout (Remote Get)")
         ->capture_default_str();
     cli::LinkDelayFlags link_delay;
-    cli::add_link_delay_flags(app, link_delay);
+    // Its answers to clients are not held back: the clients' DECADE module delays each
+    // request and answer on its side (docs/testbed.md).
+    cli::add_link_delay_flags(app, link_delay,
+                              "each request this server sends to another one (Remote Get) and "
+                              "its answer");
     app.add_option("--region", region,
                    "region label (reported in /metrics and to the tracker, which assigns "
                    "peers the nearest DECADE server)");

@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "common/cli/parse_flags.hpp"
 #include "common/net/protobuf_log.hpp"
 #include "common/net/stop_signals.hpp"
+#include "common/posix/atomic_file.hpp"
 #include "fetch/core/progress.hpp"
 #include "fetch/curl/fetcher.hpp"
 
@@ -61,6 +63,33 @@ class ProgressBar {
     Clock::time_point drawn_{};
 };
 
+// The run for scripts and benches: exact figures where the summary line rounds them.
+bool write_report(const std::string& path, const std::optional<fetch::FetchReport>& report,
+                  double seconds, std::string& why) {
+    namespace json = boost::json;
+    json::object by_server;
+    json::object out{{"ok", report && report->ok},
+                     {"error", report ? report->error : std::string("stopped before the end")},
+                     {"seconds", seconds}};
+    if (report) {
+        for (const auto& [server, bytes] : report->bytes_by_server) {
+            by_server[server] = bytes;
+        }
+        out["output"] = report->output.string();
+        out["size"] = report->size;
+        out["bytes_fetched"] = report->bytes_fetched;
+        out["bytes_resumed"] = report->bytes_resumed;
+        out["fallbacks"] = report->fallbacks;
+        out["already_complete"] = report->already_complete;
+        out["bytes_by_server"] = std::move(by_server);
+    }
+    if (!posix::write_file_atomically(path, json::serialize(out) + "\n")) {
+        why = "cannot be written";
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,6 +126,10 @@ int main(int argc, char** argv) {
     app.add_option("--local-address", options.local_address,
                    "source address for every connection (e.g. 127.0.0.7)");
     app.add_flag("-q,--quiet", quiet, "no progress line and no summary");
+    std::string report_file;
+    app.add_option("--report", report_file,
+                   "write what happened as JSON to this file, whatever the outcome (ok, error, "
+                   "size, bytes fetched and resumed, seconds, fallbacks, bytes by server)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->capture_default_str();
     if (const auto code = cli::parse_flags(app, argc, argv, "p2pls-fetch")) {
@@ -129,13 +162,20 @@ int main(int argc, char** argv) {
         });
     io.run();
     bar.end();
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (!report_file.empty()) {
+        std::string why;
+        if (!write_report(report_file, report, seconds, why)) {
+            std::fprintf(stderr, "p2pls-fetch: --report %s: %s\n", report_file.c_str(),
+                         why.c_str());
+        }
+    }
     if (!report || !report->ok) {
         std::fprintf(stderr, "p2pls-fetch: %s\n",
                      report ? report->error.c_str() : "stopped before the end");
         return 1;
     }
     if (!quiet) {
-        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         if (report->already_complete) {
             std::fprintf(stderr, "p2pls-fetch: %s is already complete and verified\n",
                          report->output.c_str());

@@ -48,10 +48,21 @@ TEST_F(Fetch, TheFileComesWholeFromTheZoneAltoRanksBest) {
     const std::string url = link("film.bin");
     const auto out = dir_ / "got" / "film.bin";
     fs::create_directories(out.parent_path());
-    const auto [code, log] = fetch({url, "-o", out.string()});
+    const auto report = dir_ / "report.json";
+    const auto [code, log] = fetch({url, "-o", out.string(), "--report", report.string()});
     ASSERT_EQ(code, 0) << log;
     EXPECT_EQ(read_file(out), read_file(file));
     EXPECT_FALSE(fs::exists(out.string() + ".part"));
+    // The report has the exact figures: every byte fetched, none from zone 3.
+    const auto r = json::parse(read_file(report)).as_object();
+    EXPECT_TRUE(r.at("ok").as_bool());
+    EXPECT_EQ(r.at("bytes_fetched").to_number<std::uint64_t>(), 6 * kSliceBytes + 17);
+    std::uint64_t from_servers = 0;
+    for (const auto& [server, bytes] : r.at("bytes_by_server").as_object()) {
+        EXPECT_FALSE(std::string_view(server).starts_with(zone_ip(3))) << server;
+        from_servers += bytes.to_number<std::uint64_t>();
+    }
+    EXPECT_EQ(from_servers, 6 * kSliceBytes + 17);
     // Zone 2 holds slices 1, 2, 4, 5 (round robin, two copies): every one it holds came
     // from it; the others from zone 1, ALTO's second.
     EXPECT_TRUE(served_by(log, 2)) << log;
@@ -170,9 +181,14 @@ TEST_F(Fetch, RefusalsEndWithTheReasonAndNothingIsOverwritten) {
     for (auto* zone : zones_) {
         zone->stop(SIGKILL);
     }
-    std::tie(code, log) = fetch({url, "-o", (dir_ / "z.bin").string(), "--rounds", "1"});
+    std::tie(code, log) = fetch({url, "-o", (dir_ / "z.bin").string(), "--rounds", "1", "--report",
+                                 (dir_ / "z.json").string()});
     EXPECT_EQ(code, 1) << log;
     EXPECT_NE(log.find("could not be fetched"), std::string::npos) << log;
+    const auto failed = json::parse(read_file(dir_ / "z.json")).as_object();
+    EXPECT_FALSE(failed.at("ok").as_bool());
+    EXPECT_NE(std::string(failed.at("error").as_string()).find("could not be fetched"),
+              std::string::npos);
     EXPECT_FALSE(fs::exists(dir_ / "z.bin"));
     // Bad usage.
     EXPECT_EQ(fetch({"ftp://x/y"}).first, 2);
