@@ -28,19 +28,28 @@ decade::LockerSecret secret_of(unsigned char fill) {
     return s;
 }
 
+// The claims of token() below, for a test that changes one of them before minting.
+decade::TokenClaims claims(std::string_view locker, std::uint8_t ops,
+                           UnixSeconds expiry = kNow + 3600, std::string prefix = "o-") {
+    return {.locker = std::string(locker),
+            .ops = ops,
+            .prefix = std::move(prefix),
+            .seq_first = 0,
+            .seq_last = 99,
+            .not_before_s = kNow - 1,
+            .expiry_s = expiry,
+            .byte_budget = 0,
+            .token_id = 7,
+            .grantee = ""};
+}
+
+std::string mint(const decade::TokenClaims& c) {
+    return decade::generate_token(secret_of(c.locker == "alice" ? 1 : 2), c).value();
+}
+
 std::string token(std::string_view locker, std::uint8_t ops, UnixSeconds expiry = kNow + 3600,
                   std::string prefix = "o-") {
-    decade::TokenClaims c{.locker = std::string(locker),
-                          .ops = ops,
-                          .prefix = std::move(prefix),
-                          .seq_first = 0,
-                          .seq_last = 99,
-                          .not_before_s = kNow - 1,
-                          .expiry_s = expiry,
-                          .byte_budget = 0,
-                          .token_id = 7,
-                          .grantee = ""};
-    return decade::generate_token(secret_of(locker == "alice" ? 1 : 2), c).value();
+    return mint(claims(locker, ops, expiry, std::move(prefix)));
 }
 
 struct Api {
@@ -197,17 +206,10 @@ TEST(DecadeApi, ARangeOfAnObjectIsAnsweredAndChargedByItsLength) {
     Api api;
     const std::string owner = token("alice", decade::kAllOps);
     ASSERT_EQ(api.call("PUT", object("alice", "o-1"), "0123456789", owner).status, 201u);
-    decade::TokenClaims c{.locker = "alice",
-                          .ops = op_bit(Op::get),
-                          .prefix = "o-",
-                          .seq_first = 0,
-                          .seq_last = 99,
-                          .not_before_s = kNow - 1,
-                          .expiry_s = kNow + 3600,
-                          .byte_budget = 12,
-                          .token_id = 9,
-                          .grantee = ""};
-    const std::string budget12 = decade::generate_token(secret_of(1), c).value();
+    auto c = claims("alice", op_bit(Op::get));
+    c.byte_budget = 12;
+    c.token_id = 9;
+    const std::string budget12 = mint(c);
 
     api.range = "bytes=2-5";
     const ApiResponse part = api.call("GET", object("alice", "o-1"), {}, budget12);
@@ -742,17 +744,10 @@ TEST(DecadeApi, MetricsIncludeTheAdaptersGauges) {
 TEST(DecadeApi, GranteeIsThePeerAddressUnlessATrustedProxyNamesIt) {
     Api api;
     api.config.trusted_proxies = {"198.51.100.1"};
-    decade::TokenClaims c{.locker = "alice",
-                          .ops = decade::kAllOps,
-                          .prefix = "o-",
-                          .seq_first = 0,
-                          .seq_last = 99,
-                          .not_before_s = kNow - 1,
-                          .expiry_s = kNow + 3600,
-                          .byte_budget = 0,
-                          .token_id = 8,
-                          .grantee = "192.0.2.7"};
-    const std::string bound = decade::generate_token(secret_of(1), c).value();
+    auto c = claims("alice", decade::kAllOps);
+    c.token_id = 8;
+    c.grantee = "192.0.2.7";
+    const std::string bound = mint(c);
     EXPECT_EQ(api.call("PUT", object("alice", "o-1"), "x", bound).status, 201u);
     const std::string target = object("alice", "o-1");
     const std::string auth = "Bearer " + bound;
